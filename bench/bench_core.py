@@ -1,0 +1,534 @@
+"""Core benchmarks of the simulator: ops throughput and the cost of a baseline run.
+
+Two measurements are printed side by side in one plain-text report:
+
+(a) **Ops throughput.** Items completed per wall-clock second of
+    :func:`sim.run` on ``scenarios/reference/mmc.yaml`` (the exact M/M/c
+    reduction of the model) against the textbook SimPy M/M/c in
+    ``bench/textbook_mmc.py`` (one process per customer, ``simpy.Resource``)
+    at the same arrival rate, service mean, number of servers and horizon.
+    Runs are interleaved so both share machine conditions; the median and
+    best rates and the ratio of the medians are reported, with both mean
+    waits and the exact Erlang C mean wait as a check that both simulate the
+    same queue.
+
+(b) **Baseline cost.** Wall time and peak resident memory of one replication
+    of ``scenarios/baseline.yaml``, each in a fresh interpreter so that the
+    import cost is excluded from the timing (only ``sim.run`` is timed in the
+    child) while the peak RSS is that of the whole child process. Horizons of
+    1, 3 and 6 years and a child that only imports ``sim`` and loads the
+    scenario (the memory floor) show that memory does not grow with the
+    simulated horizon.
+
+Run it from the repository root::
+
+    python bench/bench_core.py            # full run (about a minute)
+    python bench/bench_core.py --quick    # smoke run
+    python bench/bench_core.py --json results/bench.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib.util
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+TARGET_SPEEDUP = 5.0
+"""Target ratio of median items/s, model over textbook."""
+
+TARGET_WALL_SECONDS = 3.0
+"""Target wall time of one 3-year baseline replication."""
+
+TARGET_RSS_MB = 300.0
+"""Target peak RSS of one baseline replication, in MB (10**6 bytes)."""
+
+_CHILD_CODE = """
+import json, resource, sys, time
+import sim
+
+mode, path, horizon = sys.argv[1:4]
+scenario = sim.load_scenario(path, {"horizon": horizon})
+out = {"mode": mode, "horizon_days": scenario.horizon}
+if mode == "run":
+    started = time.perf_counter()
+    result = sim.run(scenario, replication=0)
+    out["wall_seconds"] = time.perf_counter() - started
+    out["items"] = result.summary["ops_items_completed"]
+    out["projects_completed"] = result.summary["projects_completed"]
+out["max_rss_raw"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:  # Linux cross-check: peak RSS of this process image only
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                out["vm_hwm_kib"] = int(line.split()[1])
+except OSError:
+    pass
+print(json.dumps(out))
+"""
+"""Code run by each fresh child of the baseline benchmark.
+
+Arguments are ``mode`` (``floor`` or ``run``), the scenario path and the
+horizon override. It prints one JSON line; ``max_rss_raw`` is
+``ru_maxrss`` as the platform reports it (KiB on Linux, bytes on macOS).
+"""
+
+_LAUNCHER_CODE = "import subprocess, sys; sys.exit(subprocess.run(sys.argv[1:]).returncode)"
+"""Small interpreter through which each benchmark child is started.
+
+On Linux ``ru_maxrss`` survives ``exec``: a child forked or vforked
+straight from this (large) benchmark process would report this process's
+peak RSS, not its own. Started from a small launcher, the child inherits
+only the launcher's few MiB, which stay below the figures measured.
+"""
+
+
+def _bench_dir() -> Path:
+    """Return the folder holding this file.
+
+    Returns
+    -------
+    pathlib.Path
+        Absolute path of ``bench/``.
+    """
+    return Path(__file__).resolve().parent
+
+
+def _repo_root() -> Path:
+    """Return the repository root (the parent of ``bench/``).
+
+    Returns
+    -------
+    pathlib.Path
+        Absolute path of the repository root.
+    """
+    return _bench_dir().parent
+
+
+def load_textbook() -> ModuleType:
+    """Import ``bench/textbook_mmc.py`` by path.
+
+    Returns
+    -------
+    types.ModuleType
+        The textbook module, providing ``run_textbook_mmc``.
+    """
+    path = _bench_dir() / "textbook_mmc.py"
+    spec = importlib.util.spec_from_file_location("_bench_textbook_mmc", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _rss_to_mib(raw: float) -> float:
+    """Convert a ``ru_maxrss`` value to MiB.
+
+    Parameters
+    ----------
+    raw : float
+        ``ru_maxrss`` as reported by the platform.
+
+    Returns
+    -------
+    float
+        The same amount in MiB (KiB on Linux, bytes on macOS).
+    """
+    if sys.platform == "darwin":
+        return raw / 2**20
+    return raw / 2**10
+
+
+def _timed(func, *args, **kwargs) -> tuple[Any, float]:
+    """Call ``func`` after a full garbage collection and time the call.
+
+    Parameters
+    ----------
+    func : callable
+        Function to call.
+    *args, **kwargs
+        Passed to ``func``.
+
+    Returns
+    -------
+    tuple
+        The return value and the elapsed wall-clock seconds.
+    """
+    gc.collect()
+    started = time.perf_counter()
+    value = func(*args, **kwargs)
+    return value, time.perf_counter() - started
+
+
+def _stats(rates: list[float]) -> dict[str, float]:
+    """Summarise a list of rates.
+
+    Parameters
+    ----------
+    rates : list of float
+        One value per repeat.
+
+    Returns
+    -------
+    dict
+        ``median`` and ``best`` (maximum) of the values.
+    """
+    return {"median": statistics.median(rates), "best": max(rates)}
+
+
+def _mean_se(values: list[float]) -> tuple[float, float]:
+    """Return the mean of ``values`` and its standard error.
+
+    Parameters
+    ----------
+    values : list of float
+        Independent estimates.
+
+    Returns
+    -------
+    tuple of float
+        Mean and standard error (``nan`` with fewer than two values).
+    """
+    mean = statistics.fmean(values)
+    if len(values) < 2:
+        return mean, float("nan")
+    return mean, statistics.stdev(values) / len(values) ** 0.5
+
+
+def bench_ops(repeats: int, horizon_days: int) -> dict[str, Any]:
+    """Measure ops throughput of ``sim.run`` against the textbook M/M/c.
+
+    Parameters
+    ----------
+    repeats : int
+        Number of timed runs of each implementation, interleaved.
+    horizon_days : int
+        Simulated horizon in days, the same for both; warmup is 0.
+
+    Returns
+    -------
+    dict
+        Parameters of the queue, per-run figures and their summaries for
+        ``model`` and ``textbook``, the ratio of median items/s and the
+        Erlang C mean wait.
+    """
+    import sim
+    from sim.analysis.queueing import mmc_metrics
+
+    textbook = load_textbook()
+    path = _repo_root() / "scenarios" / "reference" / "mmc.yaml"
+    scenario = sim.load_scenario(path, {"horizon": horizon_days, "warmup": 0})
+    lam = scenario.operations.demand
+    service_mean = scenario.operations.service_mean
+    servers = scenario.workforce.operations.headcount
+    horizon = float(scenario.horizon)
+    erlang_wait = mmc_metrics(lam, 1.0 / service_mean, servers).wait_mean
+
+    # Untimed warm-up of both, so that one-off costs (lazy imports, caches)
+    # do not land in the first timed run.
+    short = sim.load_scenario(path, {"horizon": 20, "warmup": 0})
+    sim.run(short, replication=0)
+    textbook.run_textbook_mmc(lam, service_mean, servers, 20.0, seed=0)
+
+    runs: dict[str, list[dict[str, float]]] = {"model": [], "textbook": []}
+
+    def run_model(i: int) -> None:
+        result, wall = _timed(sim.run, scenario, replication=i)
+        items = float(result.summary["ops_items_completed"])
+        runs["model"].append({"replication": i, "items": items, "wall_seconds": wall,
+                              "items_per_second": items / wall,
+                              "wait_mean": float(result.summary["ops_wait_mean"])})
+
+    def run_textbook(i: int) -> None:
+        result, wall = _timed(textbook.run_textbook_mmc, lam, service_mean, servers,
+                              horizon, seed=i + 1)
+        items = float(result["items"])
+        runs["textbook"].append({"seed": i + 1, "items": items, "wall_seconds": wall,
+                                 "items_per_second": items / wall,
+                                 "wait_mean": float(result["wait_mean"])})
+
+    for i in range(repeats):
+        # Alternate which goes first so neither always follows the other.
+        order = (run_model, run_textbook) if i % 2 == 0 else (run_textbook, run_model)
+        for step in order:
+            step(i)
+
+    out: dict[str, Any] = {
+        "scenario": "scenarios/reference/mmc.yaml",
+        "arrival_rate": lam, "service_mean": service_mean, "servers": servers,
+        "horizon_days": horizon, "warmup_days": 0.0, "repeats": repeats,
+        "erlang_c_wait_mean": erlang_wait,
+    }
+    for name, rows in runs.items():
+        wait_mean, wait_se = _mean_se([r["wait_mean"] for r in rows])
+        out[name] = {
+            "runs": rows,
+            "items_per_second": _stats([r["items_per_second"] for r in rows]),
+            "wall_seconds_median": statistics.median(r["wall_seconds"] for r in rows),
+            "items_median": statistics.median(r["items"] for r in rows),
+            "wait_mean": wait_mean,
+            "wait_mean_se": wait_se,
+        }
+    out["speedup_median"] = (out["model"]["items_per_second"]["median"]
+                             / out["textbook"]["items_per_second"]["median"])
+    out["target_speedup"] = TARGET_SPEEDUP
+    out["target_met"] = out["speedup_median"] >= TARGET_SPEEDUP
+    return out
+
+
+def _run_child(mode: str, path: Path, horizon: str) -> dict[str, Any]:
+    """Run one benchmark child in a fresh interpreter and parse its report.
+
+    Parameters
+    ----------
+    mode : str
+        ``"floor"`` (import ``sim`` and load the scenario only) or ``"run"``
+        (also run replication 0).
+    path : pathlib.Path
+        Scenario file.
+    horizon : str
+        Horizon override, e.g. ``"3 years"``.
+
+    Returns
+    -------
+    dict
+        The child's figures, with ``max_rss_mib`` (and on Linux
+        ``vm_hwm_mib``, the peak RSS of the child's own image) added.
+    """
+    proc = subprocess.run(
+        [sys.executable, "-c", _LAUNCHER_CODE,
+         sys.executable, "-c", _CHILD_CODE, mode, str(path), horizon],
+        cwd=_repo_root(), capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"benchmark child ({mode}, {horizon}) failed:\n{proc.stderr}")
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    report["max_rss_mib"] = _rss_to_mib(report.pop("max_rss_raw"))
+    if "vm_hwm_kib" in report:
+        report["vm_hwm_mib"] = report.pop("vm_hwm_kib") / 2**10
+    return report
+
+
+def bench_baseline(horizons: list[str], repeats: int) -> dict[str, Any]:
+    """Measure wall time and peak RSS of baseline replications in fresh children.
+
+    Parameters
+    ----------
+    horizons : list of str
+        Horizon overrides to measure, e.g. ``["1 years", "3 years"]``; must
+        include ``"3 years"``, the horizon the targets refer to.
+    repeats : int
+        Fresh children per horizon (and for the floor).
+
+    Returns
+    -------
+    dict
+        ``floor`` (RSS of import plus load), one entry per horizon under
+        ``horizons`` (wall time median and best, peak RSS, increment over the
+        floor) and the target checks for 3 years.
+    """
+    path = _repo_root() / "scenarios" / "baseline.yaml"
+    floors = [_run_child("floor", path, "3 years") for _ in range(repeats)]
+    floor_mib = statistics.median(f["max_rss_mib"] for f in floors)
+    per_horizon: dict[str, Any] = {}
+    # Interleave horizons across repeats so drift in machine load is shared.
+    samples: dict[str, list[dict[str, Any]]] = {h: [] for h in horizons}
+    for _ in range(repeats):
+        for horizon in horizons:
+            samples[horizon].append(_run_child("run", path, horizon))
+    for horizon, rows in samples.items():
+        walls = [r["wall_seconds"] for r in rows]
+        peak = max(r["max_rss_mib"] for r in rows)
+        per_horizon[horizon] = {
+            "horizon_days": rows[0]["horizon_days"],
+            "wall_seconds_median": statistics.median(walls),
+            "wall_seconds_best": min(walls),
+            "max_rss_mib": peak,
+            "rss_over_floor_mib": peak - floor_mib,
+            "items": rows[0]["items"],
+            "projects_completed": rows[0]["projects_completed"],
+            "runs": rows,
+        }
+    ref = per_horizon["3 years"]
+    rss_target_mib = TARGET_RSS_MB * 1e6 / 2**20
+    return {
+        "scenario": "scenarios/baseline.yaml",
+        "repeats": repeats,
+        "floor_max_rss_mib": floor_mib,
+        "floor_runs": floors,
+        "horizons": per_horizon,
+        "target_wall_seconds": TARGET_WALL_SECONDS,
+        "target_rss_mb": TARGET_RSS_MB,
+        "wall_target_met": ref["wall_seconds_median"] < TARGET_WALL_SECONDS,
+        "rss_target_met": ref["max_rss_mib"] < rss_target_mib,
+    }
+
+
+def _verdict(met: bool) -> str:
+    """Return the word printed next to a target.
+
+    Parameters
+    ----------
+    met : bool
+        Whether the target is met.
+
+    Returns
+    -------
+    str
+        ``"met"`` or ``"NOT MET"``.
+    """
+    return "met" if met else "NOT MET"
+
+
+def format_report(figures: dict[str, Any]) -> str:
+    """Render the figures as a compact plain-text report.
+
+    Parameters
+    ----------
+    figures : dict
+        Output of :func:`collect`.
+
+    Returns
+    -------
+    str
+        The report, several lines.
+    """
+    meta, ops, base = figures["meta"], figures["ops"], figures["baseline"]
+    lines = [
+        f"pmosim core benchmark ({meta['mode']})  {meta['timestamp']}",
+        f"python {meta['python']}  simpy {meta['simpy']}  numpy {meta['numpy']}  "
+        f"{meta['platform']}  cpus={meta['cpus']}",
+        "",
+        f"(a) Ops throughput: M/M/c lambda={ops['arrival_rate']:g}/day, "
+        f"service mean={ops['service_mean']:g} days, c={ops['servers']}, "
+        f"horizon={ops['horizon_days']:g} days, warmup 0; "
+        f"{ops['repeats']} runs each, interleaved",
+        f"    {'':<22}{'items/run':>10}{'median items/s':>16}{'best items/s':>14}"
+        f"{'median wall s':>15}{'wait mean days (±se)':>24}",
+    ]
+    for key, label in (("model", "sim.run (mmc.yaml)"), ("textbook", "textbook SimPy")):
+        row = ops[key]
+        rate = row["items_per_second"]
+        wait = f"{row['wait_mean']:.5f} ± {row['wait_mean_se']:.5f}"
+        lines.append(
+            f"    {label:<22}{row['items_median']:>10,.0f}{rate['median']:>16,.0f}"
+            f"{rate['best']:>14,.0f}{row['wall_seconds_median']:>15.2f}{wait:>24}")
+    erlang = ops["erlang_c_wait_mean"]
+    lines += [
+        f"    {'Erlang C (exact)':<22}{'':>10}{'':>16}{'':>14}{'':>15}{erlang:>24.5f}",
+        f"    speed-up, ratio of medians: {ops['speedup_median']:.2f}x   "
+        f"target >= {ops['target_speedup']:g}x   {_verdict(ops['target_met'])}",
+        "",
+        f"(b) Baseline cost: {base['scenario']}, one replication per fresh interpreter, "
+        f"{base['repeats']} per horizon; wall = sim.run only, RSS = whole child",
+        f"    {'':<24}{'sim days':>9}{'wall s median':>15}{'wall s best':>13}"
+        f"{'peak RSS MiB':>14}{'over floor MiB':>16}{'ops items':>11}",
+        f"    {'floor (import + load)':<24}{'':>9}{'':>15}{'':>13}"
+        f"{base['floor_max_rss_mib']:>14.1f}{'':>16}{'':>11}",
+    ]
+    for horizon, row in base["horizons"].items():
+        lines.append(
+            f"    {'run ' + horizon:<24}{row['horizon_days']:>9.0f}"
+            f"{row['wall_seconds_median']:>15.2f}{row['wall_seconds_best']:>13.2f}"
+            f"{row['max_rss_mib']:>14.1f}{row['rss_over_floor_mib']:>16.1f}"
+            f"{row['items']:>11,.0f}")
+    ref = base["horizons"]["3 years"]
+    rss_target_mib = base["target_rss_mb"] * 1e6 / 2**20
+    lines += [
+        f"    3 years: wall {ref['wall_seconds_median']:.2f} s  target < "
+        f"{base['target_wall_seconds']:g} s  {_verdict(base['wall_target_met'])};  "
+        f"peak RSS {ref['max_rss_mib']:.1f} MiB  target < {base['target_rss_mb']:g} MB "
+        f"({rss_target_mib:.0f} MiB)  {_verdict(base['rss_target_met'])}",
+    ]
+    rows = list(base["horizons"].values())
+    if len(rows) > 1:
+        first, last = rows[0], rows[-1]
+        years = (last["horizon_days"] - first["horizon_days"]) / 252.0
+        lines.append(
+            f"    growth {first['horizon_days']:.0f} -> {last['horizon_days']:.0f} days: "
+            f"peak RSS {last['max_rss_mib'] - first['max_rss_mib']:+.1f} MiB, "
+            f"wall {(last['wall_seconds_median'] - first['wall_seconds_median']) / years:.2f}"
+            " s per extra simulated year")
+    return "\n".join(lines)
+
+
+def collect(quick: bool = False, repeats: int | None = None) -> dict[str, Any]:
+    """Run both benchmarks and gather their figures.
+
+    Parameters
+    ----------
+    quick : bool, optional
+        Smoke run: fewer repeats, a shorter ops horizon, and baseline
+        horizons of 1 and 3 years only.
+    repeats : int, optional
+        Override the number of ops repeats (default 5, or 2 with ``quick``).
+
+    Returns
+    -------
+    dict
+        ``meta``, ``ops`` and ``baseline`` sections.
+    """
+    import numpy
+    import simpy
+
+    if repeats is None:
+        repeats = 2 if quick else 5
+    ops = bench_ops(repeats=repeats, horizon_days=200 if quick else 2000)
+    horizons = ["1 years", "3 years"] if quick else ["1 years", "3 years", "6 years"]
+    baseline = bench_baseline(horizons, repeats=1 if quick else 3)
+    meta = {
+        "mode": "quick" if quick else "full",
+        "timestamp": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "python": platform.python_version(),
+        "simpy": simpy.__version__,
+        "numpy": numpy.__version__,
+        "platform": f"{platform.system()} {platform.machine()}",
+        "cpus": os.cpu_count(),
+    }
+    return {"meta": meta, "ops": ops, "baseline": baseline}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmarks, print the report and optionally write JSON.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Command-line arguments; ``sys.argv[1:]`` when omitted.
+
+    Returns
+    -------
+    int
+        Exit status, 0 on success (targets not met do not fail the run).
+    """
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run: fewer repeats and shorter horizons")
+    parser.add_argument("--repeats", type=int, default=None,
+                        help="timed runs of each ops implementation (default 5, quick 2)")
+    parser.add_argument("--json", metavar="PATH", type=Path, default=None,
+                        help="also write the figures as JSON to PATH")
+    args = parser.parse_args(argv)
+    if args.repeats is not None and args.repeats < 1:
+        parser.error("--repeats must be at least 1")
+    figures = collect(quick=args.quick, repeats=args.repeats)
+    print(format_report(figures))
+    if args.json is not None:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+        print(f"\nwrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

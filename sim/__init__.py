@@ -1,0 +1,17 @@
+"""pmosim: what happens when the same people run the day job and deliver change.
+
+The public API is small: :func:`load_scenario` reads and validates a scenario
+file, :func:`run` simulates one replication and returns a :class:`RunResult`.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from sim.run import RunResult, run
+from sim.schema import Scenario, load_scenario
+
+try:
+    __version__ = version("pmosim")
+except PackageNotFoundError:  # running from a source tree without installing
+    __version__ = "0+unknown"
+
+__all__ = ["RunResult", "Scenario", "__version__", "load_scenario", "run"]

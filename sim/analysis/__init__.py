@@ -1,0 +1,1 @@
+"""Analytic results and statistics used to check and summarise simulations."""

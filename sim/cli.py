@@ -1,0 +1,180 @@
+"""The ``pmosim`` command line: a thin layer over the library.
+
+User errors (bad files, bad keys, refused output folders) print one clear
+message and exit with status 2, without a traceback. Anything else is a bug and
+keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from sim.errors import UserError
+from sim.schema import Scenario, load_scenario, parse_override, scenario_warnings
+
+EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return its exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return EXIT_USER_ERROR
+    try:
+        return args.handler(args)
+    except UserError as exc:
+        print(f"pmosim: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("pmosim: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pmosim",
+        description="Simulate staff shared between the day job and change projects.")
+    parser.add_argument("--version", action="version", version=f"pmosim {_version()}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run a scenario and write a result folder",
+                              description="Run the replications of a scenario, print the "
+                              "KPIs with 95%% confidence intervals and write a result folder.")
+    run.add_argument("file", help="scenario file (YAML)")
+    run.add_argument("--replications", "-r", type=_positive_int, metavar="N",
+                     help="number of replications (default: the scenario's)")
+    run.add_argument("--seed", type=_non_negative_int, metavar="S",
+                     help="root seed (default: the scenario's)")
+    _add_set(run)
+    run.add_argument("--out", default="results", metavar="DIR",
+                     help="where result folders are created (default: results/)")
+    run.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    run.set_defaults(handler=_run)
+
+    validate = commands.add_parser("validate", help="check a scenario file without running it")
+    validate.add_argument("file", help="scenario file (YAML)")
+    _add_set(validate)
+    validate.add_argument("--show", action="store_true",
+                          help="print the resolved scenario with every default filled in")
+    validate.set_defaults(handler=_validate)
+
+    schema = commands.add_parser("schema", help="print the JSON Schema of scenario files")
+    schema.set_defaults(handler=_schema)
+    return parser
+
+
+def _add_set(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--set", "-s", action="append", default=[], metavar="KEY=VALUE",
+                        dest="overrides",
+                        help="override a key, e.g. --set operations.demand=120 (repeatable)")
+
+
+def _positive_int(text: str) -> int:
+    value = _int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a whole number >= 1")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    value = _int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a whole number >= 0")
+    return value
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+
+
+def _load(args: argparse.Namespace, **extra) -> Scenario:
+    overrides = dict(parse_override(text) for text in args.overrides)
+    overrides.update({k: v for k, v in extra.items() if v is not None})
+    return load_scenario(args.file, overrides)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    import yaml
+
+    from sim.results.folder import scenario_document
+
+    scenario = _load(args)
+    if args.show:
+        print(yaml.safe_dump(scenario_document(scenario), sort_keys=False), end="")
+    for warning in scenario_warnings(scenario):
+        print(f"pmosim: warning: {args.file}: {warning}", file=sys.stderr)
+    print(f"ok: {args.file} is a valid scenario ({scenario.name}, horizon "
+          f"{scenario.horizon:g} days, {scenario.replications} replications)")
+    return 0
+
+
+def _schema(_args: argparse.Namespace) -> int:
+    schema = Scenario.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "pmosim scenario"
+    schema["properties"] = {"extends": {
+        "type": "string",
+        "description": "Another scenario file this one starts from, relative to this file; "
+                       "this file states only what differs."}, **schema["properties"]}
+    print(json.dumps(schema, indent=2))
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from sim.reporting import run_to_folder
+
+    scenario = _load(args, seed=args.seed, replications=args.replications)
+    for warning in scenario_warnings(scenario):
+        print(f"pmosim: warning: {args.file}: {warning}", file=sys.stderr)
+    folder, kpis = run_to_folder(scenario, out=Path(args.out), source=args.file,
+                                 command=["pmosim", *sys.argv[1:]], plots=not args.no_plots)
+    print(format_kpis(kpis, scenario))
+    print(f"\nResults: {folder}")
+    return 0
+
+
+def format_kpis(kpis, scenario: Scenario) -> str:
+    """Render the headline KPIs as a plain-text table."""
+    from sim.results.kpis import HEADLINE, describe
+
+    table = kpis.set_index("kpi")
+    n = scenario.replications
+    lines = [f"{scenario.name}: {n} replication{'s' if n != 1 else ''} of "
+             f"{scenario.horizon:g} working days (seed {scenario.seed})", "",
+             f"{'KPI':<26} {'mean':>11}  {'95% CI':<25} unit"]
+    for name in HEADLINE:
+        if name not in table.index:
+            continue
+        row = table.loc[name]
+        ci = "" if math.isnan(row["ci_low"]) else \
+            f"[{_num(row['ci_low'])}, {_num(row['ci_high'])}]"
+        lines.append(f"{name:<26} {_num(row['mean']):>11}  {ci:<25} {describe(name).unit}")
+    return "\n".join(lines)
+
+
+def _num(x: float) -> str:
+    if math.isnan(x):
+        return "n/a"
+    if x != 0 and (abs(x) >= 1e5 or abs(x) < 1e-3):
+        return f"{x:.3e}"
+    return f"{x:.4g}"
+
+
+def _version() -> str:
+    from sim import __version__
+    return __version__
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,40 @@
+"""Errors a user can fix: bad scenario files, bad overrides, refused output folders.
+
+Every :class:`UserError` carries a message that names where the problem is (file
+and key path), the offending value and what is allowed. The command line prints
+the message without a traceback and exits with status 2.
+"""
+
+from __future__ import annotations
+
+
+class UserError(Exception):
+    """An error caused by input the user can correct."""
+
+
+class ScenarioError(UserError):
+    """A scenario file, override or experiment definition is invalid.
+
+    Parameters
+    ----------
+    problems
+        One line per problem, each already naming the key path and value.
+    source
+        The file the problems were found in, if any.
+    """
+
+    def __init__(self, problems: list[str] | str, source: str | None = None):
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        self.source = source
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        where = f"{self.source}: " if self.source else ""
+        if len(self.problems) == 1:
+            return f"{where}{self.problems[0]}"
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        return f"{where}{len(self.problems)} problems:\n{lines}"
+
+
+class OutputError(UserError):
+    """A result folder cannot be written without losing earlier results."""

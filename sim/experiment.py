@@ -1,0 +1,96 @@
+"""Several replications of one scenario, gathered into tidy tables.
+
+This layer is still pure: it calls :func:`sim.run` once per replication and
+stacks the results. Each row carries its run identity as columns (scenario,
+replication, seed), never as arithmetic on ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+import pandas as pd
+
+from sim.results.stats import kpi_table
+from sim.run import RunResult, run
+from sim.schema.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class Replications:
+    """The tables of several replications of one scenario.
+
+    Attributes
+    ----------
+    summary
+        One row per replication: ``scenario, replication, seed`` then the KPIs.
+    weekly
+        All weekly rows, with ``scenario`` and ``replication`` first.
+    projects
+        All project rows, with ``scenario`` and ``replication`` first.
+    """
+
+    summary: pd.DataFrame
+    weekly: pd.DataFrame
+    projects: pd.DataFrame
+
+    def kpis(self, level: float = 0.95) -> pd.DataFrame:
+        """Per KPI: mean and confidence interval across replications."""
+        return kpi_table(self.summary, level)
+
+
+def iterate(scenario: Scenario, replications: Iterable[int]) -> Iterator[RunResult]:
+    """Yield the result of each replication in turn."""
+    for replication in replications:
+        yield run(scenario, replication)
+
+
+def run_replications(scenario: Scenario, replications: int | None = None, *,
+                     on_result: Callable[[RunResult], None] | None = None) -> Replications:
+    """Run replications ``0 .. n-1`` of ``scenario`` and stack their tables.
+
+    Parameters
+    ----------
+    scenario
+        The scenario.
+    replications
+        How many; defaults to ``scenario.replications``.
+    on_result
+        Called after each replication (e.g. to advance a progress bar).
+
+    Returns
+    -------
+    Replications
+        The stacked tables.
+    """
+    count = scenario.replications if replications is None else replications
+    results = []
+    for result in iterate(scenario, range(count)):
+        results.append(result)
+        if on_result is not None:
+            on_result(result)
+    return stack(results)
+
+
+def stack(results: list[RunResult]) -> Replications:
+    """Stack the tables of several run results, run identity first."""
+    summary = pd.DataFrame([{"scenario": r.scenario, "replication": r.replication,
+                             "seed": r.seed, **r.summary} for r in results])
+    return Replications(summary=summary, weekly=_stacked(results, "weekly"),
+                        projects=_stacked(results, "projects"))
+
+
+def _stacked(results: list[RunResult], table: str) -> pd.DataFrame:
+    frames = []
+    for r in results:
+        frame = getattr(r, table).copy()
+        frame.insert(0, "replication", r.replication)
+        frame.insert(0, "scenario", r.scenario)
+        frames.append(frame)
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        columns = ["scenario", "replication", *getattr(results[0], table).columns] \
+            if results else ["scenario", "replication"]
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)

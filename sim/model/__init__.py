@@ -1,0 +1,1 @@
+"""The simulation model: one module per subsystem, wired by :mod:`sim.model.organisation`."""

@@ -1,0 +1,235 @@
+"""Projects: the pipeline, intake, staffing and the rework cycle.
+
+Proposals arrive from templates (Poisson, ``per_year``) or are listed with a
+start date. They wait in a funnel; the PMO starts the most valuable one (or the
+oldest) while fewer than ``wip_limit`` projects are in progress and a full team
+can be found.
+
+Each project is a small system-dynamics model (Cooper's rework cycle): stocks of
+work to do, work done correctly and undiscovered rework. Effort applied does
+work; a fraction ``quality`` of it is right, the rest becomes undiscovered rework,
+found at rate ``undiscovered / discovery_delay`` and put back to do. A project
+completes when both work to do and undiscovered rework fall below a small
+fraction of its size. With constant staff of productivity p the total effort
+tends to N / (p q).
+
+The plan is made when the project starts: the estimated size divided by the
+team's nominal daily effort. It ignores rework, multitasking and diversion, as
+plans usually do; the gap between plan and outcome is the project's slip.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.schema.scenario import Benefit, PlannedProject, ProjectTemplate
+from sim.units import DAYS_PER_YEAR
+
+
+@dataclass
+class Project:
+    """One project, from proposal to completion."""
+
+    id: int
+    name: str
+    template: str
+    size: float
+    estimate: float
+    team_size: int
+    benefits: tuple[Benefit, ...]
+    arrived: float
+    started: float = math.nan
+    planned_duration: float = math.nan
+    finished: float = math.nan
+    team: list[int] = field(default_factory=list)
+    allocation: float = 0.0
+    to_do: float = 0.0
+    done: float = 0.0
+    undiscovered: float = 0.0
+    effort: float = 0.0
+    work: float = 0.0
+
+    @property
+    def value(self) -> float:
+        """Strategic value: total benefit magnitude per estimated person-day."""
+        return sum(b.magnitude for b in self.benefits) / self.estimate
+
+    @property
+    def status(self) -> str:
+        """``proposed``, ``active`` or ``completed``."""
+        if not math.isnan(self.finished):
+            return "completed"
+        return "proposed" if math.isnan(self.started) else "active"
+
+
+def lognormal_size(mean: float, cv: float, z: float) -> float:
+    """Return a lognormal size with the given mean and coefficient of variation.
+
+    Parameters
+    ----------
+    mean, cv
+        Mean and coefficient of variation of the size.
+    z
+        A standard normal draw.
+    """
+    if cv <= 0.0:
+        return mean
+    sigma2 = math.log1p(cv * cv)
+    return mean * math.exp(math.sqrt(sigma2) * z - sigma2 / 2.0)
+
+
+class ProposalSource:
+    """Draws the proposals of one template: arrival gaps, sizes and estimate errors.
+
+    Parameters
+    ----------
+    template
+        The template.
+    default_cv
+        Size CV used when the template gives none.
+    gaps, sizes, errors
+        Named streams of unit exponentials and standard normals.
+    """
+
+    def __init__(self, template: ProjectTemplate, default_cv: float, *, gaps: Iterator[float],
+                 sizes: Iterator[float], errors: Iterator[float]):
+        self.template = template
+        self.cv = template.size_cv if template.size_cv is not None else default_cv
+        self._gaps, self._sizes, self._errors = gaps, sizes, errors
+
+    def next_gap(self) -> float:
+        """Days until the next proposal."""
+        return next(self._gaps) * DAYS_PER_YEAR / self.template.per_year
+
+    def draw(self) -> tuple[float, float]:
+        """Return a true size and the standard normal behind its estimate error."""
+        return lognormal_size(self.template.size, self.cv, next(self._sizes)), \
+            next(self._errors)
+
+
+class Portfolio:
+    """All projects of one run and the rules that move them along.
+
+    Parameters
+    ----------
+    quality, discovery_delay, threshold
+        Rework-cycle parameters (fraction right first time, mean days to find
+        rework, completion threshold as a fraction of size).
+    estimate_error
+        Sigma of the lognormal estimate error.
+    """
+
+    def __init__(self, *, quality: float, discovery_delay: float, threshold: float,
+                 estimate_error: float):
+        self.quality = quality
+        self.discovery_delay = discovery_delay
+        self.threshold = threshold
+        self.estimate_error = estimate_error
+        self.projects: list[Project] = []
+        self.funnel: list[Project] = []
+        self.active: list[Project] = []
+
+    def propose(self, name: str, template: str, size: float, error_z: float, team: int,
+                benefits: tuple[Benefit, ...], now: float) -> Project:
+        """Add a proposal to the funnel."""
+        estimate = size * math.exp(self.estimate_error * error_z)
+        project = Project(len(self.projects), name, template, size, estimate, team,
+                          benefits, now)
+        self.projects.append(project)
+        self.funnel.append(project)
+        return project
+
+    def propose_planned(self, spec: PlannedProject, error_z: float, now: float) -> Project:
+        """Add an explicitly listed project to the funnel."""
+        return self.propose(spec.name, "portfolio", spec.size, error_z, spec.team,
+                            spec.benefits, now)
+
+    def next_in_line(self, order: str) -> Project | None:
+        """Return the proposal the PMO would start next (``value`` or ``fifo`` order)."""
+        if not self.funnel:
+            return None
+        if order == "fifo":
+            return self.funnel[0]
+        return max(self.funnel, key=lambda p: (p.value, -p.id))
+
+    def start(self, project: Project, team: np.ndarray, allocation: float,
+              skill: np.ndarray, now: float) -> None:
+        """Start ``project`` with ``team`` and fix its plan."""
+        self.funnel.remove(project)
+        self.active.append(project)
+        project.team = [int(i) for i in team]
+        project.allocation = allocation
+        project.started = now
+        project.to_do = project.size
+        planned_rate = allocation * float(np.sum(skill[team]))
+        project.planned_duration = project.estimate / planned_rate
+
+    def work(self, project: Project, capacity: float, time: float) -> float:
+        """Apply one day of effort to ``project`` (the rework cycle).
+
+        Rework is discovered every day, whether or not anybody worked on it.
+
+        Parameters
+        ----------
+        project
+            An active project.
+        capacity
+            Work the team can do today (person-days times productivity).
+        time
+            Person-days of time behind ``capacity``.
+
+        Returns
+        -------
+        float
+            The share of the capacity that found work (the rest is idle).
+        """
+        used = 0.0
+        if capacity > 0.0:
+            done = min(capacity, project.to_do)
+            used = done / capacity
+            project.to_do -= done
+            project.done += self.quality * done
+            project.undiscovered += (1.0 - self.quality) * done
+            project.work += done
+            project.effort += time * used
+        found = project.undiscovered * -math.expm1(-1.0 / self.discovery_delay)
+        project.undiscovered -= found
+        project.to_do += found
+        return used
+
+    def waiting_for_rework(self, project: Project) -> bool:
+        """Return True when nothing is left to do but hidden rework may still surface.
+
+        The team of such a project works the day job instead until rework is found.
+        """
+        return project.to_do < self.threshold * project.size
+
+    def is_complete(self, project: Project) -> bool:
+        """Return True when work to do and undiscovered rework are both negligible."""
+        limit = self.threshold * project.size
+        return project.to_do < limit and project.undiscovered < limit
+
+    def complete(self, project: Project, now: float) -> None:
+        """Record ``project`` as finished at ``now``."""
+        project.finished = now
+        self.active.remove(project)
+
+
+def project_record(p: Project, tolerance: float) -> dict:
+    """One tidy row describing a project at the end of a run."""
+    duration = p.finished - p.started
+    slip = duration / p.planned_duration - 1.0 if p.status == "completed" else math.nan
+    return {
+        "project": p.name, "template": p.template, "status": p.status,
+        "arrived": p.arrived, "started": p.started, "team": p.team_size,
+        "allocation": p.allocation, "size": p.size, "estimate": p.estimate,
+        "planned_duration": p.planned_duration, "planned_finish": p.started + p.planned_duration,
+        "finished": p.finished, "duration": duration, "slip": slip,
+        "on_time": bool(slip <= tolerance) if p.status == "completed" else None,
+        "effort": p.effort, "work": p.work, "rework": max(0.0, p.work - p.size + p.to_do),
+        "benefits": len(p.benefits),
+    }

@@ -1,0 +1,167 @@
+"""Weekly time series and the run summary, aggregated as the run goes.
+
+Nothing here keeps individual items: the service desk keeps running sums, and
+the recorder reads them at every week end (five working days) and at the end of
+the warm-up. A week's figures are differences of sums; the summary is the
+difference between the end of the run and the end of the warm-up.
+
+Hours are booked per person per day in six activities whose sum is the
+person's working day: day-job work on duty, idle on duty, overrun (finishing an
+item after the duty block ended), project work, idle project time (the project
+had nothing left to do) and unassigned time (dedicated project staff without a
+project).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.model.benefits import KINDS
+from sim.units import DAYS_PER_YEAR
+
+ACTIVITIES = ("ops_busy", "ops_idle", "overrun", "project_work", "project_idle", "unassigned")
+PLANS = ("ops_planned", "project_planned")
+
+
+@dataclass
+class Books:
+    """Cumulative totals at one moment, so that any period is a difference."""
+
+    time: float
+    desk: dict[str, float]
+    hours: dict[str, float]
+    realised_days: np.ndarray
+    starts: int
+    completions: int
+
+
+@dataclass
+class Recorder:
+    """Accumulates daily hours and writes one row per week.
+
+    Parameters
+    ----------
+    hours_per_day
+        Hours in one working day, to report person-days as hours.
+    """
+
+    hours_per_day: float
+    rows: list[dict] = field(default_factory=list)
+    hours: dict[str, float] = field(
+        default_factory=lambda: dict.fromkeys(ACTIVITIES + PLANS, 0.0))
+    starts: int = 0
+    completions: int = 0
+    _last: Books | None = None
+    window: Books | None = None
+
+    def book_day(self, **person_days: float) -> None:
+        """Add one day of everybody's time per activity (person-days) to the totals."""
+        hours = self.hours
+        for name, value in person_days.items():
+            hours[name] += value
+
+    def books(self, org) -> Books:
+        """Snapshot the cumulative totals of ``org`` now."""
+        return Books(org.env.now, org.desk.counters(), dict(self.hours),
+                     org.ledger.realised_days.copy(), self.starts, self.completions)
+
+    def open(self, org) -> None:
+        """Start the first week (and the window, when there is no warm-up)."""
+        self._last = self.books(org)
+
+    def open_window(self, org) -> None:
+        """Mark the end of the warm-up: the summary covers what follows."""
+        self.window = self.books(org)
+
+    def close_week(self, org) -> None:
+        """Write the row of the week that ends now."""
+        now = self.books(org)
+        last = self._last
+        days = now.time - last.time
+        desk = _minus(now.desk, last.desk)
+        hours = {k: (now.hours[k] - last.hours[k]) * self.hours_per_day for k in now.hours}
+        row = {"week": len(self.rows) + 1, "day": now.time}
+        row.update(_desk_row(desk, days))
+        row.update(org.levels())
+        row.update({f"hours_{k}": v for k, v in hours.items()})
+        row["projects_started"] = now.starts - last.starts
+        row["projects_completed"] = now.completions - last.completions
+        self.rows.append(row)
+        self._last = now
+
+    def summary(self, org) -> dict[str, float]:
+        """Return the run's summary KPIs over the window after the warm-up."""
+        end = self.books(org)
+        start = self.window
+        days = end.time - start.time
+        desk = _minus(end.desk, start.desk)
+        hours = {k: end.hours[k] - start.hours[k] for k in end.hours}
+        arrivals = desk["value_arrivals"] + desk["failure_arrivals"]
+        ops_time = hours["ops_busy"] + hours["ops_idle"] + hours["overrun"]
+        out = {
+            "ops_arrival_rate": arrivals / days,
+            "ops_failure_share": _ratio(desk["failure_arrivals"], arrivals),
+            "ops_wait_mean": _ratio(desk["wait_sum"], desk["started"]),
+            "ops_time_in_system_mean": _ratio(desk["time_in_system_sum"], desk["completed"]),
+            "ops_wip_mean": desk["area"] / days,
+            "ops_queue_mean": (desk["area"] - desk["busy_time"]) / days,
+            "ops_utilisation": _ratio(desk["busy_time"], ops_time),
+            "ops_service_level": _ratio(desk["within_sla"], desk["completed"]),
+            "ops_items_completed": float(desk["completed"]),
+            "ops_throughput": desk["completed"] / days,
+            "ops_backlog_final": float(org.desk.in_system),
+            "hours_project_share": _ratio(hours["project_work"], sum(hours[a] for a in ACTIVITIES)),
+            "hours_overrun_share": _ratio(hours["overrun"], sum(hours[a] for a in ACTIVITIES)),
+        }
+        out.update(_project_summary(org, start.time, end.starts - start.starts))
+        realised = (end.realised_days - start.realised_days) / DAYS_PER_YEAR
+        out["benefits_realised"] = float(np.sum(realised))
+        for k, kind in enumerate(KINDS):
+            out[f"benefits_realised_{kind}"] = float(realised[k])
+        out["revenue_index_final"] = 1.0 + org.ledger.level("revenue")
+        return {k: float(v) for k, v in out.items()}
+
+
+def _minus(now: dict[str, float], then: dict[str, float]) -> dict[str, float]:
+    return {k: now[k] - then[k] for k in now}
+
+
+def _ratio(num: float, den: float) -> float:
+    return num / den if den else math.nan
+
+
+def _desk_row(d: dict[str, float], days: float) -> dict[str, float]:
+    arrivals = d["value_arrivals"] + d["failure_arrivals"]
+    return {
+        "value_arrivals": d["value_arrivals"], "failure_arrivals": d["failure_arrivals"],
+        "arrivals_per_day": arrivals / days, "completed": d["completed"],
+        "throughput_per_day": d["completed"] / days,
+        "wait_mean": _ratio(d["wait_sum"], d["started"]),
+        "time_in_system_mean": _ratio(d["time_in_system_sum"], d["completed"]),
+        "service_level": _ratio(d["within_sla"], d["completed"]),
+        "wip_mean": d["area"] / days,
+        "busy_servers_mean": d["busy_time"] / days,
+    }
+
+
+def _project_summary(org, since: float, started: int) -> dict[str, float]:
+    tolerance = org.scenario.projects.on_time_tolerance
+    done = [p for p in org.portfolio.projects
+            if p.status == "completed" and p.finished > since]
+    slips = np.array([(p.finished - p.started) / p.planned_duration - 1.0 for p in done])
+    return {
+        "projects_started": float(started),
+        "projects_completed": float(len(done)),
+        "projects_active_final": float(len(org.portfolio.active)),
+        "projects_on_time_rate": float(np.mean(slips <= tolerance)) if len(done) else math.nan,
+        "project_slip_mean": float(np.mean(slips)) if len(done) else math.nan,
+        "project_duration_mean": float(np.mean([p.finished - p.started for p in done]))
+        if done else math.nan,
+        "project_effort_total": float(sum(p.effort for p in done)),
+        "project_rework_share": _ratio(sum(p.work + p.to_do - p.size for p in done),
+                                       sum(p.work for p in done)),
+        "benefits_handed_over": float(sum(len(p.benefits) for p in done)),
+    }

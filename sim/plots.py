@@ -1,0 +1,90 @@
+"""Standard figures of a run: operations, projects and benefits over time.
+
+Every function takes the stacked weekly table (all replications) and returns a
+matplotlib figure; lines are the mean over replications and bands span the 5th
+to 95th percentile. Nothing here runs the model or writes files, and nothing
+touches pyplot's global state: figures are plain :class:`~matplotlib.figure.Figure`
+objects, which save without a display and show inline in notebooks.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from sim.units import DAYS_PER_MONTH
+
+BENEFIT_KINDS = ("demand_reduction", "failure_reduction", "productivity", "capability")
+
+
+def band(ax, weekly: pd.DataFrame, column: str, label: str, color: str | None = None) -> None:
+    """Plot the mean of ``column`` over replications with a 5-95% band."""
+    grouped = weekly.groupby("day")[column]
+    months = grouped.mean().index / DAYS_PER_MONTH
+    line, = ax.plot(months, grouped.mean().to_numpy(), label=label, color=color)
+    if weekly["replication"].nunique() > 1:
+        ax.fill_between(months, grouped.quantile(0.05).to_numpy(),
+                        grouped.quantile(0.95).to_numpy(), color=line.get_color(), alpha=0.2,
+                        linewidth=0)
+
+
+def operations_figure(weekly: pd.DataFrame, title: str = "") -> Figure:
+    """Backlog, service level and wait of the day job."""
+    fig = Figure(figsize=(8, 8))
+    top, middle, bottom = fig.subplots(3, 1, sharex=True)
+    band(top, weekly, "backlog", "items in system (week end)")
+    band(top, weekly, "queue", "items waiting (week end)")
+    top.set_ylabel("items")
+    top.legend(loc="upper left")
+    band(middle, weekly, "service_level", "share finished within SLA")
+    middle.set_ylabel("service level")
+    middle.set_ylim(0, 1.05)
+    band(bottom, weekly, "arrivals_per_day", "arrivals per day")
+    band(bottom, weekly, "throughput_per_day", "completions per day")
+    bottom.set_ylabel("items per day")
+    bottom.set_xlabel("months")
+    bottom.legend(loc="upper left")
+    fig.suptitle(f"Operations{': ' + title if title else ''}")
+    fig.tight_layout()
+    return fig
+
+
+def projects_figure(weekly: pd.DataFrame, title: str = "") -> Figure:
+    """Projects in progress and waiting, and completions per week."""
+    fig = Figure(figsize=(8, 6))
+    top, bottom = fig.subplots(2, 1, sharex=True)
+    band(top, weekly, "projects_active", "in progress")
+    band(top, weekly, "projects_funnel", "waiting in the funnel")
+    top.set_ylabel("projects")
+    top.legend(loc="upper left")
+    cumulative = weekly.assign(
+        completed_so_far=weekly.groupby("replication")["projects_completed"].cumsum())
+    band(bottom, cumulative, "completed_so_far", "completed so far")
+    bottom.set_ylabel("projects")
+    bottom.set_xlabel("months")
+    bottom.legend(loc="upper left")
+    fig.suptitle(f"Projects{': ' + title if title else ''}")
+    fig.tight_layout()
+    return fig
+
+
+def benefits_figure(weekly: pd.DataFrame, title: str = "") -> Figure:
+    """Realised benefit levels by kind, and the revenue index."""
+    fig = Figure(figsize=(8, 6))
+    top, bottom = fig.subplots(2, 1, sharex=True)
+    for kind in BENEFIT_KINDS:
+        band(top, weekly, f"benefit_{kind}", kind.replace("_", " "))
+    top.set_ylabel("combined reduction / gain")
+    top.legend(loc="upper left")
+    band(bottom, weekly, "revenue_index", "revenue index (1 = start)")
+    bottom.set_ylabel("index")
+    bottom.set_xlabel("months")
+    bottom.legend(loc="upper left")
+    fig.suptitle(f"Benefits{': ' + title if title else ''}")
+    fig.tight_layout()
+    return fig
+
+
+FIGURES = {"operations": operations_figure, "projects": projects_figure,
+           "benefits": benefits_figure}
+"""The figures written into every result folder, by file name."""

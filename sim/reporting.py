@@ -1,0 +1,97 @@
+"""Run a scenario into a result folder: the I/O shell around the pure core.
+
+:func:`run_to_folder` is what ``pmosim run`` does: create a new folder, record
+the resolved scenario and a manifest, run the replications with a progress bar,
+then write the tables and plots. If anything stops the run, the manifest says
+so and no data file is left half-written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from tqdm import tqdm
+
+from sim.experiment import Replications, run_replications
+from sim.results.folder import RunRecord, new_folder, write_atomically
+from sim.schema.scenario import Scenario
+
+
+def run_to_folder(scenario: Scenario, *, out: Path, source: str | None = None,
+                  command: list[str] | None = None,
+                  plots: bool = True) -> tuple[Path, pd.DataFrame]:
+    """Run every replication of ``scenario`` and write its result folder.
+
+    Parameters
+    ----------
+    scenario
+        The validated scenario.
+    out
+        Parent folder; the run gets a new sub-folder in it.
+    source
+        The scenario file, for the manifest.
+    command
+        The command line, for the manifest.
+    plots
+        Whether to draw the PNG figures.
+
+    Returns
+    -------
+    tuple
+        The result folder and the KPI table (mean and CI per KPI).
+    """
+    folder = new_folder(out, scenario.name)
+    record = RunRecord(folder, scenario, source=source, command=command or [],
+                       replications=scenario.replications)
+    try:
+        with tqdm(total=scenario.replications, desc=scenario.name, unit="run",
+                  disable=scenario.replications < 2 or None, leave=False) as bar:
+            tables = run_replications(scenario, on_result=lambda _r: bar.update())
+        files = write_tables(folder, tables)
+        if plots:
+            files += write_plots(folder, tables.weekly, scenario.name)
+    except BaseException as exc:
+        _discard_data(folder)
+        record.fail(exc)
+        raise
+    record.finish(files)
+    return folder, tables.kpis()
+
+
+def _discard_data(folder: Path) -> None:
+    """Remove every data file of a run that did not finish; keep its record."""
+    for path in sorted(folder.rglob("*"), reverse=True):
+        if path.name in ("scenario.yaml", "manifest.json") and path.parent == folder:
+            continue
+        if path.is_dir():
+            path.rmdir()
+        else:
+            path.unlink()
+
+
+def write_tables(folder: Path, tables: Replications) -> list[str]:
+    """Write the tidy tables of a run; return their file names."""
+    outputs = {
+        "summary.csv": lambda p: tables.summary.to_csv(p, index=False),
+        "kpis.csv": lambda p: tables.kpis().to_csv(p, index=False),
+        "weekly.parquet": lambda p: tables.weekly.to_parquet(p, index=False),
+        "projects.csv": lambda p: tables.projects.to_csv(p, index=False),
+    }
+    for name, writer in outputs.items():
+        write_atomically(folder / name, writer)
+    return list(outputs)
+
+
+def write_plots(folder: Path, weekly: pd.DataFrame, title: str) -> list[str]:
+    """Draw the standard figures into ``folder/plots``; return their relative paths."""
+    from sim.plots import FIGURES
+
+    (folder / "plots").mkdir(exist_ok=True)
+    names = []
+    for name, draw in FIGURES.items():
+        figure = draw(weekly, title)
+        write_atomically(folder / "plots" / f"{name}.png",
+                         lambda p, figure=figure: figure.savefig(p, format="png", dpi=100))
+        names.append(f"plots/{name}.png")
+    return names

@@ -1,0 +1,177 @@
+"""Result folders: the only place that writes a run's results to disk.
+
+A run gets a new folder ``<parent>/<scenario>-<YYYYMMDD-HHMMSS>`` (a suffix
+``-2``, ``-3``... is added rather than touching an existing folder). The resolved
+scenario and a manifest are written first, so even a run that fails leaves a
+record of what was attempted and why it stopped. Data files are written to
+temporary names and renamed into place only once complete: a folder never holds
+a half-written table.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import sys
+import time
+from contextlib import suppress
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sim.errors import OutputError
+from sim.schema.scenario import Scenario
+
+LIBRARIES = ("numpy", "scipy", "simpy", "pydantic", "pandas", "pyarrow", "matplotlib")
+
+
+def scenario_document(scenario: Scenario) -> dict[str, Any]:
+    """Return the resolved scenario as plain data (every default filled in)."""
+    return scenario.model_dump(mode="json")
+
+
+def scenario_digest(scenario: Scenario) -> str:
+    """Return a SHA-256 of the resolved scenario: equal digests, equal inputs."""
+    text = json.dumps(scenario_document(scenario), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def new_folder(parent: str | Path, name: str, now: datetime | None = None) -> Path:
+    """Create and return a folder for one run that did not exist before.
+
+    Parameters
+    ----------
+    parent
+        Where result folders live (created if missing).
+    name
+        The scenario name, used as the folder's prefix.
+    now
+        Time stamp of the folder name; defaults to the current UTC time.
+
+    Raises
+    ------
+    OutputError
+        If ``parent`` exists but is not a folder, or cannot be written.
+    """
+    parent = Path(parent)
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
+    safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in name) or "run"
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise OutputError(f"--out {parent}: exists and is not a folder") from None
+    except OSError as exc:
+        raise OutputError(f"--out {parent}: cannot create the folder ({exc.strerror})") from None
+    for attempt in range(1, 1000):
+        folder = parent / (f"{safe}-{stamp}" if attempt == 1 else f"{safe}-{stamp}-{attempt}")
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise OutputError(f"--out {parent}: cannot write there ({exc.strerror})") from None
+        return folder
+    raise OutputError(f"--out {parent}: too many result folders named {safe}-{stamp}")
+
+
+class RunRecord:
+    """The manifest of one run, kept up to date on disk as the run proceeds.
+
+    Parameters
+    ----------
+    folder
+        The run's folder (from :func:`new_folder`).
+    scenario
+        The resolved scenario.
+    source
+        The scenario file the run came from.
+    command
+        The command line, for the record.
+    replications
+        How many replications will run.
+    """
+
+    def __init__(self, folder: Path, scenario: Scenario, *, source: str | None,
+                 command: list[str], replications: int):
+        self.folder = folder
+        self._started = time.perf_counter()
+        self.manifest: dict[str, Any] = {
+            "tool": "pmosim",
+            "version": _version("pmosim"),
+            "status": "running",
+            "command": command,
+            "scenario": scenario.name,
+            "source": source,
+            "scenario_sha256": scenario_digest(scenario),
+            "seed": scenario.seed,
+            "replications": replications,
+            "replication_seeds": [{"replication": r, "entropy": scenario.seed, "spawn_key": [r]}
+                                  for r in range(replications)],
+            "started": datetime.now(UTC).isoformat(timespec="seconds"),
+            "finished": None,
+            "wall_seconds": None,
+            "platform": _platform(),
+            "files": [],
+            "error": None,
+        }
+        write_text(folder / "scenario.yaml",
+                   yaml.safe_dump(scenario_document(scenario), sort_keys=False))
+        self._save()
+
+    def finish(self, files: list[str]) -> None:
+        """Record a successful run and the data files it wrote."""
+        self.manifest["files"] = ["scenario.yaml", "manifest.json", *files]
+        self._close("completed", None)
+
+    def fail(self, error: BaseException) -> None:
+        """Record that the run stopped, and why."""
+        status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
+        message = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+        self.manifest["files"] = ["scenario.yaml", "manifest.json"]
+        self._close(status, message)
+
+    def _close(self, status: str, error: str | None) -> None:
+        self.manifest.update(status=status, error=error,
+                             finished=datetime.now(UTC).isoformat(timespec="seconds"),
+                             wall_seconds=round(time.perf_counter() - self._started, 3))
+        self._save()
+
+    def _save(self) -> None:
+        write_text(self.folder / "manifest.json", json.dumps(self.manifest, indent=2) + "\n")
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically (temporary file, then rename)."""
+    tmp = path.with_name(f".{path.name}.partial")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def write_atomically(path: Path, writer) -> None:
+    """Call ``writer(tmp_path)`` and rename the result into place only if it succeeds."""
+    tmp = path.with_name(f".{path.name}.partial")
+    try:
+        writer(tmp)
+        os.replace(tmp, path)
+    finally:
+        with suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def _version(package: str) -> str:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _platform() -> dict[str, str]:
+    info = {"python": sys.version.split()[0], "system": platform.system(),
+            "release": platform.release(), "machine": platform.machine()}
+    info.update({lib: _version(lib) for lib in LIBRARIES})
+    return info

@@ -1,0 +1,65 @@
+"""What each summary KPI means: unit, good direction and a one-line definition.
+
+The command line uses this to label tables; comparisons use the direction to
+say whether a change is better or worse. The full definitions are in
+``docs/results.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """Metadata of one summary column."""
+
+    unit: str
+    better: str  # "higher", "lower" or "neutral"
+    label: str
+
+
+KPIS: dict[str, Kpi] = {
+    "ops_arrival_rate": Kpi("items/day", "neutral", "Items arriving (value + failure)"),
+    "ops_failure_share": Kpi("share", "lower", "Share of arrivals that are failure demand"),
+    "ops_wait_mean": Kpi("days", "lower", "Mean wait before service"),
+    "ops_time_in_system_mean": Kpi("days", "lower", "Mean time from arrival to completion"),
+    "ops_wip_mean": Kpi("items", "lower", "Time-average items in system"),
+    "ops_queue_mean": Kpi("items", "lower", "Time-average items waiting"),
+    "ops_utilisation": Kpi("share", "neutral", "Busy time / day-job time (duty + overrun)"),
+    "ops_service_level": Kpi("share", "higher", "Share of items finished within the SLA"),
+    "ops_items_completed": Kpi("items", "neutral", "Items completed"),
+    "ops_throughput": Kpi("items/day", "neutral", "Items completed per day"),
+    "ops_backlog_final": Kpi("items", "lower", "Items in system at the end"),
+    "hours_project_share": Kpi("share", "neutral", "Share of all hours spent on project work"),
+    "hours_overrun_share": Kpi("share", "neutral", "Share of all hours finishing items after duty"),
+    "projects_started": Kpi("projects", "neutral", "Projects started"),
+    "projects_completed": Kpi("projects", "higher", "Projects completed"),
+    "projects_active_final": Kpi("projects", "neutral", "Projects in progress at the end"),
+    "projects_on_time_rate": Kpi("share", "higher", "Completed projects within tolerance of plan"),
+    "project_slip_mean": Kpi("share of plan", "lower", "Mean (actual / planned duration - 1)"),
+    "project_duration_mean": Kpi("days", "lower", "Mean duration of completed projects"),
+    "project_effort_total": Kpi("person-days", "neutral", "Effort spent on completed projects"),
+    "project_rework_share": Kpi("share", "lower", "Share of project work that was rework"),
+    "benefits_realised": Kpi("benefit-years", "higher", "Realised benefit integrated over time"),
+    "benefits_realised_demand_reduction": Kpi("benefit-years", "higher",
+                                              "... from demand reduction"),
+    "benefits_realised_failure_reduction": Kpi("benefit-years", "higher",
+                                               "... from failure reduction"),
+    "benefits_realised_productivity": Kpi("benefit-years", "higher", "... from productivity"),
+    "benefits_realised_revenue": Kpi("benefit-years", "higher", "... from revenue"),
+    "benefits_realised_capability": Kpi("benefit-years", "higher", "... from capability"),
+    "benefits_handed_over": Kpi("benefits", "higher", "Benefits handed over to operations"),
+    "revenue_index_final": Kpi("index", "higher", "Revenue index at the end (1 = start)"),
+}
+
+HEADLINE = ("ops_wait_mean", "ops_time_in_system_mean", "ops_wip_mean", "ops_utilisation",
+            "ops_service_level", "ops_throughput", "ops_failure_share", "projects_completed",
+            "projects_on_time_rate", "project_slip_mean", "benefits_realised",
+            "revenue_index_final")
+"""The KPIs printed by ``pmosim run`` (every KPI is in the result files)."""
+
+
+def describe(name: str) -> Kpi:
+    """Return the metadata of KPI ``name`` (a neutral placeholder for unknown ones)."""
+    return KPIS.get(name, Kpi("", "neutral", name))

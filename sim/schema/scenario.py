@@ -1,0 +1,294 @@
+"""The scenario schema: one closed world of validated, immutable values.
+
+A scenario describes an organisation (the *conditions*: demand, effort, staff,
+the project pipeline, how benefits behave) and the management *levers* applied
+to it. Conditions live in the subsystem sections (``operations``, ``workforce``,
+``projects``, ``benefits``); every policy choice lives under ``levers`` so that
+policies and uncertainties can be varied independently (the XLRM framing of
+exploratory modelling).
+
+Every model forbids unknown keys and is frozen: a :class:`Scenario` is a value
+that can be hashed into a run identity, pickled to another process and never
+changes under a running simulation. Durations accept numbers of working days or
+strings such as ``"6 weeks"`` (see :mod:`sim.units`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
+
+from sim.units import DAYS_PER_YEAR, UNITS, parse_duration
+
+_DURATION_SCHEMA = {"anyOf": [
+    {"type": "number"},
+    {"type": "string",
+     "pattern": r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)\s*(" + "|".join(sorted(UNITS)) + r")\s*$"},
+], "description": "Working days, or a string such as '6 weeks', '3 months', '2 years'."}
+
+Duration = Annotated[float, BeforeValidator(parse_duration), WithJsonSchema(_DURATION_SCHEMA)]
+"""A duration in working days; accepts numbers or strings like ``"3 months"``."""
+
+CROSS_FIELD_SEPARATOR = "\n"
+"""Separates the problems of one cross-field check inside a validation error."""
+
+Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class _Section(BaseModel):
+    """Base of every schema section: closed, frozen, validated on assignment."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class Seasonality(_Section):
+    """Sinusoidal seasonality of value demand."""
+
+    amplitude: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(
+        0.0, description="Relative swing of demand around its mean (0 = none, 0.2 = ±20%).")
+    period: Annotated[Duration, Field(gt=0)] = Field(
+        DAYS_PER_YEAR, description="Length of one seasonal cycle.")
+    peak: Annotated[Duration, Field(ge=0)] = Field(
+        0.0, description="Time of the first demand peak.")
+
+
+class Operations(_Section):
+    """The day job: a flow of work items served first come, first served."""
+
+    demand: Annotated[float, Field(ge=0.0)] = Field(
+        300.0, description="Value-demand items arriving per working day (Poisson).")
+    demand_growth: Annotated[float, Field(gt=-1.0)] = Field(
+        0.0, description="Compound growth of value demand per year (0.05 = +5% a year).")
+    seasonality: Seasonality = Field(default_factory=Seasonality)
+    service: Literal["exponential", "lognormal", "deterministic"] = Field(
+        "exponential", description="Distribution of the effort one item needs.")
+    service_mean: Annotated[float, Field(gt=0.0)] = Field(
+        0.3, description="Mean effort per item in person-days at productivity 1.")
+    service_cv: Annotated[float, Field(gt=0.0)] = Field(
+        1.0, description="Coefficient of variation of effort (lognormal only).")
+    p_defect: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(
+        0.05, description="Probability that a completed item comes back as failure demand.")
+    defect_delay: Annotated[Duration, Field(gt=0)] = Field(
+        5.0, description="Mean delay before a defective item returns (exponential).")
+    sla: Annotated[Duration, Field(gt=0)] = Field(
+        2.0, description="Service-level target: an item should be finished within this time.")
+
+
+class StaffGroup(_Section):
+    """A named group of staff; every member is an individual in the model."""
+
+    headcount: Annotated[int, Field(ge=0)] = Field(0, description="Number of people.")
+    skill: Annotated[float, Field(gt=0.0)] = Field(
+        1.0, description="Productivity multiplier of the group's members.")
+
+
+class OperationsStaff(StaffGroup):
+    """The day-job staff; projects borrow their time."""
+
+    headcount: Annotated[int, Field(ge=0)] = Field(120, description="Number of people.")
+
+
+class Workforce(_Section):
+    """Who works here and how well they juggle work streams."""
+
+    operations: OperationsStaff = Field(
+        default_factory=OperationsStaff,
+        description="Day-job staff; projects borrow their time.")
+    projects: StaffGroup = Field(
+        default_factory=StaffGroup,
+        description="Dedicated project staff (used when levers.staffing_source is 'projects').")
+    max_assignments: Annotated[int, Field(ge=1)] = Field(
+        2, description="Most projects one person may be assigned to at once.")
+    multitasking: tuple[Annotated[float, Field(gt=0.0, le=1.0)], ...] = Field(
+        (1.0, 1.0, 0.75, 0.60, 0.25), min_length=1,
+        description=("Efficiency of project work by number of concurrent work streams "
+                     "(1, 2, 3, ...; the day job counts as one; the last entry applies "
+                     "to all larger numbers). Adapted from Wheelwright & Clark (1992): "
+                     "no loss up to the 2-stream peak, then falling."))
+
+
+BenefitKind = Literal["demand_reduction", "failure_reduction", "productivity", "revenue",
+                      "capability"]
+
+
+class Benefit(_Section):
+    """One benefit a project hands over to operations on completion."""
+
+    kind: BenefitKind = Field(description=(
+        "demand_reduction: value demand x (1-b); failure_reduction: defect probability "
+        "x (1-b); productivity: effort per item x (1-b); revenue: revenue index x (1+b); "
+        "capability: adds b to operations capability."))
+    magnitude: Annotated[float, Field(ge=0.0)] = Field(
+        description="The benefit b at full realisation.")
+    within: Annotated[Duration, Field(gt=0)] = Field(
+        63.0, description="Time after handover by which 95% of b is realised.")
+    demand_coupling: Annotated[float, Field(ge=0.0)] = Field(
+        0.0, description=("Revenue only: extra value demand per unit of revenue gain "
+                          "(1.0 = demand grows as much as revenue)."))
+
+    @model_validator(mode="after")
+    def _check_kind(self) -> Benefit:
+        if self.kind in ("demand_reduction", "failure_reduction", "productivity") \
+                and self.magnitude >= 1.0:
+            raise ValueError(f"magnitude={self.magnitude} must be < 1 for a {self.kind} "
+                             "benefit (it is a fractional reduction)")
+        if self.demand_coupling and self.kind != "revenue":
+            raise ValueError(f"demand_coupling={self.demand_coupling} only applies to "
+                             f"revenue benefits, not {self.kind}")
+        return self
+
+
+class ProjectTemplate(_Section):
+    """A kind of project whose proposals arrive at random (Poisson)."""
+
+    name: str = Field(min_length=1)
+    per_year: Annotated[float, Field(ge=0.0)] = Field(description="Proposals per year.")
+    size: Annotated[float, Field(gt=0.0)] = Field(description="Mean true size in person-days.")
+    size_cv: Annotated[float, Field(ge=0.0)] | None = Field(
+        None, description="Coefficient of variation of size; default projects.size_cv.")
+    team: Annotated[int, Field(ge=1)] = Field(4, description="People assigned to the project.")
+    benefits: tuple[Benefit, ...] = ()
+
+
+class PlannedProject(_Section):
+    """A project listed explicitly: it enters the funnel at ``start``."""
+
+    name: str = Field(min_length=1)
+    start: Annotated[Duration, Field(ge=0)] = Field(
+        0.0, description="When the proposal enters the intake funnel.")
+    size: Annotated[float, Field(gt=0.0)] = Field(description="True size in person-days.")
+    team: Annotated[int, Field(ge=1)] = Field(4, description="People assigned to the project.")
+    benefits: tuple[Benefit, ...] = ()
+
+
+class Projects(_Section):
+    """The change portfolio and how project work behaves (the rework cycle)."""
+
+    templates: tuple[ProjectTemplate, ...] = ()
+    portfolio: tuple[PlannedProject, ...] = ()
+    size_cv: Annotated[float, Field(ge=0.0)] = Field(
+        0.5, description="Coefficient of variation of template project sizes (lognormal).")
+    estimate_error: Annotated[float, Field(ge=0.0)] = Field(
+        0.35, description="Sigma of the lognormal error of size estimates.")
+    quality: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        0.85, description="Fraction of project work done right first time.")
+    discovery_delay: Annotated[Duration, Field(gt=0)] = Field(
+        21.0, description="Mean time for undiscovered rework to be found.")
+    completion_threshold: Annotated[float, Field(gt=0.0, lt=1.0)] = Field(
+        0.005, description=("A project completes when work to do and undiscovered rework "
+                            "are both below this fraction of its size."))
+    on_time_tolerance: Annotated[float, Field(ge=0.0)] = Field(
+        0.10, description="A project is on time if it finishes within this fraction of plan.")
+
+
+class BenefitDynamics(_Section):
+    """How realised benefits fade when nobody sustains them."""
+
+    erosion: Annotated[Duration, Field(gt=0)] = Field(
+        DAYS_PER_YEAR, description="Time constant of erosion with zero sustainment coverage.")
+
+
+class Levers(_Section):
+    """Management policies: what a strategy team can decide."""
+
+    wip_limit: Annotated[int, Field(ge=1)] = Field(
+        5, description="Most projects in progress at once.")
+    allocation: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        0.5, description="Share of an assigned person's time planned for one project.")
+    intake_order: Literal["value", "fifo"] = Field(
+        "value", description="Funnel order: strategic value (benefit per person-day) or FIFO.")
+    capacity_aware_intake: bool = Field(
+        False, description="Start projects only while ops pressure < intake_pressure_max.")
+    intake_pressure_max: Annotated[float, Field(gt=0.0)] = Field(
+        1.0, description="Ops pressure above which capacity-aware intake holds new starts.")
+    staffing_source: Literal["operations", "projects"] = Field(
+        "operations", description="Which staff group project teams are drawn from.")
+    sustainment_coverage: Fraction = Field(
+        0.0, description=("Share of the sustainment effort benefits need that is supplied "
+                          "(0 = nobody sustains after handover)."))
+
+
+class Scenario(_Section):
+    """A complete, validated scenario: conditions, levers and run settings."""
+
+    name: str = Field("scenario", min_length=1, description="Short name used in results.")
+    description: str = Field("", description="What this scenario represents.")
+    horizon: Annotated[Duration, Field(gt=0)] = Field(
+        DAYS_PER_YEAR, description="Simulated time.")
+    warmup: Annotated[Duration, Field(ge=0)] = Field(
+        0.0, description="Initial time excluded from summary statistics.")
+    seed: Annotated[int, Field(ge=0)] = Field(1, description="Root seed of all randomness.")
+    replications: Annotated[int, Field(ge=1)] = Field(10, description="Independent runs.")
+    hours_per_day: Annotated[float, Field(gt=0.0)] = Field(
+        7.5, description="Hours in one working day (for reporting hours).")
+    operations: Operations = Field(default_factory=Operations)
+    workforce: Workforce = Field(default_factory=Workforce)
+    projects: Projects = Field(default_factory=Projects)
+    benefits: BenefitDynamics = Field(default_factory=BenefitDynamics)
+    levers: Levers = Field(default_factory=Levers)
+
+    @model_validator(mode="after")
+    def _check_cross_fields(self) -> Scenario:
+        problems = list(_cross_field_problems(self))
+        if problems:
+            raise ValueError(CROSS_FIELD_SEPARATOR.join(problems))
+        return self
+
+
+def _cross_field_problems(s: Scenario):
+    """Yield each rule that spans several sections and is broken."""
+    for key in ("horizon", "warmup"):
+        value = getattr(s, key)
+        if value != round(value):
+            yield (f"{key}={value:g} days must be a whole number of working days "
+                   "(the model advances its stocks once per day)")
+    if s.warmup >= s.horizon:
+        yield f"warmup={s.warmup:g} days must be shorter than horizon={s.horizon:g} days"
+    source = s.levers.staffing_source
+    pool = getattr(s.workforce, source).headcount
+    projects = [("templates", i, p) for i, p in enumerate(s.projects.templates)]
+    projects += [("portfolio", i, p) for i, p in enumerate(s.projects.portfolio)]
+    for section, i, p in projects:
+        if p.team > pool:
+            yield (f"projects.{section}[{i}].team={p.team} cannot be staffed: "
+                   f"workforce.{source}.headcount is {pool} (levers.staffing_source="
+                   f"'{source}'); use a team of at most {pool}")
+    names = [p.name for _, _, p in projects]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        yield f"project names must be unique; repeated: {', '.join(duplicated)}"
+    if s.operations.demand > 0 and s.workforce.operations.headcount == 0:
+        yield ("operations.demand > 0 but workforce.operations.headcount=0: "
+               "nobody serves the day job")
+
+
+def scenario_warnings(s: Scenario) -> list[str]:
+    """Return advice about a valid scenario that is likely to behave badly.
+
+    Parameters
+    ----------
+    s
+        A validated scenario.
+
+    Returns
+    -------
+    list of str
+        Human-readable warnings; empty when nothing looks suspicious.
+    """
+    out = []
+    ops = s.operations
+    staff = s.workforce.operations.headcount * s.workforce.operations.skill
+    if staff > 0:
+        load = ops.demand / (1.0 - ops.p_defect) * ops.service_mean / staff
+        if load >= 1.0:
+            out.append(f"offered load {load:.2f} >= 1 even with every operations person on "
+                       "the day job full time: the backlog will grow without bound")
+    return out

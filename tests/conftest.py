@@ -1,0 +1,101 @@
+"""Shared helpers of the model test suite: scenarios, replications and statistics.
+
+Statistical checks never pin a float. They compare a mean over independent
+replications with theory using the half-width ``t_{0.999, n-1} * s / sqrt(n)``
+(``s`` the standard deviation across replications), and directional checks use
+paired replications: the same replication index draws the same named random
+streams in both scenarios (common random numbers), so differences are paired.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+import sim
+from sim.schema import Scenario, validate_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
+BASELINE = SCENARIOS / "baseline.yaml"
+MMC = SCENARIOS / "reference" / "mmc.yaml"
+
+CONFIDENCE = 0.999
+"""Quantile of Student's t used for every mean-vs-theory tolerance."""
+
+HOURS = ("ops_busy", "ops_idle", "overrun", "project_work", "project_idle", "unassigned")
+"""The six activities a person's working day is split into (weekly ``hours_*`` columns)."""
+
+
+def load(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
+    """Load a scenario file with dotted-key overrides."""
+    return sim.load_scenario(path, dict(overrides or {}))
+
+
+def scenario_from(data: Mapping[str, Any]) -> Scenario:
+    """Validate a scenario written inline as nested dictionaries."""
+    return validate_scenario(dict(data), source="<test>")
+
+
+@functools.lru_cache(maxsize=32)
+def _summaries(scenario: Scenario, n: int, first: int) -> pd.DataFrame:
+    rows = [sim.run(scenario, r).summary for r in range(first, first + n)]
+    return pd.DataFrame(rows, index=pd.RangeIndex(first, first + n, name="replication"))
+
+
+def run_many(scenario: Scenario, n: int, first: int = 0) -> pd.DataFrame:
+    """Summaries of replications ``first .. first+n-1``, one row each.
+
+    Results are cached per (scenario, n, first) within a worker process, so
+    several tests can check different columns of the same replications.
+    """
+    return _summaries(scenario, n, first).copy()
+
+
+def t_halfwidth(values: pd.Series | np.ndarray, confidence: float = CONFIDENCE) -> float:
+    """Half-width ``t_{confidence, n-1} * s / sqrt(n)`` of the mean of ``values``."""
+    x = np.asarray(values, dtype=float)
+    n = len(x)
+    assert n >= 2, "need at least two replications for a standard error"
+    return float(stats.t.ppf(confidence, n - 1) * x.std(ddof=1) / math.sqrt(n))
+
+
+def assert_mean_matches(values: pd.Series, expected: float, what: str,
+                        max_rel_halfwidth: float) -> None:
+    """Assert the replication mean equals ``expected`` within its t half-width.
+
+    ``max_rel_halfwidth`` guards the power of the check: a tolerance that has
+    grown too wide to detect a real error fails the test instead of passing it.
+    """
+    mean, hw = float(np.mean(values)), t_halfwidth(values)
+    detail = (f"{what}: mean {mean:.6g} over {len(values)} replications, theory "
+              f"{expected:.6g}, half-width {hw:.3g} ({hw / expected:.2%} of theory)")
+    assert hw <= max_rel_halfwidth * abs(expected), f"tolerance too wide to mean much; {detail}"
+    assert abs(mean - expected) <= hw, detail
+
+
+def paired_pvalue_less(low: pd.Series, high: pd.Series) -> float:
+    """One-sided paired t-test p-value for ``mean(low - high) < 0``."""
+    diff = np.asarray(low, dtype=float) - np.asarray(high, dtype=float)
+    if np.all(diff == diff[0]):  # no spread: the t statistic is undefined
+        return 0.0 if diff[0] < 0 else 1.0
+    return float(stats.ttest_1samp(diff, 0.0, alternative="less").pvalue)
+
+
+def week_days(weekly: pd.DataFrame) -> np.ndarray:
+    """Length in days of each weekly row (the last row may be a partial week)."""
+    day = weekly["day"].to_numpy(dtype=float)
+    return np.diff(day, prepend=0.0)
+
+
+def same_summary(a: Mapping[str, float], b: Mapping[str, float]) -> bool:
+    """Summaries are equal key by key, with NaN equal to NaN."""
+    return a.keys() == b.keys() and all(
+        a[k] == b[k] or (math.isnan(a[k]) and math.isnan(b[k])) for k in a)

@@ -1,0 +1,55 @@
+"""The service desk's mechanics, traced event by event."""
+
+from __future__ import annotations
+
+import itertools
+
+import simpy
+
+from sim.model.operations import IDLE, Alarm, ServiceDesk
+
+
+def test_alarm_orders_exactly_like_timeout():
+    env = simpy.Environment()
+    log = []
+    for i, delay in enumerate([2.0, 1.0, 2.0, 0.0, 1.0]):
+        if i % 2:
+            Alarm(env, delay, lambda e, i=i: log.append((env.now, i, "alarm")))
+        else:
+            env.timeout(delay).callbacks.append(lambda e, i=i: log.append((env.now, i, "timeout")))
+    env.run()
+    assert log == [(0.0, 3, "alarm"), (1.0, 1, "alarm"), (1.0, 4, "timeout"),
+                   (2.0, 0, "timeout"), (2.0, 2, "timeout")]
+
+
+def desk_with(env, servers, gaps, efforts, sla=10.0):
+    """A desk whose arrivals and efforts are given lists (rate 1 per day)."""
+    return ServiceDesk(env, servers, arrivals=iter(gaps), value_effort=iter(efforts),
+                       failure_effort=iter([]), defect_draws=itertools.repeat(1.0),
+                       defect_delays=iter([]), sla=sla)
+
+
+def test_fcfs_non_preemptive_trace():
+    """Two servers; the second goes off duty mid-service and finishes its item."""
+    env = simpy.Environment()
+    # Unit exponentials become gaps at rate 1: arrivals at 0.1, 0.2, 0.3, 0.4.
+    desk = desk_with(env, 2, [0.1, 0.1, 0.1, 0.1, 100.0], [1.0, 1.0, 1.0, 1.0])
+    desk.go_on_duty(0)
+    desk.go_on_duty(1)
+    desk.start_day(10.0, 1.0)
+    Alarm(env, 0.5, lambda e: desk.go_off_duty(1))
+    env.run(until=10.0)
+    desk.close_books()
+    # Idle servers form a stack: server 1 takes item 1 (0.1 -> 1.1), server 0
+    # item 2 (0.2 -> 1.2). Server 1 goes off duty at 0.5 but finishes its item
+    # (overrun 0.6) and takes no more. Items 3 and 4 wait for server 0:
+    # 0.3 -> starts 1.2, 0.4 -> starts 2.2.
+    assert desk.completed == 4
+    assert desk.busy_since == [IDLE, IDLE]
+    waits = (1.2 - 0.3) + (2.2 - 0.4)
+    assert abs(desk.wait_sum - waits) < 1e-12
+    busy_on, overrun = desk.take_day_hours()
+    assert abs(busy_on[0] - 3.0) < 1e-12 and overrun[0] == 0.0
+    assert abs(busy_on[1] - 0.4) < 1e-12 and abs(overrun[1] - 0.6) < 1e-12
+    assert abs(desk.time_in_system_sum - (1.0 + 1.0 + 1.9 + 2.8)) < 1e-12
+    assert desk.counters()["value_arrivals"] == 4
