@@ -1,0 +1,1 @@
+"""Result tables, their statistics and the folders they are written to."""
