@@ -32,6 +32,7 @@ from heapq import heappush
 import simpy
 from simpy.events import NORMAL, Event
 
+INF = float("inf")
 IDLE = -1.0
 """Value of ``busy_since`` for a person who is not serving an item."""
 
@@ -58,6 +59,19 @@ class Alarm(Event):
         self.env = env
         self.callbacks = [callback]
         heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), self))
+
+    @classmethod
+    def at(cls, env: simpy.Environment, when: float, callback) -> Alarm:
+        """Schedule ``callback`` at the absolute time ``when`` (not before now).
+
+        Scheduling ``now + (when - now)`` could land a rounding error away from
+        ``when``; pushing ``when`` itself keeps event times exact.
+        """
+        alarm = cls.__new__(cls)
+        alarm.env = env
+        alarm.callbacks = [callback]
+        heappush(env._queue, (when, NORMAL, next(env._eid), alarm))
+        return alarm
 
 
 class ServiceDesk:
@@ -95,6 +109,7 @@ class ServiceDesk:
         self.p_defect = 0.0
         self._day_end = 0.0
         self._pending: float | None = next(arrivals)
+        self._lazy = INF  # time of the next value arrival when it is not an event
         self.queue: deque[tuple[float, float]] = deque()
         self.idle: list[int] = []
         self.on_duty = [False] * servers
@@ -112,7 +127,7 @@ class ServiceDesk:
 
     @property
     def in_system(self) -> int:
-        """Items waiting or in service now."""
+        """Items waiting or in service now (valid after :meth:`close_books`)."""
         return len(self.queue) + self.servers_busy()
 
     def servers_busy(self) -> int:
@@ -126,19 +141,59 @@ class ServiceDesk:
         self.rate = rate
         self._day_end = day_end
         pending, self._pending = self._pending, None
-        if pending is not None:
-            self._schedule_arrival(pending, self.env.now)
+        if pending is None:
+            return
+        if rate <= 0.0:
+            self._pending = pending
+            return
+        now = self.env.now
+        self._expect(self._next_arrival(now, pending))
 
-    def _schedule_arrival(self, draw: float, now: float) -> None:
-        """Turn a unit exponential into the next arrival under today's rate."""
+    def _next_arrival(self, after: float, draw: float) -> float:
+        """Return the time of the arrival that a unit exponential gives after ``after``.
+
+        If it falls beyond today, keep what is left of the draw for tomorrow's
+        rate (time rescaling) and return infinity.
+        """
         rate = self.rate
-        if rate > 0.0:
-            gap = draw / rate
-            if now + gap < self._day_end:
-                Alarm(self.env, gap, self._value_arrives)
-                return
-            draw = max(0.0, draw - rate * (self._day_end - now))
-        self._pending = draw
+        when = after + draw / rate
+        if when < self._day_end:
+            return when
+        self._pending = max(0.0, draw - rate * (self._day_end - after))
+        return INF
+
+    def _expect(self, when: float) -> None:
+        """Schedule the next value arrival if somebody could serve it; else keep it lazy.
+
+        An arrival that finds every server busy only joins the queue, and nothing
+        can observe that before the next event; so it needs no event of its own
+        and is queued, with its true arrival time, by :meth:`_catch_up` when the
+        next event happens. Whenever a server is idle the next arrival is a real
+        event, because it starts service at its own time.
+        """
+        if when == INF:
+            return
+        if self.idle:
+            Alarm.at(self.env, when, self._value_arrives)
+        else:
+            self._lazy = when
+
+    def _catch_up(self, now: float) -> None:
+        """Queue the lazy arrivals due by ``now`` (every server was busy meanwhile)."""
+        when = self._lazy
+        efforts, queue = self._value_effort, self.queue
+        while when <= now:
+            queue.append((when, next(efforts)))
+            self.queued_since_sum += when
+            when = self._next_arrival(when, next(self._arrivals))
+        self._lazy = when
+
+    def _arm(self) -> None:
+        """Make a lazy next arrival a real event (a server has just become idle)."""
+        when = self._lazy
+        if when != INF:
+            self._lazy = INF
+            Alarm.at(self.env, when, self._value_arrives)
 
     def _arrival(self, failure: bool):
         """Build the callback run when a value (or failure) item arrives.
@@ -150,29 +205,29 @@ class ServiceDesk:
         busy_since, item_arrival, speed = self.busy_since, self.item_arrival, self.speed
         draws = self._arrivals
 
-        def enter(now: float, effort: float) -> None:
-            if idle:
-                server = idle.pop()
-                busy_since[server] = now
-                item_arrival[server] = now
-                Alarm(env, effort / speed[server], done[server])
-            else:
-                queue.append((now, effort))
-                self.queued_since_sum += now
-
         if failure:
             efforts = self._failure_effort
 
             def fail_back(_event) -> None:
+                now = env.now
+                if self._lazy <= now:
+                    self._catch_up(now)
                 self.failure_arrivals += 1
-                enter(env.now, next(efforts))
+                if idle:
+                    server = idle.pop()
+                    busy_since[server] = now
+                    item_arrival[server] = now
+                    Alarm(env, next(efforts) / speed[server], done[server])
+                else:
+                    queue.append((now, next(efforts)))
+                    self.queued_since_sum += now
 
             return fail_back
 
         efforts = self._value_effort
 
         def arrive(_event) -> None:
-            now = env.now
+            now = env._now  # the property costs a call on the per-item path
             if idle:
                 server = idle.pop()
                 busy_since[server] = now
@@ -183,9 +238,12 @@ class ServiceDesk:
                 self.queued_since_sum += now
             draw = next(draws)
             rate = self.rate
-            gap = draw / rate
-            if now + gap < self._day_end:
-                Alarm(env, gap, arrive)
+            when = now + draw / rate
+            if when < self._day_end:
+                if idle:
+                    Alarm.at(env, when, arrive)
+                else:
+                    self._lazy = when
             else:
                 self._pending = max(0.0, draw - rate * (self._day_end - now))
 
@@ -207,7 +265,7 @@ class ServiceDesk:
         defects, delays = self._defect_draws, self._defect_delays
 
         def done(_event) -> None:
-            now = env.now
+            now = env._now  # the property costs a call on the per-item path
             duty = on_duty[server]
             if duty:
                 busy_on[server] += now - busy_since[server]
@@ -223,6 +281,8 @@ class ServiceDesk:
                 self.defects += 1
                 Alarm(env, next(delays), self._failure_arrives)
             if duty:
+                if self._lazy <= now:
+                    self._catch_up(now)
                 if queue:
                     arrived, effort = queue.popleft()
                     self.queued_since_sum -= arrived
@@ -233,6 +293,8 @@ class ServiceDesk:
                     Alarm(env, service, done)
                     return
                 idle.append(server)
+                if self._lazy != INF:
+                    self._arm()
             busy_since[server] = IDLE
 
         return done
@@ -248,6 +310,8 @@ class ServiceDesk:
 
     def _take_next(self, server: int, now: float) -> None:
         """Give a newly available ``server`` the head of the queue, or make them idle."""
+        if self._lazy <= now:
+            self._catch_up(now)
         if self.queue:
             arrived, effort = self.queue.popleft()
             self.queued_since_sum -= arrived
@@ -258,6 +322,7 @@ class ServiceDesk:
             Alarm(self.env, service, self._done[server])
         else:
             self.idle.append(server)
+            self._arm()
 
     # -- duty roster ------------------------------------------------------------
 
@@ -286,8 +351,9 @@ class ServiceDesk:
     # -- books ------------------------------------------------------------------
 
     def close_books(self) -> None:
-        """Bring the busy-time sums up to now (call before reading counters)."""
+        """Bring the queue and busy-time sums up to now (call before reading counters)."""
         now = self.env.now
+        self._catch_up(now)
         for server, since in enumerate(self.busy_since):
             if since != IDLE:
                 self._close_busy(server, now)
