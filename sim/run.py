@@ -83,4 +83,5 @@ def run(scenario: Scenario, replication: int = 0) -> RunResult:
 
 PROJECT_COLUMNS = ["project", "template", "status", "arrived", "started", "team", "allocation",
                    "size", "estimate", "planned_duration", "planned_finish", "finished",
-                   "duration", "slip", "on_time", "effort", "work", "rework", "benefits"]
+                   "duration", "slip", "on_time", "cancelled", "joined_late", "effort", "work",
+                   "rework", "benefits"]

@@ -30,8 +30,9 @@ MMC = SCENARIOS / "reference" / "mmc.yaml"
 CONFIDENCE = 0.999
 """Quantile of Student's t used for every mean-vs-theory tolerance."""
 
-HOURS = ("ops_busy", "ops_idle", "overrun", "project_work", "project_idle", "unassigned")
-"""The six activities a person's working day is split into (weekly ``hours_*`` columns)."""
+HOURS = ("ops_busy", "ops_idle", "overrun", "project_work", "project_idle", "improvement",
+         "sustainment", "overhead", "unassigned")
+"""The activities a person's working day is split into (weekly ``hours_*`` columns)."""
 
 
 def load(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
@@ -39,9 +40,35 @@ def load(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenar
     return sim.load_scenario(path, dict(overrides or {}))
 
 
-def scenario_from(data: Mapping[str, Any]) -> Scenario:
-    """Validate a scenario written inline as nested dictionaries."""
-    return validate_scenario(dict(data), source="<test>")
+CORE_ONLY: dict[str, Any] = {
+    "workforce": {"attrition": {"rate": 0.0}},
+    "stress": {"overload_gain": 0.0, "misalignment_gain": 0.0},
+    "behaviour": {"divert_gain": 0.0},
+    "opex": {"capability_min": 1.0},
+    "levers": {"pmo": {"type": "none"}, "sustainment": "none", "improvement_share": 0.0},
+}
+"""The neutral settings of the organisational dynamics (see test_core_reduction.py):
+scenarios written inline here test the core mechanics, so they start from these."""
+
+
+def _merge(base: Mapping[str, Any], child: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in child.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def scenario_from(data: Mapping[str, Any], *, dynamics: bool = False) -> Scenario:
+    """Validate a scenario written inline as nested dictionaries.
+
+    Unless ``dynamics`` is true, the organisational mechanisms start neutral and
+    the scenario exercises the core model only.
+    """
+    merged = dict(data) if dynamics else _merge(CORE_ONLY, data)
+    return validate_scenario(merged, source="<test>")
 
 
 @functools.lru_cache(maxsize=32)

@@ -66,12 +66,21 @@ def test_results_do_not_depend_on_the_process_hash_seed():
 
 # -- hours conservation -----------------------------------------------------------------
 
-def assert_hours_conserved(weekly: pd.DataFrame, headcount: int, hours_per_day: float):
-    """Each week's six activities, and its plan, add up to everybody's working time."""
-    available = headcount * hours_per_day * week_days(weekly)
+def assert_hours_conserved(weekly: pd.DataFrame, headcount: int | None,
+                           hours_per_day: float):
+    """Each week's activities, and its plan, add up to the working time of those employed.
+
+    With a fixed ``headcount`` the working time itself is checked too; with
+    attrition it is the weekly ``hours_available`` (empty seats do not work).
+    """
+    available = weekly["hours_available"].to_numpy()
+    if headcount is not None:
+        np.testing.assert_allclose(available, headcount * hours_per_day * week_days(weekly),
+                                   rtol=HOURS_TOL, atol=HOURS_TOL)
     actual = sum(weekly[f"hours_{a}"] for a in HOURS).to_numpy()
-    planned = (weekly["hours_ops_planned"] + weekly["hours_project_planned"]
-               + weekly["hours_unassigned"]).to_numpy()
+    planned = sum(weekly[f"hours_{a}"] for a in (
+        "ops_planned", "project_planned", "improvement_planned", "sustainment_planned",
+        "overhead", "unassigned")).to_numpy()
     np.testing.assert_allclose(actual, available, rtol=HOURS_TOL, atol=HOURS_TOL)
     np.testing.assert_allclose(planned, available, rtol=HOURS_TOL, atol=HOURS_TOL)
     hours = weekly[[c for c in weekly if c.startswith("hours_")]].to_numpy()
@@ -87,7 +96,7 @@ def test_hours_conserved_in_baseline():
     result = sim.run(scenario)
     assert result.weekly["hours_project_work"].sum() > 0  # the identity covers project time
     assert result.weekly["hours_overrun"].sum() > 0       # ... and overrun
-    assert_hours_conserved(result.weekly, headcount_of(scenario), scenario.hours_per_day)
+    assert_hours_conserved(result.weekly, None, scenario.hours_per_day)
 
 
 BENEFITS = st.one_of(
@@ -140,7 +149,7 @@ def small_scenarios(draw) -> dict:
                    "intake_order": draw(st.sampled_from(["value", "fifo"])),
                    "capacity_aware_intake": draw(st.booleans()),
                    "staffing_source": source,
-                   "sustainment_coverage": draw(st.floats(0.0, 1.0))},
+                   "sustainment": draw(st.sampled_from(["none", "opex", "project"]))},
     }
 
 
@@ -244,7 +253,7 @@ def test_borrowed_person_returns_to_the_day_job_after_paying_back_overrun():
 
 @pytest.mark.parametrize("lever", [{"levers.wip_limit": 8}, {"levers.allocation": 0.3},
                                    {"levers.intake_order": "fifo"},
-                                   {"levers.sustainment_coverage": 1.0}])
+                                   {"levers.sustainment": "project"}])
 def test_levers_do_not_shift_value_arrivals(lever):
     """Without demand-changing benefits, a lever leaves every weekly arrival count alone."""
     base = {**DECOUPLED, "horizon": "2 years", "levers.wip_limit": 2}
@@ -257,8 +266,8 @@ def test_levers_do_not_shift_value_arrivals(lever):
 
 def test_demand_coupled_benefit_is_the_only_way_a_lever_reaches_value_arrivals():
     """With coupling on, sustainment changes arrivals, but only after a coupled handover."""
-    unsustained = sim.run(load(BASELINE, {"levers.sustainment_coverage": 0.0}))
-    sustained = sim.run(load(BASELINE, {"levers.sustainment_coverage": 1.0}))
+    unsustained = sim.run(load(BASELINE, {"levers.sustainment": "none"}))
+    sustained = sim.run(load(BASELINE, {"levers.sustainment": "opex"}))
     first = min(p.loc[p["project"].str.startswith(("crm", "growth")), "finished"].min()
                 for p in (unsustained.projects, sustained.projects))
     assert np.isfinite(first)

@@ -57,8 +57,11 @@ class BenefitLedger:
         self.potential = np.append(self.potential, [b.magnitude for b in benefits])
         self.realised = np.append(self.realised, np.zeros(len(benefits)))
 
-    def step(self, days: float, coverage: float) -> None:
+    def step(self, days: float, coverage: float, erosion: float | None = None) -> None:
         """Advance realisation and erosion by ``days`` with sustainment ``coverage``.
+
+        ``erosion`` overrides the time constant given at creation (it may change
+        during a run).
 
         The realised levels in force during the step are integrated first, so that
         cumulative benefit matches what operations experienced.
@@ -66,6 +69,8 @@ class BenefitLedger:
         if not len(self):
             return
         self.realised_days += np.bincount(self.kind, self.realised * days, len(KINDS))
+        if erosion is not None:
+            self.erosion = erosion
         self.potential = self.potential * math.exp(-(1.0 - coverage) * days / self.erosion)
         gap = self.realised - self.potential
         self.realised = self.potential + gap * np.exp(-days / self.tau)

@@ -106,7 +106,7 @@ class ServiceDesk:
         self._defect_draws = defect_draws
         self._defect_delays = defect_delays
         self.rate = 0.0
-        self.p_defect = 0.0
+        self.p_defect = [0.0] * servers  # per server: stress makes some people err more
         self._day_end = 0.0
         self._pending: float | None = next(arrivals)
         self._lazy = INF  # time of the next value arrival when it is not an event
@@ -129,6 +129,15 @@ class ServiceDesk:
     def in_system(self) -> int:
         """Items waiting or in service now (valid after :meth:`close_books`)."""
         return len(self.queue) + self.servers_busy()
+
+    def add_servers(self, count: int) -> None:
+        """Add ``count`` seats to the pool (off duty until rostered)."""
+        start = len(self.on_duty)
+        for values, fill in ((self.on_duty, False), (self.busy_since, IDLE),
+                             (self.busy_on, 0.0), (self.overrun, 0.0), (self.speed, 1.0),
+                             (self.item_arrival, 0.0), (self.p_defect, 0.0)):
+            values.extend([fill] * count)
+        self._done.extend(self._completion(i) for i in range(start, start + count))
 
     def servers_busy(self) -> int:
         """Return how many people are serving an item now (on duty or overrunning)."""
@@ -262,6 +271,7 @@ class ServiceDesk:
         on_duty, busy_since = self.on_duty, self.busy_since
         busy_on, overrun = self.busy_on, self.overrun
         item_arrival, speed, sla = self.item_arrival, self.speed, self.sla
+        p_defect = self.p_defect
         defects, delays = self._defect_draws, self._defect_delays
 
         def done(_event) -> None:
@@ -276,7 +286,7 @@ class ServiceDesk:
             self.time_in_system_sum += in_system
             if in_system <= sla:
                 self.within_sla += 1
-            p = self.p_defect
+            p = p_defect[server]
             if p > 0.0 and next(defects) < p:
                 self.defects += 1
                 Alarm(env, next(delays), self._failure_arrives)

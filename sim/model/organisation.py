@@ -21,6 +21,7 @@ surfaced is *on hold*: its team works the day job until rework is found.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Iterator
 
@@ -28,26 +29,20 @@ import numpy as np
 import simpy
 from simpy.events import Timeout
 
+from sim.model import pmo, timeline
 from sim.model.benefits import KINDS, BenefitLedger
-from sim.model.operations import Alarm, ServiceDesk
+from sim.model.operations import ServiceDesk
+from sim.model.opex import Capability
+from sim.model.people import People
 from sim.model.projects import Portfolio, ProposalSource
 from sim.model.recorder import Recorder
 from sim.model.rng import Streams, buffered
-from sim.model.workforce import (
-    GROUPS,
-    Staff,
-    choose_team,
-    duty_windows,
-    multitasking_efficiency,
-    plan_day,
-)
-from sim.schema.scenario import Operations, Scenario
+from sim.model.workforce import GROUPS, Staff, choose_team, multitasking_efficiency
+from sim.schema.scenario import Operations, Scenario, apply_changes
 from sim.units import DAYS_PER_WEEK, DAYS_PER_YEAR
 
-_EPS = 1e-12
 
-
-class Organisation:
+class Organisation(People):
     """One replication of a scenario, ready to run.
 
     Parameters
@@ -64,32 +59,30 @@ class Organisation:
         self.streams = Streams(seed)
         wf = scenario.workforce
         self.staff = Staff.from_groups(
-            {g: getattr(wf, g).headcount for g in GROUPS},
-            {g: getattr(wf, g).skill for g in GROUPS})
-        self.servers = wf.operations.headcount
-        self.desk = _service_desk(self.env, self.servers, scenario.operations, self.streams)
+            {g: getattr(wf, g).headcount for g in GROUPS if g != "pmo"},
+            {g: getattr(wf, g).skill for g in GROUPS if g != "pmo"})
+        self.desk = _service_desk(self.env, self.staff.size, scenario.operations, self.streams)
         p = scenario.projects
         self.portfolio = Portfolio(quality=p.quality, discovery_delay=p.discovery_delay,
                                    threshold=p.completion_threshold,
                                    estimate_error=p.estimate_error)
         self.ledger = BenefitLedger(scenario.benefits.erosion)
         self.recorder = Recorder(scenario.hours_per_day)
-        self.capability = 1.0
+        self.capability = Capability(scenario.opex.capability_initial)
+        self.maturity = scenario.pmo.maturity_initial
         self.value_rate = 0.0
         self.effort_multiplier = 1.0
-        self.ops_share = np.zeros(self.staff.size)
-        self.project_share = np.zeros(self.staff.size)
-        self.duty_share = np.zeros(self.staff.size)
-        self.time_debt = np.zeros(self.staff.size)
-        self._planned_version = -1
+        self.capability_level = 1.0
+        self.p_defect = 0.0
+        self.protected_time = 0.0
+        self.pmo_type = "none"
+        self.coverage = 0.0
+        self.cancelled = 0
+        self.events: list[dict] = []
         self._held: tuple[int, ...] = ()
-        self.on_hold = np.zeros(self.staff.size)
-        self._splits = False
-        self._in_debt = False
-        self._plan_totals: dict[str, float] = {}
-        self._on = [self._duty_callback(i, True) for i in range(self.servers)]
-        self._off = [self._duty_callback(i, False) for i in range(self.servers)]
         self._tiebreak = self.streams.generator("staffing")
+        self._changes = timeline.schedule(scenario.timeline)
+        self._init_people()
 
     # -- running ----------------------------------------------------------------
 
@@ -146,34 +139,81 @@ class Organisation:
     # -- start of day -----------------------------------------------------------
 
     def _begin_day(self, day: int) -> None:
+        self._apply_timeline()
+        self._hire_due()
+        self._run_pmo()
         self._set_conditions(day)
         self._intake()
         self._hold_waiting_projects()
+        self._ask_for_sustainment()
+        self._judge_and_divert(self.pressure())
         self._roster()
         self.desk.start_day(day + 1.0, self.value_rate)
 
+    def _apply_timeline(self) -> None:
+        """Make the changes due today: set or scale keys, undo pulses, change staff."""
+        while self._changes and self._changes[0].time <= self.env.now:
+            change = heapq.heappop(self._changes)
+            event = change.event
+            if change.ending:
+                factors = {k: 1.0 / f for k, f in event.scale.items()}
+                self.scenario = apply_changes(self.scenario, change.undo, factors)
+            else:
+                if event.for_ is not None:
+                    document = self.scenario.model_dump(mode="json", by_alias=True)
+                    heapq.heappush(self._changes, timeline.Change(
+                        change.time + event.for_, change.order, change.index, event,
+                        ending=True, undo=timeline.previous_values(document, event)))
+                if event.set or event.scale:
+                    self.scenario = apply_changes(self.scenario, event.set, event.scale)
+                for group, count in event.staff.items():
+                    self.change_headcount(group, count)
+            self.staff.replan()
+            self._judged_version = -1
+            self.events.append({"day": self.env.now, "event": change.index,
+                                "label": event.label,
+                                "change": timeline.describe(event, change.ending)})
+
     def _set_conditions(self, day: int) -> None:
         """Demand rate, defect probability, effort and speeds for the day ahead."""
-        ops = self.scenario.operations
+        s = self.scenario
+        ops = s.operations
         self.value_rate = base_demand(ops, day + 0.5) * self.ledger.demand_factor()
-        self.capability = 1.0 + self.ledger.level("capability")
+        self.capability_level = self.capability.level + self.ledger.level("capability")
         p_defect = ops.p_defect * (1.0 - self.ledger.level("failure_reduction"))
-        self.desk.p_defect = min(p_defect / self.capability, 1.0)
+        self.p_defect = min(p_defect / self.capability_level, 1.0)
+        self.desk.p_defect[:] = np.minimum(self.p_defect * self.staff.defect_factor,
+                                           1.0).tolist()
         self.effort_multiplier = 1.0 - self.ledger.level("productivity")
-        n = self.servers
-        speed = (self.staff.skill[:n] * self.staff.productivity_factor[:n]
-                 * (self.capability / self.effort_multiplier))
+        speed = (self.staff.skill * self.staff.productivity_factor
+                 * (self.capability_level / self.effort_multiplier))
         self.desk.speed[:] = speed.tolist()
+        self._set_project_practices()
+
+    def _set_project_practices(self) -> None:
+        """Estimate error, quality and discovery delay under today's PMO and maturity."""
+        p = self.scenario.projects
+        practices = pmo.bundle(self.scenario.pmo, self.scenario.levers.pmo, self.env.now)
+        effect = self.scenario.pmo.maturity_effect
+        standard = pmo.keep_factor(practices.standardisation, self.maturity, effect)
+        monitor = pmo.keep_factor(practices.monitoring, self.maturity, effect)
+        self.portfolio.estimate_error = pmo.reduced(p.estimate_error, standard)
+        rework = pmo.reduced(1.0 - p.quality, standard)
+        self.portfolio.quality = p.quality if standard == 1.0 else 1.0 - rework
+        self.portfolio.discovery_delay = pmo.reduced(p.discovery_delay, monitor)
+        self.protected_time = max(self.scenario.levers.protected_time, practices.protected_time)
+        self.wip_limit = practices.wip_limit or self.scenario.levers.wip_limit
+        self.stage_gates = practices.stage_gates
 
     def pressure(self) -> float:
         """Ops pressure: items in system over what the SLA allows at today's demand."""
-        total_rate = self.value_rate / (1.0 - min(self.desk.p_defect, 0.99))
+        total_rate = self.value_rate / (1.0 - min(self.p_defect, 0.99))
         return self.desk.in_system / max(total_rate * self.scenario.operations.sla, 1.0)
 
     def _intake(self) -> None:
         """Start proposals while WIP, capacity-awareness and staffing allow."""
         lev = self.scenario.levers
-        while len(self.portfolio.active) < lev.wip_limit:
+        while len(self.portfolio.active) < self.wip_limit:
             if lev.capacity_aware_intake and self.pressure() >= lev.intake_pressure_max:
                 return
             project = self.portfolio.next_in_line(lev.intake_order)
@@ -203,50 +243,40 @@ class Organisation:
                 self.on_hold[project.team] += project.allocation
         self.staff.replan()
 
-    def _roster(self) -> None:
-        """Plan everybody's day and put day-job blocks on the duty roster.
+    def _ask_for_sustainment(self) -> None:
+        """Share out the effort delivered benefits need among whoever sustains them."""
+        owner = self.scenario.levers.sustainment
+        ask = np.zeros(self.staff.size)
+        per_day = self.scenario.benefits.sustain_effort / DAYS_PER_WEEK
+        if owner == "opex":
+            team = self.staff.members("opex")
+            if len(team) and len(self.ledger):
+                ask[team] = len(self.ledger) * per_day / len(team)
+        elif owner == "project":
+            for project in self.portfolio.projects:
+                if project.status != "completed" or not project.benefits:
+                    continue
+                keepers = [i for i in project.team if self.staff.active[i]
+                           and self.staff.hired_at[i] <= project.started]
+                if keepers:
+                    ask[keepers] += len(project.benefits) * per_day / len(keepers)
+        if not np.array_equal(ask, self.sustain_ask):
+            self.sustain_ask = ask
+            self.staff.replan()
 
-        When no plan input changed, nobody changes duty within the day and
-        nobody owes time, yesterday's roster stands and nothing needs doing.
-        """
-        staff = self.staff
-        if staff.plan_version == self._planned_version and not self._splits \
-                and not self._in_debt:
-            return
-        self._planned_version = staff.plan_version
-        self.ops_share, self.project_share = plan_day(staff, self.on_hold)
-        # Debt is owed by the project time to the day job; with no project time
-        # or no day job in the plan there is nothing to repay it from.
-        self.time_debt[(self.project_share <= _EPS) | (self.ops_share <= _EPS)] = 0.0
-        payback = np.minimum(self.time_debt, self.ops_share)
-        self.time_debt -= payback
-        self._in_debt = bool(self.time_debt.any())
-        self.duty_share = self.ops_share - payback
-        self._plan_totals = {"ops_planned": float(self.ops_share.sum()),
-                             "project_planned": float(self.project_share.sum()),
-                             "duty": float(self.duty_share.sum())}
-        desk = self.desk
-        shares = self.duty_share[: self.servers]
-        full, none = shares >= 1.0 - _EPS, shares <= _EPS
-        on_duty = np.array(desk.on_duty, dtype=bool)
-        split = ~(full | none)
-        self._splits = bool(split.any())
-        for person in np.flatnonzero(split | (full & ~on_duty) | (none & on_duty)).tolist():
-            windows = duty_windows(staff.phase[person], float(shares[person]))
-            if windows and windows[0][0] <= _EPS:
-                desk.go_on_duty(person)
-            else:
-                desk.go_off_duty(person)
-            for start, end in windows:
-                if start > _EPS:
-                    Alarm(self.env, start, self._on[person])
-                if end < 1.0 - _EPS:
-                    Alarm(self.env, end, self._off[person])
-
-    def _duty_callback(self, person: int, on: bool):
-        if on:
-            return lambda _event: self.desk.go_on_duty(person)
-        return lambda _event: self.desk.go_off_duty(person)
+    def _run_pmo(self) -> None:
+        """Keep PMO staff in line with the PMO in force (a temporary one disbands)."""
+        kind = pmo.active_type(self.scenario.levers.pmo, self.env.now)
+        if kind != self.pmo_type:
+            self.events.append({"day": self.env.now, "event": -1, "label": "pmo",
+                                "change": f"PMO {self.pmo_type} -> {kind}"})
+            self.pmo_type = kind
+        wanted = self.scenario.pmo.bundles[kind].headcount
+        staff = self.staff.members("pmo")
+        if len(staff) < wanted:
+            self._grow("pmo", wanted - len(staff), 1.0)
+        for person in staff[wanted:].tolist():
+            self._leave(person, backfill=False)
 
     # -- end of day -------------------------------------------------------------
 
@@ -254,28 +284,90 @@ class Organisation:
         self.desk.close_books()
         busy_on, overrun_list = self.desk.take_day_hours()
         busy, overrun = sum(busy_on), sum(overrun_list)
-        self.ledger.step(1.0, self.scenario.levers.sustainment_coverage)
+        split = self._split_working_time(np.asarray(overrun_list))
+        required = len(self.ledger) * self.scenario.benefits.sustain_effort / DAYS_PER_WEEK
+        self.coverage = min(split["sustainment"] / required, 1.0) if required > 0 else 0.0
+        self.ledger.step(1.0, self.coverage, self.scenario.benefits.erosion)
+        project_work = float(self._work_on_projects(split["project_time"]).sum()) \
+            if self.portfolio.active else 0.0
+        self._improve(split["improvement_time"])
         totals = self._plan_totals
-        project_time = project_work = 0.0
-        if self.portfolio.active or overrun > 0.0:
-            over = np.zeros(self.staff.size)
-            over[: self.servers] = overrun_list
-            self.time_debt += over
-            self._in_debt = True
-            unassigned = 1.0 - self.ops_share - self.project_share
-            time = np.maximum(1.0 - self.duty_share - unassigned - over, 0.0)
-            project_time = float(time.sum())
-            project_work = float(self._work_on_projects(time).sum())
         self.recorder.book_day(
-            ops_planned=totals["ops_planned"], project_planned=totals["project_planned"],
+            available=float(np.count_nonzero(self.staff.active)),
+            ops_planned=totals["assigned_ops"], project_planned=totals["assigned_project"],
+            improvement_planned=totals["assigned_improvement"],
+            sustainment_planned=totals["assigned_sustainment"], diverted=totals["diverted"],
             ops_busy=busy, ops_idle=totals["duty"] - busy, overrun=overrun,
-            project_work=project_work, project_idle=project_time - project_work,
-            unassigned=self.staff.size - totals["ops_planned"] - totals["project_planned"])
+            project_work=project_work, project_idle=split["project"] - project_work,
+            improvement=split["improvement"], sustainment=split["sustainment"],
+            overhead=totals["overhead"], unassigned=split["unassigned"])
+        self._update_stress(self.pressure())
+        self._gauge()
+        self._attrition_today()
+        self._end_day_pmo()
         now = self.env.now
         if now == self.scenario.warmup:
             self.recorder.open_window(self)
         if now % DAYS_PER_WEEK == 0 or now == self.scenario.horizon:
             self.recorder.close_week(self)
+
+    def _split_working_time(self, overrun: np.ndarray) -> dict:
+        """Split each person's time off duty between projects, improvement and sustainment.
+
+        Overrun (finishing an item after the duty block) comes out of that time
+        first and is owed back from the next duty block.
+        """
+        plan = self.plan
+        if overrun.any():
+            self.time_debt += overrun
+            self._in_debt = True
+        rest = 1.0 - plan.ops - plan.project - plan.improvement - plan.sustainment
+        work = np.maximum(1.0 - self.duty_share - rest - overrun, 0.0)
+        other = plan.improvement + plan.sustainment
+        planned = plan.project + other
+        project_share = np.divide(plan.project, planned, out=np.ones_like(planned),
+                                  where=planned > 0.0)
+        project_time = work * project_share
+        other_time = work - project_time
+        improvement_share = np.divide(plan.improvement, other, out=np.zeros_like(other),
+                                      where=other > 0.0)
+        improvement_time = other_time * improvement_share
+        sustain_time = other_time - improvement_time
+        t = self._plan_totals
+        unassigned = (self.staff.size - int(np.count_nonzero(~self.staff.active))
+                      - t["assigned_ops"] - t["assigned_project"] - t["assigned_improvement"]
+                      - t["assigned_sustainment"] - t["overhead"])
+        return {"project_time": project_time, "improvement_time": improvement_time,
+                "project": float(project_time.sum()),
+                "improvement": float(improvement_time.sum()),
+                "sustainment": float(sustain_time.sum()), "unassigned": unassigned}
+
+    def _improve(self, improvement_time: np.ndarray) -> None:
+        """Improvement effort of the day; erosion; a kaizen cycle's gain when it ends."""
+        params = self.scenario.opex
+        staff = self.staff
+        self.capability.improve(float(improvement_time @ (staff.skill
+                                                          * staff.productivity_factor)))
+        self.capability.erode(1.0, params)
+        if self.env.now % params.kaizen_cycle < 1.0:
+            self.capability.land(params)
+
+    def _end_day_pmo(self) -> None:
+        """Maturity decays without a PMO; gates review projects when due."""
+        params = self.scenario.pmo
+        if self.pmo_type == "none":
+            self.maturity = pmo.forget(self.maturity, 1.0, params.forgetting)
+        elif self.stage_gates and params.cancel_slip is not None \
+                and self.env.now % params.gate_interval < 1.0:
+            for project in list(self.portfolio.active):
+                if self.portfolio.forecast_slip(project, self.env.now) > params.cancel_slip:
+                    self._cancel(project)
+
+    def _cancel(self, project) -> None:
+        self.portfolio.cancel(project, self.env.now)
+        for person in project.team:
+            self.staff.release(person, project.id)
+        self.cancelled += 1
 
     def _work_on_projects(self, project_time: np.ndarray) -> np.ndarray:
         """Turn each member's project time into effort on their projects.
@@ -283,8 +375,6 @@ class Organisation:
         Returns the time per person that found work to do.
         """
         staff = self.staff
-        if not self.portfolio.active:
-            return np.zeros(staff.size)
         in_ops = (staff.group == GROUPS.index("operations")).astype(np.int64)
         streams = in_ops + staff.assignment_count
         efficiency = multitasking_efficiency(streams, self.scenario.workforce.multitasking)
@@ -292,17 +382,40 @@ class Organisation:
         working = staff.allocated - self.on_hold
         used = np.zeros(staff.size)
         for project in list(self.portfolio.active):
-            team = np.asarray(project.team)
-            if project.id in self._held:
+            team = np.asarray(project.team, dtype=np.int64)
+            if project.id in self._held or not len(team):
                 time = np.zeros(len(team))
             else:
                 time = project_time[team] * project.allocation / working[team]
-            share = self.portfolio.work(project, float(time @ productivity[team]),
-                                        float(time.sum()))
+            capacity = float(time @ productivity[team])
+            if project.joined:
+                capacity = self._newcomer_capacity(project, team, time, productivity)
+            share = self.portfolio.work(project, capacity, float(time.sum()))
             used[team] += time * share
             if self.portfolio.is_complete(project):
                 self._hand_over(project)
         return used
+
+    def _newcomer_capacity(self, project, team, time, productivity) -> float:
+        """Project capacity when some members joined late (Brooks's law).
+
+        A newcomer's productivity on the project ramps from half to full over
+        ``projects.onboarding``; while ramping, each takes ``projects.mentoring``
+        of one established member's project time.
+        """
+        p = self.scenario.projects
+        ramp = np.ones(len(team))
+        mentoring = 0.0
+        for k, person in enumerate(team.tolist()):
+            if person in project.joined:
+                progress = min((self.env.now - project.joined[person]) / p.onboarding, 1.0)
+                ramp[k] = 0.5 + 0.5 * progress
+                if progress < 1.0:
+                    mentoring += p.mentoring
+        effective = time * productivity[team] * ramp
+        established = effective[ramp >= 1.0]
+        cost = mentoring * (float(established.mean()) if len(established) else 0.0)
+        return max(float(effective.sum()) - cost, 0.0)
 
     def _hand_over(self, project) -> None:
         self.portfolio.complete(project, self.env.now)
@@ -310,21 +423,51 @@ class Organisation:
             self.staff.release(person, project.id)
         self.ledger.hand_over(project.benefits)
         self.recorder.completions += 1
+        if self.pmo_type != "none" and self.scenario.levers.pmo.lessons_learned:
+            self.maturity = pmo.learn(self.maturity, self.scenario.pmo.learning_rate)
 
     # -- observation ------------------------------------------------------------
 
+    def counts(self) -> dict[str, float]:
+        """Cumulative counts of people and project events, for period differences."""
+        return {"leavers": float(self.leavers), "hires": float(self.hires),
+                "cancelled": float(self.cancelled)}
+
+    def _gauge(self) -> None:
+        """Integrate today's stress, misalignment and vacancies."""
+        active = self.staff.active
+        stress = self.staff.stress[active]
+        self.recorder.gauge_day(
+            stress=float(stress.mean()) if len(stress) else 0.0,
+            stress_p90=float(np.quantile(stress, 0.9)) if len(stress) else 0.0,
+            misalignment=float(self.misaligned[active].mean()) if active.any() else 0.0,
+            vacancies=float(len(self._hires)))
+
     def levels(self) -> dict[str, float]:
         """State variables at this moment, for the weekly series."""
+        staff = self.staff
+        active = staff.active
+        stress = staff.stress[active]
         out = {
             "backlog": float(self.desk.in_system),
             "queue": float(len(self.desk.queue)),
             "pressure": self.pressure(),
             "demand_rate": self.value_rate,
-            "p_defect": self.desk.p_defect,
+            "p_defect": self.p_defect,
             "effort_multiplier": self.effort_multiplier,
-            "capability": self.capability,
-            "headcount_operations": float(self.servers),
-            "headcount_projects": float(self.staff.size - self.servers),
+            "capability": self.capability_level,
+            "headcount_operations": float(staff.headcount("operations")),
+            "headcount_projects": float(staff.headcount("projects")),
+            "headcount_opex": float(staff.headcount("opex")),
+            "headcount_pmo": float(staff.headcount("pmo")),
+            "vacancies": float(len(self._hires)),
+            "stress_mean": float(stress.mean()) if len(stress) else 0.0,
+            "stress_p90": float(np.quantile(stress, 0.9)) if len(stress) else 0.0,
+            "misalignment_mean": float(self.misaligned[active].mean()) if active.any() else 0.0,
+            "maturity": self.maturity,
+            "pmo_active": float(self.pmo_type != "none"),
+            "sustainment_coverage": self.coverage,
+            "benefits_sustained": self.ledger.sustained_share(),
             "projects_funnel": float(len(self.portfolio.funnel)),
             "projects_active": float(len(self.portfolio.active)),
             "revenue_index": 1.0 + self.ledger.level("revenue"),

@@ -46,6 +46,8 @@ class Project:
     planned_duration: float = math.nan
     finished: float = math.nan
     team: list[int] = field(default_factory=list)
+    joined: dict[int, float] = field(default_factory=dict)
+    cancelled: float = math.nan
     allocation: float = 0.0
     to_do: float = 0.0
     done: float = 0.0
@@ -60,9 +62,11 @@ class Project:
 
     @property
     def status(self) -> str:
-        """``proposed``, ``active`` or ``completed``."""
+        """``proposed``, ``active``, ``completed`` or ``cancelled``."""
         if not math.isnan(self.finished):
             return "completed"
+        if not math.isnan(self.cancelled):
+            return "cancelled"
         return "proposed" if math.isnan(self.started) else "active"
 
 
@@ -218,6 +222,17 @@ class Portfolio:
         project.finished = now
         self.active.remove(project)
 
+    def cancel(self, project: Project, now: float) -> None:
+        """Stop ``project`` at a stage gate."""
+        project.cancelled = now
+        self.active.remove(project)
+
+    def forecast_slip(self, project: Project, now: float) -> float:
+        """Forecast duration over planned duration, minus 1, at the planned team rate."""
+        rate = project.allocation * max(len(project.team), 1)
+        remaining = (project.to_do + project.undiscovered) / rate
+        return ((now - project.started) + remaining) / project.planned_duration - 1.0
+
 
 def project_record(p: Project, tolerance: float) -> dict:
     """One tidy row describing a project at the end of a run."""
@@ -230,6 +245,7 @@ def project_record(p: Project, tolerance: float) -> dict:
         "planned_duration": p.planned_duration, "planned_finish": p.started + p.planned_duration,
         "finished": p.finished, "duration": duration, "slip": slip,
         "on_time": bool(slip <= tolerance) if p.status == "completed" else None,
+        "cancelled": p.cancelled, "joined_late": len(p.joined),
         "effort": p.effort, "work": p.work, "rework": max(0.0, p.work - p.size + p.to_do),
         "benefits": len(p.benefits),
     }

@@ -22,8 +22,10 @@ import numpy as np
 from sim.model.benefits import KINDS
 from sim.units import DAYS_PER_YEAR
 
-ACTIVITIES = ("ops_busy", "ops_idle", "overrun", "project_work", "project_idle", "unassigned")
-PLANS = ("ops_planned", "project_planned")
+ACTIVITIES = ("ops_busy", "ops_idle", "overrun", "project_work", "project_idle", "improvement",
+              "sustainment", "overhead", "unassigned")
+PLANS = ("available", "ops_planned", "project_planned", "improvement_planned",
+         "sustainment_planned", "diverted")
 
 
 @dataclass
@@ -36,6 +38,8 @@ class Books:
     realised_days: np.ndarray
     starts: int
     completions: int
+    counts: dict[str, float] = field(default_factory=dict)
+    gauges: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -54,6 +58,7 @@ class Recorder:
         default_factory=lambda: dict.fromkeys(ACTIVITIES + PLANS, 0.0))
     starts: int = 0
     completions: int = 0
+    gauges: dict[str, float] = field(default_factory=dict)
     _last: Books | None = None
     window: Books | None = None
 
@@ -66,7 +71,14 @@ class Recorder:
     def books(self, org) -> Books:
         """Snapshot the cumulative totals of ``org`` now."""
         return Books(org.env.now, org.desk.counters(), dict(self.hours),
-                     org.ledger.realised_days.copy(), self.starts, self.completions)
+                     org.ledger.realised_days.copy(), self.starts, self.completions,
+                     org.counts(), dict(self.gauges))
+
+    def gauge_day(self, **values: float) -> None:
+        """Integrate one day of state variables (their sums give time averages)."""
+        gauges = self.gauges
+        for name, value in values.items():
+            gauges[name] = gauges.get(name, 0.0) + value
 
     def open(self, org) -> None:
         """Start the first week (and the window, when there is no warm-up)."""
@@ -89,6 +101,10 @@ class Recorder:
         row.update({f"hours_{k}": v for k, v in hours.items()})
         row["projects_started"] = now.starts - last.starts
         row["projects_completed"] = now.completions - last.completions
+        for name in now.counts:
+            row[name] = now.counts[name] - last.counts[name]
+        for name in now.gauges:
+            row[f"{name}_week_mean"] = (now.gauges[name] - last.gauges.get(name, 0.0)) / days
         self.rows.append(row)
         self._last = now
 
@@ -122,7 +138,32 @@ class Recorder:
         for k, kind in enumerate(KINDS):
             out[f"benefits_realised_{kind}"] = float(realised[k])
         out["revenue_index_final"] = 1.0 + org.ledger.level("revenue")
+        out.update(_people_summary(org, start, end, hours))
         return {k: float(v) for k, v in out.items()}
+
+
+def _people_summary(org, start: Books, end: Books, hours: dict[str, float]) -> dict:
+    """The organisational KPIs: stress, people, capability, maturity, diversion."""
+    days = end.time - start.time
+    mean = {k: (end.gauges.get(k, 0.0) - start.gauges.get(k, 0.0)) / days for k in end.gauges}
+    count = {k: end.counts[k] - start.counts[k] for k in end.counts}
+    movable = hours["project_planned"] + hours["improvement_planned"] \
+        + hours["sustainment_planned"]
+    total = sum(hours[a] for a in ACTIVITIES)
+    return {
+        "stress_mean": mean.get("stress", 0.0),
+        "stress_p90_mean": mean.get("stress_p90", 0.0),
+        "misalignment_mean": mean.get("misalignment", 0.0),
+        "attrition_count": count.get("leavers", 0.0),
+        "hires_count": count.get("hires", 0.0),
+        "vacancies_mean": mean.get("vacancies", 0.0),
+        "hours_diverted_share": _ratio(hours["diverted"], movable),
+        "hours_improvement_share": _ratio(hours["improvement"], total),
+        "capability_final": org.capability_level,
+        "maturity_final": org.maturity,
+        "benefits_sustained_final": org.ledger.sustained_share(),
+        "projects_cancelled": count.get("cancelled", 0.0),
+    }
 
 
 def _minus(now: dict[str, float], then: dict[str, float]) -> dict[str, float]:

@@ -32,7 +32,7 @@ LIBRARIES = ("numpy", "scipy", "simpy", "pydantic", "pandas", "pyarrow", "matplo
 
 def scenario_document(scenario: Scenario) -> dict[str, Any]:
     """Return the resolved scenario as plain data (every default filled in)."""
-    return scenario.model_dump(mode="json")
+    return scenario.model_dump(mode="json", by_alias=True)
 
 
 def scenario_digest(scenario: Scenario) -> str:

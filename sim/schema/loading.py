@@ -94,7 +94,7 @@ def validate_scenario(data: Mapping[str, Any], source: str | None = None) -> Sce
     try:
         return Scenario.model_validate(dict(data))
     except ValidationError as exc:
-        problems = [line for err in exc.errors() for line in _describe(err).split(
+        problems = [line for err in exc.errors() for line in describe_error(err).split(
             CROSS_FIELD_SEPARATOR)]
         raise ScenarioError(problems, source) from None
 
@@ -155,6 +155,19 @@ def set_key_path(data: dict, key: str, value: Any, source: str | None = None) ->
             node = child
 
 
+def get_key_path(data: Any, key: str) -> Any:
+    """Return the value at a dotted key path (``KeyError`` naming the path if absent)."""
+    node = data
+    for part in (p for p in _INDEX.sub(r".\1", key).split(".") if p):
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            raise KeyError(f"{key}: no such key")
+    return node
+
+
 def _read_with_parents(path: Path, seen: tuple[Path, ...]) -> dict:
     """Read one file and merge it over the parents named by ``extends``."""
     data = _read_yaml(path)
@@ -163,15 +176,15 @@ def _read_with_parents(path: Path, seen: tuple[Path, ...]) -> dict:
         return data
     if not isinstance(parent, str):
         raise ScenarioError(f"extends = {parent!r}: must be the path of another scenario "
-                            "file, relative to this one", str(path))
+                            "file, relative to this one", _display(path))
     parent_path = (path.parent / parent).resolve()
     chain = (*seen, path.resolve())
     if parent_path in chain:
         cycle = " -> ".join(_display(p) for p in (*chain, parent_path))
-        raise ScenarioError(f"extends = {parent!r} makes a cycle: {cycle}", str(path))
+        raise ScenarioError(f"extends = {parent!r} makes a cycle: {cycle}", _display(path))
     if not parent_path.is_file():
         raise ScenarioError(f"extends = {parent!r}: no such file (looked for "
-                            f"{_display(path.parent / parent)})", str(path))
+                            f"{_display(path.parent / parent)})", _display(path))
     base = _read_with_parents(parent_path, chain)
     base.pop("name", None)
     base.pop("description", None)
@@ -230,8 +243,19 @@ def format_path(loc: tuple) -> str:
     return text
 
 
-def _describe(err: dict) -> str:
-    """Turn one pydantic error into a sentence naming path, value and what is allowed."""
+def describe_error(err: dict) -> str:
+    """Turn one pydantic error into a sentence naming path, value and what is allowed.
+
+    Parameters
+    ----------
+    err
+        One entry of ``pydantic.ValidationError.errors()``.
+
+    Returns
+    -------
+    str
+        The sentence.
+    """
     loc = tuple(p for p in err["loc"] if not _is_union_tag(p))
     path = format_path(loc)
     kind = err["type"]

@@ -15,38 +15,25 @@ strings such as ``"6 weeks"`` (see :mod:`sim.units`).
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    WithJsonSchema,
-    model_validator,
+from pydantic import Field, ValidationError, model_validator
+
+from sim.schema.base import CROSS_FIELD_SEPARATOR, Duration, Fraction, Section
+from sim.schema.organisation import (
+    GOVERNANCE_PRESETS,
+    Attrition,
+    Behaviour,
+    Opex,
+    Pmo,
+    PmoPolicy,
+    Rewards,
+    Stress,
+    TimelineEvent,
 )
+from sim.units import DAYS_PER_YEAR
 
-from sim.units import DAYS_PER_YEAR, UNITS, parse_duration
-
-_DURATION_SCHEMA = {"anyOf": [
-    {"type": "number"},
-    {"type": "string",
-     "pattern": r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)\s*(" + "|".join(sorted(UNITS)) + r")\s*$"},
-], "description": "Working days, or a string such as '6 weeks', '3 months', '2 years'."}
-
-Duration = Annotated[float, BeforeValidator(parse_duration), WithJsonSchema(_DURATION_SCHEMA)]
-"""A duration in working days; accepts numbers or strings like ``"3 months"``."""
-
-CROSS_FIELD_SEPARATOR = "\n"
-"""Separates the problems of one cross-field check inside a validation error."""
-
-Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
-
-
-class _Section(BaseModel):
-    """Base of every schema section: closed, frozen, validated on assignment."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+_Section = Section
 
 
 class Seasonality(_Section):
@@ -105,6 +92,10 @@ class Workforce(_Section):
     projects: StaffGroup = Field(
         default_factory=StaffGroup,
         description="Dedicated project staff (used when levers.staffing_source is 'projects').")
+    opex: StaffGroup = Field(
+        default_factory=StaffGroup,
+        description="The continuous-improvement (OpEx) team.")
+    attrition: Attrition = Field(default_factory=Attrition)
     max_assignments: Annotated[int, Field(ge=1)] = Field(
         2, description="Most projects one person may be assigned to at once.")
     multitasking: tuple[Annotated[float, Field(gt=0.0, le=1.0)], ...] = Field(
@@ -187,6 +178,11 @@ class Projects(_Section):
                             "are both below this fraction of its size."))
     on_time_tolerance: Annotated[float, Field(ge=0.0)] = Field(
         0.10, description="A project is on time if it finishes within this fraction of plan.")
+    onboarding: Annotated[Duration, Field(gt=0)] = Field(
+        20.0, description="Time for someone joining a running project to reach full speed.")
+    mentoring: Fraction = Field(
+        0.25, description="Share of one member's project time each newcomer takes while "
+                          "ramping up (Brooks's law).")
 
 
 class BenefitDynamics(_Section):
@@ -194,6 +190,8 @@ class BenefitDynamics(_Section):
 
     erosion: Annotated[Duration, Field(gt=0)] = Field(
         DAYS_PER_YEAR, description="Time constant of erosion with zero sustainment coverage.")
+    sustain_effort: Annotated[float, Field(ge=0.0)] = Field(
+        0.5, description="Person-days per week one realised benefit needs to be sustained.")
 
 
 class Levers(_Section):
@@ -211,9 +209,27 @@ class Levers(_Section):
         1.0, description="Ops pressure above which capacity-aware intake holds new starts.")
     staffing_source: Literal["operations", "projects"] = Field(
         "operations", description="Which staff group project teams are drawn from.")
-    sustainment_coverage: Fraction = Field(
-        0.0, description=("Share of the sustainment effort benefits need that is supplied "
-                          "(0 = nobody sustains after handover)."))
+    rewards: Rewards = Field(default_factory=Rewards)
+    pmo: PmoPolicy = Field(default_factory=PmoPolicy)
+    improvement_share: Fraction = Field(
+        0.0, description="Share of operations staff's day-job time set aside for improvement.")
+    protected_time: Fraction = Field(
+        0.0, description="Share of project and improvement time nobody may divert (a PMO "
+                         "may protect more).")
+    sustainment: Literal["none", "opex", "project"] = Field(
+        "none", description="Who sustains benefits after handover: nobody, the OpEx team, "
+                            "or the project's former team.")
+    governance: Literal["siloed", "systems"] | None = Field(
+        None, description="A preset that sets rewards, sustainment and intake at once; "
+                          "levers given explicitly win.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _apply_governance(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or data.get("governance") not in GOVERNANCE_PRESETS:
+            return data
+        preset = GOVERNANCE_PRESETS[data["governance"]]
+        return {**preset, **data}
 
 
 class Scenario(_Section):
@@ -233,7 +249,17 @@ class Scenario(_Section):
     workforce: Workforce = Field(default_factory=Workforce)
     projects: Projects = Field(default_factory=Projects)
     benefits: BenefitDynamics = Field(default_factory=BenefitDynamics)
+    stress: Stress = Field(default_factory=Stress)
+    behaviour: Behaviour = Field(default_factory=Behaviour)
+    opex: Opex = Field(default_factory=Opex)
+    pmo: Pmo = Field(default_factory=Pmo)
     levers: Levers = Field(default_factory=Levers)
+    timeline: tuple[TimelineEvent, ...] = Field(
+        (), description="Changes at points in time (AS-IS to TO-BE transitions, shocks).")
+
+    def __hash__(self) -> int:
+        # Some sections hold mappings, so hash the canonical JSON form instead.
+        return hash(self.model_dump_json())
 
     @model_validator(mode="after")
     def _check_cross_fields(self) -> Scenario:
@@ -265,9 +291,90 @@ def _cross_field_problems(s: Scenario):
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
         yield f"project names must be unique; repeated: {', '.join(duplicated)}"
+    yield from _timeline_problems(s)
     if s.operations.demand > 0 and s.workforce.operations.headcount == 0:
         yield ("operations.demand > 0 but workforce.operations.headcount=0: "
                "nobody serves the day job")
+
+
+TIMELINE_KEYS = ("levers.", "operations.demand", "operations.demand_growth",
+                 "operations.seasonality.", "operations.p_defect", "projects.quality",
+                 "projects.discovery_delay", "projects.estimate_error", "projects.mentoring",
+                 "projects.onboarding", "benefits.", "stress.", "behaviour.",
+                 "workforce.attrition.", "workforce.max_assignments", "workforce.multitasking",
+                 "opex.capability_max", "opex.capability_min", "opex.erosion",
+                 "opex.improvement_yield", "pmo.")
+"""Key paths (or prefixes ending in a dot) a timeline event may change while running."""
+
+
+def timeline_key_allowed(path: str) -> bool:
+    """Return True if a timeline event may change ``path`` during a run."""
+    return any(path == key or (key.endswith(".") and path.startswith(key))
+               for key in TIMELINE_KEYS)
+
+
+def apply_changes(scenario: Scenario, values: dict[str, Any] | None = None,
+                  factors: dict[str, float] | None = None) -> Scenario:
+    """Return a copy of ``scenario`` with keys set to ``values`` and scaled by ``factors``.
+
+    Parameters
+    ----------
+    scenario
+        The scenario in force.
+    values
+        Key paths and their new values.
+    factors
+        Key paths of numbers and the factors to multiply them by.
+
+    Returns
+    -------
+    Scenario
+        A new, validated scenario (its timeline is kept as it was).
+
+    Raises
+    ------
+    ValueError
+        If a key is unknown, not a number (for a factor) or the result is invalid.
+    """
+    from sim.schema.loading import get_key_path, set_key_path
+
+    data = scenario.model_dump(mode="json", by_alias=True, exclude={"timeline"})
+    for key, value in (values or {}).items():
+        set_key_path(data, key, value)
+    for key, factor in (factors or {}).items():
+        current = get_key_path(data, key)
+        if isinstance(current, bool) or not isinstance(current, int | float):
+            raise ValueError(f"{key} is {current!r}, not a number that can be scaled")
+        set_key_path(data, key, current * factor)
+    changed = Scenario.model_validate(data)
+    return changed.model_copy(update={"timeline": scenario.timeline})
+
+
+def _timeline_problems(s: Scenario):
+    """Yield what is wrong with each timeline event, checked against the scenario."""
+    for i, event in enumerate(s.timeline):
+        where = f"timeline[{i}]"
+        if event.at >= s.horizon:
+            yield f"{where}.at={event.at:g} days is not before the horizon ({s.horizon:g} days)"
+        keys = [*event.set, *event.scale]
+        bad = [k for k in keys if not timeline_key_allowed(k)]
+        for key in bad:
+            yield (f"{where}: {key} cannot change during a run; allowed: "
+                   f"{', '.join(k + '*' if k.endswith('.') else k for k in TIMELINE_KEYS)}")
+        if bad:
+            continue
+        try:
+            apply_changes(s, event.set, event.scale)
+        except ValidationError as exc:
+            from sim.schema.loading import describe_error
+            for err in exc.errors():
+                yield f"{where}: after the change, {describe_error(err)}"
+        except (ValueError, KeyError) as exc:
+            yield f"{where}: {str(exc).strip(chr(39))}"
+        for group, change in event.staff.items():
+            if change < 0 and -change > getattr(s.workforce, group).headcount:
+                yield (f"{where}.staff.{group}={change} removes more people than "
+                       f"workforce.{group}.headcount={getattr(s.workforce, group).headcount}")
 
 
 def scenario_warnings(s: Scenario) -> list[str]:
