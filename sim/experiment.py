@@ -29,11 +29,14 @@ class Replications:
         All weekly rows, with ``scenario`` and ``replication`` first.
     projects
         All project rows, with ``scenario`` and ``replication`` first.
+    events
+        All event-log rows, with ``scenario`` and ``replication`` first.
     """
 
     summary: pd.DataFrame
     weekly: pd.DataFrame
     projects: pd.DataFrame
+    events: pd.DataFrame
 
     def kpis(self, level: float = 0.95) -> pd.DataFrame:
         """Per KPI: mean and confidence interval across replications."""
@@ -78,7 +81,8 @@ def stack(results: list[RunResult]) -> Replications:
     summary = pd.DataFrame([{"scenario": r.scenario, "replication": r.replication,
                              "seed": r.seed, **r.summary} for r in results])
     return Replications(summary=summary, weekly=_stacked(results, "weekly"),
-                        projects=_stacked(results, "projects"))
+                        projects=_stacked(results, "projects"),
+                        events=_stacked(results, "events"))
 
 
 def _stacked(results: list[RunResult], table: str) -> pd.DataFrame:

@@ -85,6 +85,70 @@ def benefits_figure(weekly: pd.DataFrame, title: str = "") -> Figure:
     return fig
 
 
+def people_figure(weekly: pd.DataFrame, title: str = "") -> Figure:
+    """Stress and misalignment, and headcount with vacancies and leavers."""
+    fig = Figure(figsize=(8, 6))
+    top, bottom = fig.subplots(2, 1, sharex=True)
+    band(top, weekly, "stress_mean", "mean stress")
+    band(top, weekly, "stress_p90", "90th percentile of stress")
+    band(top, weekly, "misalignment_mean", "mean misalignment")
+    top.set_ylabel("stress / misalignment")
+    top.legend(loc="upper left")
+    band(bottom, weekly, "vacancies", "empty seats awaiting a hire")
+    cumulative = weekly.assign(left_so_far=weekly.groupby("replication")["leavers"].cumsum())
+    band(bottom, cumulative, "left_so_far", "leavers so far")
+    bottom.set_ylabel("people")
+    bottom.set_xlabel("months")
+    bottom.legend(loc="upper left")
+    fig.suptitle(f"People{': ' + title if title else ''}")
+    fig.tight_layout()
+    return fig
+
+
+def capability_figure(weekly: pd.DataFrame, title: str = "") -> Figure:
+    """Operations capability and PMO maturity."""
+    fig = Figure(figsize=(8, 6))
+    top, bottom = fig.subplots(2, 1, sharex=True)
+    band(top, weekly, "capability", "operations capability (1 = baseline)")
+    top.set_ylabel("capability")
+    top.legend(loc="upper left")
+    band(bottom, weekly, "maturity", "project management maturity (1-5)")
+    bottom.set_ylabel("maturity")
+    bottom.set_xlabel("months")
+    bottom.legend(loc="upper left")
+    fig.suptitle(f"Capability and maturity{': ' + title if title else ''}")
+    fig.tight_layout()
+    return fig
+
+
+HOURS_SHOWN = (("ops_busy", "day job: serving"), ("ops_idle", "day job: waiting for work"),
+               ("overrun", "day job: finishing after the block"),
+               ("project_work", "projects"), ("project_idle", "projects: nothing to do"),
+               ("improvement", "improvement"), ("sustainment", "sustaining benefits"),
+               ("overhead", "PMO overhead"), ("unassigned", "unassigned"))
+
+
+def hours_figure(weekly: pd.DataFrame, title: str = "") -> Figure:
+    """Where everybody's hours went each week (mean over replications), and diversion."""
+    fig = Figure(figsize=(8, 6))
+    top, bottom = fig.subplots(2, 1, sharex=True)
+    means = weekly.groupby("day").mean(numeric_only=True)
+    months = means.index / DAYS_PER_MONTH
+    shown = [(c, label) for c, label in HOURS_SHOWN if means[f"hours_{c}"].abs().sum() > 0]
+    top.stackplot(months, [means[f"hours_{c}"].to_numpy() for c, _ in shown],
+                  labels=[label for _, label in shown])
+    top.set_ylabel("hours per week")
+    top.legend(loc="lower left", fontsize="small", ncol=2)
+    band(bottom, weekly, "hours_diverted", "planned project/improvement hours diverted")
+    bottom.set_ylabel("hours per week")
+    bottom.set_xlabel("months")
+    bottom.legend(loc="upper left")
+    fig.suptitle(f"Hours by activity{': ' + title if title else ''}")
+    fig.tight_layout()
+    return fig
+
+
 FIGURES = {"operations": operations_figure, "projects": projects_figure,
-           "benefits": benefits_figure}
+           "benefits": benefits_figure, "people": people_figure,
+           "capability": capability_figure, "hours": hours_figure}
 """The figures written into every result folder, by file name."""

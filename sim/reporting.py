@@ -77,6 +77,7 @@ def write_tables(folder: Path, tables: Replications) -> list[str]:
         "kpis.csv": lambda p: tables.kpis().to_csv(p, index=False),
         "weekly.parquet": lambda p: tables.weekly.to_parquet(p, index=False),
         "projects.csv": lambda p: tables.projects.to_csv(p, index=False),
+        "events.csv": lambda p: tables.events.to_csv(p, index=False),
     }
     for name, writer in outputs.items():
         write_atomically(folder / name, writer)

@@ -37,6 +37,8 @@ class RunResult:
         One row per week (five working days) of the time series.
     projects
         One row per project proposed during the run.
+    events
+        One row per timeline change or PMO change, in the order they happened.
     wall_seconds
         Wall-clock time the replication took.
     """
@@ -47,6 +49,7 @@ class RunResult:
     summary: dict[str, float]
     weekly: pd.DataFrame = field(repr=False)
     projects: pd.DataFrame = field(repr=False)
+    events: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
     wall_seconds: float = 0.0
 
 
@@ -78,8 +81,12 @@ def run(scenario: Scenario, replication: int = 0) -> RunResult:
         summary=org.recorder.summary(org),
         weekly=pd.DataFrame(org.recorder.rows),
         projects=projects,
+        events=pd.DataFrame(org.events, columns=EVENT_COLUMNS),
         wall_seconds=time.perf_counter() - started)
 
+
+EVENT_COLUMNS = ["day", "event", "label", "change"]
+"""Columns of the event log: the day, the timeline event's index (-1: PMO), its label."""
 
 PROJECT_COLUMNS = ["project", "template", "status", "arrived", "started", "team", "allocation",
                    "size", "estimate", "planned_duration", "planned_finish", "finished",

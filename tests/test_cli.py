@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 MMC = str(ROOT / "scenarios" / "reference" / "mmc.yaml")
 SMALL = ["--set", "horizon=30", "--set", "warmup=0", "--set", "operations.demand=40",
          "--set", "workforce.operations.headcount=15"]
-DATA_FILES = ["summary.csv", "kpis.csv", "weekly.parquet", "projects.csv"]
+DATA_FILES = ["summary.csv", "kpis.csv", "weekly.parquet", "projects.csv", "events.csv"]
 
 
 def run_cli(*args: str) -> int:

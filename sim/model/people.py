@@ -66,9 +66,12 @@ class People:
         return ids
 
     def _leave(self, person: int, backfill: bool) -> None:
-        """A person leaves at the end of a day when no item is in their hands."""
+        """A person leaves; with an item in hand they finish it and go the next day end."""
         if self.desk.busy_since[person] >= 0.0:
-            self._leaving.add(person)
+            if person not in self._leaving:
+                self._leaving.add(person)
+                self.desk.go_off_duty(person)  # takes no new item
+                self.staff.replan()
             return
         self._leaving.discard(person)
         self.desk.go_off_duty(person)
@@ -106,7 +109,9 @@ class People:
         """Decide who leaves today (hazard per year, raised by stress)."""
         params = self.scenario.workforce.attrition
         for person in sorted(self._leaving):
-            self._leave(person, params.backfill)
+            if self.desk.busy_since[person] < 0.0:
+                self._leaving.discard(person)
+                self._leave(person, params.backfill)
         if params.rate <= 0.0:
             return
         active = np.flatnonzero(self.staff.active)
@@ -165,6 +170,8 @@ class People:
         self.time_debt -= payback
         self._in_debt = bool(self.time_debt.any())
         self.duty_share = plan.ops - payback
+        if self._leaving:
+            self.duty_share[sorted(self._leaving)] = 0.0
         self._plan_totals = {name: float(getattr(plan, name).sum()) for name in
                              ("assigned_ops", "assigned_project", "assigned_improvement",
                               "assigned_sustainment", "overhead", "diverted")}
@@ -204,7 +211,7 @@ class People:
             demanded = (plan.ops * pressure + plan.project * self._schedule_pressure()
                         + plan.improvement + plan.sustainment + plan.overhead)
             target = stress_target(demanded - 1.0, self.misaligned, params.overload_gain,
-                                   params.misalignment_gain)
+                                   params.misalignment_gain, params.ceiling)
             staff.stress = np.where(staff.active, relax(staff.stress, target, 1.0, params.tau),
                                     0.0)
         attrition = self.scenario.workforce.attrition

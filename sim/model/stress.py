@@ -3,7 +3,8 @@
 Each person's stress S moves towards a target with time constant ``tau``
 (first order, exact for a daily step):
 
-    S* = overload_gain * max(0, demanded / available - 1) + misalignment_gain * m,
+    S* = min(overload_gain * max(0, demanded / available - 1) + misalignment_gain * m,
+             ceiling),
 
 where demanded time is the planned day-job share times ops pressure, plus the
 planned project share times the schedule pressure of their projects (forecast
@@ -30,9 +31,10 @@ def lookup(curve: Curve, x: np.ndarray) -> np.ndarray:
 
 
 def stress_target(overload: np.ndarray, misalignment: np.ndarray, overload_gain: float,
-                  misalignment_gain: float) -> np.ndarray:
-    """Stress level each person is heading for."""
-    return overload_gain * np.maximum(overload, 0.0) + misalignment_gain * misalignment
+                  misalignment_gain: float, ceiling: float = np.inf) -> np.ndarray:
+    """Stress level each person is heading for, at most ``ceiling``."""
+    target = overload_gain * np.maximum(overload, 0.0) + misalignment_gain * misalignment
+    return np.minimum(target, ceiling)
 
 
 def relax(stress: np.ndarray, target: np.ndarray, days: float, tau: float) -> np.ndarray:

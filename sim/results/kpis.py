@@ -51,12 +51,28 @@ KPIS: dict[str, Kpi] = {
     "benefits_realised_capability": Kpi("benefit-years", "higher", "... from capability"),
     "benefits_handed_over": Kpi("benefits", "higher", "Benefits handed over to operations"),
     "revenue_index_final": Kpi("index", "higher", "Revenue index at the end (1 = start)"),
+    "stress_mean": Kpi("stress", "lower", "Time-average of mean stress"),
+    "stress_p90_mean": Kpi("stress", "lower", "Time-average of the 90th percentile of stress"),
+    "misalignment_mean": Kpi("share", "lower", "Time-average of mean misalignment"),
+    "attrition_count": Kpi("people", "lower", "People who left"),
+    "hires_count": Kpi("people", "neutral", "People who started (refills and new seats)"),
+    "vacancies_mean": Kpi("seats", "lower", "Time-average of empty seats awaiting a hire"),
+    "hours_diverted_share": Kpi("share", "lower",
+                                "Planned project/improvement/sustainment hours diverted"),
+    "hours_improvement_share": Kpi("share", "neutral", "Share of all hours on improvement"),
+    "capability_final": Kpi("index", "higher", "Operations capability at the end (1 = base)"),
+    "maturity_final": Kpi("level 1-5", "higher", "Project management maturity at the end"),
+    "benefits_sustained_final": Kpi("share", "higher",
+                                    "Share of promised benefit still held at the end"),
+    "projects_cancelled": Kpi("projects", "neutral", "Projects cancelled at stage gates"),
 }
 
 HEADLINE = ("ops_wait_mean", "ops_time_in_system_mean", "ops_wip_mean", "ops_utilisation",
             "ops_service_level", "ops_throughput", "ops_failure_share", "projects_completed",
             "projects_on_time_rate", "project_slip_mean", "benefits_realised",
-            "revenue_index_final")
+            "benefits_sustained_final", "revenue_index_final", "stress_mean",
+            "misalignment_mean", "attrition_count", "hours_diverted_share", "capability_final",
+            "maturity_final")
 """The KPIs printed by ``pmosim run`` (every KPI is in the result files)."""
 
 

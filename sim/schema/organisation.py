@@ -43,6 +43,9 @@ class Stress(Section):
         1.0, description="Stress target per unit of overload (demanded / available hours - 1).")
     misalignment_gain: Annotated[float, Field(ge=0.0)] = Field(
         0.6, description="Stress target per unit of misalignment.")
+    ceiling: Annotated[float, Field(gt=0.0)] = Field(
+        2.0, description="Highest stress target: beyond it people cannot get more stressed "
+                         "(the default curves are flat from about here).")
     productivity: Curve = Field(
         ((0.0, 1.0), (0.3, 1.1), (0.6, 1.0), (1.0, 0.75), (1.5, 0.5)),
         description="Productivity multiplier by stress (inverted U, Yerkes-Dodson).")
