@@ -66,6 +66,25 @@ def _parser() -> argparse.ArgumentParser:
                           help="print the resolved scenario with every default filled in")
     validate.set_defaults(handler=_validate)
 
+    compare = commands.add_parser(
+        "compare", help="compare scenarios (AS-IS first) with common random numbers",
+        description="Run each scenario with the same seeds and report, per KPI, the paired "
+                    "difference from the first scenario with a 95%% confidence interval, the "
+                    "relative change and a verdict.")
+    compare.add_argument("files", nargs="+", metavar="FILE",
+                         help="scenario files: the AS-IS first, then one or more TO-BE")
+    compare.add_argument("--replications", "-r", type=_positive_int, metavar="N",
+                         help="replications of each (default: the first scenario's)")
+    compare.add_argument("--seed", type=_non_negative_int, metavar="S",
+                         help="root seed shared by all (default: the first scenario's)")
+    _add_set(compare)
+    compare.add_argument("--workers", "-w", type=_positive_int, default=1, metavar="N",
+                         help="worker processes (default 1)")
+    compare.add_argument("--out", default="results", metavar="DIR",
+                         help="where result folders are created (default: results/)")
+    compare.add_argument("--no-plots", action="store_true", help="skip the overlay plot")
+    compare.set_defaults(handler=_compare)
+
     schema = commands.add_parser("schema", help="print the JSON Schema of scenario files")
     schema.set_defaults(handler=_schema)
     return parser
@@ -142,6 +161,47 @@ def _run(args: argparse.Namespace) -> int:
     print(format_kpis(kpis, scenario))
     print(f"\nResults: {folder}")
     return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from sim.comparing import align, compare_to_folder
+
+    overrides = dict(parse_override(text) for text in args.overrides)
+    loaded = [load_scenario(path, overrides) for path in args.files]
+    for path, scenario in zip(args.files, loaded, strict=True):
+        for warning in scenario_warnings(scenario):
+            print(f"pmosim: warning: {path}: {warning}", file=sys.stderr)
+    scenarios = align(loaded, seed=args.seed, replications=args.replications)
+    folder, table = compare_to_folder(scenarios, list(args.files), out=Path(args.out),
+                                      command=["pmosim", *sys.argv[1:]],
+                                      workers=args.workers, plots=not args.no_plots)
+    print(format_comparison(table, scenarios))
+    print(f"\nResults: {folder}")
+    return 0
+
+
+def format_comparison(table, scenarios: list[Scenario]) -> str:
+    """Render the headline KPIs of a comparison as a plain-text table."""
+    from sim.results.kpis import HEADLINE
+
+    base = scenarios[0]
+    lines = [f"{len(scenarios)} scenarios, {base.replications} paired replications of "
+             f"{base.horizon:g} working days (seed {base.seed}); baseline: {base.name}"]
+    for name, rows in table.groupby("scenario", sort=False):
+        rows = rows.set_index("kpi")
+        lines += ["", f"{name} vs {base.name}",
+                  f"{'KPI':<26} {'baseline':>10} {'scenario':>10} {'change':>10}  "
+                  f"{'95% CI':<23} {'relative':>8}  verdict"]
+        for kpi in HEADLINE:
+            if kpi not in rows.index:
+                continue
+            r = rows.loc[kpi]
+            ci = "" if math.isnan(r["ci_low"]) else f"[{_num(r['ci_low'])}, {_num(r['ci_high'])}]"
+            rel = "" if math.isnan(r["relative_change"]) else f"{r['relative_change']:+.1%}"
+            lines.append(f"{kpi:<26} {_num(r['baseline_mean']):>10} "
+                         f"{_num(r['scenario_mean']):>10} {_num(r['difference']):>10}  "
+                         f"{ci:<23} {rel:>8}  {r['verdict']}")
+    return "\n".join(lines)
 
 
 def format_kpis(kpis, scenario: Scenario) -> str:

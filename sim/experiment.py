@@ -7,7 +7,9 @@ replication, seed), never as arithmetic on ids.
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
 import pandas as pd
@@ -47,6 +49,29 @@ def iterate(scenario: Scenario, replications: Iterable[int]) -> Iterator[RunResu
     """Yield the result of each replication in turn."""
     for replication in replications:
         yield run(scenario, replication)
+
+
+def run_tasks(tasks: list[tuple[Scenario, int]], *, workers: int = 1,
+              on_result: Callable[[RunResult], None] | None = None) -> list[RunResult]:
+    """Run ``(scenario, replication)`` pairs, in worker processes if ``workers > 1``.
+
+    Results come back in the order of ``tasks`` whatever the order they finish
+    in, and are identical to a serial run: :func:`sim.run` is pure.
+    """
+    if workers <= 1 or len(tasks) <= 1:
+        results = []
+        for scenario, replication in tasks:
+            results.append(run(scenario, replication))
+            if on_result is not None:
+                on_result(results[-1])
+        return results
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context) as pool:
+        futures = [pool.submit(run, scenario, replication) for scenario, replication in tasks]
+        for future in as_completed(futures):
+            if on_result is not None:
+                on_result(future.result())
+        return [future.result() for future in futures]
 
 
 def run_replications(scenario: Scenario, replications: int | None = None, *,

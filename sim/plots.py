@@ -148,6 +148,33 @@ def hours_figure(weekly: pd.DataFrame, title: str = "") -> Figure:
     return fig
 
 
+OVERLAY = (("backlog", "items in system"), ("service_level", "service level"),
+           ("projects_active", "projects in progress"), ("benefit_failure_reduction",
+                                                         "failure reduction realised"),
+           ("revenue_index", "revenue index"), ("stress_mean", "mean stress"),
+           ("capability", "operations capability"), ("hours_diverted", "hours diverted a week"))
+
+
+def overlay_figure(weekly: pd.DataFrame, title: str = "") -> Figure:
+    """The key series of several scenarios on shared axes (mean and 5-95% band)."""
+    shown = [(c, label) for c, label in OVERLAY if c in weekly]
+    rows = (len(shown) + 1) // 2
+    fig = Figure(figsize=(11, 2.6 * rows))
+    axes = fig.subplots(rows, 2, sharex=True, squeeze=False).ravel()
+    for ax, (column, label) in zip(axes, shown, strict=False):
+        for name, runs in weekly.groupby("scenario", sort=False):
+            band(ax, runs, column, str(name))
+        ax.set_title(label, fontsize="medium")
+    for ax in axes[len(shown):]:
+        ax.set_visible(False)
+    axes[0].legend(loc="best", fontsize="small")
+    for ax in axes[-2:]:
+        ax.set_xlabel("months")
+    fig.suptitle(title or "Scenarios compared")
+    fig.tight_layout()
+    return fig
+
+
 FIGURES = {"operations": operations_figure, "projects": projects_figure,
            "benefits": benefits_figure, "people": people_figure,
            "capability": capability_figure, "hours": hours_figure}

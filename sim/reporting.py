@@ -52,17 +52,19 @@ def run_to_folder(scenario: Scenario, *, out: Path, source: str | None = None,
         if plots:
             files += write_plots(folder, tables.weekly, scenario.name)
     except BaseException as exc:
-        _discard_data(folder)
+        discard_data(folder)
         record.fail(exc)
         raise
     record.finish(files)
     return folder, tables.kpis()
 
 
-def _discard_data(folder: Path) -> None:
+def discard_data(folder: Path) -> None:
     """Remove every data file of a run that did not finish; keep its record."""
     for path in sorted(folder.rglob("*"), reverse=True):
-        if path.name in ("scenario.yaml", "manifest.json") and path.parent == folder:
+        kept = path.parent == folder and path.name in ("scenario.yaml", "manifest.json",
+                                                        "scenarios")
+        if kept or (path.parent.name == "scenarios" and path.parent.parent == folder):
             continue
         if path.is_dir():
             path.rmdir()

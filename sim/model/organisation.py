@@ -80,6 +80,7 @@ class Organisation(People):
         self.cancelled = 0
         self.events: list[dict] = []
         self._held: tuple[int, ...] = ()
+        self._speed_key: tuple = ()
         self._tiebreak = self.streams.generator("staffing")
         self._changes = timeline.schedule(scenario.timeline)
         self._init_people()
@@ -182,12 +183,17 @@ class Organisation(People):
         self.capability_level = self.capability.level + self.ledger.level("capability")
         p_defect = ops.p_defect * (1.0 - self.ledger.level("failure_reduction"))
         self.p_defect = min(p_defect / self.capability_level, 1.0)
-        self.desk.p_defect[:] = np.minimum(self.p_defect * self.staff.defect_factor,
-                                           1.0).tolist()
         self.effort_multiplier = 1.0 - self.ledger.level("productivity")
-        speed = (self.staff.skill * self.staff.productivity_factor
-                 * (self.capability_level / self.effort_multiplier))
-        self.desk.speed[:] = speed.tolist()
+        staff = self.staff
+        key = (self.capability_level, self.effort_multiplier, self.p_defect,
+               id(staff.productivity_factor), id(staff.defect_factor), id(staff.skill))
+        if key != self._speed_key:  # the factors are replaced, never changed in place
+            self._speed_key = key
+            speed = (staff.skill * staff.productivity_factor
+                     * (self.capability_level / self.effort_multiplier))
+            self.desk.speed[:] = speed.tolist()
+            self.desk.p_defect[:] = np.minimum(self.p_defect * staff.defect_factor,
+                                               1.0).tolist()
         self._set_project_practices()
 
     def _set_project_practices(self) -> None:
@@ -318,9 +324,13 @@ class Organisation(People):
         first and is owed back from the next duty block.
         """
         plan = self.plan
+        t = self._plan_totals
         if overrun.any():
             self.time_debt += overrun
             self._in_debt = True
+        elif not (t["assigned_project"] or t["assigned_improvement"]
+                  or t["assigned_sustainment"]):
+            return self._idle_split()
         rest = 1.0 - plan.ops - plan.project - plan.improvement - plan.sustainment
         work = np.maximum(1.0 - self.duty_share - rest - overrun, 0.0)
         other = plan.improvement + plan.sustainment
@@ -333,7 +343,6 @@ class Organisation(People):
                                       where=other > 0.0)
         improvement_time = other_time * improvement_share
         sustain_time = other_time - improvement_time
-        t = self._plan_totals
         unassigned = (self.staff.size - int(np.count_nonzero(~self.staff.active))
                       - t["assigned_ops"] - t["assigned_project"] - t["assigned_improvement"]
                       - t["assigned_sustainment"] - t["overhead"])
@@ -342,12 +351,22 @@ class Organisation(People):
                 "improvement": float(improvement_time.sum()),
                 "sustainment": float(sustain_time.sum()), "unassigned": unassigned}
 
+    def _idle_split(self) -> dict:
+        """The split when nobody planned project, improvement or sustainment time."""
+        t = self._plan_totals
+        zeros = np.zeros(self.staff.size)
+        unassigned = (self.staff.size - int(np.count_nonzero(~self.staff.active))
+                      - t["assigned_ops"] - t["overhead"])
+        return {"project_time": zeros, "improvement_time": zeros, "project": 0.0,
+                "improvement": 0.0, "sustainment": 0.0, "unassigned": unassigned}
+
     def _improve(self, improvement_time: np.ndarray) -> None:
         """Improvement effort of the day; erosion; a kaizen cycle's gain when it ends."""
         params = self.scenario.opex
         staff = self.staff
-        self.capability.improve(float(improvement_time @ (staff.skill
-                                                          * staff.productivity_factor)))
+        if improvement_time.any():
+            self.capability.improve(float(improvement_time @ (staff.skill
+                                                              * staff.productivity_factor)))
         self.capability.erode(1.0, params)
         if self.env.now % params.kaizen_cycle < 1.0:
             self.capability.land(params)
@@ -433,14 +452,21 @@ class Organisation(People):
         return {"leavers": float(self.leavers), "hires": float(self.hires),
                 "cancelled": float(self.cancelled)}
 
+    def _misalignment_mean(self) -> float:
+        active = self.staff.active
+        if not self.misaligned.any() or not active.any():
+            return 0.0
+        return float(self.misaligned[active].mean())
+
     def _gauge(self) -> None:
         """Integrate today's stress, misalignment and vacancies."""
         active = self.staff.active
         stress = self.staff.stress[active]
+        stressed = len(stress) and stress.any()
         self.recorder.gauge_day(
-            stress=float(stress.mean()) if len(stress) else 0.0,
-            stress_p90=float(np.quantile(stress, 0.9)) if len(stress) else 0.0,
-            misalignment=float(self.misaligned[active].mean()) if active.any() else 0.0,
+            stress=float(stress.mean()) if stressed else 0.0,
+            stress_p90=percentile_90(stress) if stressed else 0.0,
+            misalignment=self._misalignment_mean(),
             vacancies=float(len(self._hires)))
 
     def levels(self) -> dict[str, float]:
@@ -462,8 +488,8 @@ class Organisation(People):
             "headcount_pmo": float(staff.headcount("pmo")),
             "vacancies": float(len(self._hires)),
             "stress_mean": float(stress.mean()) if len(stress) else 0.0,
-            "stress_p90": float(np.quantile(stress, 0.9)) if len(stress) else 0.0,
-            "misalignment_mean": float(self.misaligned[active].mean()) if active.any() else 0.0,
+            "stress_p90": percentile_90(stress) if len(stress) else 0.0,
+            "misalignment_mean": self._misalignment_mean(),
             "maturity": self.maturity,
             "pmo_active": float(self.pmo_type != "none"),
             "sustainment_coverage": self.coverage,
@@ -475,6 +501,12 @@ class Organisation(People):
         for kind in KINDS:
             out[f"benefit_{kind}"] = self.ledger.level(kind)
         return out
+
+
+def percentile_90(values: np.ndarray) -> float:
+    """The 90th percentile by nearest rank (cheaper than interpolating, daily)."""
+    k = min(int(np.ceil(0.9 * len(values))) - 1, len(values) - 1)
+    return float(np.partition(values, k)[k])
 
 
 def base_demand(ops: Operations, t: float) -> float:

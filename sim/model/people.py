@@ -49,6 +49,7 @@ class People:
         self._attrition = self.streams.uniform("attrition")
         self._layoffs = self.streams.generator("layoffs")
         self.leavers = self.hires = 0
+        self._settled_size = -1
 
     # -- seats --------------------------------------------------------------------
 
@@ -207,6 +208,10 @@ class People:
         """Move stress towards its target; refresh its effects on each person."""
         params = self.scenario.stress
         staff, plan = self.staff, self.plan
+        attrition = self.scenario.workforce.attrition
+        calm = not (params.overload_gain or params.misalignment_gain) and not staff.stress.any()
+        if calm and self._factors_settled(attrition.onboarding):
+            return
         if params.overload_gain or params.misalignment_gain:
             demanded = (plan.ops * pressure + plan.project * self._schedule_pressure()
                         + plan.improvement + plan.sustainment + plan.overhead)
@@ -214,11 +219,17 @@ class People:
                                    params.misalignment_gain, params.ceiling)
             staff.stress = np.where(staff.active, relax(staff.stress, target, 1.0, params.tau),
                                     0.0)
-        attrition = self.scenario.workforce.attrition
         ramp = staff.onboarding_factor(self.env.now, attrition.onboarding,
                                        attrition.new_hire_productivity)
         staff.productivity_factor = lookup(params.productivity, staff.stress) * ramp
         staff.defect_factor = lookup(params.defects, staff.stress)
+
+    def _factors_settled(self, onboarding: float) -> bool:
+        """True when every factor is at rest: no stress and nobody still ramping up."""
+        ramping = bool((self.env.now - self.staff.hired_at < onboarding + 1.0).any())
+        settled = not ramping and self._settled_size == self.staff.size
+        self._settled_size = self.staff.size if not ramping else -1
+        return settled
 
     def _schedule_pressure(self) -> np.ndarray:
         """Per person, the allocation-weighted forecast / planned duration of their projects."""

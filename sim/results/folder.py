@@ -96,21 +96,25 @@ class RunRecord:
         How many replications will run.
     """
 
-    def __init__(self, folder: Path, scenario: Scenario, *, source: str | None,
-                 command: list[str], replications: int):
+    def __init__(self, folder: Path, scenario: Scenario | list[Scenario], *,
+                 source: str | None | list[str | None], command: list[str],
+                 replications: int):
         self.folder = folder
         self._started = time.perf_counter()
+        scenarios = scenario if isinstance(scenario, list) else [scenario]
+        sources = source if isinstance(source, list) else [source]
+        first = scenarios[0]
         self.manifest: dict[str, Any] = {
             "tool": "pmosim",
             "version": _version("pmosim"),
             "status": "running",
             "command": command,
-            "scenario": scenario.name,
-            "source": source,
-            "scenario_sha256": scenario_digest(scenario),
-            "seed": scenario.seed,
+            "scenario": first.name,
+            "source": sources[0],
+            "scenario_sha256": scenario_digest(first),
+            "seed": first.seed,
             "replications": replications,
-            "replication_seeds": [{"replication": r, "entropy": scenario.seed, "spawn_key": [r]}
+            "replication_seeds": [{"replication": r, "entropy": first.seed, "spawn_key": [r]}
                                   for r in range(replications)],
             "started": datetime.now(UTC).isoformat(timespec="seconds"),
             "finished": None,
@@ -119,20 +123,32 @@ class RunRecord:
             "files": [],
             "error": None,
         }
-        write_text(folder / "scenario.yaml",
-                   yaml.safe_dump(scenario_document(scenario), sort_keys=False))
+        self._records = ["scenario.yaml", "manifest.json"]
+        if len(scenarios) == 1:
+            write_text(folder / "scenario.yaml",
+                       yaml.safe_dump(scenario_document(first), sort_keys=False))
+        else:
+            (folder / "scenarios").mkdir()
+            self._records = ["manifest.json"]
+            self.manifest["scenarios"] = []
+            for s, src in zip(scenarios, sources, strict=True):
+                name = f"scenarios/{s.name}.yaml"
+                write_text(folder / name, yaml.safe_dump(scenario_document(s), sort_keys=False))
+                self._records.append(name)
+                self.manifest["scenarios"].append(
+                    {"name": s.name, "source": src, "sha256": scenario_digest(s), "file": name})
         self._save()
 
     def finish(self, files: list[str]) -> None:
         """Record a successful run and the data files it wrote."""
-        self.manifest["files"] = ["scenario.yaml", "manifest.json", *files]
+        self.manifest["files"] = [*self._records, *files]
         self._close("completed", None)
 
     def fail(self, error: BaseException) -> None:
         """Record that the run stopped, and why."""
         status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
         message = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-        self.manifest["files"] = ["scenario.yaml", "manifest.json"]
+        self.manifest["files"] = list(self._records)
         self._close(status, message)
 
     def _close(self, status: str, error: str | None) -> None:
