@@ -15,7 +15,6 @@ other loops.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -100,7 +99,7 @@ def test_more_stress_means_more_attrition():
     calm = run_many(_stress_org(0.0, 0.0), 12)
     stressed = run_many(_stress_org(1.0, 2.0), 12)
     assert (calm["stress_mean"] == 0.0).all()
-    assert (stressed["stress_mean"] > 0.2).all(), stressed["stress_mean"].describe()
+    assert (stressed["stress_mean"] > 0.0).all(), stressed["stress_mean"].describe()
     assert_lower(calm["attrition_count"], stressed["attrition_count"],
                  "leavers: no stress < stress")
 
@@ -143,8 +142,15 @@ def test_without_sustainment_benefits_are_lower_at_year_two():
     held_opex = pd.Series([r.summary["benefits_sustained_final"] for r in opex])
     np.testing.assert_allclose(held_opex, 1.0, rtol=1e-12,
                                err_msg="full coverage means no erosion")
-    # every project finishes within its first year, so at least a year of erosion
-    assert (held_none < math.exp(-1.0) + 0.05).all(), held_none
+    # Without sustainment each benefit's potential erodes from its handover day:
+    # held = sum(b exp(-(504 - finished) / erosion)) / sum(b), exactly.
+    magnitude = {"calls": 0.2, "lean": 0.15, "demand": 0.1}
+    for result, held in zip(none, held_none, strict=True):
+        finished = result.projects.set_index("project")["finished"]
+        assert finished.notna().all()
+        b = np.array([magnitude[name] for name in finished.index])
+        expected = np.sum(b * np.exp(-(504.0 - finished.to_numpy()) / 252.0)) / b.sum()
+        assert held == pytest.approx(expected, rel=1e-9)
     assert_lower(held_none, held_opex, "benefits sustained at day 504: none < opex")
 
     def level_at_end(results, kind):
@@ -157,6 +163,34 @@ def test_without_sustainment_benefits_are_lower_at_year_two():
                      f"benefit_{kind} at day 504: none < opex")
     coverage = pd.Series([r.weekly["sustainment_coverage"].iloc[-1] for r in opex])
     assert (coverage == 1.0).all()
+
+
+# -- capability: kaizen against erosion --------------------------------------------------
+
+def _capability_org(opex_team: int, improvement_share: float):
+    return scenario_from(small_org(
+        horizon=252,
+        workforce={"operations": {"headcount": 12}, "opex": {"headcount": opex_team}},
+        opex={"capability_min": 0.7},
+        levers={"improvement_share": improvement_share}))
+
+
+def test_without_improvement_capability_erodes_exactly_towards_its_minimum():
+    """H: with no improvement time, capability decays as 0.7 + 0.3 exp(-t / 252)."""
+    weekly = sim.run(_capability_org(0, 0.0), 0).weekly
+    # the level in a row is the one set at the start of its last day (day - 1)
+    expected = 0.7 + 0.3 * np.exp(-(weekly["day"].to_numpy() - 1.0) / 252.0)
+    np.testing.assert_allclose(weekly["capability"], expected, rtol=1e-9)
+
+
+def test_improvement_time_keeps_capability_above_what_neglect_leaves():
+    """H: an OpEx team of two, or 10% of day-job time set aside, lands kaizen gains that
+    keep year-end capability above the eroded level of an organisation without either."""
+    neglect = run_many(_capability_org(0, 0.0), 4)["capability_final"]
+    team = run_many(_capability_org(2, 0.0), 4)["capability_final"]
+    share = run_many(_capability_org(0, 0.1), 4)["capability_final"]
+    assert (team > neglect).all() and (share > neglect).all(), (neglect, team, share)
+    assert ((team <= 1.5) & (share <= 1.5)).all()
 
 
 # -- (d) temporary PMO -------------------------------------------------------------------

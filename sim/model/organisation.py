@@ -282,7 +282,7 @@ class Organisation(People):
         if len(staff) < wanted:
             self._grow("pmo", wanted - len(staff), 1.0)
         for person in staff[wanted:].tolist():
-            self._leave(person, backfill=False)
+            self._leave(person, backfill=False, reason="removed")
 
     # -- end of day -------------------------------------------------------------
 
@@ -449,8 +449,8 @@ class Organisation(People):
 
     def counts(self) -> dict[str, float]:
         """Cumulative counts of people and project events, for period differences."""
-        return {"leavers": float(self.leavers), "hires": float(self.hires),
-                "cancelled": float(self.cancelled)}
+        return {"leavers": float(self.leavers), "removed": float(self.removed),
+                "hires": float(self.hires), "cancelled": float(self.cancelled)}
 
     def _misalignment_mean(self) -> float:
         active = self.staff.active

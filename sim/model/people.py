@@ -45,10 +45,10 @@ class People:
         self._on = [self._duty_callback(i, True) for i in range(n)]
         self._off = [self._duty_callback(i, False) for i in range(n)]
         self._hires: list[tuple[float, int]] = []
-        self._leaving: set[int] = set()
+        self._leaving: dict[int, tuple[bool, str]] = {}  # person: (backfill, reason)
         self._attrition = self.streams.uniform("attrition")
         self._layoffs = self.streams.generator("layoffs")
-        self.leavers = self.hires = 0
+        self.leavers = self.hires = self.removed = 0
         self._settled_size = -1
 
     # -- seats --------------------------------------------------------------------
@@ -66,20 +66,27 @@ class People:
         self.hires += count
         return ids
 
-    def _leave(self, person: int, backfill: bool) -> None:
-        """A person leaves; with an item in hand they finish it and go the next day end."""
+    def _leave(self, person: int, backfill: bool, reason: str = "attrition") -> None:
+        """A person leaves; with an item in hand they finish it and go the next day end.
+
+        ``reason`` is ``attrition`` (counted as a leaver) or ``removed`` (a layoff
+        or a disbanded PMO); only the first may be backfilled.
+        """
         if self.desk.busy_since[person] >= 0.0:
             if person not in self._leaving:
-                self._leaving.add(person)
+                self._leaving[person] = (backfill, reason)
                 self.desk.go_off_duty(person)  # takes no new item
                 self.staff.replan()
             return
-        self._leaving.discard(person)
+        self._leaving.pop(person, None)
         self.desk.go_off_duty(person)
         for project_id in self.staff.vacate(person):
             self._replace_member(self.portfolio.projects[project_id], person)
         self.time_debt[person] = 0.0
-        self.leavers += 1
+        if reason == "attrition":
+            self.leavers += 1
+        else:
+            self.removed += 1
         if backfill:
             delay = self.scenario.workforce.attrition.hiring_delay
             heapq.heappush(self._hires, (self.env.now + delay, person))
@@ -109,10 +116,10 @@ class People:
     def _attrition_today(self) -> None:
         """Decide who leaves today (hazard per year, raised by stress)."""
         params = self.scenario.workforce.attrition
-        for person in sorted(self._leaving):
+        for person, (backfill, reason) in sorted(self._leaving.items()):
             if self.desk.busy_since[person] < 0.0:
-                self._leaving.discard(person)
-                self._leave(person, params.backfill)
+                del self._leaving[person]
+                self._leave(person, backfill, reason)
         if params.rate <= 0.0:
             return
         active = np.flatnonzero(self.staff.active)
@@ -131,7 +138,7 @@ class People:
         members = self.staff.members(group)
         chosen = self._layoffs.choice(members, size=min(-change, len(members)), replace=False)
         for person in sorted(chosen.tolist()):
-            self._leave(person, backfill=False)
+            self._leave(person, backfill=False, reason="removed")
 
     # -- plans and the roster --------------------------------------------------------
 

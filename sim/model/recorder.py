@@ -155,6 +155,7 @@ def _people_summary(org, start: Books, end: Books, hours: dict[str, float]) -> d
         "stress_p90_mean": mean.get("stress_p90", 0.0),
         "misalignment_mean": mean.get("misalignment", 0.0),
         "attrition_count": count.get("leavers", 0.0),
+        "removed_count": count.get("removed", 0.0),
         "hires_count": count.get("hires", 0.0),
         "vacancies_mean": mean.get("vacancies", 0.0),
         "hours_diverted_share": _ratio(hours["diverted"], movable),

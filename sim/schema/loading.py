@@ -274,9 +274,14 @@ def describe_error(err: dict) -> str:
 
 
 def _is_union_tag(part: Any) -> bool:
-    """Pydantic adds type names (e.g. ``float``) to locations inside unions."""
-    return isinstance(part, str) and (part in {"float", "int", "str", "none"}
-                                      or part.startswith(("function-", "constrained-")))
+    """Tell whether a location part is a type name pydantic adds inside unions.
+
+    Such parts (``float``, ``literal[...]``, a model's class name) are not keys.
+    """
+    return isinstance(part, str) and (
+        part in {"float", "int", "str", "none", "bool"}
+        or part.startswith(("function-", "constrained-", "literal[", "tuple[", "dict["))
+        or (part[:1].isupper() and part.isidentifier()))
 
 
 def _join(prefix: tuple, key: str) -> str:
@@ -297,14 +302,20 @@ def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
             args = typing.get_args(node)
             node = args[0] if args else node
             continue
-        if isinstance(node, type) and issubclass(node, BaseModel) and part in node.model_fields:
-            node = node.model_fields[part].annotation
-        else:
+        fields = _by_key(node) if isinstance(node, type) and issubclass(node, BaseModel) \
+            else {}
+        if part not in fields:
             return []
+        node = fields[part].annotation
     node = _unwrap(node)
     if isinstance(node, type) and issubclass(node, BaseModel):
-        return list(node.model_fields)
+        return list(_by_key(node))
     return []
+
+
+def _by_key(model: type[BaseModel]) -> dict[str, Any]:
+    """A model's fields by the key a file uses (the alias where there is one)."""
+    return {field.alias or name: field for name, field in model.model_fields.items()}
 
 
 def _unwrap(annotation: Any) -> Any:
@@ -315,6 +326,8 @@ def _unwrap(annotation: Any) -> Any:
             annotation = typing.get_args(annotation)[0]
         elif origin in (typing.Union, types.UnionType):
             options = [a for a in typing.get_args(annotation) if a is not type(None)]
-            annotation = options[0]
+            models = [a for a in options
+                      if isinstance(_unwrap(a), type) and issubclass(_unwrap(a), BaseModel)]
+            annotation = (models or options)[0]
         else:
             return annotation

@@ -339,7 +339,11 @@ def apply_changes(scenario: Scenario, values: dict[str, Any] | None = None,
     from sim.schema.loading import get_key_path, set_key_path
 
     data = scenario.model_dump(mode="json", by_alias=True, exclude={"timeline"})
-    for key, value in (values or {}).items():
+    values = dict(values or {})
+    preset = GOVERNANCE_PRESETS.get(values.get("levers.governance"), {})
+    for key, value in _flatten(preset, "levers.").items():
+        values.setdefault(key, value)  # a preset set mid-run sets its levers too
+    for key, value in values.items():
         set_key_path(data, key, value)
     for key, factor in (factors or {}).items():
         current = get_key_path(data, key)
@@ -350,31 +354,83 @@ def apply_changes(scenario: Scenario, values: dict[str, Any] | None = None,
     return changed.model_copy(update={"timeline": scenario.timeline})
 
 
+def _flatten(data: dict, prefix: str = "") -> dict[str, Any]:
+    """Key paths of every leaf value in nested dictionaries."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, dict) and value:
+            out.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
 def _timeline_problems(s: Scenario):
-    """Yield what is wrong with each timeline event, checked against the scenario."""
+    """Yield what is wrong with the timeline, replaying it in order as a run would."""
+    import difflib
+
+    known = list(_flatten(s.model_dump(mode="json", by_alias=True, exclude={"timeline"})))
+    steps = sorted((e.at, i, False) for i, e in enumerate(s.timeline))
     for i, event in enumerate(s.timeline):
-        where = f"timeline[{i}]"
-        if event.at >= s.horizon:
-            yield f"{where}.at={event.at:g} days is not before the horizon ({s.horizon:g} days)"
-        keys = [*event.set, *event.scale]
-        bad = [k for k in keys if not timeline_key_allowed(k)]
-        for key in bad:
-            yield (f"{where}: {key} cannot change during a run; allowed: "
-                   f"{', '.join(k + '*' if k.endswith('.') else k for k in TIMELINE_KEYS)}")
+        if event.for_ is not None:
+            steps.append((event.at + event.for_, i, True))
+            if event.for_ != round(event.for_):
+                yield (f"timeline[{i}].for={event.for_:g} days must be a whole number of "
+                       "working days")
+    steps.sort()
+    state, undo = s, {}
+    headcount = {g: getattr(s.workforce, g).headcount for g in ("operations", "projects",
+                                                                 "opex")}
+    for at, i, ending in steps:
+        event, where = s.timeline[i], f"timeline[{i}]"
+        if at >= s.horizon:
+            if not ending:
+                yield f"{where}.at={at:g} days is not before the horizon ({s.horizon:g} days)"
+            continue
+        bad = False
+        for key in ([] if ending else [*event.set, *event.scale]):
+            if timeline_key_allowed(key):
+                continue
+            bad = True
+            if key in known or any(k.startswith(key + ".") for k in known):
+                yield (f"{where}: {key} cannot change during a run; allowed: "
+                       f"{', '.join(k + '*' if k.endswith('.') else k for k in TIMELINE_KEYS)}")
+            else:
+                near = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+                hint = f" Did you mean '{near[0]}'?" if near else ""
+                yield f"{where}: {key}: unknown key.{hint}"
         if bad:
             continue
         try:
-            apply_changes(s, event.set, event.scale)
+            if ending:
+                factors = {k: 1.0 / f for k, f in event.scale.items()}
+                state = apply_changes(state, undo.pop(i, {}), factors)
+            else:
+                if event.for_ is not None:
+                    document = state.model_dump(mode="json", by_alias=True)
+                    undo[i] = {k: _get(document, k) for k in event.set}
+                state = apply_changes(state, event.set, event.scale)
         except ValidationError as exc:
             from sim.schema.loading import describe_error
             for err in exc.errors():
-                yield f"{where}: after the change, {describe_error(err)}"
+                yield f"{where}: after the change at day {at:g}, {describe_error(err)}"
+            return
         except (ValueError, KeyError) as exc:
             yield f"{where}: {str(exc).strip(chr(39))}"
-        for group, change in event.staff.items():
-            if change < 0 and -change > getattr(s.workforce, group).headcount:
-                yield (f"{where}.staff.{group}={change} removes more people than "
-                       f"workforce.{group}.headcount={getattr(s.workforce, group).headcount}")
+            return
+        for group, change in ([] if ending else event.staff.items()):
+            before = headcount[group]
+            headcount[group] += change
+            if headcount[group] < 0:
+                start = getattr(s.workforce, group).headcount
+                yield (f"{where}.staff.{group}={change} removes more people than the "
+                       f"{before} in workforce.{group} at day {at:g} "
+                       f"(workforce.{group}.headcount={start} at the start)")
+
+
+def _get(document: dict, key: str) -> Any:
+    from sim.schema.loading import get_key_path
+    return get_key_path(document, key)
 
 
 def scenario_warnings(s: Scenario) -> list[str]:
