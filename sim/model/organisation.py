@@ -81,6 +81,11 @@ class Organisation(People):
         self.events: list[dict] = []
         self._held: tuple[int, ...] = ()
         self._speed_key: tuple = ()
+        self._in_system = 0
+        self._pmo_checked = (-1, "")
+        self._practices_key: tuple = ()
+        self._scenario_version = 0  # bumped whenever a timeline event changes the scenario
+        self._sustaining = False
         self._tiebreak = self.streams.generator("staffing")
         self._changes = timeline.schedule(scenario.timeline)
         self._init_people()
@@ -170,6 +175,7 @@ class Organisation(People):
                 for group, count in event.staff.items():
                     self.change_headcount(group, count)
             self.staff.replan()
+            self._scenario_version += 1
             self._judged_version = -1
             self.events.append({"day": self.env.now, "event": change.index,
                                 "label": event.label,
@@ -186,8 +192,8 @@ class Organisation(People):
         self.effort_multiplier = 1.0 - self.ledger.level("productivity")
         staff = self.staff
         key = (self.capability_level, self.effort_multiplier, self.p_defect,
-               id(staff.productivity_factor), id(staff.defect_factor), id(staff.skill))
-        if key != self._speed_key:  # the factors are replaced, never changed in place
+               staff.factor_version)
+        if key != self._speed_key:
             self._speed_key = key
             speed = (staff.skill * staff.productivity_factor
                      * (self.capability_level / self.effort_multiplier))
@@ -200,6 +206,10 @@ class Organisation(People):
         """Estimate error, quality and discovery delay under today's PMO and maturity."""
         p = self.scenario.projects
         practices = pmo.bundle(self.scenario.pmo, self.scenario.levers.pmo, self.env.now)
+        key = (self.maturity, self.pmo_type, self._scenario_version)
+        if key == self._practices_key:
+            return  # same PMO, same maturity, same scenario as yesterday
+        self._practices_key = key
         effect = self.scenario.pmo.maturity_effect
         standard = pmo.keep_factor(practices.standardisation, self.maturity, effect)
         monitor = pmo.keep_factor(practices.monitoring, self.maturity, effect)
@@ -212,9 +222,13 @@ class Organisation(People):
         self.stage_gates = practices.stage_gates
 
     def pressure(self) -> float:
-        """Ops pressure: items in system over what the SLA allows at today's demand."""
+        """Ops pressure: items in system over what the SLA allows at today's demand.
+
+        The items in system are counted once, when the day's books close; nothing
+        can change them before the next day starts.
+        """
         total_rate = self.value_rate / (1.0 - min(self.p_defect, 0.99))
-        return self.desk.in_system / max(total_rate * self.scenario.operations.sla, 1.0)
+        return self._in_system / max(total_rate * self.scenario.operations.sla, 1.0)
 
     def _intake(self) -> None:
         """Start proposals while WIP, capacity-awareness and staffing allow."""
@@ -252,6 +266,8 @@ class Organisation(People):
     def _ask_for_sustainment(self) -> None:
         """Share out the effort delivered benefits need among whoever sustains them."""
         owner = self.scenario.levers.sustainment
+        if owner == "none" and not self._sustaining:
+            return
         ask = np.zeros(self.staff.size)
         per_day = self.scenario.benefits.sustain_effort / DAYS_PER_WEEK
         if owner == "opex":
@@ -266,6 +282,7 @@ class Organisation(People):
                            and self.staff.hired_at[i] <= project.started]
                 if keepers:
                     ask[keepers] += len(project.benefits) * per_day / len(keepers)
+        self._sustaining = bool(ask.any())
         if not np.array_equal(ask, self.sustain_ask):
             self.sustain_ask = ask
             self.staff.replan()
@@ -273,6 +290,8 @@ class Organisation(People):
     def _run_pmo(self) -> None:
         """Keep PMO staff in line with the PMO in force (a temporary one disbands)."""
         kind = pmo.active_type(self.scenario.levers.pmo, self.env.now)
+        if self._pmo_checked == (self.staff.plan_version, kind):
+            return  # nothing about the PMO or its staff changed since yesterday
         if kind != self.pmo_type:
             self.events.append({"day": self.env.now, "event": -1, "label": "pmo",
                                 "change": f"PMO {self.pmo_type} -> {kind}"})
@@ -283,11 +302,13 @@ class Organisation(People):
             self._grow("pmo", wanted - len(staff), 1.0)
         for person in staff[wanted:].tolist():
             self._leave(person, backfill=False, reason="removed")
+        self._pmo_checked = (self.staff.plan_version, kind)
 
     # -- end of day -------------------------------------------------------------
 
     def _end_day(self) -> None:
         self.desk.close_books()
+        self._in_system = self.desk.in_system
         busy_on, overrun_list = self.desk.take_day_hours()
         busy, overrun = sum(busy_on), sum(overrun_list)
         split = self._split_working_time(np.asarray(overrun_list))
@@ -460,6 +481,10 @@ class Organisation(People):
 
     def _gauge(self) -> None:
         """Integrate today's stress, misalignment and vacancies."""
+        if self._calm and not self.misaligned.any():
+            self.recorder.gauge_day(stress=0.0, stress_p90=0.0, misalignment=0.0,
+                                    vacancies=float(len(self._hires)))
+            return
         active = self.staff.active
         stress = self.staff.stress[active]
         stressed = len(stress) and stress.any()

@@ -49,13 +49,16 @@ class People:
         self._attrition = self.streams.uniform("attrition")
         self._layoffs = self.streams.generator("layoffs")
         self.leavers = self.hires = self.removed = 0
-        self._settled_size = -1
+        self._last_start = -np.inf  # when the latest new hire started
+        self._calm = True  # nobody is stressed
+        self._diverting = False
 
     # -- seats --------------------------------------------------------------------
 
     def _grow(self, group: str, count: int, skill: float) -> np.ndarray:
         """Add seats with new hires; extend every per-seat array."""
         ids = self.staff.add(group, count, skill, self.env.now)
+        self._last_start = self.env.now
         for name in ("duty_share", "time_debt", "on_hold", "sustain_ask", "reward",
                      "misaligned"):
             setattr(self, name, np.concatenate([getattr(self, name), np.zeros(count)]))
@@ -111,6 +114,7 @@ class People:
         while self._hires and self._hires[0][0] <= self.env.now:
             _, seat = heapq.heappop(self._hires)
             self.staff.fill(seat, self.env.now)
+            self._last_start = self.env.now
             self.hires += 1
 
     def _attrition_today(self) -> None:
@@ -151,8 +155,11 @@ class People:
             self.misaligned = misalignment(assigned, self.reward)
             self._judged_version = staff.plan_version
         behave = self.scenario.behaviour
-        staff.set_diversion(diversion(pressure, self.reward, behave.divert_gain,
-                                      behave.divert_max))
+        if pressure <= 1.0 and not self._diverting:
+            return  # nobody diverts below target pressure, and nobody is diverting now
+        wanted = diversion(pressure, self.reward, behave.divert_gain, behave.divert_max)
+        self._diverting = bool(wanted.any())
+        staff.set_diversion(wanted)
 
     def _make_plan(self):
         lev = self.scenario.levers
@@ -216,8 +223,8 @@ class People:
         params = self.scenario.stress
         staff, plan = self.staff, self.plan
         attrition = self.scenario.workforce.attrition
-        calm = not (params.overload_gain or params.misalignment_gain) and not staff.stress.any()
-        if calm and self._factors_settled(attrition.onboarding):
+        gains = params.overload_gain or params.misalignment_gain
+        if not gains and self._calm and self._factors_settled(attrition.onboarding):
             return
         if params.overload_gain or params.misalignment_gain:
             demanded = (plan.ops * pressure + plan.project * self._schedule_pressure()
@@ -230,13 +237,16 @@ class People:
                                        attrition.new_hire_productivity)
         staff.productivity_factor = lookup(params.productivity, staff.stress) * ramp
         staff.defect_factor = lookup(params.defects, staff.stress)
+        staff.factor_version += 1
+        self._calm = not staff.stress.any()
 
     def _factors_settled(self, onboarding: float) -> bool:
-        """True when every factor is at rest: no stress and nobody still ramping up."""
-        ramping = bool((self.env.now - self.staff.hired_at < onboarding + 1.0).any())
-        settled = not ramping and self._settled_size == self.staff.size
-        self._settled_size = self.staff.size if not ramping else -1
-        return settled
+        """True when every factor is at rest: nobody started within the onboarding time.
+
+        The first day after the last ramp ends still refreshes the factors, so
+        they settle at exactly their final values.
+        """
+        return self.env.now - self._last_start > onboarding + 1.0
 
     def _schedule_pressure(self) -> np.ndarray:
         """Per person, the allocation-weighted forecast / planned duration of their projects."""

@@ -17,7 +17,8 @@ sequence over seats) and wraps around the end of the day.
 
 Every change to what a day plan depends on goes through a method that bumps
 ``plan_version``, so the daily roster is rebuilt only when a plan can have
-changed.
+changed; likewise every change to skill, productivity or defect factors bumps
+``factor_version``.
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ class Staff:
     assignments: list[list[Assignment]] = field(init=False)
     phase: np.ndarray = field(init=False)
     plan_version: int = field(init=False, default=0)
+    factor_version: int = field(init=False, default=0)
 
     def __post_init__(self):
         n = len(self.group)
@@ -114,6 +116,7 @@ class Staff:
         self.assignments.extend([] for _ in range(count))
         self.phase = np.mod(np.arange(self.size) * _GOLDEN, 1.0)
         self.plan_version += 1
+        self.factor_version += 1
         return ids
 
     def vacate(self, person: int) -> list[int]:
