@@ -13,20 +13,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 import sim
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
-NEUTRAL: dict[str, object] = {
-    "workforce.attrition.rate": 0.0,          # nobody leaves
-    "stress.overload_gain": 0.0,              # stress stays at 0, so its curves give 1
-    "stress.misalignment_gain": 0.0,
-    "behaviour.divert_gain": 0.0,             # nobody diverts project time
-    "opex.capability_min": 1.0,               # capability cannot erode below its start
-    "levers.pmo.type": "none",                # no PMO practices, maturity stays at 1
-    "levers.sustainment": "none",             # nobody sustains benefits
-    "levers.improvement_share": 0.0,          # no improvement time
-}
+NEUTRAL: dict[str, object] = yaml.safe_load((GOLDEN / "neutral.yaml").read_text())
 """Key paths and values that switch every organisational mechanism off."""
 
 

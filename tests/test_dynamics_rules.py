@@ -134,11 +134,13 @@ def _hand_plan() -> DayPlan:
                    assigned_sustainment=zero, diverted=zero)
 
 
-def test_operations_only_rewards_everyone_with_a_day_job_fully_on_operations():
+def test_operations_only_rewards_everyone_who_works_fully_on_operations():
+    """Reviews count the day job alone, even for someone with no day job at all:
+    a dedicated project member is then as misaligned as anyone can be."""
     plan = _hand_plan()
     share = reward_share(plan, REWARD_PRESETS["operations_only"])
-    np.testing.assert_array_equal(share, [1.0, 1.0, 0.0, 1.0, 0.0])
-    np.testing.assert_allclose(misalignment(plan, share), [0.0, 0.5, 0.0, 0.7, 0.0],
+    np.testing.assert_array_equal(share, [1.0, 1.0, 1.0, 1.0, 0.0])
+    np.testing.assert_allclose(misalignment(plan, share), [0.0, 0.5, 1.0, 0.7, 0.0],
                                rtol=REL)
 
 

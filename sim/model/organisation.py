@@ -95,6 +95,7 @@ class Organisation(People):
     def run(self) -> None:
         """Simulate from time 0 to the scenario's horizon."""
         horizon = self.scenario.horizon
+        self._set_project_practices()  # listed projects are estimated on day 0
         self._start_pipeline()
         self.recorder.open(self)
         if self.scenario.warmup == 0:
@@ -177,7 +178,8 @@ class Organisation(People):
             self.staff.replan()
             self._scenario_version += 1
             self._judged_version = -1
-            self.events.append({"day": self.env.now, "event": change.index,
+            self._calm = False  # curves may have changed: refresh the factors
+            self.events.append({"day": float(self.env.now), "event": change.index,
                                 "label": event.label,
                                 "change": timeline.describe(event, change.ending)})
 
@@ -293,13 +295,15 @@ class Organisation(People):
         if self._pmo_checked == (self.staff.plan_version, kind):
             return  # nothing about the PMO or its staff changed since yesterday
         if kind != self.pmo_type:
-            self.events.append({"day": self.env.now, "event": -1, "label": "pmo",
+            self.events.append({"day": float(self.env.now), "event": -1, "label": "pmo",
                                 "change": f"PMO {self.pmo_type} -> {kind}"})
             self.pmo_type = kind
         wanted = self.scenario.pmo.bundles[kind].headcount
         staff = self.staff.members("pmo")
-        if len(staff) < wanted:
-            self._grow("pmo", wanted - len(staff), 1.0)
+        pmo_group = GROUPS.index("pmo")
+        hiring = sum(1 for _, seat in self._hires if self.staff.group[seat] == pmo_group)
+        if len(staff) + hiring < wanted:
+            self._grow("pmo", wanted - len(staff) - hiring, 1.0)
         for person in staff[wanted:].tolist():
             self._leave(person, backfill=False, reason="removed")
         self._pmo_checked = (self.staff.plan_version, kind)

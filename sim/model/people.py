@@ -50,7 +50,7 @@ class People:
         self._layoffs = self.streams.generator("layoffs")
         self.leavers = self.hires = self.removed = 0
         self._last_start = -np.inf  # when the latest new hire started
-        self._calm = True  # nobody is stressed
+        self._calm = False  # nobody is stressed (unknown until the factors are first set)
         self._diverting = False
 
     # -- seats --------------------------------------------------------------------
@@ -114,6 +114,10 @@ class People:
         while self._hires and self._hires[0][0] <= self.env.now:
             _, seat = heapq.heappop(self._hires)
             self.staff.fill(seat, self.env.now)
+            self.staff.productivity_factor = self.staff.productivity_factor.copy()
+            self.staff.productivity_factor[seat] = \
+                self.scenario.workforce.attrition.new_hire_productivity
+            self.staff.factor_version += 1
             self._last_start = self.env.now
             self.hires += 1
 

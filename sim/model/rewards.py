@@ -8,7 +8,9 @@ person's *reward share on operations* is
     r = w_ops a_ops / (w_ops a_ops + (w_proj + w_ben) a_proj
                        + (w_imp + w_ben) (a_imp + a_sus)),
 
-where the a are their assigned shares of the day. Under ops pressure above
+where the a are their assigned shares of the day; someone whose own work
+carries no weight at all (e.g. an OpEx member under ``operations_only``) is
+reviewed on the day job alone, r = 1. Under ops pressure above
 target (pi > 1) people put current work first (Repenning's rule made
 behavioural): they divert a share d = clip(gain (pi - 1) r, 0, max) of their
 project, improvement and sustainment time to the day job. Misalignment is the
@@ -37,7 +39,11 @@ def reward_share(plan: DayPlan, weights: RewardWeights) -> np.ndarray:
     ops = weights.operations * plan.assigned_ops
     total = (ops + (weights.projects + weights.benefits) * plan.assigned_project
              + (weights.improvement + weights.benefits) * plan.assigned_other)
-    return np.divide(ops, total, out=np.zeros_like(ops), where=total > 0.0)
+    # Someone whose own work carries no weight is reviewed on the day job alone.
+    working = plan.assigned_ops + plan.assigned_project + plan.assigned_other
+    unrewarded = 1.0 if weights.operations > 0 else 0.0
+    fallback = np.where(working > 0.0, unrewarded, 0.0)
+    return np.divide(ops, total, out=fallback, where=total > 0.0)
 
 
 def diversion(pressure: float, share: np.ndarray, gain: float, limit: float) -> np.ndarray:

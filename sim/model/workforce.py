@@ -281,8 +281,10 @@ def plan_day(staff: Staff, on_hold: np.ndarray | None = None, *,
     rest = np.where(in_ops, 1.0 - project, 0.0)
     own_improvement = improvement_share * rest
     asked = np.zeros(staff.size) if sustainment is None else sustainment
+    in_projects = group == GROUPS.index("projects")
     sustain = np.where(in_ops, np.minimum(asked, rest - own_improvement),
-                       np.where(in_opex, np.minimum(asked, 1.0), 0.0))
+                       np.where(in_opex, np.minimum(asked, 1.0),
+                                np.where(in_projects, np.minimum(asked, 1.0 - project), 0.0)))
     improvement = own_improvement + np.where(in_opex, 1.0 - sustain, 0.0)
     # Adding and subtracting exact zeros leaves the day job's share unchanged to
     # the last bit when improvement and sustainment are off.
@@ -296,7 +298,7 @@ def plan_day(staff: Staff, on_hold: np.ndarray | None = None, *,
         improvement=improvement - improvement * divert,
         sustainment=sustain - sustain * divert,
         overhead=np.where(group == GROUPS.index("pmo"), 1.0, 0.0),
-        unassigned=np.where(group == GROUPS.index("projects"), 1.0 - project, 0.0),
+        unassigned=np.where(in_projects, 1.0 - project - sustain, 0.0),
         assigned_ops=ops, assigned_project=project, assigned_improvement=improvement,
         assigned_sustainment=sustain, diverted=moved_project + moved_other)
     if not staff.active.all():

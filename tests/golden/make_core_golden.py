@@ -1,9 +1,9 @@
 """Record the core model's outputs for fixed seeds (the golden files).
 
 The organisational dynamics (stress, rewards, attrition, OpEx, PMO, timeline)
-must reduce exactly to the core model when set to their neutral values; the
-test compares against these files. Regenerate them only for a deliberate change
-of the core model:
+must reduce exactly to the core model when set to their neutral values
+(neutral.yaml); the test compares against these files. Regenerate them only for
+a deliberate change of the core model:
 
     .venv/bin/python tests/golden/make_core_golden.py
 """
@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+
+import yaml
 
 import sim
 
@@ -24,7 +26,8 @@ REPLICATIONS = (0, 1)
 def main() -> None:
     """Write one JSON and one CSV per case and replication."""
     for case in CASES:
-        scenario = sim.load_scenario(HERE / f"{case}.yaml")
+        neutral = yaml.safe_load((HERE / "neutral.yaml").read_text())
+        scenario = sim.load_scenario(HERE / f"{case}.yaml", neutral)
         for replication in REPLICATIONS:
             result = sim.run(scenario, replication)
             stem = HERE / f"{case}_r{replication}"
