@@ -48,8 +48,11 @@ def test_fcfs_non_preemptive_trace():
     assert desk.busy_since == [IDLE, IDLE]
     waits = (1.2 - 0.3) + (2.2 - 0.4)
     assert abs(desk.wait_sum - waits) < 1e-12
-    busy_on, overrun = desk.take_day_hours()
+    busy_on, overrun = desk.busy_on[:], desk.overrun[:]
     assert abs(busy_on[0] - 3.0) < 1e-12 and overrun[0] == 0.0
     assert abs(busy_on[1] - 0.4) < 1e-12 and abs(overrun[1] - 0.6) < 1e-12
+    busy, overrun_total, per_server = desk.take_day_hours()
+    assert abs(busy - 3.4) < 1e-12 and abs(overrun_total - 0.6) < 1e-12
+    assert per_server == overrun and desk.busy_on == [0.0, 0.0] and desk.overrun == [0.0, 0.0]
     assert abs(desk.time_in_system_sum - (1.0 + 1.0 + 1.9 + 2.8)) < 1e-12
     assert desk.counters()["value_arrivals"] == 4

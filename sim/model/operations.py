@@ -119,6 +119,7 @@ class ServiceDesk:
         self.speed = [1.0] * servers
         self.item_arrival = [0.0] * servers
         self.failure_arrivals = self.completed = self.within_sla = self.defects = 0
+        self._in_service: list[int] = []  # servers busy when the books last closed
         self.wait_sum = self.time_in_system_sum = self.busy_time = 0.0
         self.queued_since_sum = 0.0  # arrival times of the items waiting, summed
         self._done = [self._completion(i) for i in range(servers)]
@@ -127,7 +128,7 @@ class ServiceDesk:
 
     @property
     def in_system(self) -> int:
-        """Items waiting or in service now (valid after :meth:`close_books`)."""
+        """Items waiting or in service when the books last closed (see :meth:`close_books`)."""
         return len(self.queue) + self.servers_busy()
 
     def add_servers(self, count: int) -> None:
@@ -140,8 +141,8 @@ class ServiceDesk:
         self._done.extend(self._completion(i) for i in range(start, start + count))
 
     def servers_busy(self) -> int:
-        """Return how many people are serving an item now (on duty or overrunning)."""
-        return sum(1 for since in self.busy_since if since != IDLE)
+        """Return how many people were serving an item when the books last closed."""
+        return len(self._in_service)
 
     # -- arrivals ---------------------------------------------------------------
 
@@ -247,10 +248,11 @@ class ServiceDesk:
                 self.queued_since_sum += now
             draw = next(draws)
             rate = self.rate
-            when = now + draw / rate
+            gap = draw / rate
+            when = now + gap
             if when < self._day_end:
                 if idle:
-                    Alarm.at(env, when, arrive)
+                    Alarm(env, gap, arrive)  # lands at now + gap, which is ``when``
                 else:
                     self._lazy = when
             else:
@@ -364,9 +366,10 @@ class ServiceDesk:
         """Bring the queue and busy-time sums up to now (call before reading counters)."""
         now = self.env.now
         self._catch_up(now)
-        for server, since in enumerate(self.busy_since):
-            if since != IDLE:
-                self._close_busy(server, now)
+        in_service = [server for server, since in enumerate(self.busy_since) if since != IDLE]
+        for server in in_service:
+            self._close_busy(server, now)
+        self._in_service = in_service
 
     def counters(self) -> dict[str, float]:
         """Return the running sums now (see :data:`COUNTERS`); periods are differences.
@@ -379,7 +382,7 @@ class ServiceDesk:
         of arrival times, so the cost does not grow with the backlog).
         """
         now = self.env.now
-        in_service = [i for i, since in enumerate(self.busy_since) if since != IDLE]
+        in_service = self._in_service
         inside = len(self.queue) + len(in_service)
         area = (self.time_in_system_sum + len(self.queue) * now - self.queued_since_sum
                 + sum(now - self.item_arrival[i] for i in in_service))
@@ -392,14 +395,22 @@ class ServiceDesk:
             "area": area,
         }
 
-    def take_day_hours(self) -> tuple[list[float], list[float]]:
-        """Return and reset each server's busy time on duty and overrun since last call.
+    def take_day_hours(self) -> tuple[float, float, list[float] | None]:
+        """Return and reset the busy time since the last call.
 
         Call :meth:`close_books` first so that items in service are included.
+
+        Returns
+        -------
+        tuple
+            Total busy time on duty, total overrun, and each server's overrun
+            (None when nobody overran).
         """
-        busy_on, overrun = self.busy_on[:], self.overrun[:]
-        self.busy_time += sum(busy_on) + sum(overrun)
-        n = len(busy_on)
+        n = len(self.busy_on)
+        busy, overrun = sum(self.busy_on), sum(self.overrun)
+        per_server = self.overrun[:] if overrun else None
+        self.busy_time += busy + overrun
         self.busy_on[:] = [0.0] * n
-        self.overrun[:] = [0.0] * n
-        return busy_on, overrun
+        if overrun:
+            self.overrun[:] = [0.0] * n
+        return busy, overrun, per_server

@@ -84,6 +84,7 @@ class Organisation(People):
         self._in_system = 0
         self._pmo_checked = (-1, "")
         self._practices_key: tuple = ()
+        self._counted: tuple[int, dict] = (-1, {})
         self._scenario_version = 0  # bumped whenever a timeline event changes the scenario
         self._sustaining = False
         self._tiebreak = self.streams.generator("staffing")
@@ -313,9 +314,8 @@ class Organisation(People):
     def _end_day(self) -> None:
         self.desk.close_books()
         self._in_system = self.desk.in_system
-        busy_on, overrun_list = self.desk.take_day_hours()
-        busy, overrun = sum(busy_on), sum(overrun_list)
-        split = self._split_working_time(np.asarray(overrun_list))
+        busy, overrun, per_server = self.desk.take_day_hours()
+        split = self._split_working_time(None if per_server is None else np.asarray(per_server))
         required = len(self.ledger) * self.scenario.benefits.sustain_effort / DAYS_PER_WEEK
         self.coverage = min(split["sustainment"] / required, 1.0) if required > 0 else 0.0
         self.ledger.step(1.0, self.coverage, self.scenario.benefits.erosion)
@@ -342,7 +342,7 @@ class Organisation(People):
         if now % DAYS_PER_WEEK == 0 or now == self.scenario.horizon:
             self.recorder.close_week(self)
 
-    def _split_working_time(self, overrun: np.ndarray) -> dict:
+    def _split_working_time(self, overrun: np.ndarray | None) -> dict:
         """Split each person's time off duty between projects, improvement and sustainment.
 
         Overrun (finishing an item after the duty block) comes out of that time
@@ -350,12 +350,14 @@ class Organisation(People):
         """
         plan = self.plan
         t = self._plan_totals
-        if overrun.any():
+        if overrun is not None:
             self.time_debt += overrun
             self._in_debt = True
         elif not (t["assigned_project"] or t["assigned_improvement"]
                   or t["assigned_sustainment"]):
             return self._idle_split()
+        else:
+            overrun = 0.0
         rest = 1.0 - plan.ops - plan.project - plan.improvement - plan.sustainment
         work = np.maximum(1.0 - self.duty_share - rest - overrun, 0.0)
         other = plan.improvement + plan.sustainment
@@ -477,6 +479,14 @@ class Organisation(People):
         return {"leavers": float(self.leavers), "removed": float(self.removed),
                 "hires": float(self.hires), "cancelled": float(self.cancelled)}
 
+    def _headcounts(self) -> dict[str, float]:
+        """People per group (recounted only when staff changed)."""
+        if self._counted[0] != self.staff.plan_version:
+            self._counted = (self.staff.plan_version, {
+                f"headcount_{g}": float(self.staff.headcount(g))
+                for g in ("operations", "projects", "opex", "pmo")})
+        return self._counted[1]
+
     def _misalignment_mean(self) -> float:
         active = self.staff.active
         if not self.misaligned.any() or not active.any():
@@ -511,10 +521,7 @@ class Organisation(People):
             "p_defect": self.p_defect,
             "effort_multiplier": self.effort_multiplier,
             "capability": self.capability_level,
-            "headcount_operations": float(staff.headcount("operations")),
-            "headcount_projects": float(staff.headcount("projects")),
-            "headcount_opex": float(staff.headcount("opex")),
-            "headcount_pmo": float(staff.headcount("pmo")),
+            **self._headcounts(),
             "vacancies": float(len(self._hires)),
             "stress_mean": float(stress.mean()) if len(stress) else 0.0,
             "stress_p90": percentile_90(stress) if len(stress) else 0.0,
