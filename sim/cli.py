@@ -85,6 +85,24 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--no-plots", action="store_true", help="skip the overlay plot")
     compare.set_defaults(handler=_compare)
 
+    claims = commands.add_parser(
+        "claims", help="test the claims in scenarios/claims and write the claims report",
+        description="Evaluate claims (all, or those named) and write report.md and "
+                    "report.html under results/claims/.")
+    claims.add_argument("ids", nargs="*", metavar="ID", help="claim ids, e.g. C1 C4")
+    claims.add_argument("--list", action="store_true", help="list the claims and stop")
+    claims.add_argument("--replications", "-r", type=_positive_int, metavar="N",
+                        help="replications per arm (default: each claim's)")
+    claims.add_argument("--robustness", "-k", type=_non_negative_int, metavar="K",
+                        help="sampled organisations per claim (default: each claim's; 0: none)")
+    claims.add_argument("--workers", "-w", type=_positive_int, default=1, metavar="N",
+                        help="worker processes (default 1)")
+    claims.add_argument("--dir", default="scenarios/claims", metavar="DIR",
+                        help="where claim files are (default: scenarios/claims)")
+    claims.add_argument("--out", default="results/claims", metavar="DIR",
+                        help="where report folders are created (default: results/claims)")
+    claims.set_defaults(handler=_claims)
+
     schema = commands.add_parser("schema", help="print the JSON Schema of scenario files")
     schema.set_defaults(handler=_schema)
     return parser
@@ -177,6 +195,29 @@ def _compare(args: argparse.Namespace) -> int:
                                       workers=args.workers, plots=not args.no_plots)
     print(format_comparison(table, scenarios))
     print(f"\nResults: {folder}")
+    return 0
+
+
+def _claims(args: argparse.Namespace) -> int:
+    from sim.claims import find_claims
+    from sim.claims_report import claims_to_folder
+
+    if args.list:
+        for path, claim in find_claims(args.dir, args.ids or None):
+            print(f"{claim.id:<5} {claim.title}  ({path})")
+        return 0
+
+    def show(result) -> None:
+        share = "" if math.isnan(result.holds_share) else \
+            f"; holds in {result.holds_share:.0%} of sampled organisations"
+        print(f"{result.claim.id:<5} {result.verdict:<14} {result.claim.title}{share}",
+              flush=True)
+
+    folder, _ = claims_to_folder(Path(args.dir), args.ids or None, out=Path(args.out),
+                                 command=["pmosim", *sys.argv[1:]],
+                                 replications=args.replications, samples=args.robustness,
+                                 workers=args.workers, progress=show)
+    print(f"\nReport: {folder / 'report.md'} (and report.html)")
     return 0
 
 

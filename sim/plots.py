@@ -155,9 +155,15 @@ OVERLAY = (("backlog", "items in system"), ("service_level", "service level"),
            ("capability", "operations capability"), ("hours_diverted", "hours diverted a week"))
 
 
-def overlay_figure(weekly: pd.DataFrame, title: str = "") -> Figure:
-    """The key series of several scenarios on shared axes (mean and 5-95% band)."""
-    shown = [(c, label) for c, label in OVERLAY if c in weekly]
+def overlay_figure(weekly: pd.DataFrame, title: str = "",
+                   extra: list[str] | None = None) -> Figure:
+    """The key series of several scenarios on shared axes (mean and 5-95% band).
+
+    ``extra`` weekly columns are drawn first (e.g. the series a claim is about).
+    """
+    named = dict(OVERLAY)
+    columns = [c for c in dict.fromkeys([*(extra or []), *named]) if c in weekly]
+    shown = [(c, named.get(c, c.replace("_", " "))) for c in columns][:8]
     rows = (len(shown) + 1) // 2
     fig = Figure(figsize=(11, 2.6 * rows))
     axes = fig.subplots(rows, 2, sharex=True, squeeze=False).ravel()

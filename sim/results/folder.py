@@ -103,19 +103,19 @@ class RunRecord:
         self._started = time.perf_counter()
         scenarios = scenario if isinstance(scenario, list) else [scenario]
         sources = source if isinstance(source, list) else [source]
-        first = scenarios[0]
+        first = scenarios[0] if scenarios else None
         self.manifest: dict[str, Any] = {
             "tool": "pmosim",
             "version": _version("pmosim"),
             "status": "running",
             "command": command,
-            "scenario": first.name,
-            "source": sources[0],
-            "scenario_sha256": scenario_digest(first),
-            "seed": first.seed,
+            "scenario": first.name if first else None,
+            "source": sources[0] if sources else None,
+            "scenario_sha256": scenario_digest(first) if first else None,
+            "seed": first.seed if first else None,
             "replications": replications,
             "replication_seeds": [{"replication": r, "entropy": first.seed, "spawn_key": [r]}
-                                  for r in range(replications)],
+                                  for r in range(replications)] if first else [],
             "started": datetime.now(UTC).isoformat(timespec="seconds"),
             "finished": None,
             "wall_seconds": None,
@@ -124,7 +124,10 @@ class RunRecord:
             "error": None,
         }
         self._records = ["scenario.yaml", "manifest.json"]
-        if len(scenarios) == 1:
+        if not scenarios:
+            self._records = ["manifest.json"]
+            self.manifest["inputs"] = list(sources)
+        elif len(scenarios) == 1:
             write_text(folder / "scenario.yaml",
                        yaml.safe_dump(scenario_document(first), sort_keys=False))
         else:

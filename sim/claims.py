@@ -1,0 +1,251 @@
+"""Evaluate claims: run each claim's experiment, judge it, and test its robustness.
+
+A claim (see :mod:`sim.schema.claims`) is run as a set of arms sharing one
+root seed (common random numbers). Each check gives a verdict: ``supported``
+when the paired 95% interval excludes zero in the expected direction, ``not
+supported`` when it excludes zero the other way, ``inconclusive`` otherwise
+(value checks: all replications pass, more than half fail, or in between). The
+claim is supported when every check is, not supported when any check is not.
+
+Robustness re-runs the claim's first check in organisations sampled by Latin
+hypercube over the claim's ranges; the share where its direction holds is
+reported, with the one-parameter threshold that best separates the samples
+where it holds from those where it fails.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import ValidationError
+from scipy.stats import qmc
+
+from sim.errors import ScenarioError
+from sim.experiment import Replications, run_tasks, stack
+from sim.results.compare import paired_difference
+from sim.schema.claims import Check, Claim
+from sim.schema.loading import describe_error, get_key_path, load_scenario
+from sim.schema.scenario import Scenario
+
+SUPPORTED, NOT_SUPPORTED, INCONCLUSIVE = "supported", "not supported", "inconclusive"
+
+
+def load_claim(path: str | Path) -> Claim:
+    """Read and validate a claim file, with errors naming the file and key path."""
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError(f"no such claim file: {path}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"not valid YAML: {exc}", str(path)) from None
+    try:
+        return Claim.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError([describe_error(e) for e in exc.errors()], str(path)) from None
+
+
+def find_claims(folder: str | Path, ids: list[str] | None = None) -> list[tuple[Path, Claim]]:
+    """The claim files in ``folder`` (optionally only those with the given ids), by id."""
+    found = [(p, load_claim(p)) for p in sorted(Path(folder).glob("*.yaml"))]
+    if ids:
+        wanted = {i.upper() for i in ids}
+        unknown = wanted - {c.id.upper() for _, c in found}
+        if unknown:
+            raise ScenarioError(f"no claim with id {', '.join(sorted(unknown))} in {folder}; "
+                                f"known: {', '.join(c.id for _, c in found)}")
+        found = [(p, c) for p, c in found if c.id.upper() in wanted]
+    return sorted(found, key=lambda pc: _natural(pc[1].id))
+
+
+def arm_scenarios(claim: Claim, path: Path, *, replications: int | None = None,
+                  extra: dict[str, Any] | None = None) -> dict[str, Scenario]:
+    """Build every arm's scenario: base + claim changes + arm changes, one shared seed."""
+    base = path.parent / claim.scenario
+    out: dict[str, Scenario] = {}
+    seed = None
+    for name, arm in claim.arms.items():
+        overrides = {**claim.set, **arm.set, **(extra or {})}
+        scenario = load_scenario(base, overrides)
+        seed = scenario.seed if seed is None else seed
+        out[name] = scenario.model_copy(update={
+            "name": name, "seed": seed,
+            "replications": replications or claim.replications})
+    return out
+
+
+@dataclass
+class ClaimResult:
+    """Everything one claim's evaluation produced."""
+
+    claim: Claim
+    path: Path
+    verdict: str
+    checks: pd.DataFrame
+    tables: dict[str, Replications]
+    robustness: pd.DataFrame
+    holds_share: float
+    failure_condition: str
+
+
+def evaluate_claim(claim: Claim, path: Path, *, replications: int | None = None,
+                   samples: int | None = None, workers: int = 1) -> ClaimResult:
+    """Run a claim's arms and its robustness samples, and judge it."""
+    scenarios = arm_scenarios(claim, path, replications=replications)
+    tasks = [(s, r) for s in scenarios.values() for r in range(s.replications)]
+    results = run_tasks(tasks, workers=workers)
+    tables = {name: stack([r for r in results if r.scenario == name]) for name in scenarios}
+    checks = pd.DataFrame([judge(check, tables) for check in claim.checks])
+    verdict = combine(checks["verdict"].tolist())
+    robust = robustness(claim, path, samples=samples, workers=workers)
+    share = float(robust["holds"].mean()) if len(robust) else math.nan
+    return ClaimResult(claim, path, verdict, checks, tables, robust, share,
+                       failure_condition(robust, list(claim.robustness.vary)))
+
+
+def combine(verdicts: list[str]) -> str:
+    """A claim's verdict from its checks' verdicts."""
+    if any(v == NOT_SUPPORTED for v in verdicts):
+        return NOT_SUPPORTED
+    return SUPPORTED if all(v == SUPPORTED for v in verdicts) else INCONCLUSIVE
+
+
+def judge(check: Check, tables: dict[str, Replications]) -> dict[str, Any]:
+    """Evaluate one check on the arms' tables."""
+    if check.compare is None:
+        return _judge_value(check, tables[check.arm])
+    first, second = (per_replication(check, tables[arm]) for arm in check.compare)
+    result = paired_difference(first.to_numpy(), second.reindex(first.index).to_numpy())
+    low, high = result["ci_low"], result["ci_high"]
+    sign = 1.0 if check.expect == "higher" else -1.0
+    if math.isnan(low) or low <= 0.0 <= high:
+        verdict = INCONCLUSIVE
+    else:
+        verdict = SUPPORTED if sign * low > 0 else NOT_SUPPORTED
+    what = check.kpi or f"{check.series} over days {check.window[0]:g}-{check.window[1]:g}"
+    return {"check": check.label or f"{what}: {check.compare[1]} {check.expect} than "
+                                    f"{check.compare[0]}",
+            "measure": what, "a": check.compare[0], "b": check.compare[1],
+            "a_mean": result["baseline_mean"], "b_mean": result["scenario_mean"],
+            "difference": result["difference"], "ci_low": low, "ci_high": high,
+            "n": result["n"], "expect": check.expect, "verdict": verdict}
+
+
+def per_replication(check: Check, tables: Replications) -> pd.Series:
+    """The check's measure for each replication of one arm, indexed by replication."""
+    if check.kpi is not None:
+        return tables.summary.set_index("replication")[check.kpi]
+    weekly = tables.weekly
+    start, end = check.window
+    inside = weekly[(weekly["day"] >= start) & (weekly["day"] < end)]
+    if inside.empty:
+        raise ScenarioError(f"window [{start:g}, {end:g}) holds no weekly row (horizon "
+                            f"{weekly['day'].max():g} days)")
+    return inside.groupby("replication")[check.series].mean()
+
+
+def _judge_value(check: Check, tables: Replications) -> dict[str, Any]:
+    values = value_after_handover(check, tables)
+    passed = values >= check.value if check.expect == "at_least" else values <= check.value
+    passed = passed & values.notna()
+    share = float(passed.mean()) if len(passed) else 0.0
+    verdict = SUPPORTED if share == 1.0 else NOT_SUPPORTED if share < 0.5 else INCONCLUSIVE
+    return {"check": check.label or f"{check.series} {check.expect} {check.value:g} within "
+                                    f"{check.within:g} days of {check.after_handover}",
+            "measure": check.series, "a": check.arm, "b": "", "a_mean": float(values.mean()),
+            "b_mean": check.value, "difference": share, "ci_low": math.nan,
+            "ci_high": math.nan, "n": len(values), "expect": check.expect, "verdict": verdict}
+
+
+def value_after_handover(check: Check, tables: Replications) -> pd.Series:
+    """Per replication, the series at the first week ending ``within`` after the handover."""
+    out = {}
+    for replication, weekly in tables.weekly.groupby("replication"):
+        projects = tables.projects[(tables.projects["replication"] == replication)
+                                   & (tables.projects["project"] == check.after_handover)]
+        finished = projects["finished"].iloc[0] if len(projects) else math.nan
+        rows = weekly[weekly["day"] >= finished + check.within]
+        out[replication] = rows[check.series].iloc[0] if len(rows) else math.nan
+    return pd.Series(out, dtype=float)
+
+
+def robustness(claim: Claim, path: Path, *, samples: int | None = None,
+               workers: int = 1) -> pd.DataFrame:
+    """The first check's direction in organisations sampled over the claim's ranges."""
+    spec = claim.robustness
+    count = spec.samples if samples is None else samples
+    keys = list(spec.vary)
+    if not count or not keys:
+        return pd.DataFrame(columns=[*keys, "difference", "holds"])
+    base = load_scenario(path.parent / claim.scenario, claim.set)
+    document = base.model_dump(mode="json", by_alias=True)
+    points = qmc.scale(qmc.LatinHypercube(d=len(keys), seed=base.seed).random(count),
+                       [spec.vary[k][0] for k in keys], [spec.vary[k][1] for k in keys])
+    rows, tasks = [], []
+    for i, point in enumerate(points):
+        values = {k: _typed(get_key_path(document, k), v) for k, v in zip(keys, point,
+                                                                          strict=True)}
+        arms = arm_scenarios(claim, path, replications=spec.replications, extra=values)
+        rows.append(values)
+        for arm, scenario in arms.items():
+            named = scenario.model_copy(update={"name": f"{i}:{arm}"})
+            tasks += [(named, r) for r in range(spec.replications)]
+    results = run_tasks(tasks, workers=workers)
+    check = claim.checks[0]
+    out = []
+    for i, values in enumerate(rows):
+        tables = {arm: stack([r for r in results if r.scenario == f"{i}:{arm}"])
+                  for arm in claim.arms}
+        outcome = judge(check, tables)
+        if check.compare is None:
+            holds = outcome["difference"] >= 0.5
+        else:
+            sign = 1.0 if check.expect == "higher" else -1.0
+            holds = bool(sign * outcome["difference"] > 0)
+        out.append({**values, "difference": outcome["difference"], "holds": holds})
+    return pd.DataFrame(out)
+
+
+def failure_condition(samples: pd.DataFrame, keys: list[str]) -> str:
+    """The one-parameter threshold that best separates samples that fail from those that hold."""
+    if samples.empty:
+        return "no robustness samples"
+    fails = ~samples["holds"].astype(bool)
+    if not fails.any():
+        return "holds in every sampled organisation"
+    if fails.all():
+        return "fails in every sampled organisation"
+    best = None
+    for key in keys:
+        x = samples[key].to_numpy(float)
+        cuts = np.unique(x)
+        for cut in (cuts[:-1] + cuts[1:]) / 2.0:
+            for above in (True, False):
+                predicted = x > cut if above else x < cut
+                score = float(np.mean(predicted == fails.to_numpy()))
+                if best is None or score > best[0]:
+                    best = (score, key, cut, above, predicted)
+    if best is None:
+        return "no single parameter separates holds from fails"
+    score, key, cut, above, predicted = best
+    caught = int(np.sum(predicted & fails.to_numpy()))
+    return (f"fails mostly when {key} {'>' if above else '<'} {cut:.3g} ({caught} of "
+            f"{int(fails.sum())} failures on that side; the split classifies "
+            f"{score:.0%} of samples)")
+
+
+def _typed(current: Any, value: float) -> Any:
+    """Keep integer keys integers when sampling them."""
+    return int(np.rint(value)) if isinstance(current, int) and not isinstance(current, bool) \
+        else float(value)
+
+
+def _natural(text: str) -> tuple:
+    digits = "".join(c for c in text if c.isdigit())
+    return (text.rstrip("0123456789"), int(digits) if digits else 0, text)

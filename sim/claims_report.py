@@ -1,0 +1,184 @@
+"""The claims report: one section per claim, in Markdown and in HTML.
+
+Each section states the claim in plain words and its source, the experiment
+(arms and what differs), the verdict with numbers for every check, a plot of
+the arms, how robust the verdict is over sampled organisations and where it
+fails, and the caveats. The HTML version carries the plots inline, so it can be
+mailed as one file.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import re
+from pathlib import Path
+
+import markdown
+import pandas as pd
+
+from sim.claims import ClaimResult, evaluate_claim, find_claims
+from sim.results.folder import RunRecord, new_folder, write_atomically
+
+
+def claim_plot(result: ClaimResult, folder: Path) -> str:
+    """Draw the arms' key series for one claim; return the file's relative path."""
+    from sim.plots import overlay_figure
+
+    weekly = pd.concat([t.weekly for t in result.tables.values()], ignore_index=True)
+    figure = overlay_figure(weekly, f"{result.claim.id}: {result.claim.title}",
+                            extra=[c.series for c in result.claim.checks if c.series])
+    name = f"plots/{result.claim.id}.png"
+    (folder / "plots").mkdir(exist_ok=True)
+    figure.savefig(folder / name, format="png", dpi=90)
+    return name
+
+
+def section(result: ClaimResult, plot: str | None) -> str:
+    """One claim's section of the report, in Markdown."""
+    c = result.claim
+    arms = list(result.tables)
+    first = result.tables[arms[0]].summary
+    horizon = _horizon(result)
+    lines = [f"## {c.id}: {c.title}", "", f"> {c.claim.strip()}", ""]
+    if c.source:
+        lines += [f"Source: {c.source}", ""]
+    lines += [f"**Verdict: {result.verdict}**", "",
+              f"Experiment: `{c.scenario}` run as {len(arms)} arms with {len(first)} paired "
+              f"replications of {horizon:g} working days each (the same seeds in every arm).",
+              ""]
+    base_doc = None
+    for name, arm in c.arms.items():
+        changes = ", ".join(f"`{k}` = {v!r}" for k, v in arm.set.items()) or "as the base"
+        lines.append(f"- **{name}**{': ' + arm.label if arm.label else ''} ({changes})")
+        base_doc = base_doc or name
+    lines += ["", "| check | " + " | ".join(["A", "B", "A mean", "B mean",
+                                              "B − A (95% CI)", "verdict"]) + " |",
+              "|---|---|---|---:|---:|---|---|"]
+    for _, row in result.checks.iterrows():
+        ci = "" if math.isnan(row["ci_low"]) else f" [{_n(row['ci_low'])}, {_n(row['ci_high'])}]"
+        diff = f"{row['difference']:.0%} of runs pass" if not row["b"] else \
+            f"{_n(row['difference'])}{ci}"
+        lines.append(f"| {row['check']} | {row['a']} | {row['b'] or '—'} | "
+                     f"{_n(row['a_mean'])} | {_n(row['b_mean'])} | {diff} | "
+                     f"{row['verdict']} |")
+    lines.append("")
+    if plot:
+        lines += [f"![{c.id}: the arms' key series, mean and 5-95% band]({plot})", ""]
+    robust = result.robustness
+    if len(robust):
+        held = int(robust["holds"].sum())
+        ranges = ", ".join(f"`{k}` in [{lo:g}, {hi:g}]" for k, (lo, hi)
+                           in c.robustness.vary.items())
+        lines += [f"Robustness: the first check's direction holds in {held} of {len(robust)} "
+                  f"organisations sampled by Latin hypercube over {ranges} "
+                  f"({result.holds_share:.0%}); {result.failure_condition}.", ""]
+    else:
+        lines += ["Robustness: not sampled.", ""]
+    if c.caveats:
+        lines += [f"Caveats: {c.caveats.strip()}", ""]
+    return "\n".join(lines)
+
+
+def report(results: list[ClaimResult], plots: dict[str, str | None], settings: str) -> str:
+    """The whole report in Markdown."""
+    lines = ["# Testing the claims about PMOs and operational excellence", "",
+             "A model cannot prove a claim about real organisations. What it can show is "
+             "whether the claim holds *in this model*, how large the effect is, how sure we "
+             "are (paired 95% confidence intervals over replications with common random "
+             "numbers), and under which sampled conditions it stops holding.", "",
+             settings, "", "| claim | verdict | robustness |", "|---|---|---:|"]
+    for r in results:
+        share = "" if math.isnan(r.holds_share) else f"{r.holds_share:.0%}"
+        lines.append(f"| [{r.claim.id}: {r.claim.title}](#{_anchor(r)}) | {r.verdict} | "
+                     f"{share} |")
+    lines += ["", "Verdicts: *supported* when every check's interval excludes zero in the "
+              "claimed direction; *not supported* when any excludes zero the other way; "
+              "*inconclusive* otherwise. How each claim is tested: docs/claims.md.", ""]
+    for r in results:
+        lines += [section(r, plots.get(r.claim.id)), ""]
+    return "\n".join(lines)
+
+
+def to_html(text: str, folder: Path) -> str:
+    """Render the Markdown report as one HTML file with its plots inline."""
+    body = markdown.markdown(text, extensions=["tables"])
+
+    def inline(match: re.Match) -> str:
+        data = base64.b64encode((folder / match.group(1)).read_bytes()).decode()
+        return f'src="data:image/png;base64,{data}"'
+
+    body = re.sub(r'src="(plots/[^"]+\.png)"', inline, body)
+    style = ("body{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.4}"
+             "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em}"
+             "img{max-width:100%}blockquote{color:#444;border-left:3px solid #ccc;"
+             "margin-left:0;padding-left:1em}")
+    return (f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Claims report"
+            f"</title><style>{style}</style></head><body>\n{body}\n</body></html>\n")
+
+
+def _anchor(result: ClaimResult) -> str:
+    text = f"{result.claim.id}: {result.claim.title}".lower()
+    return re.sub(r"[^a-z0-9 -]", "", text).replace(" ", "-")
+
+
+def _horizon(result: ClaimResult) -> float:
+    weekly = next(iter(result.tables.values())).weekly
+    return float(weekly["day"].max()) if len(weekly) else math.nan
+
+
+def _n(x) -> str:
+    if isinstance(x, str):
+        return x
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    return f"{x:.3e}" if x != 0 and (abs(x) >= 1e5 or abs(x) < 1e-3) else f"{x:.4g}"
+
+
+
+def claims_to_folder(folder_of_claims: Path, ids: list[str] | None, *, out: Path,
+                     command: list[str], replications: int | None = None,
+                     samples: int | None = None, workers: int = 1,
+                     progress=None) -> tuple[Path, list[ClaimResult]]:
+    """Evaluate claims and write ``report.md``, ``report.html``, tables and plots."""
+    claims = find_claims(folder_of_claims, ids)
+    folder = new_folder(out, "claims")
+    record = RunRecord(folder, [], source=[str(p) for p, _ in claims], command=command,
+                       replications=replications or 0)
+    try:
+        results, plots = [], {}
+        for path, claim in claims:
+            result = evaluate_claim(claim, path, replications=replications, samples=samples,
+                                    workers=workers)
+            results.append(result)
+            plots[claim.id] = claim_plot(result, folder)
+            if progress is not None:
+                progress(result)
+        verdicts = pd.DataFrame([{"claim": r.claim.id, "title": r.claim.title,
+                                  "verdict": r.verdict, "robustness_holds": r.holds_share,
+                                  "failure_condition": r.failure_condition} for r in results])
+        checks = pd.concat([r.checks.assign(claim=r.claim.id) for r in results],
+                           ignore_index=True)
+        samples_table = pd.concat([r.robustness.assign(claim=r.claim.id) for r in results
+                                   if len(r.robustness)], ignore_index=True) \
+            if any(len(r.robustness) for r in results) else pd.DataFrame()
+        as_filed = "as in each claim file"
+        settings = (f"Settings: replications {replications or as_filed}, robustness samples "
+                    f"{samples if samples is not None else as_filed}, {workers} worker "
+                    f"process{'es' if workers != 1 else ''}.")
+        text = report(results, plots, settings)
+        outputs = {"verdicts.csv": lambda p: verdicts.to_csv(p, index=False),
+                   "checks.csv": lambda p: checks.to_csv(p, index=False),
+                   "robustness.csv": lambda p: samples_table.to_csv(p, index=False),
+                   "report.md": lambda p: p.write_text(text, encoding="utf-8"),
+                   "report.html": lambda p: p.write_text(to_html(text, folder),
+                                                         encoding="utf-8")}
+        for name, writer in outputs.items():
+            write_atomically(folder / name, writer)
+    except BaseException as exc:
+        from sim.reporting import discard_data
+        discard_data(folder)
+        record.fail(exc)
+        raise
+    record.finish([*outputs, *plots.values()])
+    return folder, results

@@ -1,0 +1,151 @@
+"""Claims: declarative experiments, verdicts, robustness and the report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from sim.claims import (
+    INCONCLUSIVE,
+    NOT_SUPPORTED,
+    SUPPORTED,
+    arm_scenarios,
+    combine,
+    evaluate_claim,
+    failure_condition,
+    find_claims,
+    load_claim,
+)
+from sim.cli import main
+from sim.errors import ScenarioError
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = ROOT / "scenarios" / "claims"
+SMALL = {"horizon": "6 months", "operations.demand": 100, "workforce.operations.headcount": 45}
+
+
+def write_claim(folder: Path, name: str, **fields) -> Path:
+    claim = {"id": "T1", "title": "Higher WIP limits start more projects",
+             "claim": "Letting more projects run at once starts more of them.",
+             "scenario": str(ROOT / "scenarios" / "baseline.yaml"), "set": SMALL,
+             "arms": {"tight": {"label": "WIP 1", "set": {"levers.wip_limit": 1}},
+                      "loose": {"label": "WIP 6", "set": {"levers.wip_limit": 6}}},
+             "checks": [{"compare": ["tight", "loose"], "kpi": "projects_started",
+                         "expect": "higher"}],
+             "replications": 4, "robustness": {"samples": 0}}
+    claim.update(fields)
+    path = folder / name
+    path.write_text(yaml.safe_dump(claim, sort_keys=False))
+    return path
+
+
+def test_a_true_claim_is_supported_and_its_opposite_is_not(tmp_path):
+    true = write_claim(tmp_path, "true.yaml")
+    false = write_claim(tmp_path, "false.yaml", id="T2", checks=[
+        {"compare": ["tight", "loose"], "kpi": "projects_started", "expect": "lower"}])
+    assert evaluate_claim(load_claim(true), true).verdict == SUPPORTED
+    assert evaluate_claim(load_claim(false), false).verdict == NOT_SUPPORTED
+
+
+def test_no_difference_is_inconclusive_never_supported(tmp_path):
+    """With no projects at all, a WIP limit changes nothing: the difference is exactly 0."""
+    path = write_claim(tmp_path, "zero.yaml", checks=[
+        {"compare": ["tight", "loose"], "kpi": "ops_arrival_rate", "expect": "higher"}],
+        set={**SMALL, "projects.templates": [], "projects.portfolio": []})
+    result = evaluate_claim(load_claim(path), path)
+    row = result.checks.iloc[0]
+    assert row["ci_low"] <= 0 <= row["ci_high"]
+    assert result.verdict == INCONCLUSIVE
+
+
+def test_verdict_combination():
+    assert combine([SUPPORTED, SUPPORTED]) == SUPPORTED
+    assert combine([SUPPORTED, INCONCLUSIVE]) == INCONCLUSIVE
+    assert combine([SUPPORTED, NOT_SUPPORTED, INCONCLUSIVE]) == NOT_SUPPORTED
+
+
+def test_series_window_and_value_checks(tmp_path):
+    quick = [{"name": "quick", "size": 20, "team": 2, "benefits": [
+        {"kind": "failure_reduction", "magnitude": 0.2, "within": 21}]}]
+    path = write_claim(tmp_path, "series.yaml",
+                       set={**SMALL, "projects.templates": [], "projects.portfolio": quick},
+                       arms={"alone": {"set": {}}, "sustained": {"set": {
+                           "levers.sustainment": "opex"}}},
+                       checks=[
+                           {"compare": ["alone", "sustained"], "series": "benefits_sustained",
+                            "window": [63, 126], "expect": "higher"},
+                           {"arm": "sustained", "series": "benefit_failure_reduction",
+                            "after_handover": "quick", "within": 21,
+                            "expect": "at_least", "value": 0.19}])
+    result = evaluate_claim(load_claim(path), path)
+    assert list(result.checks["verdict"]) == [SUPPORTED, SUPPORTED]
+
+
+def test_robustness_samples_and_failure_condition(tmp_path):
+    path = write_claim(tmp_path, "robust.yaml", robustness={
+        "samples": 4, "replications": 2, "vary": {"operations.demand": [80, 120],
+                                                  "levers.allocation": [0.3, 0.6]}})
+    result = evaluate_claim(load_claim(path), path, workers=2)
+    robust = result.robustness
+    assert len(robust) == 4 and set(robust.columns) >= {"operations.demand", "holds"}
+    assert robust["operations.demand"].between(80, 120).all()
+    assert result.holds_share == robust["holds"].mean()
+    assert isinstance(result.failure_condition, str)
+
+
+def test_failure_condition_names_the_separating_threshold():
+    import pandas as pd
+    samples = pd.DataFrame({"a": [1, 2, 3, 4, 5, 6], "b": [3, 1, 2, 6, 5, 4],
+                            "holds": [True, True, True, False, False, False]})
+    assert failure_condition(samples, ["a", "b"]).startswith("fails mostly when a > 3.5")
+
+
+def test_bad_claim_files_name_the_key(tmp_path):
+    bad = write_claim(tmp_path, "bad.yaml", checks=[
+        {"compare": ["tight", "nowhere"], "kpi": "projects_started", "expect": "higher"}])
+    with pytest.raises(ScenarioError, match="nowhere"):
+        load_claim(bad)
+    typo = write_claim(tmp_path, "typo.yaml", replicatons=3)
+    with pytest.raises(ScenarioError, match="replicatons"):
+        load_claim(typo)
+    with pytest.raises(ScenarioError, match="no claim with id C99"):
+        find_claims(tmp_path.parent / "none", ["C99"])
+
+
+def test_cli_lists_runs_and_writes_the_report(tmp_path, capsys):
+    claims = tmp_path / "claims"
+    claims.mkdir()
+    write_claim(claims, "t1.yaml")
+    assert main(["claims", "--dir", str(claims), "--list"]) == 0
+    assert "T1" in capsys.readouterr().out
+    out = tmp_path / "out"
+    assert main(["claims", "--dir", str(claims), "--out", str(out), "-r", "3"]) == 0
+    printed = capsys.readouterr().out
+    assert "T1" in printed and SUPPORTED in printed
+    folder = next(out.iterdir())
+    for name in ("report.md", "report.html", "verdicts.csv", "checks.csv", "plots/T1.png",
+                 "manifest.json"):
+        assert (folder / name).is_file(), name
+    report = (folder / "report.md").read_text()
+    for part in ("## T1: Higher WIP limits start more projects", "Verdict: supported",
+                 "Robustness:", "plots/T1.png"):
+        assert part in report
+    assert "data:image/png;base64," in (folder / "report.html").read_text()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["status"] == "completed" and manifest["inputs"] == [str(claims / "t1.yaml")]
+
+
+def test_every_shipped_claim_file_validates_and_builds_its_arms():
+    files = sorted(SHIPPED.glob("*.yaml"))
+    if not files:
+        pytest.skip("no claim files shipped")
+    ids = []
+    for path in files:
+        claim = load_claim(path)
+        arms = arm_scenarios(claim, path)
+        assert len({s.seed for s in arms.values()}) == 1  # common random numbers
+        ids.append(claim.id)
+    assert len(ids) == len(set(ids))
