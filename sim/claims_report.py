@@ -40,11 +40,13 @@ def section(result: ClaimResult, plot: str | None) -> str:
     arms = list(result.tables)
     first = result.tables[arms[0]].summary
     horizon = _horizon(result)
-    lines = [f"## {c.id}: {c.title}", "", f"> {c.claim.strip()}", ""]
+    lines = [f"## {c.id}: {c.title}", "", f"> {' '.join(c.claim.split())}", ""]
     if c.source:
         lines += [f"Source: {c.source}", ""]
+    base = _shown(result.path.parent / c.scenario)
+    arms_text = f"{len(arms)} arm{'s' if len(arms) != 1 else ''}"
     lines += [f"**Verdict: {result.verdict}**", "",
-              f"Experiment: `{c.scenario}` run as {len(arms)} arms with {len(first)} paired "
+              f"Experiment: `{base}` run as {arms_text} with {len(first)} paired "
               f"replications of {horizon:g} working days each (the same seeds in every arm).",
               ""]
     base_doc = None
@@ -52,14 +54,15 @@ def section(result: ClaimResult, plot: str | None) -> str:
         changes = ", ".join(f"`{k}` = {v!r}" for k, v in arm.set.items()) or "as the base"
         lines.append(f"- **{name}**{': ' + arm.label if arm.label else ''} ({changes})")
         base_doc = base_doc or name
-    lines += ["", "| check | " + " | ".join(["A", "B", "A mean", "B mean",
+    lines += ["", "| check | " + " | ".join(["A", "B", "A mean", "B mean (or target)",
                                               "B − A (95% CI)", "verdict"]) + " |",
               "|---|---|---|---:|---:|---|---|"]
     for _, row in result.checks.iterrows():
         ci = "" if math.isnan(row["ci_low"]) else f" [{_n(row['ci_low'])}, {_n(row['ci_high'])}]"
         diff = f"{row['difference']:.0%} of runs pass" if not row["b"] else \
             f"{_n(row['difference'])}{ci}"
-        lines.append(f"| {row['check']} | {row['a']} | {row['b'] or '—'} | "
+        label = " ".join(str(row["check"]).split()).replace("|", "/")
+        lines.append(f"| {label} | {row['a']} | {row['b'] or '—'} | "
                      f"{_n(row['a_mean'])} | {_n(row['b_mean'])} | {diff} | "
                      f"{row['verdict']} |")
     lines.append("")
@@ -76,7 +79,7 @@ def section(result: ClaimResult, plot: str | None) -> str:
     else:
         lines += ["Robustness: not sampled.", ""]
     if c.caveats:
-        lines += [f"Caveats: {c.caveats.strip()}", ""]
+        lines += [f"Caveats: {' '.join(c.caveats.split())}", ""]
     return "\n".join(lines)
 
 
@@ -115,6 +118,14 @@ def to_html(text: str, folder: Path) -> str:
              "margin-left:0;padding-left:1em}")
     return (f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Claims report"
             f"</title><style>{style}</style></head><body>\n{body}\n</body></html>\n")
+
+
+def _shown(path: Path) -> str:
+    """A path relative to the working directory when it lies below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def _anchor(result: ClaimResult) -> str:
