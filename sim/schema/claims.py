@@ -99,6 +99,11 @@ class Claim(Section):
 
     @model_validator(mode="after")
     def _arms_exist(self) -> Claim:
+        for name, arm in self.arms.items():
+            clash = sorted(set(arm.set) & set(self.robustness.vary))
+            if clash:
+                raise ValueError(f"arms.{name} sets {', '.join(clash)}, which robustness.vary "
+                                 "also samples; a sample would override the arm")
         for i, check in enumerate(self.checks):
             named = list(check.compare or ()) + ([check.arm] if check.arm else [])
             for arm in named:
