@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -95,8 +96,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="replications per arm (default: each claim's)")
     claims.add_argument("--robustness", "-k", type=_non_negative_int, metavar="K",
                         help="sampled organisations per claim (default: each claim's; 0: none)")
-    claims.add_argument("--workers", "-w", type=_positive_int, default=1, metavar="N",
-                        help="worker processes (default 1)")
+    claims.add_argument("--workers", "-w", type=_positive_int, default=os.cpu_count() or 1,
+                        metavar="N", help="worker processes (default: one per core)")
     claims.add_argument("--dir", default="scenarios/claims", metavar="DIR",
                         help="where claim files are (default: scenarios/claims)")
     claims.add_argument("--out", default="results/claims", metavar="DIR",
