@@ -19,6 +19,7 @@ import pandas as pd
 
 from sim.claims import ClaimResult, evaluate_claim, find_claims
 from sim.results.folder import RunRecord, new_folder, write_atomically
+from sim.results.kpis import format_number as num
 
 
 def claim_plot(result: ClaimResult, folder: Path) -> str:
@@ -58,12 +59,12 @@ def section(result: ClaimResult, plot: str | None) -> str:
                                               "B − A (95% CI)", "verdict"]) + " |",
               "|---|---|---|---:|---:|---|---|"]
     for _, row in result.checks.iterrows():
-        ci = "" if math.isnan(row["ci_low"]) else f" [{_n(row['ci_low'])}, {_n(row['ci_high'])}]"
+        ci = "" if math.isnan(row["ci_low"]) else f" [{num(row['ci_low'])}, {num(row['ci_high'])}]"
         diff = f"{row['difference']:.0%} of runs pass" if not row["b"] else \
-            f"{_n(row['difference'])}{ci}"
+            f"{num(row['difference'])}{ci}"
         label = " ".join(str(row["check"]).split()).replace("|", "/")
         lines.append(f"| {label} | {row['a']} | {row['b'] or '—'} | "
-                     f"{_n(row['a_mean'])} | {_n(row['b_mean'])} | {diff} | "
+                     f"{num(row['a_mean'])} | {num(row['b_mean'])} | {diff} | "
                      f"{row['verdict']} |")
     lines.append("")
     if plot:
@@ -136,14 +137,6 @@ def _anchor(result: ClaimResult) -> str:
 def _horizon(result: ClaimResult) -> float:
     weekly = next(iter(result.tables.values())).weekly
     return float(weekly["day"].max()) if len(weekly) else math.nan
-
-
-def _n(x) -> str:
-    if isinstance(x, str):
-        return x
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "n/a"
-    return f"{x:.3e}" if x != 0 and (abs(x) >= 1e5 or abs(x) < 1e-3) else f"{x:.4g}"
 
 
 

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sim.errors import UserError
+from sim.results.kpis import format_number as num
 from sim.schema import Scenario, load_scenario, parse_override, scenario_warnings
 
 EXIT_USER_ERROR = 2
@@ -238,10 +239,10 @@ def format_comparison(table, scenarios: list[Scenario]) -> str:
             if kpi not in rows.index:
                 continue
             r = rows.loc[kpi]
-            ci = "" if math.isnan(r["ci_low"]) else f"[{_num(r['ci_low'])}, {_num(r['ci_high'])}]"
+            ci = "" if math.isnan(r["ci_low"]) else f"[{num(r['ci_low'])}, {num(r['ci_high'])}]"
             rel = "" if math.isnan(r["relative_change"]) else f"{r['relative_change']:+.1%}"
-            lines.append(f"{kpi:<26} {_num(r['baseline_mean']):>10} "
-                         f"{_num(r['scenario_mean']):>10} {_num(r['difference']):>10}  "
+            lines.append(f"{kpi:<26} {num(r['baseline_mean']):>10} "
+                         f"{num(r['scenario_mean']):>10} {num(r['difference']):>10}  "
                          f"{ci:<23} {rel:>8}  {r['verdict']}")
     return "\n".join(lines)
 
@@ -260,17 +261,9 @@ def format_kpis(kpis, scenario: Scenario) -> str:
             continue
         row = table.loc[name]
         ci = "" if math.isnan(row["ci_low"]) else \
-            f"[{_num(row['ci_low'])}, {_num(row['ci_high'])}]"
-        lines.append(f"{name:<26} {_num(row['mean']):>11}  {ci:<25} {describe(name).unit}")
+            f"[{num(row['ci_low'])}, {num(row['ci_high'])}]"
+        lines.append(f"{name:<26} {num(row['mean']):>11}  {ci:<25} {describe(name).unit}")
     return "\n".join(lines)
-
-
-def _num(x: float) -> str:
-    if math.isnan(x):
-        return "n/a"
-    if x != 0 and (abs(x) >= 1e5 or abs(x) < 1e-3):
-        return f"{x:.3e}"
-    return f"{x:.4g}"
 
 
 def _version() -> str:

@@ -22,6 +22,7 @@ from sim.reporting import discard_data, write_tables
 from sim.results.compare import compare_summaries, scenario_differences
 from sim.results.folder import RunRecord, new_folder, scenario_document, write_atomically
 from sim.results.kpis import HEADLINE
+from sim.results.kpis import format_number as num
 from sim.schema.scenario import Scenario
 
 
@@ -131,10 +132,10 @@ def report_markdown(scenarios: list[Scenario], sources: list[str | None],
             if kpi not in rows.index:
                 continue
             r = rows.loc[kpi]
-            ci = "" if math.isnan(r["ci_low"]) else f" [{_n(r['ci_low'])}, {_n(r['ci_high'])}]"
+            ci = "" if math.isnan(r["ci_low"]) else f" [{num(r['ci_low'])}, {num(r['ci_high'])}]"
             rel = "" if math.isnan(r["relative_change"]) else f"{r['relative_change']:+.1%}"
-            lines.append(f"| {kpi} ({r['unit']}) | {_n(r['baseline_mean'])} | "
-                         f"{_n(r['scenario_mean'])} | {_n(r['difference'])}{ci} | {rel} | "
+            lines.append(f"| {kpi} ({r['unit']}) | {num(r['baseline_mean'])} | "
+                         f"{num(r['scenario_mean'])} | {num(r['difference'])}{ci} | {rel} | "
                          f"{r['verdict']} |")
     lines += ["", "*better* / *worse*: the 95% interval of the paired difference excludes "
               "zero, in the KPI's good direction (see docs/results.md); *higher* / *lower* "
@@ -143,9 +144,3 @@ def report_markdown(scenarios: list[Scenario], sources: list[str | None],
     if with_plot:
         lines += ["", "![Key series, mean and 5-95% band](plots/overlay.png)"]
     return "\n".join(lines) + "\n"
-
-
-def _n(x: float) -> str:
-    if math.isnan(x):
-        return "n/a"
-    return f"{x:.3e}" if x != 0 and (abs(x) >= 1e5 or abs(x) < 1e-3) else f"{x:.4g}"

@@ -223,14 +223,7 @@ class ServiceDesk:
                 if self._lazy <= now:
                     self._catch_up(now)
                 self.failure_arrivals += 1
-                if idle:
-                    server = idle.pop()
-                    busy_since[server] = now
-                    item_arrival[server] = now
-                    Alarm(env, next(efforts) / speed[server], done[server])
-                else:
-                    queue.append((now, next(efforts)))
-                    self.queued_since_sum += now
+                self._enter(now, next(efforts))
 
             return fail_back
 
@@ -238,6 +231,7 @@ class ServiceDesk:
 
         def arrive(_event) -> None:
             now = env._now  # the property costs a call on the per-item path
+            # :meth:`_enter`, inlined: this runs once per value item.
             if idle:
                 server = idle.pop()
                 busy_since[server] = now
@@ -259,6 +253,17 @@ class ServiceDesk:
                 self._pending = max(0.0, draw - rate * (self._day_end - now))
 
         return arrive
+
+    def _enter(self, now: float, effort: float) -> None:
+        """An item enters: an idle server starts it, or it joins the queue."""
+        if self.idle:
+            server = self.idle.pop()
+            self.busy_since[server] = now
+            self.item_arrival[server] = now
+            Alarm(self.env, effort / self.speed[server], self._done[server])
+        else:
+            self.queue.append((now, effort))
+            self.queued_since_sum += now
 
     # -- service ----------------------------------------------------------------
 

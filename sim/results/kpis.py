@@ -7,6 +7,8 @@ say whether a change is better or worse. The full definitions are in
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 
 
@@ -75,6 +77,15 @@ HEADLINE = ("ops_wait_mean", "ops_time_in_system_mean", "ops_wip_mean", "ops_uti
             "misalignment_mean", "attrition_count", "hours_diverted_share", "capability_final",
             "maturity_final")
 """The KPIs printed by ``pmosim run`` (every KPI is in the result files)."""
+
+
+def format_number(x: float) -> str:
+    """Four significant digits, scientific for very large or small values, n/a for NaN."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    if x != 0 and (abs(x) >= 1e5 or abs(x) < 1e-3):
+        return f"{x:.3e}"
+    return f"{x:.4g}"
 
 
 def describe(name: str) -> Kpi:
