@@ -225,25 +225,19 @@ def _claims(args: argparse.Namespace) -> int:
 
 def format_comparison(table, scenarios: list[Scenario]) -> str:
     """Render the headline KPIs of a comparison as a plain-text table."""
-    from sim.results.kpis import HEADLINE
+    from sim.results.compare import headline_rows
 
     base = scenarios[0]
     lines = [f"{len(scenarios)} scenarios, {base.replications} paired replications of "
              f"{base.horizon:g} working days (seed {base.seed}); baseline: {base.name}"]
-    for name, rows in table.groupby("scenario", sort=False):
-        rows = rows.set_index("kpi")
+    for name in table["scenario"].unique():
         lines += ["", f"{name} vs {base.name}",
                   f"{'KPI':<26} {'baseline':>10} {'scenario':>10} {'change':>10}  "
                   f"{'95% CI':<23} {'relative':>8}  verdict"]
-        for kpi in HEADLINE:
-            if kpi not in rows.index:
-                continue
-            r = rows.loc[kpi]
-            ci = "" if math.isnan(r["ci_low"]) else f"[{num(r['ci_low'])}, {num(r['ci_high'])}]"
-            rel = "" if math.isnan(r["relative_change"]) else f"{r['relative_change']:+.1%}"
-            lines.append(f"{kpi:<26} {num(r['baseline_mean']):>10} "
-                         f"{num(r['scenario_mean']):>10} {num(r['difference']):>10}  "
-                         f"{ci:<23} {rel:>8}  {r['verdict']}")
+        for r in headline_rows(table, name):
+            lines.append(f"{r['kpi']:<26} {r['baseline']:>10} {r['scenario']:>10} "
+                         f"{r['change']:>10}  {r['ci']:<23} {r['relative']:>8}  "
+                         f"{r['verdict']}")
     return "\n".join(lines)
 
 

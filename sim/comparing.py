@@ -10,7 +10,6 @@ plot of the key series and a short Markdown report.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import pandas as pd
@@ -19,10 +18,8 @@ from tqdm import tqdm
 from sim.errors import ScenarioError
 from sim.experiment import Replications, run_tasks, stack
 from sim.reporting import discard_data, write_tables
-from sim.results.compare import compare_summaries, scenario_differences
+from sim.results.compare import compare_summaries, headline_rows, scenario_differences
 from sim.results.folder import RunRecord, new_folder, scenario_document, write_atomically
-from sim.results.kpis import HEADLINE
-from sim.results.kpis import format_number as num
 from sim.schema.scenario import Scenario
 
 
@@ -124,19 +121,12 @@ def report_markdown(scenarios: list[Scenario], sources: list[str | None],
         lines += [f"- `{k}`: {a!r} → {b!r}" for k, a, b in changes[:20]] or ["- nothing"]
         if len(changes) > 20:
             lines.append(f"- ... and {len(changes) - 20} more keys")
-        rows = comparison[(comparison["scenario"] == scenario.name)
-                          & comparison["kpi"].isin(HEADLINE)].set_index("kpi")
         lines += ["", "| KPI | " + base.name + " | " + scenario.name
                   + " | change (95% CI) | relative | verdict |", "|---|---:|---:|---|---:|---|"]
-        for kpi in HEADLINE:
-            if kpi not in rows.index:
-                continue
-            r = rows.loc[kpi]
-            ci = "" if math.isnan(r["ci_low"]) else f" [{num(r['ci_low'])}, {num(r['ci_high'])}]"
-            rel = "" if math.isnan(r["relative_change"]) else f"{r['relative_change']:+.1%}"
-            lines.append(f"| {kpi} ({r['unit']}) | {num(r['baseline_mean'])} | "
-                         f"{num(r['scenario_mean'])} | {num(r['difference'])}{ci} | {rel} | "
-                         f"{r['verdict']} |")
+        for r in headline_rows(comparison, scenario.name):
+            ci = f" {r['ci']}" if r["ci"] else ""
+            lines.append(f"| {r['kpi']} ({r['unit']}) | {r['baseline']} | {r['scenario']} | "
+                         f"{r['change']}{ci} | {r['relative']} | {r['verdict']} |")
     lines += ["", "*better* / *worse*: the 95% interval of the paired difference excludes "
               "zero, in the KPI's good direction (see docs/results.md); *higher* / *lower* "
               "for KPIs with no good direction; *no clear difference*: the interval "

@@ -8,7 +8,7 @@ replication, seed), never as arithmetic on ids.
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
@@ -43,12 +43,6 @@ class Replications:
     def kpis(self, level: float = 0.95) -> pd.DataFrame:
         """Per KPI: mean and confidence interval across replications."""
         return kpi_table(self.summary, level)
-
-
-def iterate(scenario: Scenario, replications: Iterable[int]) -> Iterator[RunResult]:
-    """Yield the result of each replication in turn."""
-    for replication in replications:
-        yield run(scenario, replication)
 
 
 def run_tasks(tasks: list[tuple[Scenario, int]], *, workers: int = 1,
@@ -93,12 +87,7 @@ def run_replications(scenario: Scenario, replications: int | None = None, *,
         The stacked tables.
     """
     count = scenario.replications if replications is None else replications
-    results = []
-    for result in iterate(scenario, range(count)):
-        results.append(result)
-        if on_result is not None:
-            on_result(result)
-    return stack(results)
+    return stack(run_tasks([(scenario, r) for r in range(count)], on_result=on_result))
 
 
 def stack(results: list[RunResult]) -> Replications:

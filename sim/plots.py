@@ -28,97 +28,72 @@ def band(ax, weekly: pd.DataFrame, column: str, label: str, color: str | None = 
                         linewidth=0)
 
 
-def operations_figure(weekly: pd.DataFrame, title: str = "") -> Figure:
-    """Backlog, service level and wait of the day job."""
-    fig = Figure(figsize=(8, 8))
-    top, middle, bottom = fig.subplots(3, 1, sharex=True)
-    band(top, weekly, "backlog", "items in system (week end)")
-    band(top, weekly, "queue", "items waiting (week end)")
-    top.set_ylabel("items")
-    top.legend(loc="upper left")
-    band(middle, weekly, "service_level", "share finished within SLA")
-    middle.set_ylabel("service level")
-    middle.set_ylim(0, 1.05)
-    band(bottom, weekly, "arrivals_per_day", "arrivals per day")
-    band(bottom, weekly, "throughput_per_day", "completions per day")
-    bottom.set_ylabel("items per day")
-    bottom.set_xlabel("months")
-    bottom.legend(loc="upper left")
-    fig.suptitle(f"Operations{': ' + title if title else ''}")
+def panels_figure(weekly: pd.DataFrame, name: str, title: str,
+                  panels: list[tuple[str, list[tuple[str, str]]]],
+                  height: float = 6.0) -> Figure:
+    """Panels stacked over a shared time axis: each a y label and (column, label) lines."""
+    fig = Figure(figsize=(8, height))
+    axes = fig.subplots(len(panels), 1, sharex=True)
+    for ax, (ylabel, lines) in zip(axes, panels, strict=True):
+        for column, label in lines:
+            band(ax, weekly, column, label)
+        ax.set_ylabel(ylabel)
+        ax.legend(loc="best")
+    axes[-1].set_xlabel("months")
+    fig.suptitle(f"{name}{': ' + title if title else ''}")
     fig.tight_layout()
+    return fig
+
+
+def _so_far(weekly: pd.DataFrame, column: str, total: str) -> pd.DataFrame:
+    """Add the running total of a weekly count, per replication."""
+    return weekly.assign(**{total: weekly.groupby("replication")[column].cumsum()})
+
+
+def operations_figure(weekly: pd.DataFrame, title: str = "") -> Figure:
+    """Backlog, service level and flow of the day job."""
+    fig = panels_figure(weekly, "Operations", title, [
+        ("items", [("backlog", "items in system (week end)"),
+                   ("queue", "items waiting (week end)")]),
+        ("service level", [("service_level", "share finished within SLA")]),
+        ("items per day", [("arrivals_per_day", "arrivals per day"),
+                           ("throughput_per_day", "completions per day")])], height=8)
+    fig.axes[1].set_ylim(0, 1.05)
     return fig
 
 
 def projects_figure(weekly: pd.DataFrame, title: str = "") -> Figure:
-    """Projects in progress and waiting, and completions per week."""
-    fig = Figure(figsize=(8, 6))
-    top, bottom = fig.subplots(2, 1, sharex=True)
-    band(top, weekly, "projects_active", "in progress")
-    band(top, weekly, "projects_funnel", "waiting in the funnel")
-    top.set_ylabel("projects")
-    top.legend(loc="upper left")
-    cumulative = weekly.assign(
-        completed_so_far=weekly.groupby("replication")["projects_completed"].cumsum())
-    band(bottom, cumulative, "completed_so_far", "completed so far")
-    bottom.set_ylabel("projects")
-    bottom.set_xlabel("months")
-    bottom.legend(loc="upper left")
-    fig.suptitle(f"Projects{': ' + title if title else ''}")
-    fig.tight_layout()
-    return fig
+    """Projects in progress and waiting, and completions so far."""
+    return panels_figure(_so_far(weekly, "projects_completed", "completed_so_far"),
+                         "Projects", title, [
+        ("projects", [("projects_active", "in progress"),
+                      ("projects_funnel", "waiting in the funnel")]),
+        ("projects", [("completed_so_far", "completed so far")])])
 
 
 def benefits_figure(weekly: pd.DataFrame, title: str = "") -> Figure:
     """Realised benefit levels by kind, and the revenue index."""
-    fig = Figure(figsize=(8, 6))
-    top, bottom = fig.subplots(2, 1, sharex=True)
-    for kind in BENEFIT_KINDS:
-        band(top, weekly, f"benefit_{kind}", kind.replace("_", " "))
-    top.set_ylabel("combined reduction / gain")
-    top.legend(loc="upper left")
-    band(bottom, weekly, "revenue_index", "revenue index (1 = start)")
-    bottom.set_ylabel("index")
-    bottom.set_xlabel("months")
-    bottom.legend(loc="upper left")
-    fig.suptitle(f"Benefits{': ' + title if title else ''}")
-    fig.tight_layout()
-    return fig
+    return panels_figure(weekly, "Benefits", title, [
+        ("combined reduction / gain",
+         [(f"benefit_{kind}", kind.replace("_", " ")) for kind in BENEFIT_KINDS]),
+        ("index", [("revenue_index", "revenue index (1 = start)")])])
 
 
 def people_figure(weekly: pd.DataFrame, title: str = "") -> Figure:
-    """Stress and misalignment, and headcount with vacancies and leavers."""
-    fig = Figure(figsize=(8, 6))
-    top, bottom = fig.subplots(2, 1, sharex=True)
-    band(top, weekly, "stress_mean", "mean stress")
-    band(top, weekly, "stress_p90", "90th percentile of stress")
-    band(top, weekly, "misalignment_mean", "mean misalignment")
-    top.set_ylabel("stress / misalignment")
-    top.legend(loc="upper left")
-    band(bottom, weekly, "vacancies", "empty seats awaiting a hire")
-    cumulative = weekly.assign(left_so_far=weekly.groupby("replication")["leavers"].cumsum())
-    band(bottom, cumulative, "left_so_far", "leavers so far")
-    bottom.set_ylabel("people")
-    bottom.set_xlabel("months")
-    bottom.legend(loc="upper left")
-    fig.suptitle(f"People{': ' + title if title else ''}")
-    fig.tight_layout()
-    return fig
+    """Stress and misalignment, and vacancies with leavers so far."""
+    return panels_figure(_so_far(weekly, "leavers", "left_so_far"), "People", title, [
+        ("stress / misalignment", [("stress_mean", "mean stress"),
+                                   ("stress_p90", "90th percentile of stress"),
+                                   ("misalignment_mean", "mean misalignment")]),
+        ("people", [("vacancies", "empty seats awaiting a hire"),
+                    ("left_so_far", "leavers so far")])])
 
 
 def capability_figure(weekly: pd.DataFrame, title: str = "") -> Figure:
     """Operations capability and PMO maturity."""
-    fig = Figure(figsize=(8, 6))
-    top, bottom = fig.subplots(2, 1, sharex=True)
-    band(top, weekly, "capability", "operations capability (1 = baseline)")
-    top.set_ylabel("capability")
-    top.legend(loc="upper left")
-    band(bottom, weekly, "maturity", "project management maturity (1-5)")
-    bottom.set_ylabel("maturity")
-    bottom.set_xlabel("months")
-    bottom.legend(loc="upper left")
-    fig.suptitle(f"Capability and maturity{': ' + title if title else ''}")
-    fig.tight_layout()
-    return fig
+    return panels_figure(weekly, "Capability and maturity", title, [
+        ("capability", [("capability", "operations capability (1 = baseline)")]),
+        ("maturity", [("maturity", "project management maturity (1-5)")])])
 
 
 HOURS_SHOWN = (("ops_busy", "day job: serving"), ("ops_idle", "day job: waiting for work"),

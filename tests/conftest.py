@@ -21,6 +21,7 @@ from scipy import stats
 
 import sim
 from sim.schema import Scenario, validate_scenario
+from sim.schema.loading import merge
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -51,23 +52,13 @@ CORE_ONLY: dict[str, Any] = {
 scenarios written inline here test the core mechanics, so they start from these."""
 
 
-def _merge(base: Mapping[str, Any], child: Mapping[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in child.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = _merge(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
 def scenario_from(data: Mapping[str, Any], *, dynamics: bool = False) -> Scenario:
     """Validate a scenario written inline as nested dictionaries.
 
     Unless ``dynamics`` is true, the organisational mechanisms start neutral and
     the scenario exercises the core model only.
     """
-    merged = dict(data) if dynamics else _merge(CORE_ONLY, data)
+    merged = dict(data) if dynamics else merge(CORE_ONLY, data)
     return validate_scenario(merged, source="<test>")
 
 

@@ -36,10 +36,6 @@ INF = float("inf")
 IDLE = -1.0
 """Value of ``busy_since`` for a person who is not serving an item."""
 
-COUNTERS = ("value_arrivals", "failure_arrivals", "wait_sum", "completed",
-            "time_in_system_sum", "within_sla", "busy_time", "defects", "started", "area")
-
-
 class Alarm(Event):
     """A timeout that is born with its callback: the cheapest event SimPy can run.
 
@@ -377,7 +373,7 @@ class ServiceDesk:
         self._in_service = in_service
 
     def counters(self) -> dict[str, float]:
-        """Return the running sums now (see :data:`COUNTERS`); periods are differences.
+        """Return the running sums now; a period's figures are differences of two calls.
 
         Some sums are derived here rather than counted per item: value arrivals
         are completions plus items inside minus failure arrivals; items that

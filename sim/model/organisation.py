@@ -331,7 +331,7 @@ class Organisation(People):
             ops_busy=busy, ops_idle=totals["duty"] - busy, overrun=overrun,
             project_work=project_work, project_idle=split["project"] - project_work,
             improvement=split["improvement"], sustainment=split["sustainment"],
-            overhead=totals["overhead"], unassigned=split["unassigned"])
+            overhead=totals["overhead"], unassigned=totals["unassigned"])
         self._update_stress(self.pressure())
         self._gauge()
         self._attrition_today()
@@ -370,22 +370,16 @@ class Organisation(People):
                                       where=other > 0.0)
         improvement_time = other_time * improvement_share
         sustain_time = other_time - improvement_time
-        unassigned = (self.staff.size - int(np.count_nonzero(~self.staff.active))
-                      - t["assigned_ops"] - t["assigned_project"] - t["assigned_improvement"]
-                      - t["assigned_sustainment"] - t["overhead"])
         return {"project_time": project_time, "improvement_time": improvement_time,
                 "project": float(project_time.sum()),
                 "improvement": float(improvement_time.sum()),
-                "sustainment": float(sustain_time.sum()), "unassigned": unassigned}
+                "sustainment": float(sustain_time.sum())}
 
     def _idle_split(self) -> dict:
         """The split when nobody planned project, improvement or sustainment time."""
-        t = self._plan_totals
         zeros = np.zeros(self.staff.size)
-        unassigned = (self.staff.size - int(np.count_nonzero(~self.staff.active))
-                      - t["assigned_ops"] - t["overhead"])
         return {"project_time": zeros, "improvement_time": zeros, "project": 0.0,
-                "improvement": 0.0, "sustainment": 0.0, "unassigned": unassigned}
+                "improvement": 0.0, "sustainment": 0.0}
 
     def _improve(self, improvement_time: np.ndarray) -> None:
         """Improvement effort of the day; erosion; a kaizen cycle's gain when it ends."""

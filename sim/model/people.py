@@ -194,7 +194,11 @@ class People:
         self._plan_totals = {name: float(getattr(plan, name).sum()) for name in
                              ("assigned_ops", "assigned_project", "assigned_improvement",
                               "assigned_sustainment", "overhead", "diverted")}
-        self._plan_totals["duty"] = float(self.duty_share.sum())
+        t = self._plan_totals
+        t["duty"] = float(self.duty_share.sum())
+        t["unassigned"] = (float(np.count_nonzero(staff.active)) - t["assigned_ops"]
+                           - t["assigned_project"] - t["assigned_improvement"]
+                           - t["assigned_sustainment"] - t["overhead"])
         self._put_on_roster(self.duty_share)
 
     def _put_on_roster(self, shares: np.ndarray) -> None:

@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.results.kpis import describe
+from sim.results.kpis import HEADLINE, describe
+from sim.results.kpis import format_number as num
 from sim.results.stats import ID_COLUMNS
 
 NO_CLEAR = "no clear difference"
@@ -125,4 +126,29 @@ def scenario_differences(baseline: dict, other: dict, prefix: str = "") -> list[
             out.extend(scenario_differences(a, b, f"{path}."))
         elif a != b:
             out.append((path, a, b))
+    return out
+
+
+def headline_rows(comparison: pd.DataFrame, scenario: str) -> list[dict[str, str]]:
+    """The headline KPIs of one scenario's comparison, formatted for tables.
+
+    Returns
+    -------
+    list of dict
+        Per KPI: ``kpi``, ``unit``, ``baseline``, ``scenario``, ``change``, ``ci``
+        (empty when there is no interval), ``relative`` and ``verdict``.
+    """
+    rows = comparison[comparison["scenario"] == scenario].set_index("kpi")
+    out = []
+    for kpi in HEADLINE:
+        if kpi not in rows.index:
+            continue
+        r = rows.loc[kpi]
+        out.append({
+            "kpi": kpi, "unit": r["unit"], "baseline": num(r["baseline_mean"]),
+            "scenario": num(r["scenario_mean"]), "change": num(r["difference"]),
+            "ci": "" if math.isnan(r["ci_low"]) else f"[{num(r['ci_low'])}, {num(r['ci_high'])}]",
+            "relative": "" if math.isnan(r["relative_change"])
+            else f"{r['relative_change']:+.1%}",
+            "verdict": r["verdict"]})
     return out

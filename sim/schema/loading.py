@@ -188,7 +188,7 @@ def _read_with_parents(path: Path, seen: tuple[Path, ...]) -> dict:
     base = _read_with_parents(parent_path, chain)
     base.pop("name", None)
     base.pop("description", None)
-    return _merge(base, data)
+    return merge(base, data)
 
 
 def _read_yaml(path: Path) -> dict:
@@ -221,12 +221,12 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _merge(base: dict, child: dict) -> dict:
+def merge(base: dict, child: dict) -> dict:
     """Merge ``child`` over ``base``: dictionaries key by key, anything else replaced."""
     out = dict(base)
     for key, value in child.items():
         if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
+            out[key] = merge(out[key], value)
         else:
             out[key] = value
     return out
