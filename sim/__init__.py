@@ -1,7 +1,8 @@
 """pmosim: what happens when the same people run the day job and deliver change.
 
 The public API is small: :func:`load_scenario` reads and validates a scenario
-file, :func:`run` simulates one replication and returns a :class:`RunResult`.
+file, :func:`run` simulates one replication and returns a :class:`RunResult`,
+:func:`sweep` runs a sweep file and :func:`open_sweep` opens its results.
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -14,4 +15,14 @@ try:
 except PackageNotFoundError:  # running from a source tree without installing
     __version__ = "0+unknown"
 
-__all__ = ["RunResult", "Scenario", "__version__", "load_scenario", "run"]
+__all__ = ["RunResult", "Scenario", "__version__", "load_scenario", "open_sweep", "run",
+           "sweep"]
+
+
+def __getattr__(name: str):
+    # Sweeps pull in SALib and pandas' Parquet support: import them only when used.
+    if name in ("sweep", "open_sweep"):
+        import sim.sweeps
+
+        return getattr(sim.sweeps, name)
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")

@@ -48,7 +48,7 @@ def load_claim(path: str | Path) -> Claim:
     try:
         return Claim.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError([describe_error(e) for e in exc.errors()], str(path)) from None
+        raise ScenarioError([describe_error(e, Claim) for e in exc.errors()], str(path)) from None
 
 
 def find_claims(folder: str | Path, ids: list[str] | None = None) -> list[tuple[Path, Claim]]:

@@ -105,7 +105,49 @@ def _parser() -> argparse.ArgumentParser:
                         help="where report folders are created (default: results/claims)")
     claims.set_defaults(handler=_claims)
 
+    sweep = commands.add_parser(
+        "sweep", help="run a sweep file: many points and replications, resumable",
+        description="Run every point x replication of a sweep file in parallel, streaming one "
+                    "row per run to Parquet under DIR/<sweep name>/. Runs already in that "
+                    "folder are skipped, so rerunning after Ctrl-C, a crash or a change to the "
+                    "sweep only runs what is missing.")
+    sweep.add_argument("file", help="sweep file (YAML), e.g. scenarios/sweeps/*.yaml")
+    sweep.add_argument("--workers", "-w", type=_positive_int, default=None, metavar="N",
+                       help="worker processes (default: one per core; with a Dask scheduler, "
+                            "its workers are used)")
+    sweep.add_argument("--executor", choices=("local", "dask"), default="local",
+                       help="local process pool (default) or Dask distributed")
+    sweep.add_argument("--scheduler", metavar="ADDRESS",
+                       help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 "
+                            "(with --executor dask; default: start a local cluster)")
+    sweep.add_argument("--out", default="results/sweeps", metavar="DIR",
+                       help="parent of the sweep's folder DIR/<name> (default: results/sweeps)")
+    sweep.add_argument("--replications", "-r", type=_positive_int, metavar="N",
+                       help="replications per point (default: the sweep's)")
+    sweep.add_argument("--seed", type=_non_negative_int, metavar="S",
+                       help="root seed (default: the sweep's)")
+    sweep.add_argument("--flush-every", type=_positive_int, default=20, metavar="N",
+                       help="write results to disk every N runs or 5 seconds, whichever "
+                            "comes first (default 20)")
+    sweep.add_argument("--dry-run", action="store_true",
+                       help="check the sweep and show its plan without running anything")
+    sweep.set_defaults(handler=_sweep)
+
+    analyze = commands.add_parser(
+        "analyze", help="per-point means and sensitivity indices of a sweep",
+        description="Summarise a sweep folder: per-point means with confidence intervals and, "
+                    "for sampled designs, sensitivity indices (Sobol, Morris or RBD-FAST) with "
+                    "a plain-language reading; writes CSV tables, plots and report.md into a "
+                    "new analysis-<time> folder inside the sweep folder.")
+    analyze.add_argument("folder", metavar="SWEEP_DIR", help="a folder written by pmosim sweep")
+    analyze.add_argument("--kpi", "-k", action="append", default=[], metavar="KPI",
+                         dest="kpis", help="a KPI to analyse (repeatable; default: the "
+                                           "sweep's outputs.kpis, else the headline KPIs)")
+    analyze.set_defaults(handler=_analyze)
+
     schema = commands.add_parser("schema", help="print the JSON Schema of scenario files")
+    schema.add_argument("--sweep", action="store_true",
+                        help="the schema of sweep files instead")
     schema.set_defaults(handler=_schema)
     return parser
 
@@ -158,7 +200,15 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _schema(_args: argparse.Namespace) -> int:
+def _schema(args: argparse.Namespace) -> int:
+    if args.sweep:
+        from sim.schema.sweep import Sweep
+
+        schema = Sweep.model_json_schema()
+        schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+        schema["title"] = "pmosim sweep"
+        print(json.dumps(schema, indent=2))
+        return 0
     schema = Scenario.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "pmosim scenario"
@@ -220,6 +270,96 @@ def _claims(args: argparse.Namespace) -> int:
                                  replications=args.replications, samples=args.robustness,
                                  workers=args.workers, progress=show)
     print(f"\nReport: {folder / 'report.md'} (and report.html)")
+    return 0
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from sim.sweeps import SweepResults, load_sweep, run_sweep
+    from sim.sweeps.files import plan
+    from sim.sweeps.store import read_parts
+
+    if args.scheduler and args.executor != "dask":
+        raise UserError("--scheduler needs --executor dask")
+    spec = load_sweep(args.file, replications=args.replications, seed=args.seed)
+    folder = Path(args.out) / spec.name
+    the_plan = plan(spec)
+    keys = {r.key for r in the_plan.runs}
+    done = keys & set(read_parts(folder / "runs", columns=["run_key"]).get("run_key", []))
+    design = spec.sweep.design
+    rows = len(spec.design.table)
+    shared = "" if rows == len(the_plan.points) else f" ({rows} design rows, some coincide)"
+    print(f"sweep {spec.name}: {design.kind} over {', '.join(spec.sweep.varied)}; "
+          f"{len(the_plan.points)} points{shared} x {spec.replications} replications = "
+          f"{len(keys)} runs (seed {spec.seed})")
+    print(f"folder: {folder} ({len(done)} of {len(keys)} runs already done)")
+    if args.dry_run:
+        return 0
+    if len(done) == len(keys):
+        print(f"nothing to run: all {len(keys)} runs are done\n\nResults: {folder}\n"
+              f"Next: pmosim analyze {folder}")
+        return 0
+    bar = None
+
+    def progress(finished: int, total: int, failed: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, initial=finished, unit="run", desc=spec.name,
+                       disable=None, smoothing=0.05)
+            return
+        bar.update(finished - bar.n)
+        if failed:
+            bar.set_postfix(failed=failed)
+
+    try:
+        report = run_sweep(spec, folder, workers=args.workers, executor=args.executor,
+                           scheduler=args.scheduler, progress=progress,
+                           flush_rows=args.flush_every, command=["pmosim", *sys.argv[1:]])
+    except KeyboardInterrupt:
+        if bar is not None:
+            bar.close()
+        finished, total = SweepResults(folder).progress()
+        print(f"pmosim: interrupted; {finished} of {total} runs are saved in {folder}. "
+              "Run the same command to finish the rest.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if bar is not None:
+        bar.close()
+    rate = "" if report.ran == 0 else f" ({report.runs_per_second:.2f} runs/s)"
+    print(f"ran {report.ran} runs in {report.wall_seconds:.1f} s{rate} on {report.workers} "
+          f"{report.executor} worker{'s' if report.workers != 1 else ''}; "
+          f"{report.skipped} were already done; {report.failed} failed")
+    for failure in report.failures[:5]:
+        print(f"  failed: point {failure['point']}, replication {failure['replication']}: "
+              f"{failure['error'].splitlines()[-1]}", file=sys.stderr)
+    print(f"\nResults: {folder}\nNext: pmosim analyze {folder}")
+    if report.failed:
+        print(f"pmosim: {report.failed} runs failed (errors in {folder / 'manifest.json'}); "
+              "running the sweep again retries them", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    from sim.results.kpis import KPIS
+    from sim.sweeps import open_sweep
+
+    results = open_sweep(args.folder)
+    unknown = [k for k in args.kpis if k not in KPIS]
+    if unknown:
+        raise UserError(f"--kpi {', '.join(unknown)}: unknown KPI; known KPIs: "
+                        f"{', '.join(KPIS)}")
+    finished, total = results.progress()
+    if finished == 0:
+        raise UserError(f"{args.folder}: no finished runs yet; run pmosim sweep first")
+    folder, analysis = results.analyze(args.kpis or None)
+    print(f"sweep {results.name}: {finished} of {total} runs done; "
+          f"{results.design.kind} design over {', '.join(results.design.parameters)}")
+    for warning in analysis.warnings:
+        print(f"pmosim: warning: {warning}", file=sys.stderr)
+    for line in analysis.reading:
+        print(f"- {line}")
+    print(f"\nAnalysis: {folder} (report.md, points.csv, sensitivity.csv, plots/)")
     return 0
 
 

@@ -17,8 +17,8 @@ import sim
 from sim.errors import ScenarioError
 from sim.schema import parse_override
 
-SHIPPED = sorted(p for p in SCENARIOS.rglob("*.yaml")
-                 if p.parent != SCENARIOS / "claims")  # claim files: tests/test_claims.py
+SHIPPED = sorted(p for p in SCENARIOS.rglob("*.yaml")  # claims, sweeps: their own tests
+                 if p.parent not in (SCENARIOS / "claims", SCENARIOS / "sweeps"))
 
 
 def write(folder: Path, name: str, text: str) -> Path:

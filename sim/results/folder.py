@@ -27,7 +27,8 @@ import yaml
 from sim.errors import OutputError
 from sim.schema.scenario import Scenario
 
-LIBRARIES = ("numpy", "scipy", "simpy", "pydantic", "pandas", "pyarrow", "matplotlib")
+LIBRARIES = ("numpy", "scipy", "simpy", "pydantic", "pandas", "pyarrow", "matplotlib", "SALib",
+             "dask", "distributed")
 
 
 def scenario_document(scenario: Scenario) -> dict[str, Any]:
@@ -106,7 +107,7 @@ class RunRecord:
         first = scenarios[0] if scenarios else None
         self.manifest: dict[str, Any] = {
             "tool": "pmosim",
-            "version": _version("pmosim"),
+            "version": package_version("pmosim"),
             "status": "running",
             "command": command,
             "scenario": first.name if first else None,
@@ -119,7 +120,7 @@ class RunRecord:
             "started": datetime.now(UTC).isoformat(timespec="seconds"),
             "finished": None,
             "wall_seconds": None,
-            "platform": _platform(),
+            "platform": platform_info(),
             "files": [],
             "error": None,
         }
@@ -182,15 +183,17 @@ def write_atomically(path: Path, writer) -> None:
             tmp.unlink()
 
 
-def _version(package: str) -> str:
+def package_version(package: str) -> str:
+    """The installed version of ``package``, or ``"unknown"``."""
     try:
         return version(package)
     except PackageNotFoundError:
         return "unknown"
 
 
-def _platform() -> dict[str, str]:
+def platform_info() -> dict[str, str]:
+    """Python, operating system and library versions, for manifests."""
     info = {"python": sys.version.split()[0], "system": platform.system(),
             "release": platform.release(), "machine": platform.machine()}
-    info.update({lib: _version(lib) for lib in LIBRARIES})
+    info.update({lib: package_version(lib) for lib in LIBRARIES})
     return info

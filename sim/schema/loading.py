@@ -10,6 +10,7 @@ what is allowed and, for a typo, the nearest valid key.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import re
 import types
@@ -51,13 +52,34 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
         If the file cannot be read or the result is not a valid scenario.
     """
     path = Path(path)
+    return scenario_with(read_document(path), overrides, source=display_path(path))
+
+
+def read_document(path: str | Path) -> dict[str, Any]:
+    """Read a scenario file with its ``extends`` chain merged, before validation.
+
+    The ``name`` defaults to the file's name. Use :func:`scenario_with` to build
+    many scenarios from one document without reading the file again.
+    """
+    path = Path(path)
     data = _read_with_parents(path, seen=())
     data.setdefault("name", path.stem)
+    return data
+
+
+def scenario_with(document: Mapping[str, Any], overrides: Mapping[str, Any] | None = None,
+                  source: str | None = None) -> Scenario:
+    """Validate a copy of ``document`` with ``overrides`` applied (``document`` is untouched).
+
+    Problems caused by an override say so, e.g. ``(from the override
+    operations.demand=-1)``.
+    """
+    data = copy.deepcopy(dict(document))
     overrides = dict(overrides or {})
     for key, value in overrides.items():
-        set_key_path(data, key, value, source=_display(path))
+        set_key_path(data, key, value, source=source)
     try:
-        return validate_scenario(data, source=_display(path))
+        return validate_scenario(data, source=source)
     except ScenarioError as exc:
         raise ScenarioError([_blame_override(p, overrides) for p in exc.problems],
                             exc.source) from None
@@ -170,32 +192,35 @@ def get_key_path(data: Any, key: str) -> Any:
 
 def _read_with_parents(path: Path, seen: tuple[Path, ...]) -> dict:
     """Read one file and merge it over the parents named by ``extends``."""
-    data = _read_yaml(path)
+    data = read_yaml(path)
     parent = data.pop("extends", None)
     if parent is None:
         return data
     if not isinstance(parent, str):
         raise ScenarioError(f"extends = {parent!r}: must be the path of another scenario "
-                            "file, relative to this one", _display(path))
+                            "file, relative to this one", display_path(path))
     parent_path = (path.parent / parent).resolve()
     chain = (*seen, path.resolve())
     if parent_path in chain:
-        cycle = " -> ".join(_display(p) for p in (*chain, parent_path))
-        raise ScenarioError(f"extends = {parent!r} makes a cycle: {cycle}", _display(path))
+        cycle = " -> ".join(display_path(p) for p in (*chain, parent_path))
+        raise ScenarioError(f"extends = {parent!r} makes a cycle: {cycle}", display_path(path))
     if not parent_path.is_file():
         raise ScenarioError(f"extends = {parent!r}: no such file (looked for "
-                            f"{_display(path.parent / parent)})", _display(path))
+                            f"{display_path(path.parent / parent)})", display_path(path))
     base = _read_with_parents(parent_path, chain)
     base.pop("name", None)
     base.pop("description", None)
     return merge(base, data)
 
 
-def _read_yaml(path: Path) -> dict:
-    """Read a YAML mapping, turning every failure into a :class:`ScenarioError`."""
-    shown = _display(path)
+def read_yaml(path: Path, what: str = "scenario file") -> dict:
+    """Read a YAML mapping, turning every failure into a :class:`ScenarioError`.
+
+    ``what`` names the kind of file in messages (``scenario file``, ``sweep file``).
+    """
+    shown = display_path(path)
     if not path.is_file():
-        raise ScenarioError(f"no such scenario file: {shown}")
+        raise ScenarioError(f"no such {what}: {shown}")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -208,12 +233,12 @@ def _read_yaml(path: Path) -> dict:
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ScenarioError(f"a scenario file must be a mapping of sections, not a "
+        raise ScenarioError(f"a {what} must be a mapping of sections, not a "
                             f"{type(data).__name__}", shown)
     return data
 
 
-def _display(path: Path) -> str:
+def display_path(path: Path) -> str:
     """Show a path relative to the working directory when it lies below it."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
@@ -243,13 +268,15 @@ def format_path(loc: tuple) -> str:
     return text
 
 
-def describe_error(err: dict) -> str:
+def describe_error(err: dict, model: type[BaseModel] = Scenario) -> str:
     """Turn one pydantic error into a sentence naming path, value and what is allowed.
 
     Parameters
     ----------
     err
         One entry of ``pydantic.ValidationError.errors()``.
+    model
+        The model that was validated, for the list of allowed keys.
 
     Returns
     -------
@@ -261,7 +288,7 @@ def describe_error(err: dict) -> str:
     kind = err["type"]
     value = err.get("input")
     if kind == "extra_forbidden":
-        allowed = sorted(_fields_at(Scenario, loc[:-1]))
+        allowed = sorted(_fields_at(model, loc[:-1]))
         near = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.5)
         hint = f" Did you mean '{_join(loc[:-1], near[0])}'?" if near else ""
         return (f"{path}: unknown key.{hint} Allowed keys here: {', '.join(allowed)}")
@@ -301,6 +328,9 @@ def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
         if isinstance(part, int):
             args = typing.get_args(node)
             node = args[0] if args else node
+            continue
+        if typing.get_origin(node) is dict:
+            node = typing.get_args(node)[1]
             continue
         fields = _by_key(node) if isinstance(node, type) and issubclass(node, BaseModel) \
             else {}

@@ -1,0 +1,291 @@
+"""The sweep folder: streaming Parquet parts, a manifest of sessions, and a lock.
+
+Layout of ``<out>/<sweep name>/``::
+
+    sweep.yaml       the sweep as last run (earlier versions move to history/)
+    scenario.yaml    the base scenario, resolved
+    design.csv       the design: row, point, one column per parameter
+    plan.csv         every run of the sweep: point, replication, run_key
+    manifest.json    versions, seeds, and one entry per session (timings, failures)
+    runs/            part-*.parquet: one row per finished run
+    weekly/          part-*.parquet: weekly series, when the sweep keeps them
+
+Rows are buffered briefly and written as new part files under a temporary
+name, then renamed: a part is either complete or absent. The weekly part of a
+batch is renamed before its runs part, and a weekly part without its runs part
+is discarded on the next start, so a run's row is the single record that it is
+done. Nothing already written is ever rewritten.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from contextlib import suppress
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import yaml
+
+from sim.errors import OutputError
+from sim.results.folder import package_version, platform_info, scenario_document, write_text
+
+try:  # POSIX: one writer per sweep folder
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX
+    fcntl = None
+
+MANIFEST = "manifest.json"
+
+SWEEP_ENTRIES = {MANIFEST, ".lock", "runs", "weekly", "history", "sweep.yaml", "scenario.yaml",
+                 "design.csv", "plan.csv", ".manifest.json.partial", ".sweep.yaml.partial",
+                 ".scenario.yaml.partial", ".design.csv.partial", ".plan.csv.partial"}
+"""What a sweep folder may hold before its first manifest is written."""
+
+
+class SweepStore:
+    """Write access to one sweep folder, held by one process at a time.
+
+    Parameters
+    ----------
+    folder
+        The sweep's folder (created if missing).
+    flush_rows, flush_seconds
+        Write a part file once this many rows are waiting or this long has
+        passed since the last write, whichever comes first.
+    """
+
+    def __init__(self, folder: Path, *, flush_rows: int = 20, flush_seconds: float = 5.0):
+        self.folder = Path(folder)
+        self.flush_rows = max(1, flush_rows)
+        self.flush_seconds = flush_seconds
+        self._rows: list[dict[str, Any]] = []
+        self._weekly: list[pd.DataFrame] = []
+        self._last_flush = time.monotonic()
+        self._parts = 0
+        self._lock = None
+        self.manifest: dict[str, Any] = {}
+        self.session: dict[str, Any] = {}
+
+    # -- opening -----------------------------------------------------------------------
+
+    def check(self) -> None:
+        """Refuse, before touching anything, a folder that is not a sweep's.
+
+        Raises
+        ------
+        OutputError
+            If the path is a file, or a folder holding anything but a sweep.
+        """
+        folder = self.folder
+        if folder.exists() and not folder.is_dir():
+            raise OutputError(f"{folder}: exists and is not a folder")
+        if not folder.is_dir():
+            return
+        if (folder / MANIFEST).is_file():
+            kind = self._read_manifest().get("kind")
+            if kind != "sweep":
+                raise OutputError(f"{folder}: exists and is not a sweep folder (its "
+                                  f"{MANIFEST} is another command's); choose another --out "
+                                  "or sweep name")
+        elif {p.name for p in folder.iterdir()} - SWEEP_ENTRIES:
+            raise OutputError(f"{folder}: exists and is not a sweep folder (no {MANIFEST}); "
+                              "choose another --out or sweep name")
+
+    def open(self, spec, design, runs, *, command: list[str]) -> None:
+        """Claim the folder, record the sweep and start a session.
+
+        Raises
+        ------
+        OutputError
+            If the folder holds something other than a sweep, or another
+            process is writing to it.
+        """
+        folder = self.folder
+        self.check()
+        try:
+            (folder / "runs").mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"{folder}: cannot create the folder ({exc.strerror})") from None
+        self._claim()
+        self._discard_orphans()
+        self.manifest = self._read_manifest()
+        self._record_definition(spec, design, runs)
+        planned = len({r.key for r in runs})
+        stamp = datetime.now(UTC)
+        taken = {s.get("id") for s in self.manifest.get("sessions", [])}
+        session_id = f"{stamp:%Y%m%d-%H%M%S}-{os.getpid()}"
+        n = 2
+        while session_id in taken:  # the same process, again within the same second
+            session_id = f"{stamp:%Y%m%d-%H%M%S}-{os.getpid()}-{n}"
+            n += 1
+        self.session = {
+            "id": session_id,
+            "status": "running", "command": command, "version": package_version("pmosim"),
+            "started": stamp.isoformat(timespec="seconds"), "finished": None,
+            "wall_seconds": None, "planned": planned, "skipped": 0, "ran": 0, "failed": 0,
+            "executor": None, "workers": None, "platform": platform_info(), "failures": []}
+        earlier = self.manifest.get("sessions", [])
+        for session in earlier:
+            if session.get("status") == "running":  # its process died without closing
+                session["status"] = "killed"
+        sessions = [*earlier, self.session]
+        self.manifest = {
+            "tool": "pmosim", "kind": "sweep", "name": spec.name, "source": spec.source,
+            "status": "running", "design": spec.sweep.design.kind,
+            "parameters": list(design.parameters),
+            "points": int(design.table["point"].nunique()),
+            "replications": spec.replications, "runs": planned, "seed": spec.seed,
+            "replication_seeds": "replication r of every point draws from child r of the "
+                                 "root seed's SeedSequence (common random numbers)",
+            "sessions": sessions}
+        self._started = time.perf_counter()
+        self._save()
+
+    def _claim(self) -> None:
+        if fcntl is None:
+            return
+        handle = open(self.folder / ".lock", "a+")  # held until close()
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            raise OutputError(f"{self.folder}: another sweep is writing to this folder; wait "
+                              "for it to finish or stop it") from None
+        self._lock = handle
+
+    def _discard_orphans(self) -> None:
+        """Remove temporary files and weekly parts whose runs part never landed."""
+        for path in self.folder.rglob(".*.partial"):
+            path.unlink()
+        done = {p.name for p in (self.folder / "runs").glob("part-*.parquet")}
+        for path in (self.folder / "weekly").glob("part-*.parquet"):
+            if path.name not in done:
+                path.unlink()
+
+    def _read_manifest(self) -> dict[str, Any]:
+        path = self.folder / MANIFEST
+        if not path.is_file():
+            return {}
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise OutputError(f"{path}: cannot read the manifest ({exc})") from None
+
+    def _record_definition(self, spec, design, runs) -> None:
+        """Write sweep.yaml, scenario.yaml, design.csv and plan.csv; keep an earlier sweep.yaml."""
+        text = yaml.safe_dump(spec.document(), sort_keys=False)
+        current = self.folder / "sweep.yaml"
+        if current.is_file() and current.read_text(encoding="utf-8") != text:
+            history = self.folder / "history"
+            history.mkdir(exist_ok=True)
+            stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+            target = history / f"sweep-{stamp}.yaml"
+            n = 2
+            while target.exists():
+                target = history / f"sweep-{stamp}-{n}.yaml"
+                n += 1
+            os.replace(current, target)
+        write_text(current, text)
+        base = spec.scenario({})
+        write_text(self.folder / "scenario.yaml",
+                   yaml.safe_dump(scenario_document(base), sort_keys=False))
+        plan = pd.DataFrame([(r.point, r.replication, r.key) for r in runs],
+                            columns=["point", "replication", "run_key"])
+        for name, table in (("design.csv", design.table), ("plan.csv", plan)):
+            tmp = self.folder / f".{name}.partial"
+            table.to_csv(tmp, index=False)
+            os.replace(tmp, self.folder / name)
+
+    # -- during the sweep --------------------------------------------------------------
+
+    def done_keys(self) -> set[str]:
+        """The keys of every run already in the folder (none if it does not exist yet)."""
+        return set(read_parts(self.folder / "runs", columns=["run_key"]).get("run_key", []))
+
+    def describe_session(self, **info: Any) -> None:
+        """Add facts to this session's record (executor, workers, skipped runs...)."""
+        self.session.update(info)
+        self._save()
+
+    def add(self, row: dict[str, Any], weekly: pd.DataFrame | None = None) -> None:
+        """Buffer a finished run's row (and weekly rows); write a part when due."""
+        self._rows.append(row)
+        if weekly is not None and len(weekly):
+            self._weekly.append(weekly)
+        self.session["ran"] += 1
+        self.flush(force=False)
+
+    def fail(self, failure: dict[str, Any]) -> None:
+        """Record a run that raised; the sweep goes on and a rerun retries it."""
+        self.session["failed"] += 1
+        self.session["failures"].append(failure)
+        self._save()
+
+    def flush(self, force: bool = True) -> None:
+        """Write the buffered rows as new part files (if any, and if due or forced)."""
+        if not self._rows:
+            return
+        due = (len(self._rows) >= self.flush_rows
+               or time.monotonic() - self._last_flush >= self.flush_seconds)
+        if not (force or due):
+            return
+        self._parts += 1
+        name = f"part-{self.session['id']}-{self._parts:05d}.parquet"
+        if (self.folder / "runs" / name).exists():  # never replace a part (see open())
+            raise OutputError(f"{self.folder / 'runs' / name}: exists already")
+        if self._weekly:
+            (self.folder / "weekly").mkdir(exist_ok=True)
+            _write_parquet(self.folder / "weekly" / name,
+                           pa.Table.from_pandas(pd.concat(self._weekly, ignore_index=True),
+                                                preserve_index=False))
+        _write_parquet(self.folder / "runs" / name, pa.Table.from_pylist(self._rows))
+        self._rows, self._weekly = [], []
+        self._last_flush = time.monotonic()
+        self._save()
+
+    def close(self, status: str, *, complete: bool, error: str | None = None) -> None:
+        """Write what is buffered, close the session and release the folder."""
+        try:
+            self.flush(force=True)
+        finally:
+            self.session.update(
+                status=status, error=error,
+                finished=datetime.now(UTC).isoformat(timespec="seconds"),
+                wall_seconds=round(time.perf_counter() - self._started, 3))
+            self.manifest["status"] = "complete" if complete else "incomplete"
+            self._save()
+            if self._lock is not None:
+                self._lock.close()
+                self._lock = None
+
+    def _save(self) -> None:
+        write_text(self.folder / MANIFEST, json.dumps(self.manifest, indent=2,
+                                                      default=str) + "\n")
+
+
+def _write_parquet(path: Path, table: pa.Table) -> None:
+    tmp = path.with_name(f".{path.name}.partial")
+    try:
+        pq.write_table(table, tmp)
+        os.replace(tmp, path)
+    finally:
+        with suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def read_parts(folder: Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """Read every complete part file in ``folder`` into one table (empty if none)."""
+    frames = []
+    for path in sorted(Path(folder).glob("part-*.parquet")):
+        table = pq.read_table(path, columns=columns)
+        frames.append(table.to_pandas())
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=columns or [])
+    return pd.concat(frames, ignore_index=True)
