@@ -22,16 +22,16 @@ from typing import Any
 
 import pandas as pd
 
-from sim.errors import ScenarioError
+from sim.errors import ScenarioError, UserError
 from sim.run import run
 from sim.schema.scenario import Scenario
-from sim.sweeps.executors import make_executor
+from sim.sweeps.executors import EXECUTORS, Serial, make_executor
 from sim.sweeps.files import Plan, PlannedRun, SweepSpec, plan
 from sim.sweeps.store import SweepStore
 
 log = logging.getLogger(__name__)
 
-ID_COLUMNS = ("run_key", "point", "replication", "seed")
+RUN_IDENTITY = ("run_key", "point", "replication", "seed")
 """The identity of a run in every sweep table."""
 
 
@@ -133,6 +133,8 @@ def run_sweep(spec: SweepSpec, folder: str | Path, *, workers: int | None = None
     SweepReport
         Counts and timings of this call.
     """
+    if executor not in EXECUTORS:
+        raise UserError(f"executor {executor!r}: choose one of {', '.join(EXECUTORS)}")
     the_plan = plan(spec)
     _check_weekly(spec, the_plan)
     runs = the_plan.runs
@@ -142,7 +144,8 @@ def run_sweep(spec: SweepSpec, folder: str | Path, *, workers: int | None = None
     workers = workers or os.cpu_count() or 1
     started = time.perf_counter()
     # The executor comes first: a bad executor or an unreachable cluster leaves no folder.
-    pool = make_executor(executor, min(workers, max(1, len(todo))), scheduler)
+    # With nothing left to run, no pool or cluster is started.
+    pool = make_executor(executor, min(workers, len(todo)), scheduler) if todo else Serial()
     status, error = "interrupted", None
     try:
         store.open(spec, spec.design, runs, command=command or [])
@@ -164,7 +167,7 @@ def run_sweep(spec: SweepSpec, folder: str | Path, *, workers: int | None = None
                 log.warning("run %s (point %s, replication %s) failed: %s",
                             outcome.row["run_key"], outcome.row["point"],
                             outcome.row["replication"], outcome.error.splitlines()[-1])
-                store.fail({k: outcome.row[k] for k in ID_COLUMNS} | {"error": outcome.error})
+                store.fail({k: outcome.row[k] for k in RUN_IDENTITY} | {"error": outcome.error})
             if progress is not None:
                 progress(skipped + store.session["ran"], planned, store.session["failed"])
         status = "completed"
