@@ -277,6 +277,7 @@ def _sweep(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from sim.sweeps import SweepResults, load_sweep, run_sweep
+    from sim.sweeps.engine import check_outputs
     from sim.sweeps.files import plan
     from sim.sweeps.store import read_parts
 
@@ -285,6 +286,7 @@ def _sweep(args: argparse.Namespace) -> int:
     spec = load_sweep(args.file, replications=args.replications, seed=args.seed)
     folder = Path(args.out) / spec.name
     the_plan = plan(spec)
+    check_outputs(spec, the_plan)
     keys = {r.key for r in the_plan.runs}
     done = keys & set(read_parts(folder / "runs", columns=["run_key"]).get("run_key", []))
     design = spec.sweep.design

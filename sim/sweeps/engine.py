@@ -136,7 +136,7 @@ def run_sweep(spec: SweepSpec, folder: str | Path, *, workers: int | None = None
     if executor not in EXECUTORS:
         raise UserError(f"executor {executor!r}: choose one of {', '.join(EXECUTORS)}")
     the_plan = plan(spec)
-    _check_weekly(spec, the_plan)
+    check_outputs(spec, the_plan)
     runs = the_plan.runs
     store = SweepStore(Path(folder), flush_rows=flush_rows, flush_seconds=flush_seconds)
     store.check()
@@ -215,7 +215,7 @@ def _cells(values: dict[str, Any]) -> dict[str, Any]:
             for k, v in values.items()}
 
 
-def _check_weekly(spec: SweepSpec, the_plan: Plan) -> None:
+def check_outputs(spec: SweepSpec, the_plan: Plan) -> None:
     """Check the weekly columns a sweep asks for against a one-week run of its base."""
     wanted = spec.sweep.outputs.weekly
     if not isinstance(wanted, tuple):
