@@ -71,7 +71,7 @@ def _as_kind(value: Any) -> Any:
     return {"kind": value} if isinstance(value, str) else value
 
 
-class Design(Section):
+class DesignSettings(Section):
     """How the points are chosen."""
 
     kind: Literal["grid", "list", "lhs", "sobol", "morris"] = Field(
@@ -85,7 +85,7 @@ class Design(Section):
         None, description="Seed of the sampler (default: the sweep's seed).")
 
     @model_validator(mode="after")
-    def _samples(self) -> Design:
+    def _samples(self) -> DesignSettings:
         if self.kind in SAMPLERS and self.samples is None:
             raise ValueError(f"a {self.kind} design needs samples: N")
         if self.kind not in SAMPLERS and self.samples is not None:
@@ -132,7 +132,8 @@ class Sweep(Section):
         default_factory=dict, description="Key paths to vary and their values or ranges.")
     points: tuple[dict[str, Any], ...] = Field(
         (), description="list design: each point's key paths and values.")
-    design: Annotated[Design, BeforeValidator(_as_kind)] = Field(default_factory=Design)
+    design: Annotated[DesignSettings, BeforeValidator(_as_kind)] = Field(
+        default_factory=DesignSettings)
     replications: Annotated[int, Field(ge=1)] | None = Field(
         None, description="Replications per point (default: the base scenario's).")
     seed: Annotated[int, Field(ge=0)] | None = Field(
