@@ -274,11 +274,10 @@ def _claims(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
     from sim.sweeps import SweepResults, load_sweep, run_sweep
     from sim.sweeps.engine import check_outputs
     from sim.sweeps.files import plan
+    from sim.sweeps.progress import ProgressBar
     from sim.sweeps.store import read_parts
 
     if args.scheduler and args.executor != "dask":
@@ -302,31 +301,18 @@ def _sweep(args: argparse.Namespace) -> int:
         print(f"nothing to run: all {len(keys)} runs are done\n\nResults: {folder}\n"
               f"Next: pmosim analyze {folder}")
         return 0
-    bar = None
-
-    def progress(finished: int, total: int, failed: int) -> None:
-        nonlocal bar
-        if bar is None:
-            bar = tqdm(total=total, initial=finished, unit="run", desc=spec.name,
-                       disable=None, smoothing=0.05)
-            return
-        bar.update(finished - bar.n)
-        if failed:
-            bar.set_postfix(failed=failed)
-
+    bar = ProgressBar(spec.name)
     try:
         report = run_sweep(spec, folder, workers=args.workers, executor=args.executor,
-                           scheduler=args.scheduler, progress=progress,
+                           scheduler=args.scheduler, progress=bar,
                            flush_rows=args.flush_every, command=["pmosim", *sys.argv[1:]])
     except KeyboardInterrupt:
-        if bar is not None:
-            bar.close()
+        bar.close()
         finished, total = SweepResults(folder).progress()
         print(f"pmosim: interrupted; {finished} of {total} runs are saved in {folder}. "
               "Run the same command to finish the rest.", file=sys.stderr)
         return EXIT_INTERRUPTED
-    if bar is not None:
-        bar.close()
+    bar.close()
     rate = "" if report.ran == 0 else f" ({report.runs_per_second:.2f} runs/s)"
     print(f"ran {report.ran} runs in {report.wall_seconds:.1f} s{rate} on {report.workers} "
           f"{report.executor} worker{'s' if report.workers != 1 else ''}; "

@@ -14,6 +14,7 @@ from typing import Any
 from sim.schema.sweep import Sweep
 from sim.sweeps.engine import SweepReport, run_sweep
 from sim.sweeps.files import SweepSpec, load_sweep, sweep_spec
+from sim.sweeps.progress import ProgressBar
 from sim.sweeps.results import SweepResults
 
 DEFAULT_OUT = Path("results") / "sweeps"
@@ -51,21 +52,10 @@ def sweep(source: str | Path | Mapping[str, Any] | Sweep, *,
     """
     spec = _spec(source, replications=replications, seed=seed)
     folder = Path(out) / spec.name
-    bar = None
-    callback = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(unit="run", desc=spec.name)
-
-        def callback(done: int, total: int, failed: int) -> None:
-            bar.total = total
-            bar.n = done
-            bar.set_postfix(failed=failed, refresh=False)
-            bar.refresh()
+    bar = ProgressBar(spec.name, notebook=True) if progress else None
     try:
         run_sweep(spec, folder, workers=workers, executor=executor, scheduler=scheduler,
-                  progress=callback)
+                  progress=bar)
     finally:
         if bar is not None:
             bar.close()
