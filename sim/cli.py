@@ -329,26 +329,24 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _analyze(args: argparse.Namespace) -> int:
-    from sim.results.kpis import KPIS
     from sim.sweeps import open_sweep
 
     results = open_sweep(args.folder)
-    unknown = [k for k in args.kpis if k not in KPIS]
-    if unknown:
-        raise UserError(f"--kpi {', '.join(unknown)}: unknown KPI; known KPIs: "
-                        f"{', '.join(KPIS)}")
-    finished, total = results.progress()
-    if finished == 0:
-        raise UserError(f"{args.folder}: no finished runs yet; run pmosim sweep first")
     folder, analysis = results.analyze(args.kpis or None)
+    finished, total = results.progress()
     print(f"sweep {results.name}: {finished} of {total} runs done; "
           f"{results.design.kind} design over {', '.join(results.design.parameters)}")
     for warning in analysis.warnings:
         print(f"pmosim: warning: {warning}", file=sys.stderr)
     for line in analysis.reading:
         print(f"- {line}")
-    print(f"\nAnalysis: {folder} (report.md, points.csv, sensitivity.csv, plots/)")
+    print(f"\nAnalysis: {folder} ({', '.join(_top_level(analysis.files))})")
     return 0
+
+
+def _top_level(files) -> list[str]:
+    """File names, with everything under a sub-folder shown once as ``folder/``."""
+    return list(dict.fromkeys(f.split("/")[0] + "/" if "/" in f else f for f in files))
 
 
 def format_comparison(table, scenarios: list[Scenario]) -> str:

@@ -105,8 +105,10 @@ def test_sobol_recovers_linear_variance_shares():
     assert list(table.index) == list(RANGES)
     for name, share in SHARES.items():
         row = table.loc[name]
-        assert abs(row["S1"] - share) <= max(3 * row["S1_conf"], 0.03), name
-        assert abs(row["ST"] - share) <= max(3 * row["ST_conf"], 0.03), name
+        # The output is exact (no noise), so only the estimator's error remains: at
+        # N = 1024 it is well below 0.02 for these shares.
+        assert abs(row["S1"] - share) <= min(3 * row["S1_conf"], 0.02), name
+        assert abs(row["ST"] - share) <= min(3 * row["ST_conf"], 0.02), name
     assert abs(table.loc[INERT, "S1"]) < 0.01
     assert abs(table.loc[INERT, "ST"]) < 0.01
     assert len(design.table) == 1024 * (len(RANGES) + 2)
@@ -267,8 +269,53 @@ def test_small_designs_warn(kind, samples, phrase):
 @pytest.mark.parametrize(("kind", "samples"), [("sobol", 1024), ("morris", 20), ("lhs", 1024)])
 def test_large_designs_do_not_warn(kind, samples):
     design = sampled(kind, samples)
-    sens = sobol_linear()[1] if kind == "sobol" else sensitivity(design, runs_for(design), [KPI])
+    tiny = lambda i, rep: 1e-6 * (rep - 0.5)  # noqa: E731 - replication noise far below the spread
+    sens = sensitivity(design, runs_for(design, replications=2, noise=tiny), [KPI])
     assert sens.warnings == ()
+
+
+def test_one_replication_per_point_warns():
+    design = sampled("sobol", 1024)
+    sens = sensitivity(design, runs_for(design), [KPI])
+    assert any("one replication per point" in w for w in sens.warnings)
+
+
+def test_sobol_warns_when_noise_would_pass_for_sensitivity():
+    # Noise of about 10% of the spread: below the 20% used for other designs, but in a
+    # Sobol design it lifts the ST of the inert parameter above 0.05.
+    design = sampled("sobol", 1024)
+    rng = np.random.default_rng(3)
+    spread = float(np.std([linear(r) for r in design.table.to_dict("records")]))
+    draws = rng.normal(0.0, 0.45 * spread, size=(len(design.table), 2))
+    sens = sensitivity(design, runs_for(design, replications=2,
+                                        noise=lambda i, rep: draws[i, rep]), [KPI])
+    share = [w for w in sens.warnings if "replication noise is" in w]
+    assert share and "above 5%" in share[0], sens.warnings
+    assert sens.for_kpi(KPI).set_index("parameter").loc[INERT, "ST"] > 0.05
+
+
+def test_morris_flags_whole_number_and_choice_parameters():
+    sweep = Sweep.model_validate({
+        "scenario": "base.yaml", "design": {"kind": "morris", "samples": 20},
+        "parameters": {"a": {"low": 1, "high": 3, "integer": True},
+                       "b": {"values": ["x", "y"]}, "c": {"low": 0.0, "high": 1.0}}})
+    design = build_design(sweep)
+    f = lambda r: r["a"] + (2.0 if r["b"] == "y" else 0.0) + 3.0 * r["c"]  # noqa: E731
+    sens = sensitivity(design, runs_for(design, f), [KPI])
+    assert set(sens.discrete) == {"a", "b"} and sens.categorical == ("b",)
+    text = reading(sens)[0]
+    assert text.count("read its mu* as a rank, not a size") == 2
+    assert sens.for_kpi(KPI).set_index("parameter").loc["c", "mu_star"] == pytest.approx(3.0)
+
+
+def test_grid_levels_that_print_alike_stay_apart():
+    design = build_design(Sweep.model_validate({
+        "scenario": "base.yaml", "parameters": {"a": [0.12341, 0.12344], "b": [1.0, 2.0]}}))
+    sens = sensitivity(design, runs_for(design, lambda r: 1000 * r["a"] + r["b"]), [KPI])
+    levels = sens.levels[sens.levels["parameter"] == "a"]
+    assert len(levels) == 2 and levels["points"].tolist() == [2, 2]
+    effect = sens.indices.set_index("parameter").loc["a", "effect"]
+    assert effect == pytest.approx(0.03)
 
 
 def test_small_sobol_design_warns_about_wide_intervals():

@@ -71,7 +71,11 @@ LHS_MIN_POINTS = 100
 """Latin hypercubes with fewer design rows than this get a small-sample warning."""
 
 NOISE_MAX_SHARE = 0.2
-"""Largest ratio of replication noise to the spread of the outputs read without a warning."""
+"""Largest ratio of replication noise to the spread of the outputs read without a warning
+(Sobol designs: :data:`NEGLIGIBLE`, because the noise adds about its share to every ``ST``)."""
+
+RBD_MAX_CONF = 0.1
+"""Largest confidence half-width of an RBD-FAST ``S1`` read without a warning."""
 
 NEGLIGIBLE = 0.05
 """Sobol ``ST`` or RBD-FAST ``S1`` below this: the parameter matters little; for Morris
@@ -81,7 +85,12 @@ INTERACTIONS = 0.8
 """First-order indices adding up to less than this point to interactions."""
 
 SIGMA_LARGE = 0.5
-"""Morris ``sigma`` above this share of ``mu_star`` counts as large."""
+"""Morris ``sigma`` above this share of ``mu_star`` counts as large (non-linear or interacting)."""
+
+SIGMA_SMALL = 0.1
+"""Morris ``sigma`` below this share of ``mu_star``: the effect is close to linear."""
+
+# The thresholds above are rules of thumb chosen for this project, not published cut-offs.
 
 METHODS = {"sobol": "sobol", "morris": "morris", "lhs": "rbd-fast", "grid": "main effects",
            "list": "none"}
@@ -144,6 +153,9 @@ class Sensitivity:
     categorical
         Parameters whose values are choices rather than numbers (their order is
         arbitrary, so an effect has a size but no direction).
+    discrete
+        Parameters with whole-number or choice values: Morris treats their steps
+        as continuous, so their ``mu_star`` is a rank rather than a size.
     """
 
     kind: str
@@ -160,6 +172,7 @@ class Sensitivity:
     samples: int | None = None
     level: float = 0.95
     categorical: tuple[str, ...] = ()
+    discrete: tuple[str, ...] = ()
 
     def for_kpi(self, kpi: str) -> pd.DataFrame:
         """Return the indices of ``kpi``, most important parameter first.
@@ -293,7 +306,8 @@ def _sensitivity(design: Design, means: pd.DataFrame, kpis: tuple[str, ...], *, 
             continue
         if method == "none":
             continue
-        warnings += _noise_warnings(kpi, of_kpi, y)
+        warnings += _noise_warnings(kpi, of_kpi, y,
+                                    NEGLIGIBLE if method == "sobol" else NOISE_MAX_SHARE)
         rng = np.random.default_rng(seed)
         if method == "sobol":
             table, extra = _sobol(design, kpi, y, level, num_resamples, rng)
@@ -320,8 +334,11 @@ def _sensitivity(design: Design, means: pd.DataFrame, kpis: tuple[str, ...], *, 
                        indices=indices[columns], levels=levels, means=means,
                        warnings=tuple(warnings), skipped=skipped, rows=rows, points=points,
                        samples=samples, level=level,
-                       categorical=tuple(p for p in parameters if not all(
-                           is_number(v) for v in design.table[p])))
+                       categorical=tuple(p for p in parameters
+                                         if not all(is_number(v) for v in design.table[p])),
+                       discrete=tuple(p for p in parameters if not all(
+                           is_number(v) and not isinstance(v, int | np.integer)
+                           for v in design.table[p])))
 
 
 def row_outputs(design: Design, means: pd.DataFrame, kpi: str) -> np.ndarray:
@@ -367,19 +384,24 @@ def _design_warnings(kind: str, samples: int | None) -> list[str]:
     return []
 
 
-def _noise_warnings(kpi: str, of_kpi: pd.DataFrame, y: np.ndarray) -> list[str]:
-    """Warn when the noise of the point means is a large part of their spread."""
+def _noise_warnings(kpi: str, of_kpi: pd.DataFrame, y: np.ndarray,
+                    limit: float) -> list[str]:
+    """Warn when the noise of the point means is more than ``limit`` of their spread."""
     replicated = of_kpi[of_kpi["n"] >= 2]
     spread = float(np.var(y, ddof=1)) if len(y) > 1 else 0.0
-    if replicated.empty or spread <= 0:
+    if spread <= 0:
         return []
+    if replicated.empty:
+        return [f"{kpi}: one replication per point, so replication noise cannot be told "
+                "apart from the parameters' effects: use replications: 2 or more"]
     noise = float(np.mean(replicated["std"].to_numpy(float) ** 2
                           / replicated["n"].to_numpy(float)))
     share = noise / spread
-    if share <= NOISE_MAX_SHARE:
+    if share <= limit:
         return []
     return [f"{kpi}: replication noise is {100 * share:.0f}% of the spread (above "
-            f"{100 * NOISE_MAX_SHARE:.0f}%): add replications"]
+            f"{100 * limit:.0f}%); it is read as sensitivity (and as interactions), so "
+            "add replications"]
 
 
 def _frame(kpi: str, parameters: Sequence[str], result: Mapping[str, Any],
@@ -433,7 +455,14 @@ def _rbd_fast(design: Design, kpi: str, y: np.ndarray, level: float, num_resampl
                       "use more samples"]
     result = rbd_fast_analyze.analyze(design.problem, design.unit, y, M=harmonics,
                                       conf_level=level, num_resamples=num_resamples, seed=rng)
-    return _frame(kpi, design.parameters, result, INDEX_COLUMNS["rbd-fast"]), []
+    table = _frame(kpi, design.parameters, result, INDEX_COLUMNS["rbd-fast"])
+    widest = float(np.nanmax(table["S1_conf"].to_numpy()))
+    warnings = []
+    if widest > RBD_MAX_CONF:
+        warnings.append(f"{kpi}: RBD-FAST confidence intervals reach ±{widest:.2f} (above "
+                        f"±{RBD_MAX_CONF:g}; SALib resamples half the points, so they are "
+                        "conservative): add samples or replications")
+    return table, warnings
 
 
 def _main_effects(parameters: Sequence[str], kpi: str,
@@ -441,14 +470,17 @@ def _main_effects(parameters: Sequence[str], kpi: str,
     """Main effects of a grid: level means and their range, per parameter."""
     rows, levels = [], []
     for parameter in parameters:
-        labels = of_kpi[parameter].map(cell_text)
-        grouped = of_kpi.groupby(labels, sort=False)["mean"]
+        # Group by the exact value (its repr), so that values that print alike stay apart.
+        keys = of_kpi[parameter].map(repr)
+        grouped = of_kpi.groupby(keys, sort=False)["mean"]
         means, sizes = grouped.mean(), grouped.size()
-        for label, mean in means.items():
-            levels.append({"kpi": kpi, "parameter": parameter, "level": label,
-                           "mean": float(mean), "points": int(sizes[label])})
+        labels = {key: cell_text(value) for key, value in zip(keys, of_kpi[parameter],
+                                                               strict=True)}
+        for key, mean in means.items():
+            levels.append({"kpi": kpi, "parameter": parameter, "level": labels[key],
+                           "mean": float(mean), "points": int(sizes[key])})
         effect = float(means.max() - means.min())
-        text = "; ".join(f"{label}: {format_number(float(m))}" for label, m in means.items())
+        text = "; ".join(f"{labels[k]}: {format_number(float(m))}" for k, m in means.items())
         rows.append({"kpi": kpi, "parameter": parameter, "effect": effect, "levels": text})
     return (pd.DataFrame(rows, columns=["kpi", "parameter", *INDEX_COLUMNS["main effects"]]),
             pd.DataFrame(levels, columns=list(LEVEL_COLUMNS)))
@@ -481,8 +513,3 @@ def cell_text(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "[" + ", ".join(cell_text(v) for v in value) + "]"
     return str(value)
-
-
-def is_missing(value: Any) -> bool:
-    """Whether a cell holds no value (None or NaN)."""
-    return value is None or (isinstance(value, float | np.floating) and np.isnan(value))

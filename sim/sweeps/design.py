@@ -66,7 +66,7 @@ class Design:
             point = record["point"]
             if point not in seen:
                 seen[point] = {k: _plain(record[k]) for k in self.parameters
-                               if not _missing(record[k])}
+                               if not is_missing(record[k])}
         return list(seen.items())
 
 
@@ -140,5 +140,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value))
+def is_missing(value: Any) -> bool:
+    """Whether a cell holds no value (None or NaN)."""
+    return value is None or (isinstance(value, float | np.floating) and bool(np.isnan(value)))

@@ -15,7 +15,8 @@ from matplotlib.figure import Figure
 from scipy import stats
 
 from sim.results.kpis import describe, format_number
-from sim.sweeps.analysis import Sensitivity, cell_text, is_missing, is_number
+from sim.sweeps.analysis import Sensitivity, cell_text, is_number
+from sim.sweeps.design import is_missing
 from sim.sweeps.reading import in_unit, kpi_title
 
 

@@ -20,11 +20,12 @@ from sim.sweeps.analysis import (
     INTERACTIONS,
     NEGLIGIBLE,
     SIGMA_LARGE,
+    SIGMA_SMALL,
     Sensitivity,
     cell_text,
-    is_missing,
     join_names,
 )
+from sim.sweeps.design import is_missing
 
 
 def reading(sens: Sensitivity, top: int = 3) -> list[str]:
@@ -57,7 +58,7 @@ def reading(sens: Sensitivity, top: int = 3) -> list[str]:
         if sens.method == "sobol":
             body = _read_sobol(rows, top)
         elif sens.method == "morris":
-            body = _read_morris(kpi, rows, top, sens.categorical)
+            body = _read_morris(kpi, rows, top, sens.categorical, sens.discrete)
         elif sens.method == "rbd-fast":
             body = _read_rbd_fast(rows, top)
         elif sens.method == "main effects":
@@ -134,7 +135,8 @@ def _read_sobol(rows: pd.DataFrame, top: int) -> list[str]:
     total = float(rows["S1"].clip(lower=0).sum())
     if total < INTERACTIONS:
         out.append(f"The first-order indices add up to {total:.2f}, so about "
-                   f"{_percent(1 - total)} of the variation comes from interactions: the "
+                   f"{_percent(1 - total)} of the variation comes from interactions (or from "
+                   "replication noise, see the warnings): the "
                    "effect of a parameter depends on the values of others, so look at "
                    "combinations, not single parameters.")
     else:
@@ -144,7 +146,7 @@ def _read_sobol(rows: pd.DataFrame, top: int) -> list[str]:
 
 
 def _read_morris(kpi: str, rows: pd.DataFrame, top: int,
-                 categorical: Sequence[str] = ()) -> list[str]:
+                 categorical: Sequence[str] = (), discrete: Sequence[str] = ()) -> list[str]:
     rows = without_rounding_noise(rows, ("mu", "mu_star", "mu_star_conf", "sigma"))
     largest = float(rows["mu_star"].max())
     big = rows[rows["mu_star"] >= NEGLIGIBLE * largest] if largest > 0 else rows.head(0)
@@ -164,8 +166,14 @@ def _read_morris(kpi: str, rows: pd.DataFrame, top: int,
         if r.sigma > SIGMA_LARGE * r.mu_star:
             shape = "large relative to mu*, so its effect depends on other parameters or is " \
                     "non-linear"
+        elif r.sigma > SIGMA_SMALL * r.mu_star:
+            shape = "moderate relative to mu*, so its effect is mostly monotonic, with some " \
+                    "non-linearity or interaction"
         else:
             shape = "small relative to mu*, so its effect is close to linear and additive"
+        if r.parameter in discrete:
+            shape += (" (its values are whole numbers or choices, which Morris steps as if "
+                      "they were continuous: read its mu* as a rank, not a size)")
         out.append(f"{lead} across its range changes the KPI by about "
                    f"{_amount(r.mu_star, kpi)} (mu* {format_number(r.mu_star)} ± "
                    f"{format_number(r.mu_star_conf)}); {sign}; sigma "

@@ -14,8 +14,8 @@ import pandas as pd
 
 from sim.results.folder import write_atomically, write_text
 from sim.results.kpis import format_number
-from sim.sweeps.analysis import INDEX_COLUMNS, Sensitivity, cell_text, is_missing, sensitivity
-from sim.sweeps.design import Design
+from sim.sweeps.analysis import INDEX_COLUMNS, Sensitivity, cell_text, sensitivity
+from sim.sweeps.design import Design, is_missing
 from sim.sweeps.figures import indices_figure, scatter_figure
 from sim.sweeps.reading import kpi_title, reading, without_rounding_noise
 

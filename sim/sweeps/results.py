@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from sim.errors import OutputError
+from sim.errors import OutputError, UserError
 from sim.schema.sweep import Sweep
 from sim.sweeps.design import Design, build_design
 from sim.sweeps.store import MANIFEST, read_parts
@@ -124,14 +124,17 @@ class SweepResults:
             The analysis folder and the :class:`~sim.sweeps.analysis.Analysis`.
         """
         from sim.results.folder import new_folder
+        from sim.results.kpis import HEADLINE, KPIS
         from sim.sweeps.report import write_analysis
 
-        kpis = list(kpis or self.sweep.outputs.kpis or _headline())
+        kpis = list(kpis or self.sweep.outputs.kpis or HEADLINE)
+        unknown = [k for k in kpis if k not in KPIS]
+        if unknown:
+            raise UserError(f"unknown KPI {', '.join(map(repr, unknown))}; the KPIs are "
+                            f"listed in docs/results.md: {', '.join(KPIS)}")
+        if not self.progress()[0]:
+            raise UserError(f"{self.folder}: no finished runs yet; run the sweep first")
         folder = new_folder(self.folder, "analysis")
         return folder, write_analysis(folder, self.design, self.runs(), kpis, level=level,
                                       title=f"Sweep analysis: {self.name}")
 
-
-def _headline() -> tuple[str, ...]:
-    from sim.results.kpis import HEADLINE
-    return HEADLINE
