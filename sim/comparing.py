@@ -19,7 +19,13 @@ from sim.errors import ScenarioError
 from sim.experiment import Replications, run_tasks, stack
 from sim.reporting import discard_data, write_tables
 from sim.results.compare import compare_summaries, headline_rows, scenario_differences
-from sim.results.folder import RunRecord, new_folder, scenario_document, write_atomically
+from sim.results.folder import (
+    RunRecord,
+    new_folder,
+    scenario_document,
+    write_atomically,
+    write_png,
+)
 from sim.schema.scenario import Scenario
 
 
@@ -97,8 +103,7 @@ def _overlay(folder: Path, weekly: pd.DataFrame) -> list[str]:
 
     (folder / "plots").mkdir(exist_ok=True)
     figure = overlay_figure(weekly)
-    write_atomically(folder / "plots" / "overlay.png",
-                     lambda p: figure.savefig(p, format="png", dpi=100))
+    write_png(folder / "plots" / "overlay.png", figure)
     return ["plots/overlay.png"]
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from sim.experiment import Replications, run_replications
-from sim.results.folder import RunRecord, new_folder, write_atomically
+from sim.results.folder import RunRecord, new_folder, write_atomically, write_png
 from sim.schema.scenario import Scenario
 
 
@@ -94,7 +94,6 @@ def write_plots(folder: Path, weekly: pd.DataFrame, title: str) -> list[str]:
     names = []
     for name, draw in FIGURES.items():
         figure = draw(weekly, title)
-        write_atomically(folder / "plots" / f"{name}.png",
-                         lambda p, figure=figure: figure.savefig(p, format="png", dpi=100))
+        write_png(folder / "plots" / f"{name}.png", figure)
         names.append(f"plots/{name}.png")
     return names

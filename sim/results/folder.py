@@ -183,6 +183,11 @@ def write_atomically(path: Path, writer) -> None:
             tmp.unlink()
 
 
+def write_png(path: Path, figure) -> None:
+    """Save a matplotlib figure as a PNG at ``path``, atomically."""
+    write_atomically(path, lambda p: figure.savefig(p, format="png", dpi=100))
+
+
 def package_version(package: str) -> str:
     """The installed version of ``package``, or ``"unknown"``."""
     try:

@@ -56,11 +56,11 @@ def reading(sens: Sensitivity, top: int = 3) -> list[str]:
             continue
         rows = sens.for_kpi(kpi)
         if sens.method == "sobol":
-            body = _read_sobol(rows, top)
+            body = _read_shares(rows, top, "sobol")
         elif sens.method == "morris":
             body = _read_morris(kpi, rows, top, sens.categorical, sens.discrete)
         elif sens.method == "rbd-fast":
-            body = _read_rbd_fast(rows, top)
+            body = _read_shares(rows, top, "rbd-fast")
         elif sens.method == "main effects":
             body = _read_main_effects(kpi, rows, sens.levels, top)
         else:
@@ -111,16 +111,21 @@ def _amount(value: float, kpi: str) -> str:
     return f"{format_number(value)} {unit}" if unit else format_number(value)
 
 
-def _read_sobol(rows: pd.DataFrame, top: int) -> list[str]:
-    big = rows[rows["ST"] >= NEGLIGIBLE]
-    small = list(rows.loc[rows["ST"] < NEGLIGIBLE, "parameter"])
+def _read_shares(rows: pd.DataFrame, top: int, method: str) -> list[str]:
+    """Read variance shares: Sobol (S1 and ST) or RBD-FAST (S1 only)."""
+    key = "ST" if method == "sobol" else "S1"
+    big = rows[rows[key] >= NEGLIGIBLE]
+    small = list(rows.loc[rows[key] < NEGLIGIBLE, "parameter"])
     out = []
     if big.empty:
-        out.append(f"no parameter reaches ST {NEGLIGIBLE:g}; none of them moves the KPI much "
-                   "across the sweep.")
+        out.append(f"no parameter reaches {key} {NEGLIGIBLE:g}; none of them moves the KPI "
+                   "much across the sweep.")
     for i, r in enumerate(big.head(top).itertuples()):
-        numbers = (f"(S1 {r.S1:.2f} ± {r.S1_conf:.2f}), {_percent(r.ST)} counting its "
-                   f"interactions (ST {r.ST:.2f} ± {r.ST_conf:.2f})")
+        if method == "sobol":
+            numbers = (f"(S1 {r.S1:.2f} ± {r.S1_conf:.2f}), {_percent(r.ST)} counting its "
+                       f"interactions (ST {r.ST:.2f} ± {r.ST_conf:.2f})")
+        else:
+            numbers = f"(S1 {r.S1:.2f} ± {r.S1_conf:.2f}, RBD-FAST)"
         if i == 0:
             out.append(f"{r.parameter} matters most — on its own it explains about "
                        f"{_percent(r.S1)} of the variation across the sweep {numbers}.")
@@ -128,20 +133,24 @@ def _read_sobol(rows: pd.DataFrame, top: int) -> list[str]:
             out.append(f"Next comes {r.parameter}: about {_percent(r.S1)} on its own "
                        f"{numbers}.")
     if len(big) > top:
-        out.append(_more(len(big) - top, f"ST of {NEGLIGIBLE:g} or more"))
+        out.append(_more(len(big) - top, f"{key} of {NEGLIGIBLE:g} or more"))
     if small:
-        out.append(f"{join_names(small)} {_verb(small, 'matters', 'matter')} little (ST below "
-                   f"{NEGLIGIBLE:g}).")
+        alone = "" if method == "sobol" else " on its own"
+        out.append(f"{join_names(small)} {_verb(small, 'matters', 'matter')} little{alone} "
+                   f"({key} below {NEGLIGIBLE:g}).")
     total = float(rows["S1"].clip(lower=0).sum())
-    if total < INTERACTIONS:
-        out.append(f"The first-order indices add up to {total:.2f}, so about "
-                   f"{_percent(1 - total)} of the variation comes from interactions (or from "
-                   "replication noise, see the warnings): the "
-                   "effect of a parameter depends on the values of others, so look at "
-                   "combinations, not single parameters.")
-    else:
+    if total >= INTERACTIONS:
         out.append(f"The first-order indices add up to {total:.2f}: the parameters act "
                    "mostly on their own.")
+    elif method == "sobol":
+        out.append(f"The first-order indices add up to {total:.2f}, so about "
+                   f"{_percent(1 - total)} of the variation comes from interactions (or from "
+                   "replication noise, see the warnings): the effect of a parameter depends "
+                   "on the values of others, so look at combinations, not single parameters.")
+    else:
+        out.append(f"RBD-FAST measures effects on their own only; these add up to "
+                   f"{total:.2f}, so about {_percent(1 - total)} of the variation comes from "
+                   "interactions between parameters (a sobol design would measure them).")
     return out
 
 
@@ -195,35 +204,6 @@ def without_rounding_noise(rows: pd.DataFrame, columns: Sequence[str]) -> pd.Dat
     values = rows[list(columns)]
     return rows.assign(**{c: values[c].where(values[c].abs() > 1e-9 * scale, 0.0)
                           for c in columns})
-
-
-def _read_rbd_fast(rows: pd.DataFrame, top: int) -> list[str]:
-    big = rows[rows["S1"] >= NEGLIGIBLE]
-    small = list(rows.loc[rows["S1"] < NEGLIGIBLE, "parameter"])
-    out = []
-    if big.empty:
-        out.append(f"no parameter reaches S1 {NEGLIGIBLE:g} on its own.")
-    for i, r in enumerate(big.head(top).itertuples()):
-        numbers = f"(S1 {r.S1:.2f} ± {r.S1_conf:.2f}, RBD-FAST)"
-        if i == 0:
-            out.append(f"{r.parameter} matters most — on its own it explains about "
-                       f"{_percent(r.S1)} of the variation across the sweep {numbers}.")
-        else:
-            out.append(f"Next comes {r.parameter} with about {_percent(r.S1)} {numbers}.")
-    if len(big) > top:
-        out.append(_more(len(big) - top, f"S1 of {NEGLIGIBLE:g} or more"))
-    if small:
-        out.append(f"{join_names(small)} {_verb(small, 'matters', 'matter')} little on its own "
-                   f"(S1 below {NEGLIGIBLE:g}).")
-    total = float(rows["S1"].clip(lower=0).sum())
-    if total < INTERACTIONS:
-        out.append(f"RBD-FAST measures effects on their own only; these add up to "
-                   f"{total:.2f}, so about {_percent(1 - total)} of the variation comes from "
-                   "interactions between parameters (a sobol design would measure them).")
-    else:
-        out.append(f"The first-order indices add up to {total:.2f}: the parameters act "
-                   "mostly on their own.")
-    return out
 
 
 def _read_main_effects(kpi: str, rows: pd.DataFrame, levels: pd.DataFrame,

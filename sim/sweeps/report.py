@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.results.folder import write_atomically, write_text
+from sim.results.folder import write_atomically, write_png, write_text
 from sim.results.kpis import format_number
 from sim.sweeps.analysis import INDEX_COLUMNS, Sensitivity, cell_text, sensitivity
 from sim.sweeps.design import Design, is_missing
@@ -106,8 +106,7 @@ def write_analysis(folder: Path, design: Design, runs: pd.DataFrame, kpis: Seque
         figures.append((f"plots/scatter-{kpi}.png",
                         scatter_figure(means, design.parameters, kpi)))
         for name, figure in figures:
-            write_atomically(folder / name,
-                             lambda p, figure=figure: figure.savefig(p, format="png", dpi=100))
+            write_png(folder / name, figure)
             files.append(name)
         plots[kpi] = [name for name, _ in figures]
     write_text(folder / "report.md", report_markdown(title, design, runs, sens, lines, plots))
