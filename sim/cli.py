@@ -204,18 +204,17 @@ def _schema(args: argparse.Namespace) -> int:
     if args.sweep:
         from sim.schema.sweep import Sweep
 
-        schema = Sweep.model_json_schema()
-        schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-        schema["title"] = "pmosim sweep"
-        print(json.dumps(schema, indent=2))
-        return 0
-    schema = Scenario.model_json_schema()
+        model, title = Sweep, "pmosim sweep"
+    else:
+        model, title = Scenario, "pmosim scenario"
+    schema = model.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "pmosim scenario"
-    schema["properties"] = {"extends": {
-        "type": "string",
-        "description": "Another scenario file this one starts from, relative to this file; "
-                       "this file states only what differs."}, **schema["properties"]}
+    schema["title"] = title
+    if model is Scenario:
+        schema["properties"] = {"extends": {
+            "type": "string",
+            "description": "Another scenario file this one starts from, relative to this "
+                           "file; this file states only what differs."}, **schema["properties"]}
     print(json.dumps(schema, indent=2))
     return 0
 
@@ -274,20 +273,18 @@ def _claims(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from sim.sweeps import SweepResults, load_sweep, run_sweep
-    from sim.sweeps.engine import check_outputs
-    from sim.sweeps.files import plan
+    from sim.sweeps import load_sweep, run_sweep
+    from sim.sweeps.engine import prepare
     from sim.sweeps.progress import ProgressBar
-    from sim.sweeps.store import read_parts
+    from sim.sweeps.store import done_keys
 
     if args.scheduler and args.executor != "dask":
         raise UserError("--scheduler needs --executor dask")
     spec = load_sweep(args.file, replications=args.replications, seed=args.seed)
     folder = Path(args.out) / spec.name
-    the_plan = plan(spec)
-    check_outputs(spec, the_plan)
+    the_plan = prepare(spec)
     keys = {r.key for r in the_plan.runs}
-    done = keys & set(read_parts(folder / "runs", columns=["run_key"]).get("run_key", []))
+    done = keys & done_keys(folder)
     design = spec.sweep.design
     rows = len(spec.design.table)
     shared = "" if rows == len(the_plan.points) else f" ({rows} design rows, some coincide)"
@@ -305,11 +302,12 @@ def _sweep(args: argparse.Namespace) -> int:
     try:
         report = run_sweep(spec, folder, workers=args.workers, executor=args.executor,
                            scheduler=args.scheduler, progress=bar,
-                           flush_rows=args.flush_every, command=["pmosim", *sys.argv[1:]])
+                           flush_rows=args.flush_every, command=["pmosim", *sys.argv[1:]],
+                           prepared=the_plan)
     except KeyboardInterrupt:
         bar.close()
-        finished, total = SweepResults(folder).progress()
-        print(f"pmosim: interrupted; {finished} of {total} runs are saved in {folder}. "
+        saved = len(keys & done_keys(folder))
+        print(f"pmosim: interrupted; {saved} of {len(keys)} runs are saved in {folder}. "
               "Run the same command to finish the rest.", file=sys.stderr)
         return EXIT_INTERRUPTED
     bar.close()

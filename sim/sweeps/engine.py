@@ -100,11 +100,18 @@ def execute(task: Task) -> Outcome:
     return Outcome(row=row, weekly=weekly)
 
 
+def prepare(spec: SweepSpec) -> Plan:
+    """Plan a sweep and check its outputs: everything that can fail before a run starts."""
+    the_plan = plan(spec)
+    check_outputs(spec, the_plan)
+    return the_plan
+
+
 def run_sweep(spec: SweepSpec, folder: str | Path, *, workers: int | None = None,
               executor: str = "local", scheduler: str | None = None,
               progress: Callable[[int, int, int], None] | None = None,
               flush_rows: int = 20, flush_seconds: float = 5.0,
-              command: list[str] | None = None) -> SweepReport:
+              command: list[str] | None = None, prepared: Plan | None = None) -> SweepReport:
     """Run every run of ``spec`` that ``folder`` does not hold yet.
 
     Parameters
@@ -127,6 +134,8 @@ def run_sweep(spec: SweepSpec, folder: str | Path, *, workers: int | None = None
         How often rows are written to disk (a crash loses at most the unwritten ones).
     command
         The command line, for the manifest.
+    prepared
+        The sweep's plan from :func:`prepare`, if the caller has it already.
 
     Returns
     -------
@@ -135,8 +144,7 @@ def run_sweep(spec: SweepSpec, folder: str | Path, *, workers: int | None = None
     """
     if executor not in EXECUTORS:
         raise UserError(f"executor {executor!r}: choose one of {', '.join(EXECUTORS)}")
-    the_plan = plan(spec)
-    check_outputs(spec, the_plan)
+    the_plan = prepared or prepare(spec)
     runs = the_plan.runs
     store = SweepStore(Path(folder), flush_rows=flush_rows, flush_seconds=flush_seconds)
     store.check()

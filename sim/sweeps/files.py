@@ -104,7 +104,7 @@ class Plan:
     points: tuple[tuple[str, dict[str, Any]], ...]
     digests: dict[str, str] = field(repr=False)
 
-    @property
+    @cached_property
     def runs(self) -> list[PlannedRun]:
         """The runs in order: every replication of the first point, then the next..."""
         return [PlannedRun(point, r, run_key(self.digests[point], r))

@@ -18,7 +18,7 @@ import yaml
 from sim.errors import OutputError, UserError
 from sim.schema.sweep import Sweep
 from sim.sweeps.design import Design, build_design
-from sim.sweeps.store import MANIFEST, read_parts
+from sim.sweeps.store import MANIFEST, done_keys, read_parts
 
 
 class SweepResults:
@@ -68,8 +68,7 @@ class SweepResults:
 
     def progress(self) -> tuple[int, int]:
         """How many runs of the sweep are done, and how many it has."""
-        done = set(read_parts(self.folder / "runs", columns=["run_key"]).get("run_key", []))
-        return int(self.plan["run_key"].isin(done).sum()), len(self.plan)
+        return int(self.plan["run_key"].isin(done_keys(self.folder)).sum()), len(self.plan)
 
     def runs(self, all_runs: bool = False) -> pd.DataFrame:
         """One row per finished run: identity, parameter values, KPIs, wall time.
@@ -94,7 +93,7 @@ class SweepResults:
 
     def pending(self) -> pd.DataFrame:
         """The runs of the sweep that have no result yet."""
-        done = set(read_parts(self.folder / "runs", columns=["run_key"]).get("run_key", []))
+        done = done_keys(self.folder)
         return self.plan[~self.plan["run_key"].isin(done)].reset_index(drop=True)
 
     def weekly(self) -> pd.DataFrame:
@@ -132,9 +131,10 @@ class SweepResults:
         if unknown:
             raise UserError(f"unknown KPI {', '.join(map(repr, unknown))}; the KPIs are "
                             f"listed in docs/results.md: {', '.join(KPIS)}")
-        if not self.progress()[0]:
+        runs = self.runs()
+        if runs.empty:
             raise UserError(f"{self.folder}: no finished runs yet; run the sweep first")
         folder = new_folder(self.folder, "analysis")
-        return folder, write_analysis(folder, self.design, self.runs(), kpis, level=level,
+        return folder, write_analysis(folder, self.design, runs, kpis, level=level,
                                       title=f"Sweep analysis: {self.name}")
 

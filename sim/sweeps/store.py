@@ -206,7 +206,7 @@ class SweepStore:
 
     def done_keys(self) -> set[str]:
         """The keys of every run already in the folder (none if it does not exist yet)."""
-        return set(read_parts(self.folder / "runs", columns=["run_key"]).get("run_key", []))
+        return done_keys(self.folder)
 
     def describe_session(self, **info: Any) -> None:
         """Add facts to this session's record (executor, workers, skipped runs...)."""
@@ -277,6 +277,11 @@ def _write_parquet(path: Path, table: pa.Table) -> None:
     finally:
         with suppress(FileNotFoundError):
             tmp.unlink()
+
+
+def done_keys(folder: Path) -> set[str]:
+    """The keys of the runs stored in sweep folder ``folder`` (none if it does not exist)."""
+    return set(read_parts(Path(folder) / "runs", columns=["run_key"]).get("run_key", []))
 
 
 def read_parts(folder: Path, columns: list[str] | None = None) -> pd.DataFrame:
