@@ -20,7 +20,7 @@ from sim.errors import ScenarioError
 from sim.model import pmo
 from sim.model.opex import Capability
 from sim.model.rewards import diversion, misalignment, reward_share
-from sim.model.stress import lookup, relax, stress_target
+from sim.model.stress import attrition_multiplier, lookup, productivity, relax, target
 from sim.model.workforce import DayPlan, Staff, plan_day
 from sim.schema import validate_scenario
 from sim.schema.organisation import REWARD_PRESETS, Opex, Stress
@@ -191,10 +191,11 @@ def test_daily_relaxation_steps_compose_exactly(start, target, tau, n):
     assert min(start, target) - 1e-12 <= s[0] <= max(start, target) + 1e-12
 
 
-def test_stress_target_is_overload_above_zero_plus_misalignment():
-    target = stress_target(np.array([-0.5, 0.0, 0.4, 0.4]), np.array([0.0, 0.5, 0.0, 0.5]),
-                           overload_gain=1.5, misalignment_gain=0.6)
-    np.testing.assert_allclose(target, [0.0, 0.3, 0.6, 0.9], rtol=REL)
+def test_stress_targets_are_gain_times_load_above_zero_capped_at_the_ceiling():
+    load = np.array([-0.5, 0.0, 0.4, 3.0])
+    np.testing.assert_allclose(target(load, 1.5), [0.0, 0.0, 0.6, 4.5], rtol=REL)
+    np.testing.assert_allclose(target(load, 1.5, ceiling=2.0), [0.0, 0.0, 0.6, 2.0], rtol=REL)
+    assert not target(load, 0.0).any()
 
 
 def test_lookup_interpolates_linearly_and_is_flat_beyond_its_ends():
@@ -207,16 +208,26 @@ def test_lookup_interpolates_linearly_and_is_flat_beyond_its_ends():
 
 def test_default_stress_curves_are_the_documented_ones():
     s = Stress()
-    assert s.productivity == ((0.0, 1.0), (0.3, 1.1), (0.6, 1.0), (1.0, 0.75), (1.5, 0.5))
+    assert s.challenge_productivity == ((0.0, 1.0), (0.3, 1.05), (0.6, 1.0), (1.0, 0.75),
+                                        (1.5, 0.5))
     x = np.linspace(0.0, 3.0, 3001)
-    y = lookup(s.productivity, x)
-    assert x[np.argmax(y)] == pytest.approx(0.3) and y.max() == pytest.approx(1.1, rel=REL)
-    assert y[-1] == 0.5  # flat beyond S = 1.5
-    # defects 1 + 0.5 S and attrition hazard 1 + S, both up to S = 2
+    y = lookup(s.challenge_productivity, x)
+    assert x[np.argmax(y)] == pytest.approx(0.3) and y.max() == pytest.approx(1.05, rel=REL)
+    assert y[-1] == 0.5  # flat beyond C = 1.5
+    h = lookup(s.hindrance_productivity, x)
+    assert np.all(np.diff(h) <= 0.0) and h[0] == 1.0 and h[-1] == 0.75
+    np.testing.assert_allclose(lookup(s.hindrance_productivity, np.array([0.5, 1.0])),
+                               [0.9, 0.75], rtol=REL)
+    # productivity is the product of the two curves
+    c, hh = np.array([0.3, 0.0, 0.3]), np.array([0.0, 0.5, 0.5])
+    np.testing.assert_allclose(productivity(s, c, hh), [1.05, 0.9, 1.05 * 0.9], rtol=REL)
+    # defects 1 + 0.5 S up to S = 2; attrition hazard 1 + 0.5 C + 1.5 H
     np.testing.assert_allclose(lookup(s.defects, np.array([0.0, 1.0, 2.0, 4.0])),
                                [1.0, 1.5, 2.0, 2.0], rtol=REL)
-    np.testing.assert_allclose(lookup(s.attrition, np.array([0.0, 0.5, 2.0, 4.0])),
-                               [1.0, 1.5, 3.0, 3.0], rtol=REL)
+    np.testing.assert_allclose(attrition_multiplier(s, np.array([0.0, 1.0, 0.0]),
+                                                    np.array([0.0, 0.0, 1.0])),
+                               [1.0, 1.5, 2.5], rtol=REL)
+    assert s.hindrance_attrition > s.challenge_attrition
     assert s.tau == 20.0
 
 
@@ -374,10 +385,17 @@ def _mentions(message: str, *parts: str) -> None:
 
 
 @pytest.mark.parametrize(("data", "parts"), [
-    ({"stress": {"productivity": [[0, 1], [0.5, 1.1], [0.5, 0.9]]}},
-     ("stress.productivity", "increase strictly")),
+    ({"stress": {"challenge_productivity": [[0, 1], [0.5, 1.1], [0.5, 0.9]]}},
+     ("stress.challenge_productivity", "increase strictly")),
     ({"stress": {"defects": [[1, 1], [0, 2]]}}, ("stress.defects", "increase strictly")),
-    ({"stress": {"attrition": [[0, 1], [2, -1]]}}, ("stress.attrition", ">= 0")),
+    ({"stress": {"defects": [[0, 1], [2, -1]]}}, ("stress.defects", ">= 0")),
+    ({"stress": {"hindrance_productivity": [[0, 1], [0.5, 1.1]]}},
+     ("stress.hindrance_productivity", "must not rise", "from 1 at H=0 to 1.1 at H=0.5")),
+    ({"stress": {"productivity": [[0, 1], [1, 0.5]]}},
+     ("stress", "challenge_productivity", "hindrance_productivity")),
+    ({"stress": {"attrition": [[0, 1], [2, 3]]}},
+     ("stress", "challenge_attrition", "hindrance_attrition")),
+    ({"stress": {"hindrance_attrition": -1}}, ("stress.hindrance_attrition = -1",)),
     ({"opex": {"capability_min": 1.2}},
      ("opex", "capability_min=1.2", "capability_initial=1.0")),
     ({"opex": {"capability_initial": 1.6}}, ("opex", "capability_max=1.5")),

@@ -490,7 +490,8 @@ class Organisation(People):
     def _gauge(self) -> None:
         """Integrate today's stress, misalignment and vacancies."""
         if self._calm and not self.misaligned.any():
-            self.recorder.gauge_day(stress=0.0, stress_p90=0.0, misalignment=0.0,
+            self.recorder.gauge_day(stress=0.0, stress_p90=0.0, stress_challenge=0.0,
+                                    stress_hindrance=0.0, misalignment=0.0,
                                     vacancies=float(len(self._hires)))
             return
         active = self.staff.active
@@ -499,6 +500,8 @@ class Organisation(People):
         self.recorder.gauge_day(
             stress=float(stress.mean()) if stressed else 0.0,
             stress_p90=percentile_90(stress) if stressed else 0.0,
+            stress_challenge=_mean(self.staff.challenge[active]),
+            stress_hindrance=_mean(self.staff.hindrance[active]),
             misalignment=self._misalignment_mean(),
             vacancies=float(len(self._hires)))
 
@@ -519,6 +522,8 @@ class Organisation(People):
             "vacancies": float(len(self._hires)),
             "stress_mean": float(stress.mean()) if len(stress) else 0.0,
             "stress_p90": percentile_90(stress) if len(stress) else 0.0,
+            "stress_challenge_mean": _mean(staff.challenge[active]),
+            "stress_hindrance_mean": _mean(staff.hindrance[active]),
             "misalignment_mean": self._misalignment_mean(),
             "maturity": self.maturity,
             "pmo_active": float(self.pmo_type != "none"),
@@ -531,6 +536,11 @@ class Organisation(People):
         for kind in KINDS:
             out[f"benefit_{kind}"] = self.ledger.level(kind)
         return out
+
+
+def _mean(values: np.ndarray) -> float:
+    """Mean of ``values``, 0 for none."""
+    return float(values.mean()) if len(values) else 0.0
 
 
 def percentile_90(values: np.ndarray) -> float:

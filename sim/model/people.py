@@ -18,7 +18,7 @@ import numpy as np
 
 from sim.model.operations import Alarm
 from sim.model.rewards import diversion, misalignment, reward_share
-from sim.model.stress import lookup, relax, stress_target
+from sim.model.stress import attrition_multiplier, lookup, productivity, relax, target
 from sim.model.workforce import choose_team, duty_windows, plan_day
 from sim.units import DAYS_PER_YEAR
 
@@ -57,7 +57,8 @@ class People:
 
     def _grow(self, group: str, count: int, skill: float) -> np.ndarray:
         """Add seats with new hires; extend every per-seat array."""
-        ids = self.staff.add(group, count, skill, self.env.now)
+        ids = self.staff.add(group, count, skill, self.env.now,
+                             self.scenario.workforce.attrition.new_hire_productivity)
         self._last_start = self.env.now
         for name in ("duty_share", "time_debt", "on_hold", "sustain_ask", "reward",
                      "misaligned"):
@@ -131,7 +132,8 @@ class People:
         if params.rate <= 0.0:
             return
         active = np.flatnonzero(self.staff.active)
-        multiplier = lookup(self.scenario.stress.attrition, self.staff.stress[active])
+        multiplier = attrition_multiplier(self.scenario.stress, self.staff.challenge[active],
+                                          self.staff.hindrance[active])
         p_leave = -np.expm1(-params.rate * multiplier / DAYS_PER_YEAR)
         draws = np.fromiter((next(self._attrition) for _ in active), float, len(active))
         for person in active[draws < p_leave].tolist():
@@ -227,23 +229,33 @@ class People:
     # -- stress ----------------------------------------------------------------------
 
     def _update_stress(self, pressure: float) -> None:
-        """Move stress towards its target; refresh its effects on each person."""
+        """Move both kinds of stress towards their targets; refresh their effects.
+
+        Each component relaxes whenever its gain is on or it is not yet at rest, so
+        stress left over from before a timeline event switched a gain off fades
+        with ``tau`` as well.
+        """
         params = self.scenario.stress
         staff, plan = self.staff, self.plan
         attrition = self.scenario.workforce.attrition
         gains = params.overload_gain or params.misalignment_gain
         if not gains and self._calm and self._factors_settled(attrition.onboarding):
             return
-        if params.overload_gain or params.misalignment_gain:
+        active = staff.active
+        if params.overload_gain or staff.challenge.any():
             demanded = (plan.ops * pressure + plan.project * self._schedule_pressure()
                         + plan.improvement + plan.sustainment + plan.overhead)
-            target = stress_target(demanded - 1.0, self.misaligned, params.overload_gain,
-                                   params.misalignment_gain, params.ceiling)
-            staff.stress = np.where(staff.active, relax(staff.stress, target, 1.0, params.tau),
-                                    0.0)
+            goal = target(demanded - 1.0, params.overload_gain, params.ceiling)
+            staff.challenge = np.where(active, relax(staff.challenge, goal, 1.0, params.tau),
+                                       0.0)
+        if params.misalignment_gain or staff.hindrance.any():
+            goal = target(self.misaligned, params.misalignment_gain, params.ceiling)
+            staff.hindrance = np.where(active, relax(staff.hindrance, goal, 1.0, params.tau),
+                                       0.0)
+        staff.stress = staff.challenge + staff.hindrance
         ramp = staff.onboarding_factor(self.env.now, attrition.onboarding,
                                        attrition.new_hire_productivity)
-        staff.productivity_factor = lookup(params.productivity, staff.stress) * ramp
+        staff.productivity_factor = productivity(params, staff.challenge, staff.hindrance) * ramp
         staff.defect_factor = lookup(params.defects, staff.stress)
         staff.factor_version += 1
         self._calm = not staff.stress.any()

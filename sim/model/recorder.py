@@ -153,6 +153,8 @@ def _people_summary(org, start: Books, end: Books, hours: dict[str, float]) -> d
     return {
         "stress_mean": mean.get("stress", 0.0),
         "stress_p90_mean": mean.get("stress_p90", 0.0),
+        "stress_challenge_mean": mean.get("stress_challenge", 0.0),
+        "stress_hindrance_mean": mean.get("stress_hindrance", 0.0),
         "misalignment_mean": mean.get("misalignment", 0.0),
         "attrition_count": count.get("leavers", 0.0),
         "removed_count": count.get("removed", 0.0),

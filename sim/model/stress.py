@@ -1,17 +1,24 @@
-"""Stress: built by overload and misalignment, relieved with a time constant.
+"""Stress of two kinds, challenge and hindrance, each relieved with a time constant.
 
-Each person's stress S moves towards a target with time constant ``tau``
-(first order, exact for a daily step):
+Work-stress research separates *challenge* stressors (workload, time pressure),
+which on their own tend to raise performance, from *hindrance* stressors (role
+conflict, role ambiguity, red tape), which lower it and drive people out
+(Cavanaugh et al. 2000; LePine, Podsakoff & LePine 2005; Podsakoff, LePine &
+LePine 2007). Each person carries one component of each kind. Both move towards
+a target with time constant ``tau`` (first order, exact for a daily step):
 
-    S* = min(overload_gain * max(0, demanded / available - 1) + misalignment_gain * m,
-             ceiling),
+    C* = min(overload_gain * max(0, demanded / available - 1), ceiling),
+    H* = min(misalignment_gain * m, ceiling),
 
 where demanded time is the planned day-job share times ops pressure, plus the
 planned project share times the schedule pressure of their projects (forecast
-over planned duration, at least 1), plus planned improvement and sustainment.
-Stress changes productivity (an inverted U: a little stress helps, more hurts),
-the probability of defects and the hazard of leaving, each through a lookup
-curve the scenario can replace.
+over planned duration, at least 1), plus planned improvement, sustainment and
+overhead; m is the person's misalignment (reviewed on one thing, assigned to
+another: role conflict). The strain S = C + H is what is reported.
+
+Effects: productivity is the challenge curve at C times the hindrance curve at
+H (the second never rises); the defect multiplier is a curve of S; the hazard
+of leaving is multiplied by 1 + k_C C + k_H H.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ import math
 
 import numpy as np
 
-from sim.schema.organisation import Curve
+from sim.schema.organisation import Curve, Stress
 
 
 def lookup(curve: Curve, x: np.ndarray) -> np.ndarray:
@@ -30,13 +37,23 @@ def lookup(curve: Curve, x: np.ndarray) -> np.ndarray:
     return np.interp(x, xs, ys)
 
 
-def stress_target(overload: np.ndarray, misalignment: np.ndarray, overload_gain: float,
-                  misalignment_gain: float, ceiling: float = np.inf) -> np.ndarray:
-    """Stress level each person is heading for, at most ``ceiling``."""
-    target = overload_gain * np.maximum(overload, 0.0) + misalignment_gain * misalignment
-    return np.minimum(target, ceiling)
+def target(load: np.ndarray, gain: float, ceiling: float = np.inf) -> np.ndarray:
+    """Level one kind of stress is heading for: ``min(gain * max(load, 0), ceiling)``."""
+    return np.minimum(gain * np.maximum(load, 0.0), ceiling)
 
 
-def relax(stress: np.ndarray, target: np.ndarray, days: float, tau: float) -> np.ndarray:
-    """Move ``stress`` towards ``target`` for ``days`` with time constant ``tau``."""
-    return target + (stress - target) * math.exp(-days / tau)
+def relax(stress: np.ndarray, goal: np.ndarray, days: float, tau: float) -> np.ndarray:
+    """Move ``stress`` towards ``goal`` for ``days`` with time constant ``tau``."""
+    return goal + (stress - goal) * math.exp(-days / tau)
+
+
+def productivity(params: Stress, challenge: np.ndarray, hindrance: np.ndarray) -> np.ndarray:
+    """Productivity multiplier: the challenge curve at C times the hindrance curve at H."""
+    return lookup(params.challenge_productivity, challenge) \
+        * lookup(params.hindrance_productivity, hindrance)
+
+
+def attrition_multiplier(params: Stress, challenge: np.ndarray,
+                         hindrance: np.ndarray) -> np.ndarray:
+    """Factor on the hazard of leaving: ``1 + k_C C + k_H H``."""
+    return 1.0 + params.challenge_attrition * challenge + params.hindrance_attrition * hindrance

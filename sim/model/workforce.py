@@ -57,6 +57,8 @@ class Staff:
     active: np.ndarray = field(init=False)
     hired_at: np.ndarray = field(init=False)
     stress: np.ndarray = field(init=False)
+    challenge: np.ndarray = field(init=False)
+    hindrance: np.ndarray = field(init=False)
     productivity_factor: np.ndarray = field(init=False)
     defect_factor: np.ndarray = field(init=False)
     diversion: np.ndarray = field(init=False)
@@ -72,6 +74,8 @@ class Staff:
         self.active = np.ones(n, dtype=bool)
         self.hired_at = np.full(n, -np.inf)
         self.stress = np.zeros(n)
+        self.challenge = np.zeros(n)
+        self.hindrance = np.zeros(n)
         self.productivity_factor = np.ones(n)
         self.defect_factor = np.ones(n)
         self.diversion = np.zeros(n)
@@ -102,12 +106,18 @@ class Staff:
         """Return the number of people currently in ``group``."""
         return int(np.count_nonzero((self.group == GROUPS.index(group)) & self.active))
 
-    def add(self, group: str, count: int, skill: float, now: float) -> np.ndarray:
-        """Add ``count`` new seats in ``group``, filled by new hires; return their ids."""
+    def add(self, group: str, count: int, skill: float, now: float,
+            productivity: float = 1.0) -> np.ndarray:
+        """Add ``count`` new seats in ``group``, filled by new hires; return their ids.
+
+        ``productivity`` is the new hires' productivity factor on their first day
+        (they ramp up from there, see :meth:`onboarding_factor`).
+        """
         first = self.size
         ids = np.arange(first, first + count)
         grow = {"group": GROUPS.index(group), "skill": skill, "active": True,
-                "hired_at": now, "stress": 0.0, "productivity_factor": 1.0,
+                "hired_at": now, "stress": 0.0, "challenge": 0.0, "hindrance": 0.0,
+                "productivity_factor": productivity,
                 "defect_factor": 1.0, "diversion": 0.0, "allocated": 0.0,
                 "assignment_count": 0}
         for name, value in grow.items():
@@ -125,7 +135,7 @@ class Staff:
         for project in projects:
             self.release(person, project)
         self.active[person] = False
-        self.stress[person] = 0.0
+        self._clear_stress(person)
         self.plan_version += 1
         return projects
 
@@ -133,8 +143,12 @@ class Staff:
         """Seat a new hire in the empty seat ``person``."""
         self.active[person] = True
         self.hired_at[person] = now
-        self.stress[person] = 0.0
+        self._clear_stress(person)
         self.plan_version += 1
+
+    def _clear_stress(self, person: int) -> None:
+        """Clear both kinds of stress of the person in seat ``person``."""
+        self.stress[person] = self.challenge[person] = self.hindrance[person] = 0.0
 
     def assign(self, person: int, project: int, allocation: float, now: float) -> None:
         """Give ``person`` a share ``allocation`` of their time on ``project``."""

@@ -34,32 +34,82 @@ def _check_curve(points: Curve) -> Curve:
     return points
 
 
+_RENAMED_STRESS_KEYS = {
+    "productivity": "stress.productivity is now two curves: stress.challenge_productivity "
+                    "(by challenge stress) and stress.hindrance_productivity (by hindrance "
+                    "stress); the productivity multiplier is their product",
+    "attrition": "stress.attrition is now two gains: stress.challenge_attrition and "
+                 "stress.hindrance_attrition; the hazard multiplier is "
+                 "1 + challenge_attrition x C + hindrance_attrition x H",
+}
+
+
 class Stress(Section):
-    """How stress builds from overload and misalignment, and what it does."""
+    """Two kinds of stress, challenge and hindrance, and what each does.
+
+    *Challenge* stress C comes from overload (more work demanded than there is
+    time for, a queue above its target, late projects); *hindrance* stress H
+    comes from misalignment (being reviewed on one thing while assigned to
+    another: role conflict). Both move towards their targets with time constant
+    ``tau``. Productivity is the product of a challenge curve (an inverted U: a
+    little time pressure helps) and a hindrance curve that never rises; defects
+    respond to the strain S = C + H; the hazard of leaving rises with both,
+    more steeply with hindrance (the challenge-hindrance framework).
+    """
 
     tau: Annotated[Duration, Field(gt=0)] = Field(
-        4 * DAYS_PER_WEEK, description="Time constant with which stress moves to its target.")
+        4 * DAYS_PER_WEEK, description="Time constant with which both kinds of stress move "
+                                       "to their targets.")
     overload_gain: Annotated[float, Field(ge=0.0)] = Field(
-        1.0, description="Stress target per unit of overload (demanded / available hours - 1).")
+        1.0, description="Challenge stress target per unit of overload (demanded / available "
+                         "hours - 1).")
     misalignment_gain: Annotated[float, Field(ge=0.0)] = Field(
-        0.6, description="Stress target per unit of misalignment.")
+        0.6, description="Hindrance stress target per unit of misalignment.")
     ceiling: Annotated[float, Field(gt=0.0)] = Field(
-        2.0, description="Highest stress target: beyond it people cannot get more stressed "
-                         "(the default curves are flat from about here).")
-    productivity: Curve = Field(
-        ((0.0, 1.0), (0.3, 1.1), (0.6, 1.0), (1.0, 0.75), (1.5, 0.5)),
-        description="Productivity multiplier by stress (inverted U, Yerkes-Dodson).")
+        2.0, description="Highest target of either kind of stress: beyond it people cannot "
+                         "get more stressed (the default curves are flat from about here).")
+    challenge_productivity: Curve = Field(
+        ((0.0, 1.0), (0.3, 1.05), (0.6, 1.0), (1.0, 0.75), (1.5, 0.5)),
+        description="Productivity multiplier by challenge stress C (an inverted U: mild time "
+                    "pressure helps a little, more hurts).")
+    hindrance_productivity: Curve = Field(
+        ((0.0, 1.0), (0.5, 0.9), (1.0, 0.75)),
+        description="Productivity multiplier by hindrance stress H; it must never rise "
+                    "(role conflict does not make people faster).")
     defects: Curve = Field(
         ((0.0, 1.0), (2.0, 2.0)),
-        description="Defect-probability multiplier by stress (1 + 0.5 S up to S = 2).")
-    attrition: Curve = Field(
-        ((0.0, 1.0), (2.0, 3.0)),
-        description="Attrition-hazard multiplier by stress (1 + S up to S = 2).")
+        description="Defect-probability multiplier by strain S = C + H (1 + 0.5 S up to "
+                    "S = 2).")
+    challenge_attrition: Annotated[float, Field(ge=0.0)] = Field(
+        0.5, description="Rise of the hazard of leaving per unit of challenge stress.")
+    hindrance_attrition: Annotated[float, Field(ge=0.0)] = Field(
+        1.5, description="Rise of the hazard of leaving per unit of hindrance stress.")
 
-    @field_validator("productivity", "defects", "attrition")
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for key, advice in _RENAMED_STRESS_KEYS.items():
+                if key in data:
+                    raise ValueError(advice)
+        return data
+
+    @field_validator("challenge_productivity", "hindrance_productivity", "defects")
     @classmethod
     def _curves(cls, value: Curve) -> Curve:
         return _check_curve(value)
+
+    @field_validator("hindrance_productivity")
+    @classmethod
+    def _never_rising(cls, value: Curve) -> Curve:
+        ys = [y for _, y in value]
+        rises = [(a, b) for (a, b) in itertools.pairwise(value) if b[1] > a[1]]
+        if rises:
+            (x0, y0), (x1, y1) = rises[0]
+            raise ValueError(f"the hindrance curve must not rise, but it goes from {y0:g} at "
+                             f"H={x0:g} to {y1:g} at H={x1:g} (points {ys}); hindrance "
+                             "stressors lower performance (LePine, Podsakoff & LePine 2005)")
+        return value
 
 
 class Behaviour(Section):
