@@ -184,9 +184,12 @@ class People:
             return
         self._planned_version = staff.plan_version
         plan = self.plan = self._make_plan()
-        # Debt is owed by project time to the day job; with no project time or no
-        # day job in the plan there is nothing to repay it from.
-        self.time_debt[(plan.project <= _EPS) | (plan.ops <= _EPS)] = 0.0
+        # Debt is paid back from the next duty blocks, whatever off-duty work it
+        # came out of (project, improvement or sustainment time), so the planned
+        # split holds on average. It is forgiven only where there is no duty block
+        # to repay it from, or no off-duty work that could be owed the time.
+        off_duty = plan.project + plan.improvement + plan.sustainment
+        self.time_debt[(off_duty <= _EPS) | (plan.ops <= _EPS)] = 0.0
         payback = np.minimum(self.time_debt, plan.ops)
         self.time_debt -= payback
         self._in_debt = bool(self.time_debt.any())
