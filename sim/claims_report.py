@@ -23,12 +23,24 @@ from sim.results.kpis import format_number as num
 
 
 def claim_plot(result: ClaimResult, folder: Path) -> str:
-    """Draw the arms' key series for one claim; return the file's relative path."""
-    from sim.plots import overlay_figure
+    """Draw the measures one claim is judged on; return the file's relative path.
+
+    Each KPI a check names gets a panel with every arm's mean and 95% interval;
+    the weekly series the checks name, and those behind the KPIs, follow.
+    """
+    from sim.plots import claim_figure
+    from sim.results.stats import mean_ci
 
     weekly = pd.concat([t.weekly for t in result.tables.values()], ignore_index=True)
-    figure = overlay_figure(weekly, f"{result.claim.id}: {result.claim.title}",
-                            extra=[c.series for c in result.claim.checks if c.series])
+    kpis = {}
+    for kpi in dict.fromkeys(c.kpi for c in result.claim.checks if c.kpi):
+        rows = []
+        for arm, tables in result.tables.items():
+            mean, low, high, _, _ = mean_ci(tables.summary[kpi])
+            rows.append({"arm": arm, "mean": mean, "ci_low": low, "ci_high": high})
+        kpis[kpi] = pd.DataFrame(rows)
+    series = list(dict.fromkeys(c.series for c in result.claim.checks if c.series))
+    figure = claim_figure(weekly, kpis, series, f"{result.claim.id}: {result.claim.title}")
     name = f"plots/{result.claim.id}.png"
     (folder / "plots").mkdir(exist_ok=True)
     figure.savefig(folder / name, format="png", dpi=90)
@@ -68,7 +80,8 @@ def section(result: ClaimResult, plot: str | None) -> str:
                      f"{row['verdict']} |")
     lines.append("")
     if plot:
-        lines += [f"![{c.id}: the arms' key series, mean and 5-95% band]({plot})", ""]
+        lines += [f"![{c.id}: each arm's mean and 95% interval of the KPIs checked, and the "
+                  f"weekly series behind the checks (mean and 5-95% band)]({plot})", ""]
     robust = result.robustness
     if len(robust):
         held = int(robust["holds"].sum())

@@ -156,6 +156,80 @@ def overlay_figure(weekly: pd.DataFrame, title: str = "",
     return fig
 
 
+KPI_SERIES = {
+    "ops_wait_mean": "wait_mean", "ops_time_in_system_mean": "time_in_system_mean",
+    "ops_wip_mean": "wip_mean", "ops_service_level": "service_level",
+    "ops_backlog_final": "backlog", "ops_abandoned_share": "abandoned_share",
+    "ops_abandoned": "abandoned", "stress_mean": "stress_mean",
+    "stress_challenge_mean": "stress_challenge_mean",
+    "stress_hindrance_mean": "stress_hindrance_mean", "misalignment_mean": "misalignment_mean",
+    "capability_final": "capability", "maturity_final": "maturity",
+    "revenue_index_final": "revenue_index", "benefits_sustained_final": "benefits_sustained",
+    "projects_active_final": "projects_active", "vacancies_mean": "vacancies",
+}
+"""The weekly series behind a summary KPI, where there is one."""
+
+KPI_COUNTS = {"attrition_count": "leavers", "projects_completed": "projects_completed",
+              "projects_started": "projects_started", "projects_cancelled": "cancelled",
+              "projects_rescued": "rescues", "hires_count": "hires"}
+"""Summary KPIs that count weekly events: their weekly series is the running total."""
+
+
+def claim_figure(weekly: pd.DataFrame, kpis: dict[str, pd.DataFrame], series: list[str],
+                 title: str = "") -> Figure:
+    """The measures a claim is judged on, arm by arm.
+
+    Parameters
+    ----------
+    weekly
+        The arms' stacked weekly tables (a ``scenario`` column names the arm).
+    kpis
+        For each summary KPI a check names, one row per arm with ``arm``, ``mean``,
+        ``ci_low`` and ``ci_high`` (95% interval over replications).
+    series
+        Weekly columns the checks name; the weekly counterparts of the KPIs
+        (see :data:`KPI_SERIES` and :data:`KPI_COUNTS`) are drawn after them.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per KPI (each arm's mean with its interval), then one per
+        weekly series (mean over replications with a 5-95% band, per arm).
+    """
+    counts = [k for k in kpis if KPI_COUNTS.get(k) in weekly]
+    for kpi in counts:
+        weekly = _so_far(weekly, KPI_COUNTS[kpi], f"{KPI_COUNTS[kpi]}_so_far")
+    lines = dict.fromkeys([*series, *(KPI_SERIES[k] for k in kpis if k in KPI_SERIES),
+                           *(f"{KPI_COUNTS[k]}_so_far" for k in counts)])
+    lines = [c for c in lines if c in weekly]
+    width = 4
+    kpi_rows = -(-len(kpis) // width)
+    line_rows = -(-len(lines) // 2)
+    fig = Figure(figsize=(11, 2.8 * (kpi_rows + line_rows) + 0.6))
+    grid = fig.add_gridspec(max(kpi_rows + line_rows, 1), 2 * width)
+    for k, (kpi, table) in enumerate(kpis.items()):
+        ax = fig.add_subplot(grid[k // width, 2 * (k % width):2 * (k % width) + 2])
+        y = range(len(table))
+        mean = table["mean"].to_numpy(float)
+        err = [mean - table["ci_low"].to_numpy(float), table["ci_high"].to_numpy(float) - mean]
+        ax.errorbar(mean, list(y), xerr=err, fmt="o", capsize=3)
+        ax.set_yticks(list(y), [str(a) for a in table["arm"]], fontsize="small")
+        ax.invert_yaxis()
+        ax.set_title(kpi.replace("_", " "), fontsize="medium")
+    for k, column in enumerate(lines):
+        row = kpi_rows + k // 2
+        ax = fig.add_subplot(grid[row, width * (k % 2):width * (k % 2) + width])
+        for name, runs in weekly.groupby("scenario", sort=False):
+            band(ax, runs, column, str(name))
+        ax.set_title(column.replace("_", " "), fontsize="medium")
+        ax.set_xlabel("months")
+        if k == 0:
+            ax.legend(loc="best", fontsize="small")
+    fig.suptitle(title or "Claim")
+    fig.tight_layout()
+    return fig
+
+
 FIGURES = {"operations": operations_figure, "projects": projects_figure,
            "benefits": benefits_figure, "people": people_figure,
            "capability": capability_figure, "hours": hours_figure}

@@ -44,6 +44,7 @@ def load(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenar
 CORE_ONLY: dict[str, Any] = {
     "workforce": {"attrition": {"rate": 0.0}},
     "stress": {"overload_gain": 0.0, "misalignment_gain": 0.0},
+    "projects": {"communication_overhead": 0.0},
     "behaviour": {"divert_gain": 0.0},
     "opex": {"capability_min": 1.0},
     "levers": {"pmo": {"type": "none"}, "sustainment": "none", "improvement_share": 0.0},

@@ -96,6 +96,40 @@ def test_robustness_samples_and_failure_condition(tmp_path):
     assert isinstance(result.failure_condition, str)
 
 
+def test_robustness_can_vary_a_point_of_a_default_curve(tmp_path):
+    """A verdict that hangs on a curve's shape can show it: ``vary`` takes a key path
+    into a curve the base file does not state (here the challenge curve's peak)."""
+    peak = "stress.challenge_productivity.1.1"
+    path = write_claim(tmp_path, "curve.yaml", robustness={
+        "samples": 3, "replications": 2, "vary": {peak: [1.0, 1.2]}})
+    claim = load_claim(path)
+    arms = arm_scenarios(claim, path, replications=2, extra={peak: 1.15})
+    for scenario in arms.values():
+        assert scenario.stress.challenge_productivity[1] == (0.3, 1.15)
+        assert scenario.stress.challenge_productivity[2] == (0.6, 1.0)  # the rest kept
+    result = evaluate_claim(claim, path, workers=1)
+    assert result.robustness[peak].between(1.0, 1.2).all() and len(result.robustness) == 3
+
+
+def test_claim_plot_shows_the_kpis_the_checks_name(tmp_path, monkeypatch):
+    """The figure has one panel per KPI checked, with each arm's mean and interval."""
+    from matplotlib.figure import Figure
+
+    from sim.claims_report import claim_plot
+
+    path = write_claim(tmp_path, "plot.yaml", checks=[
+        {"compare": ["tight", "loose"], "kpi": "projects_started", "expect": "higher"},
+        {"compare": ["tight", "loose"], "kpi": "stress_mean", "expect": "lower"}])
+    result = evaluate_claim(load_claim(path), path)
+    drawn = {}
+    monkeypatch.setattr(Figure, "savefig", lambda fig, *_a, **_k: drawn.update(
+        titles=[ax.get_title() for ax in fig.axes]))
+    claim_plot(result, tmp_path)
+    assert drawn["titles"][:2] == ["projects started", "stress mean"]
+    assert "stress mean" in drawn["titles"][2:]  # and its weekly series
+    assert "projects started so far" in drawn["titles"]
+
+
 def test_failure_condition_names_the_separating_threshold():
     import pandas as pd
     samples = pd.DataFrame({"a": [1, 2, 3, 4, 5, 6], "b": [3, 1, 2, 6, 5, 4],
@@ -140,7 +174,7 @@ def test_cli_lists_runs_and_writes_the_report(tmp_path, capsys):
 
 def test_every_shipped_claim_file_validates_and_builds_its_arms():
     files = sorted(SHIPPED.glob("*.yaml"))
-    assert len(files) >= 10, "the ten claims C1-C10 ship with the project"
+    assert len(files) >= 11, "the claims C1-C10 and C12 ship with the project"
     ids = []
     for path in files:
         claim = load_claim(path)

@@ -408,7 +408,7 @@ def _mentions(message: str, *parts: str) -> None:
                                    {"at": 250, "set": {"levers.wip_limit": 4}}]},
      ("timeline[1].at=250",)),
     ({"timeline": [{"at": 5, "staff": {"operations": 3}, "for": 10}]},
-     ("timeline[0]", "'for' undoes set and scale", "staff changes are permanent")),
+     ("timeline[0]", "'for' undoes set and scale", "staff changes and people joining")),
     ({"timeline": [{"at": 5, "set": {"levers.allocation": 1.5}}]},
      ("timeline[0]", "levers.allocation = 1.5")),
     ({"timeline": [{"at": 5, "scale": {"levers.rewards.scheme": 2}}]},
@@ -417,7 +417,7 @@ def _mentions(message: str, *parts: str) -> None:
      ("timeline[0].staff.operations=-500", "headcount=120")),
     ({"timeline": [{"at": 5.5, "set": {"levers.wip_limit": 3}}]},
      ("timeline[0]", "whole number")),
-    ({"timeline": [{"at": 5}]}, ("timeline[0]", "at least one of set, scale or staff")),
+    ({"timeline": [{"at": 5}]}, ("timeline[0]", "at least one of set, scale, staff or join")),
     ({"levers": {"governance": "silo"}}, ("levers.governance", "'silo'", "siloed")),
 ])
 def test_bad_dynamics_input_is_a_scenario_error_naming_the_key_path(data, parts):

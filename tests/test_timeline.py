@@ -284,7 +284,7 @@ def test_an_event_giving_an_invalid_value_is_refused(tmp_path, event, parts):
     ("horizon: 100\ntimeline:\n  - {at: 100, set: {levers.wip_limit: 3}}\n",
      ("timeline[0].at=100", "not before the horizon")),
     ("timeline:\n  - {at: 10, staff: {operations: 2}, for: 10}\n",
-     ("timeline[0]", "staff changes are permanent")),
+     ("timeline[0]", "staff changes and people joining a project are permanent")),
     ("timeline:\n  - {at: 10, staff: {pmo: 2}}\n", ("timeline[0].staff.pmo",)),
     ("timeline:\n  - {at: 10, for: 10}\n", ("timeline[0]", "at least one of")),
 ])

@@ -15,6 +15,16 @@ productivity and the effort multiplier of benefits in force. A completed item tu
 out defective with the current defect probability and returns as failure demand
 after a random delay.
 
+Customers may be impatient (``operations.patience``): each value-demand item
+draws a patience at arrival, and an item still waiting when its patience runs
+out leaves unserved (it *abandons*); an item in service is always finished.
+Abandonment needs no event of its own: the queue is first come, first served,
+so a server that becomes free skips the items at the head whose patience has
+already run out, and the books purge the rest at each day's close, so that the
+items in system, and the ops pressure read from them, never count an item
+that has left. Each abandoned item counts its stay, arrival to the end of its
+patience, in the area under the items-in-system curve.
+
 The server pool is hand-rolled on SimPy events with callbacks (no process per
 item), and no item is kept after it leaves: statistics are running sums, so
 memory does not grow with the horizon. The area under the items-in-system curve
@@ -89,13 +99,18 @@ class ServiceDesk:
         Delays (days) before a defective item returns.
     sla
         Service-level target in days.
+    patience
+        Patience (days) of each value-demand item in arrival order, or None when
+        nobody abandons.
     """
 
     def __init__(self, env: simpy.Environment, servers: int, *, arrivals: Iterator[float],
                  value_effort: Iterator[float], failure_effort: Iterator[float],
-                 defect_draws: Iterator[float], defect_delays: Iterator[float], sla: float):
+                 defect_draws: Iterator[float], defect_delays: Iterator[float], sla: float,
+                 patience: Iterator[float] | None = None):
         self.env = env
         self.sla = sla
+        self._patience = patience
         self._arrivals = arrivals
         self._value_effort = value_effort
         self._failure_effort = failure_effort
@@ -106,7 +121,7 @@ class ServiceDesk:
         self._day_end = 0.0
         self._pending: float | None = next(arrivals)
         self._lazy = INF  # time of the next value arrival when it is not an event
-        self.queue: deque[tuple[float, float]] = deque()
+        self.queue: deque[tuple[float, float, float]] = deque()  # arrival, effort, gives up
         self.idle: list[int] = []
         self.on_duty = [False] * servers
         self.busy_since = [IDLE] * servers
@@ -115,8 +130,10 @@ class ServiceDesk:
         self.speed = [1.0] * servers
         self.item_arrival = [0.0] * servers
         self.failure_arrivals = self.completed = self.within_sla = self.defects = 0
+        self.abandoned = 0
         self._in_service: list[int] = []  # servers busy when the books last closed
         self.wait_sum = self.time_in_system_sum = self.busy_time = 0.0
+        self.abandoned_time_sum = 0.0  # stays of the items that abandoned
         self.queued_since_sum = 0.0  # arrival times of the items waiting, summed
         self._done = [self._completion(i) for i in range(servers)]
         self._value_arrives = self._arrival(failure=False)
@@ -187,9 +204,10 @@ class ServiceDesk:
     def _catch_up(self, now: float) -> None:
         """Queue the lazy arrivals due by ``now`` (every server was busy meanwhile)."""
         when = self._lazy
-        efforts, queue = self._value_effort, self.queue
+        efforts, queue, patience = self._value_effort, self.queue, self._patience
         while when <= now:
-            queue.append((when, next(efforts)))
+            gives_up = when + next(patience) if patience is not None else INF
+            queue.append((when, next(efforts), gives_up))
             self.queued_since_sum += when
             when = self._next_arrival(when, next(self._arrivals))
         self._lazy = when
@@ -223,18 +241,19 @@ class ServiceDesk:
 
             return fail_back
 
-        efforts = self._value_effort
+        efforts, patience = self._value_effort, self._patience
 
         def arrive(_event) -> None:
             now = env._now  # the property costs a call on the per-item path
             # :meth:`_enter`, inlined: this runs once per value item.
+            gives_up = now + next(patience) if patience is not None else INF
             if idle:
                 server = idle.pop()
                 busy_since[server] = now
                 item_arrival[server] = now
                 Alarm(env, next(efforts) / speed[server], done[server])
             else:
-                queue.append((now, next(efforts)))
+                queue.append((now, next(efforts), gives_up))
                 self.queued_since_sum += now
             draw = next(draws)
             rate = self.rate
@@ -251,14 +270,18 @@ class ServiceDesk:
         return arrive
 
     def _enter(self, now: float, effort: float) -> None:
-        """An item enters: an idle server starts it, or it joins the queue."""
+        """A failure item enters: an idle server starts it, or it joins the queue.
+
+        Failure demand (a customer whose item came back defective) waits however
+        long it takes: patience applies to value demand only.
+        """
         if self.idle:
             server = self.idle.pop()
             self.busy_since[server] = now
             self.item_arrival[server] = now
             Alarm(self.env, effort / self.speed[server], self._done[server])
         else:
-            self.queue.append((now, effort))
+            self.queue.append((now, effort, INF))
             self.queued_since_sum += now
 
     # -- service ----------------------------------------------------------------
@@ -296,9 +319,12 @@ class ServiceDesk:
             if duty:
                 if self._lazy <= now:
                     self._catch_up(now)
-                if queue:
-                    arrived, effort = queue.popleft()
+                while queue:
+                    arrived, effort, gives_up = queue.popleft()
                     self.queued_since_sum -= arrived
+                    if gives_up <= now:  # left before anybody could serve it
+                        self._abandon(arrived, gives_up)
+                        continue
                     self.wait_sum += now - arrived
                     busy_since[server] = now
                     item_arrival[server] = arrived
@@ -322,20 +348,45 @@ class ServiceDesk:
         self.busy_since[server] = now
 
     def _take_next(self, server: int, now: float) -> None:
-        """Give a newly available ``server`` the head of the queue, or make them idle."""
+        """Give a newly available ``server`` the first item still waiting, or make them idle."""
         if self._lazy <= now:
             self._catch_up(now)
-        if self.queue:
-            arrived, effort = self.queue.popleft()
+        queue = self.queue
+        while queue:
+            arrived, effort, gives_up = queue.popleft()
             self.queued_since_sum -= arrived
+            if gives_up <= now:
+                self._abandon(arrived, gives_up)
+                continue
             self.wait_sum += now - arrived
             self.busy_since[server] = now
             self.item_arrival[server] = arrived
             service = effort / self.speed[server]
             Alarm(self.env, service, self._done[server])
-        else:
-            self.idle.append(server)
-            self._arm()
+            return
+        self.idle.append(server)
+        self._arm()
+
+    def _abandon(self, arrived: float, gives_up: float) -> None:
+        """Book an item that left unserved when its patience ran out at ``gives_up``."""
+        self.abandoned += 1
+        self.abandoned_time_sum += gives_up - arrived
+
+    def _purge(self, now: float) -> None:
+        """Take every item whose patience has run out by ``now`` out of the queue."""
+        queue = self.queue
+        if self._patience is None or not queue:
+            return
+        kept = []
+        for item in queue:
+            if item[2] <= now:
+                self.queued_since_sum -= item[0]
+                self._abandon(item[0], item[2])
+            else:
+                kept.append(item)
+        if len(kept) < len(queue):
+            queue.clear()  # in place: the per-item callbacks hold this deque
+            queue.extend(kept)
 
     # -- duty roster ------------------------------------------------------------
 
@@ -367,6 +418,7 @@ class ServiceDesk:
         """Bring the queue and busy-time sums up to now (call before reading counters)."""
         now = self.env.now
         self._catch_up(now)
+        self._purge(now)
         in_service = [server for server, since in enumerate(self.busy_since) if since != IDLE]
         for server in in_service:
             self._close_busy(server, now)
@@ -385,10 +437,12 @@ class ServiceDesk:
         now = self.env.now
         in_service = self._in_service
         inside = len(self.queue) + len(in_service)
-        area = (self.time_in_system_sum + len(self.queue) * now - self.queued_since_sum
+        area = (self.time_in_system_sum + self.abandoned_time_sum
+                + len(self.queue) * now - self.queued_since_sum
                 + sum(now - self.item_arrival[i] for i in in_service))
         return {
-            "value_arrivals": self.completed + inside - self.failure_arrivals,
+            "value_arrivals": self.completed + self.abandoned + inside - self.failure_arrivals,
+            "abandoned": self.abandoned, "abandoned_time_sum": self.abandoned_time_sum,
             "failure_arrivals": self.failure_arrivals, "wait_sum": self.wait_sum,
             "completed": self.completed, "time_in_system_sum": self.time_in_system_sum,
             "within_sla": self.within_sla, "busy_time": self.busy_time,

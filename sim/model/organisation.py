@@ -37,6 +37,7 @@ from sim.model.people import People
 from sim.model.projects import Portfolio, ProposalSource
 from sim.model.recorder import Recorder
 from sim.model.rng import Streams, buffered
+from sim.model.teams import team_capacity
 from sim.model.workforce import GROUPS, Staff, choose_team, multitasking_efficiency
 from sim.schema.scenario import Operations, Scenario, apply_changes
 from sim.units import DAYS_PER_WEEK, DAYS_PER_YEAR
@@ -77,7 +78,8 @@ class Organisation(People):
         self.protected_time = 0.0
         self.pmo_type = "none"
         self.coverage = 0.0
-        self.cancelled = 0
+        self.cancelled = self.rescued = 0
+        self._rescues: dict[int, int] = {}  # project id: rescues so far
         self.events: list[dict] = []
         self._held: tuple[int, ...] = ()
         self._speed_key: tuple = ()
@@ -152,6 +154,7 @@ class Organisation(People):
         self._run_pmo()
         self._set_conditions(day)
         self._intake()
+        self._rescue_late_projects()
         self._hold_waiting_projects()
         self._ask_for_sustainment()
         self._judge_and_divert(self.pressure())
@@ -159,10 +162,11 @@ class Organisation(People):
         self.desk.start_day(day + 1.0, self.value_rate)
 
     def _apply_timeline(self) -> None:
-        """Make the changes due today: set or scale keys, undo pulses, change staff."""
+        """Make the changes due today: set or scale keys, undo pulses, change staff, join."""
         while self._changes and self._changes[0].time <= self.env.now:
             change = heapq.heappop(self._changes)
             event = change.event
+            described = timeline.describe(event, change.ending)
             if change.ending:
                 factors = {k: 1.0 / f for k, f in event.scale.items()}
                 self.scenario = apply_changes(self.scenario, change.undo, factors)
@@ -176,13 +180,39 @@ class Organisation(People):
                     self.scenario = apply_changes(self.scenario, event.set, event.scale)
                 for group, count in event.staff.items():
                     self.change_headcount(group, count)
+                if event.join is not None:
+                    described = ", ".join(p for p in (described, self._join(event.join)) if p)
             self.staff.replan()
             self._scenario_version += 1
             self._judged_version = -1
             self._calm = False  # curves may have changed: refresh the factors
             self.events.append({"day": float(self.env.now), "event": change.index,
-                                "label": event.label,
-                                "change": timeline.describe(event, change.ending)})
+                                "label": event.label, "change": described})
+
+    def _join(self, join) -> str:
+        """People join a running project (a timeline event); say who joined."""
+        project = next((p for p in self.portfolio.active if p.name == join.project), None)
+        if project is None:
+            return f"join {join.project}: not in progress"
+        joined = self.add_to_project(project, join.people, join.from_, join.new_hires)
+        return f"join {join.project}: {joined} of {join.people} joined"
+
+    def _rescue_late_projects(self) -> None:
+        """At each portfolio review, add people to the projects forecast to be late."""
+        policy = self.scenario.levers.rescue_late_projects
+        if policy is None or self.env.now % policy.every >= 1.0:
+            return
+        for project in list(self.portfolio.active):
+            slip = self.portfolio.forecast_slip(project, self.env.now)
+            if slip <= policy.slip_above or self._rescues.get(project.id, 0) >= policy.times:
+                continue
+            self._rescues[project.id] = self._rescues.get(project.id, 0) + 1
+            joined = self.add_to_project(project, policy.people, policy.from_,
+                                         policy.new_hires)
+            self.rescued += 1
+            self.events.append({"day": float(self.env.now), "event": -1, "label": "rescue",
+                                "change": f"rescue {project.name} (forecast slip {slip:.2f}): "
+                                          f"{joined} of {policy.people} joined"})
 
     def _set_conditions(self, day: int) -> None:
         """Demand rate, defect probability, effort and speeds for the day ahead."""
@@ -427,35 +457,16 @@ class Organisation(People):
                 time = np.zeros(len(team))
             else:
                 time = project_time[team] * project.allocation / working[team]
-            capacity = float(time @ productivity[team])
+            tenure = None
             if project.joined:
-                capacity = self._newcomer_capacity(project, team, time, productivity)
+                tenure = np.array([self.env.now - project.joined.get(i, -np.inf)
+                                   for i in project.team])
+            capacity = team_capacity(time, productivity[team], tenure, self.scenario.projects)
             share = self.portfolio.work(project, capacity, float(time.sum()))
             used[team] += time * share
             if self.portfolio.is_complete(project):
                 self._hand_over(project)
         return used
-
-    def _newcomer_capacity(self, project, team, time, productivity) -> float:
-        """Project capacity when some members joined late (Brooks's law).
-
-        A newcomer's productivity on the project ramps from half to full over
-        ``projects.onboarding``; while ramping, each takes ``projects.mentoring``
-        of one established member's project time.
-        """
-        p = self.scenario.projects
-        ramp = np.ones(len(team))
-        mentoring = 0.0
-        for k, person in enumerate(team.tolist()):
-            if person in project.joined:
-                progress = min((self.env.now - project.joined[person]) / p.onboarding, 1.0)
-                ramp[k] = 0.5 + 0.5 * progress
-                if progress < 1.0:
-                    mentoring += p.mentoring
-        effective = time * productivity[team] * ramp
-        established = effective[ramp >= 1.0]
-        cost = mentoring * (float(established.mean()) if len(established) else 0.0)
-        return max(float(effective.sum()) - cost, 0.0)
 
     def _hand_over(self, project) -> None:
         self.portfolio.complete(project, self.env.now)
@@ -471,7 +482,8 @@ class Organisation(People):
     def counts(self) -> dict[str, float]:
         """Cumulative counts of people and project events, for period differences."""
         return {"leavers": float(self.leavers), "removed": float(self.removed),
-                "hires": float(self.hires), "cancelled": float(self.cancelled)}
+                "hires": float(self.hires), "cancelled": float(self.cancelled),
+                "rescues": float(self.rescued)}
 
     def _headcounts(self) -> dict[str, float]:
         """People per group (recounted only when staff changed)."""
@@ -566,7 +578,9 @@ def _service_desk(env: simpy.Environment, servers: int, ops: Operations,
         defect_draws=streams.uniform("defects"),
         defect_delays=_scaled(streams.generator("defect_delay").standard_exponential,
                               ops.defect_delay),
-        sla=ops.sla)
+        sla=ops.sla,
+        patience=None if ops.patience is None else _scaled(
+            streams.generator("patience").standard_exponential, ops.patience))
 
 
 def _scaled(draw, scale: float) -> Iterator[float]:

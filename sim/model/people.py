@@ -97,18 +97,36 @@ class People:
 
     def _replace_member(self, project, leaver: int) -> None:
         """Ask for someone to take a leaver's place on a running project."""
-        if project.id not in {p.id for p in self.portfolio.active}:
+        if all(p.id != project.id for p in self.portfolio.active):
             return
         project.team = [i for i in project.team if i != leaver]
+        self.add_to_project(project, 1)
+
+    def add_to_project(self, project, count: int, group: str | None = None,
+                       new_hires: bool = False) -> int:
+        """Put up to ``count`` more people on a running project; return how many joined.
+
+        They come from ``group`` (default ``levers.staffing_source``), least loaded
+        first, among those with room for the project's allocation; with
+        ``new_hires`` they are hired from outside into new seats of that group
+        instead. Either way they are newcomers to the project (Brooks's law, see
+        :mod:`sim.model.teams`).
+        """
         lev = self.scenario.levers
-        newcomer = choose_team(self.staff, lev.staffing_source, 1, project.allocation,
-                               self.scenario.workforce.max_assignments,
-                               self._tiebreak.random(self.staff.size), exclude=project.team)
-        if newcomer is not None:
-            person = int(newcomer[0])
-            self.staff.assign(person, project.id, project.allocation, self.env.now)
+        group = group or lev.staffing_source
+        if new_hires:
+            people = self._grow(group, count, getattr(self.scenario.workforce, group).skill)
+        else:
+            people = choose_team(self.staff, group, count, project.allocation,
+                                 self.scenario.workforce.max_assignments,
+                                 self._tiebreak.random(self.staff.size), exclude=project.team,
+                                 fewer=True)
+        now = self.env.now
+        for person in people.tolist():
+            self.staff.assign(person, project.id, project.allocation, now)
             project.team.append(person)
-            project.joined[person] = self.env.now
+            project.joined[person] = now
+        return len(people)
 
     def _hire_due(self) -> None:
         """Seat the new hires whose start date has come."""

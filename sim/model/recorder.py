@@ -129,6 +129,8 @@ class Recorder:
             "ops_items_completed": float(desk["completed"]),
             "ops_throughput": desk["completed"] / days,
             "ops_backlog_final": float(org.desk.in_system),
+            "ops_abandoned": float(desk["abandoned"]),
+            "ops_abandoned_share": _ratio(desk["abandoned"], arrivals),
             "hours_project_share": _ratio(hours["project_work"], sum(hours[a] for a in ACTIVITIES)),
             "hours_overrun_share": _ratio(hours["overrun"], sum(hours[a] for a in ACTIVITIES)),
         }
@@ -166,6 +168,7 @@ def _people_summary(org, start: Books, end: Books, hours: dict[str, float]) -> d
         "maturity_final": org.maturity,
         "benefits_sustained_final": org.ledger.sustained_share(),
         "projects_cancelled": count.get("cancelled", 0.0),
+        "projects_rescued": count.get("rescues", 0.0),
     }
 
 
@@ -186,6 +189,7 @@ def _desk_row(d: dict[str, float], days: float) -> dict[str, float]:
         "wait_mean": _ratio(d["wait_sum"], d["started"]),
         "time_in_system_mean": _ratio(d["time_in_system_sum"], d["completed"]),
         "service_level": _ratio(d["within_sla"], d["completed"]),
+        "abandoned": d["abandoned"], "abandoned_share": _ratio(d["abandoned"], arrivals),
         "wip_mean": d["area"] / days,
         "busy_servers_mean": d["busy_time"] / days,
     }
@@ -205,6 +209,7 @@ def _project_summary(org, since: float, started: int) -> dict[str, float]:
         "project_duration_mean": float(np.mean([p.finished - p.started for p in done]))
         if done else math.nan,
         "project_effort_total": float(sum(p.effort for p in done)),
+        "project_effort_mean": float(np.mean([p.effort for p in done])) if done else math.nan,
         "project_rework_share": _ratio(sum(p.work + p.to_do - p.size for p in done),
                                        sum(p.work for p in done)),
         "benefits_handed_over": float(sum(len(p.benefits) for p in done)),

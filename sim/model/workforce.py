@@ -183,7 +183,7 @@ class Staff:
 
 def choose_team(staff: Staff, group: str, size: int, allocation: float,
                 max_assignments: int, tiebreak: np.ndarray,
-                exclude: list[int] | None = None) -> np.ndarray | None:
+                exclude: list[int] | None = None, fewer: bool = False) -> np.ndarray | None:
     """Pick the people to staff a project, least loaded first.
 
     Parameters
@@ -202,11 +202,14 @@ def choose_team(staff: Staff, group: str, size: int, allocation: float,
         One uniform number per seat, to break ties without favouring low ids.
     exclude
         People who may not be chosen (e.g. already on the project).
+    fewer
+        Accept fewer than ``size`` people (possibly none) when not enough have room.
 
     Returns
     -------
     numpy.ndarray or None
-        The chosen ids, or None when fewer than ``size`` people have room.
+        The chosen ids, or None when fewer than ``size`` people have room and
+        ``fewer`` is false.
     """
     ids = staff.members(group)
     if exclude:
@@ -214,7 +217,7 @@ def choose_team(staff: Staff, group: str, size: int, allocation: float,
     counts = staff.assignment_count[ids]
     room = (counts < max_assignments) & (staff.allocated[ids] + allocation <= 1.0 + 1e-9)
     ids = ids[room]
-    if len(ids) < size:
+    if len(ids) < size and not fewer:
         return None
     order = np.lexsort((tiebreak[ids], staff.allocated[ids], counts[room]))
     return ids[order[:size]]

@@ -33,6 +33,8 @@ KPIS: dict[str, Kpi] = {
     "ops_items_completed": Kpi("items", "neutral", "Items completed"),
     "ops_throughput": Kpi("items/day", "neutral", "Items completed per day"),
     "ops_backlog_final": Kpi("items", "lower", "Items in system at the end"),
+    "ops_abandoned": Kpi("items", "lower", "Value-demand items that left unserved (impatient)"),
+    "ops_abandoned_share": Kpi("share", "lower", "Share of arrivals that left unserved"),
     "hours_project_share": Kpi("share", "neutral", "Share of all hours spent on project work"),
     "hours_overrun_share": Kpi("share", "neutral", "Share of all hours finishing items after duty"),
     "projects_started": Kpi("projects", "neutral", "Projects started"),
@@ -42,6 +44,7 @@ KPIS: dict[str, Kpi] = {
     "project_slip_mean": Kpi("share of plan", "lower", "Mean (actual / planned duration - 1)"),
     "project_duration_mean": Kpi("days", "lower", "Mean duration of completed projects"),
     "project_effort_total": Kpi("person-days", "neutral", "Effort spent on completed projects"),
+    "project_effort_mean": Kpi("person-days", "lower", "Mean effort of a completed project"),
     "project_rework_share": Kpi("share", "lower", "Share of project work that was rework"),
     "benefits_realised": Kpi("benefit-years", "higher", "Realised benefit integrated over time"),
     "benefits_realised_demand_reduction": Kpi("benefit-years", "higher",
@@ -72,6 +75,8 @@ KPIS: dict[str, Kpi] = {
     "benefits_sustained_final": Kpi("share", "higher",
                                     "Share of promised benefit still held at the end"),
     "projects_cancelled": Kpi("projects", "neutral", "Projects cancelled at stage gates"),
+    "projects_rescued": Kpi("rescues", "neutral",
+                            "Times people were added to a project forecast to be late"),
 }
 
 HEADLINE = ("ops_wait_mean", "ops_time_in_system_mean", "ops_wip_mean", "ops_utilisation",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import itertools
 import re
 import types
 import typing
@@ -76,7 +77,13 @@ def scenario_with(document: Mapping[str, Any], overrides: Mapping[str, Any] | No
     """
     data = copy.deepcopy(dict(document))
     overrides = dict(overrides or {})
+    resolved: dict | None = None
     for key, value in overrides.items():
+        if _through_missing_list(data, key):
+            if resolved is None:  # the defaults, for lists the file does not state
+                resolved = validate_scenario(data, source=source).model_dump(
+                    mode="json", by_alias=True)
+            _copy_lists(data, key, resolved)
         set_key_path(data, key, value, source=source)
     try:
         return validate_scenario(data, source=source)
@@ -85,12 +92,53 @@ def scenario_with(document: Mapping[str, Any], overrides: Mapping[str, Any] | No
                             exc.source) from None
 
 
+def _parts(key: str) -> list[str]:
+    """The parts of a dotted key path; ``a[1].b`` and ``a.1.b`` are the same path."""
+    return [p for p in _INDEX.sub(r".\1", key).split(".") if p]
+
+
+def _through_missing_list(data: dict, key: str) -> bool:
+    """Whether ``key`` indexes into a list that ``data`` does not state (a default)."""
+    parts = _parts(key)
+    node: Any = data
+    for part, after in itertools.pairwise(parts):
+        if not isinstance(node, dict):
+            return False
+        if part not in node:
+            return after.isdigit()
+        node = node[part]
+    return False
+
+
+def _copy_lists(data: dict, key: str, resolved: dict) -> None:
+    """Copy into ``data`` the default lists that ``key`` indexes into, from ``resolved``.
+
+    This lets an override such as ``stress.challenge_productivity.1.1=1.2`` change
+    one point of a default curve, as ``robustness.vary`` in a claim does.
+    """
+    parts = _parts(key)
+    node: Any = data
+    source: Any = resolved
+    for part, after in itertools.pairwise(parts):
+        if not isinstance(node, dict) or not isinstance(source, dict) or part not in source:
+            return
+        if part not in node:
+            if not after.isdigit():
+                node[part] = {}
+            else:
+                node[part] = copy.deepcopy(source[part])
+                return
+        node, source = node[part], source[part]
+
+
 def _blame_override(problem: str, overrides: Mapping[str, Any]) -> str:
     """Say when a problem comes from an override rather than from the file."""
+    named = re.split(r"[ :=]", problem, maxsplit=1)[0]  # the key path the problem names
     for key in overrides:
-        path = format_path(tuple(int(p) if p.isdigit() else p
-                                 for p in _INDEX.sub(r".\1", key).split(".") if p))
-        if problem.startswith((f"{path}:", f"{path} ", f"{path}=", f"{path}.", f"{path}[")):
+        path = format_path(tuple(int(p) if p.isdigit() else p for p in _parts(key)))
+        inside = named and path.startswith((f"{named}.", f"{named}["))  # e.g. a curve point
+        if inside or problem.startswith((f"{path}:", f"{path} ", f"{path}=", f"{path}.",
+                                         f"{path}[")):
             return f"{problem} (from the override {key}={overrides[key]!r})"
     return problem
 
@@ -153,7 +201,7 @@ def set_key_path(data: dict, key: str, value: Any, source: str | None = None) ->
     valid one. List elements are addressed by index: ``projects.portfolio.0.size``
     or ``projects.portfolio[0].size``.
     """
-    parts = [p for p in _INDEX.sub(r".\1", key).split(".") if p]
+    parts = _parts(key)
     node: Any = data
     for depth, part in enumerate(parts):
         last = depth == len(parts) - 1
@@ -180,7 +228,7 @@ def set_key_path(data: dict, key: str, value: Any, source: str | None = None) ->
 def get_key_path(data: Any, key: str) -> Any:
     """Return the value at a dotted key path (``KeyError`` naming the path if absent)."""
     node = data
-    for part in (p for p in _INDEX.sub(r".\1", key).split(".") if p):
+    for part in _parts(key):
         if isinstance(node, list) and part.isdigit() and int(part) < len(node):
             node = node[int(part)]
         elif isinstance(node, dict) and part in node:

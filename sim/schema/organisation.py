@@ -278,8 +278,23 @@ GOVERNANCE_PRESETS: dict[str, dict[str, Any]] = {
 """Levers each governance preset sets; levers given explicitly win."""
 
 
+class Join(Section):
+    """People who join a running project."""
+
+    project: str = Field(min_length=1, description="The project's name (a listed project, or "
+                                                   "<template>-<k> for a proposal).")
+    people: Annotated[int, Field(ge=1)] = Field(description="How many join.")
+    from_: Literal["operations", "projects"] | None = Field(
+        None, alias="from", description="Group they come from (default: "
+                                        "levers.staffing_source).")
+    new_hires: bool = Field(
+        False, description="Hire them from outside (new seats that ramp up) instead.")
+
+    model_config = Section.model_config | {"populate_by_name": True}
+
+
 class TimelineEvent(Section):
-    """A change at a point in time: set or scale keys, or add or remove staff."""
+    """A change at a point in time: set or scale keys, add or remove staff, or join a project."""
 
     at: Annotated[Duration, Field(ge=0)] = Field(description="When, from the start.")
     set: dict[str, Any] = Field(
@@ -293,16 +308,19 @@ class TimelineEvent(Section):
     staff: dict[Literal["operations", "projects", "opex"], int] = Field(
         default_factory=dict, description="People to add (positive) or remove (negative) "
                                           "per group.")
+    join: Join | None = Field(
+        None, description="People who join a running project, e.g. {project: crm, people: 4}.")
     label: str = Field("", description="A name for the event in results.")
 
     model_config = Section.model_config | {"populate_by_name": True}
 
     @model_validator(mode="after")
     def _something(self) -> TimelineEvent:
-        if not (self.set or self.scale or self.staff):
-            raise ValueError("a timeline event needs at least one of set, scale or staff")
-        if self.for_ is not None and self.staff:
-            raise ValueError("'for' undoes set and scale; staff changes are permanent")
+        if not (self.set or self.scale or self.staff or self.join):
+            raise ValueError("a timeline event needs at least one of set, scale, staff or join")
+        if self.for_ is not None and (self.staff or self.join):
+            raise ValueError("'for' undoes set and scale; staff changes and people joining a "
+                             "project are permanent")
         if self.at != round(self.at):
             raise ValueError(f"at={self.at:g} days must be a whole number of working days")
         return self

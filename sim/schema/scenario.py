@@ -67,6 +67,10 @@ class Operations(_Section):
         5.0, description="Mean delay before a defective item returns (exponential).")
     sla: Annotated[Duration, Field(gt=0)] = Field(
         2.0, description="Service-level target: an item should be finished within this time.")
+    patience: Annotated[Duration, Field(gt=0)] | None = Field(
+        None, description=("Mean patience of a customer (exponential): a value-demand item "
+                            "still waiting this long on average leaves unserved. None: "
+                            "nobody gives up."))
 
 
 class StaffGroup(_Section):
@@ -180,9 +184,16 @@ class Projects(_Section):
         0.10, description="A project is on time if it finishes within this fraction of plan.")
     onboarding: Annotated[Duration, Field(gt=0)] = Field(
         20.0, description="Time for someone joining a running project to reach full speed.")
+    newcomer_productivity: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        0.5, description="Project productivity of someone joining a running project on their "
+                         "first day; it rises linearly to 1 over projects.onboarding.")
     mentoring: Fraction = Field(
         0.25, description="Share of one member's project time each newcomer takes while "
                           "ramping up (Brooks's law).")
+    communication_overhead: Annotated[float, Field(ge=0.0)] = Field(
+        0.0006, description="Share of every member's project time spent communicating, per "
+                            "squared team size: a team of n loses min(k n^2, 1) of its "
+                            "project time (k = 0.0006 is 0.06 n^2 percent).")
 
 
 class BenefitDynamics(_Section):
@@ -192,6 +203,30 @@ class BenefitDynamics(_Section):
         DAYS_PER_YEAR, description="Time constant of erosion with zero sustainment coverage.")
     sustain_effort: Annotated[float, Field(ge=0.0)] = Field(
         0.5, description="Person-days per week one realised benefit needs to be sustained.")
+
+
+StaffingSource = Literal["operations", "projects"]
+
+
+class RescuePolicy(_Section):
+    """Add people to projects that are forecast to finish late (a common PMO reflex)."""
+
+    slip_above: Annotated[float, Field(gt=0.0)] = Field(
+        description="Rescue a project whose forecast slip (forecast / planned duration - 1, "
+                    "at the team's planned rate) exceeds this.")
+    people: Annotated[int, Field(ge=1)] = Field(
+        4, description="People added at each rescue (fewer if not enough have room).")
+    every: Annotated[Duration, Field(gt=0)] = Field(
+        21.0, description="Time between the PMO's reviews of the portfolio.")
+    times: Annotated[int, Field(ge=1)] = Field(
+        1, description="Most rescues of one project.")
+    from_: StaffingSource | None = Field(
+        None, alias="from", description="Group the people come from (default: "
+                                        "levers.staffing_source).")
+    new_hires: bool = Field(
+        False, description="Hire the people from outside instead (new seats that ramp up).")
+
+    model_config = _Section.model_config | {"populate_by_name": True}
 
 
 class Levers(_Section):
@@ -207,8 +242,10 @@ class Levers(_Section):
         False, description="Start projects only while ops pressure < intake_pressure_max.")
     intake_pressure_max: Annotated[float, Field(gt=0.0)] = Field(
         1.0, description="Ops pressure above which capacity-aware intake holds new starts.")
-    staffing_source: Literal["operations", "projects"] = Field(
+    staffing_source: StaffingSource = Field(
         "operations", description="Which staff group project teams are drawn from.")
+    rescue_late_projects: RescuePolicy | None = Field(
+        None, description="Add people to projects forecast to finish late (none: never).")
     rewards: Rewards = Field(default_factory=Rewards)
     pmo: PmoPolicy = Field(default_factory=PmoPolicy)
     improvement_share: Fraction = Field(
@@ -292,6 +329,7 @@ def _cross_field_problems(s: Scenario):
     if duplicated:
         yield f"project names must be unique; repeated: {', '.join(duplicated)}"
     yield from _timeline_problems(s)
+    yield from _join_problems(s, names)
     if s.operations.demand > 0 and s.workforce.operations.headcount == 0:
         yield ("operations.demand > 0 but workforce.operations.headcount=0: "
                "nobody serves the day job")
@@ -300,7 +338,8 @@ def _cross_field_problems(s: Scenario):
 TIMELINE_KEYS = ("levers.", "operations.demand", "operations.demand_growth",
                  "operations.seasonality.", "operations.p_defect", "projects.quality",
                  "projects.discovery_delay", "projects.estimate_error", "projects.mentoring",
-                 "projects.onboarding", "benefits.", "stress.", "behaviour.",
+                 "projects.onboarding", "projects.newcomer_productivity",
+                 "projects.communication_overhead", "benefits.", "stress.", "behaviour.",
                  "workforce.attrition.", "workforce.max_assignments", "workforce.multitasking",
                  "opex.capability_max", "opex.capability_min", "opex.erosion",
                  "opex.improvement_yield", "pmo.")
@@ -426,6 +465,22 @@ def _timeline_problems(s: Scenario):
                 yield (f"{where}.staff.{group}={change} removes more people than the "
                        f"{before} in workforce.{group} at day {at:g} "
                        f"(workforce.{group}.headcount={start} at the start)")
+
+
+def _join_problems(s: Scenario, listed: list[str]):
+    """Yield each ``join`` event that names no project the run can have."""
+    templates = [t.name for t in s.projects.templates]
+    for i, event in enumerate(s.timeline):
+        if event.join is None:
+            continue
+        name = event.join.project
+        stem, _, number = name.rpartition("-")
+        if name in listed or (stem in templates and number.isdigit() and int(number) >= 1):
+            continue
+        known = ", ".join(listed) or "none"
+        example = f", e.g. {templates[0]}-1" if templates else ""
+        yield (f"timeline[{i}].join.project={name!r}: no such project. Listed projects: "
+               f"{known}; proposals from a template are named <template>-<k>{example}")
 
 
 def _get(document: dict, key: str) -> Any:
