@@ -137,7 +137,7 @@ THRESHOLD = 0.005  # the schema default of projects.completion_threshold
 
 
 def project_scenario(*, quality=0.85, skill=1.0, projects=1, allocation=0.5,
-                     max_assignments=2, source="operations", size=120.0):
+                     max_assignments=2, source="operations", size=120.0, overhead=0.0):
     """Two people, no day-job demand, ``projects`` equal projects staffed by both.
 
     With no demand nobody overruns a duty block, so each member gives exactly
@@ -150,7 +150,7 @@ def project_scenario(*, quality=0.85, skill=1.0, projects=1, allocation=0.5,
         "horizon": 1500, "seed": 11,
         "operations": {"demand": 0.0, "p_defect": 0.0},
         "workforce": {**staff, "max_assignments": max_assignments},
-        "projects": {"quality": quality,
+        "projects": {"quality": quality, "communication_overhead": overhead,
                      "portfolio": [{"name": f"p{i}", "size": size, "team": 2}
                                    for i in range(projects)]},
         "levers": {"allocation": allocation, "wip_limit": projects,
@@ -167,6 +167,8 @@ END_TO_END = [
     pytest.param({"projects": 2, "allocation": 0.4}, 0.75, id="three-streams"),
     pytest.param({"projects": 3, "allocation": 0.3, "max_assignments": 3}, 0.60,
                  id="four-streams"),
+    # a team of two loses 4 x 0.05 = 20% of its project time to communication
+    pytest.param({"overhead": 0.05}, 1.0 - 4 * 0.05, id="communication-overhead"),
 ]
 
 

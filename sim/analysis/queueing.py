@@ -23,8 +23,8 @@ and, by Little's law, ``Lq = lambda Wq`` and ``L = lambda W``. These
 values are exact, which makes them a reference against which simulated
 estimates can be checked.
 
-With impatient customers the queue is M/M/c+M, the Erlang A model (Palm 1943;
-Garnett, Mandelbaum & Reiman 2002): each waiting customer leaves at rate
+With impatient customers the queue is M/M/c+M, the Erlang A model (Garnett,
+Mandelbaum & Reiman 2002): each waiting customer leaves at rate
 ``theta`` (exponential patience with mean ``1 / theta``). The number in system
 is then a birth-death chain with birth rate ``lambda`` and death rate
 ``mu min(n, c) + theta max(n - c, 0)``; it is stable for every load, also when
