@@ -457,6 +457,23 @@ BAD_SWEEPS = {
     "unknown KPI": (
         _good(outputs={"kpis": ["ops_wait_meen"]}),
         ["kpis", "unknown KPI 'ops_wait_meen'"]),
+    "grid of 30 to the 6th points": (
+        _good(parameters={f"levers.{k}": list(range(1, 31)) for k in
+                          ("wip_limit", "allocation", "improvement_share", "protected_time",
+                           "intake_pressure_max", "rewards.scheme.operations")}),
+        ["729,000,000 rows", "at most 100,000"]),
+    "sobol samples beyond the limit": (
+        _good(parameters=SOBOL, design={"kind": "sobol", "samples": 2**16}),
+        ["the sobol design has 262,144 rows", "at most 100,000"]),
+    "replications beyond the limit": (
+        _good(replications=1_000_000_000),
+        ["replications = 1000000000", "less than or equal to 10000"]),
+    "runs beyond the limit": (
+        _good(parameters={"operations.demand": list(range(200, 400))}, replications=10_000),
+        ["200 design rows x 10,000 replications = 2,000,000 runs", "at most 1,000,000"]),
+    "a name that leaves the folder": (
+        _good(name="../escaped"),
+        ["name = '../escaped'", "single name"]),
     "unknown weekly column": (
         _good(outputs={"weekly": ["wait_mean", "nonsense_column"]}),
         ["outputs.weekly", "unknown column 'nonsense_column'", "wait_mean"]),

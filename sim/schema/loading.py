@@ -5,7 +5,13 @@ This is the only place that reads scenario files. A TO-BE scenario may say
 relative to the child's folder, dictionaries merge key by key and lists are
 replaced whole. Overrides (``operations.demand=120``) apply last. Validation
 errors are rewritten so that each names the file, the key path, the bad value,
-what is allowed and, for a typo, the nearest valid key.
+what is allowed and, for a typo, the nearest valid key; a bad value that comes
+from a parent file names the parent.
+
+YAML is read strictly: a key given twice in one mapping is an error naming the
+key and both lines, a file larger than :data:`~sim.schema.limits.MAX_FILE_BYTES`
+is refused unread, and so is a file whose aliases expand to more than
+:data:`~sim.schema.limits.MAX_YAML_VALUES` values.
 """
 
 from __future__ import annotations
@@ -22,10 +28,15 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from sim.errors import ScenarioError
+from sim.errors import ScenarioError, excerpt
+from sim.schema.limits import MAX_FILE_BYTES, MAX_YAML_VALUES
 from sim.schema.scenario import CROSS_FIELD_SEPARATOR, Scenario
 
 _INDEX = re.compile(r"\[(\d+)\]")
+_KEY_PATH = re.compile(r"^[A-Za-z_]\w*(?:\.\w+|\[\d+\])*")
+
+Origins = dict[tuple, str]
+"""Where each key path of a merged document was written (see :func:`read_with_origins`)."""
 
 
 def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
@@ -52,7 +63,8 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
         If the file cannot be read or the result is not a valid scenario.
     """
     path = Path(path)
-    return scenario_with(read_document(path), overrides, source=display_path(path))
+    document, origins = read_with_origins(path)
+    return scenario_with(document, overrides, source=display_path(path), origins=origins)
 
 
 def read_document(path: str | Path) -> dict[str, Any]:
@@ -61,18 +73,32 @@ def read_document(path: str | Path) -> dict[str, Any]:
     The ``name`` defaults to the file's name. Use :func:`scenario_with` to build
     many scenarios from one document without reading the file again.
     """
+    return read_with_origins(path)[0]
+
+
+def read_with_origins(path: str | Path) -> tuple[dict[str, Any], Origins]:
+    """Read a scenario file like :func:`read_document`, and say where each key came from.
+
+    Returns
+    -------
+    tuple
+        The merged document, and a mapping from key paths (tuples of keys) to
+        the file that set them, the file itself or one of its parents.
+    """
     path = Path(path)
-    data = _read_with_parents(path, seen=())
+    data, origins = _read_with_parents(path, seen=())
     data.setdefault("name", path.stem)
-    return data
+    return data, origins
 
 
 def scenario_with(document: Mapping[str, Any], overrides: Mapping[str, Any] | None = None,
-                  source: str | None = None) -> Scenario:
+                  source: str | None = None, origins: Origins | None = None) -> Scenario:
     """Validate a copy of ``document`` with ``overrides`` applied (``document`` is untouched).
 
     Problems caused by an override say so, e.g. ``(from the override
-    operations.demand=-1)``.
+    operations.demand=-1)``; with ``origins`` (from :func:`read_with_origins`),
+    problems with a value set in a parent file name that file, e.g. ``(set in
+    as_is.yaml)``.
     """
     data = copy.deepcopy(dict(document))
     overrides = dict(overrides or {})
@@ -81,18 +107,37 @@ def scenario_with(document: Mapping[str, Any], overrides: Mapping[str, Any] | No
     try:
         return validate_scenario(data, source=source)
     except ScenarioError as exc:
-        raise ScenarioError([_blame_override(p, overrides) for p in exc.problems],
-                            exc.source) from None
+        problems = [_blame_override(p, overrides) for p in exc.problems]
+        problems = [p if p != q else _blame_parent(p, origins or {}, source)
+                    for p, q in zip(problems, exc.problems, strict=True)]
+        raise ScenarioError(problems, exc.source) from None
 
 
 def _blame_override(problem: str, overrides: Mapping[str, Any]) -> str:
     """Say when a problem comes from an override rather than from the file."""
     for key in overrides:
-        path = format_path(tuple(int(p) if p.isdigit() else p
-                                 for p in _INDEX.sub(r".\1", key).split(".") if p))
+        path = format_path(_parts(key))
         if problem.startswith((f"{path}:", f"{path} ", f"{path}=", f"{path}.", f"{path}[")):
-            return f"{problem} (from the override {key}={overrides[key]!r})"
+            return f"{problem} (from the override {key}={excerpt(overrides[key])})"
     return problem
+
+
+def _blame_parent(problem: str, origins: Origins, source: str | None) -> str:
+    """Say when the key path a problem starts with was written in a parent file."""
+    match = _KEY_PATH.match(problem)
+    if not match:
+        return problem
+    parts = _parts(match.group(0))
+    for end in range(len(parts), 0, -1):
+        origin = origins.get(parts[:end])
+        if origin is not None:
+            return problem if origin == source else f"{problem} (set in {origin})"
+    return problem
+
+
+def _parts(key: str) -> tuple:
+    """A dotted key path (``a.b[0].c`` or ``a.b.0.c``) as a tuple of keys and indices."""
+    return tuple(int(p) if p.isdigit() else p for p in _INDEX.sub(r".\1", key).split(".") if p)
 
 
 def validate_scenario(data: Mapping[str, Any], source: str | None = None) -> Scenario:
@@ -139,8 +184,10 @@ def parse_override(text: str) -> tuple[str, Any]:
         raise ScenarioError(f"override {text!r} must look like key.path=value, "
                             "e.g. operations.demand=120")
     try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
-    except yaml.YAMLError:
+        value = load_yaml(raw) if raw.strip() else ""
+    except ScenarioError as exc:
+        if "given twice" in str(exc) or "aliases" in str(exc):
+            raise ScenarioError(f"override {key.strip()}: {exc}") from None
         value = raw
     return key.strip(), value
 
@@ -166,7 +213,7 @@ def set_key_path(data: dict, key: str, value: Any, source: str | None = None) ->
             part = int(part)
         elif not isinstance(node, dict):
             raise ScenarioError(f"override {key}: {'.'.join(parts[:depth])} holds a value "
-                                f"({node!r}), not a section", source)
+                                f"({excerpt(node)}), not a section", source)
         if last:
             node[part] = value
         else:
@@ -190,15 +237,17 @@ def get_key_path(data: Any, key: str) -> Any:
     return node
 
 
-def _read_with_parents(path: Path, seen: tuple[Path, ...]) -> dict:
+def _read_with_parents(path: Path, seen: tuple[Path, ...]) -> tuple[dict, Origins]:
     """Read one file and merge it over the parents named by ``extends``."""
     data = read_yaml(path)
+    shown = display_path(path)
     parent = data.pop("extends", None)
+    written = dict.fromkeys(_key_paths(data), shown)
     if parent is None:
-        return data
+        return data, written
     if not isinstance(parent, str):
-        raise ScenarioError(f"extends = {parent!r}: must be the path of another scenario "
-                            "file, relative to this one", display_path(path))
+        raise ScenarioError(f"extends = {excerpt(parent)}: must be the path of another "
+                            "scenario file, relative to this one", shown)
     parent_path = (path.parent / parent).resolve()
     chain = (*seen, path.resolve())
     if parent_path in chain:
@@ -207,10 +256,95 @@ def _read_with_parents(path: Path, seen: tuple[Path, ...]) -> dict:
     if not parent_path.is_file():
         raise ScenarioError(f"extends = {parent!r}: no such file (looked for "
                             f"{display_path(path.parent / parent)})", display_path(path))
-    base = _read_with_parents(parent_path, chain)
-    base.pop("name", None)
-    base.pop("description", None)
-    return merge(base, data)
+    base, origins = _read_with_parents(parent_path, chain)
+    for key in ("name", "description"):
+        base.pop(key, None)
+        origins = {p: f for p, f in origins.items() if p[0] != key}
+    return merge(base, data), {**origins, **written}
+
+
+def _key_paths(data: dict, prefix: tuple = ()):
+    """Every key path of nested mappings (lists are values: they are replaced whole)."""
+    for key, value in data.items():
+        path = (*prefix, key)
+        yield path
+        if isinstance(value, dict):
+            yield from _key_paths(value, path)
+
+
+class _StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """PyYAML's safe loader, refusing a key given twice in one mapping."""
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            lines: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue  # '<<: *base' merges may be overridden, by design
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    first = lines.get(key)
+                except TypeError:
+                    continue  # an unhashable key: the constructor reports it
+                if first is not None:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"key {excerpt(key)} is given twice in one mapping (first "
+                        f"at line {first + 1}); keep one", key_node.start_mark)
+                lines[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_yaml(text: str) -> Any:
+    """Parse YAML text strictly (see the module's notes); errors are :class:`ScenarioError`.
+
+    Parameters
+    ----------
+    text
+        The YAML document.
+
+    Returns
+    -------
+    Any
+        The document as plain Python values (None for an empty document).
+    """
+    loader = _StrictLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        values = _expanded_size(node, {})
+        if values > MAX_YAML_VALUES:
+            raise ScenarioError(f"its anchors and aliases (&name, *name) expand to {values:.3g} "
+                                f"values; the limit is {MAX_YAML_VALUES:,}: write the values "
+                                "out, or use fewer aliases")
+        return loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError(f"not valid YAML{where}: {problem}") from None
+    except RecursionError:
+        raise ScenarioError("not valid YAML: nested too deeply") from None
+    except ValueError as exc:  # a date that does not exist, an integer of 5,000 digits...
+        problem = "a number has too many digits" if "digits" in str(exc) else str(exc)
+        raise ScenarioError(f"not valid YAML: {problem[:120]}") from None
+    finally:
+        loader.dispose()
+
+
+def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
+    """How many values ``node`` stands for with every alias written out (linear time)."""
+    known = sizes.get(id(node))
+    if known is not None:
+        return known
+    if isinstance(node, yaml.MappingNode):
+        size = 1 + sum(_expanded_size(k, sizes) + _expanded_size(v, sizes) for k, v in node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        size = 1 + sum(_expanded_size(v, sizes) for v in node.value)
+    else:
+        size = 1
+    sizes[id(node)] = size
+    return size
 
 
 def read_yaml(path: Path, what: str = "scenario file") -> dict:
@@ -220,14 +354,21 @@ def read_yaml(path: Path, what: str = "scenario file") -> dict:
     """
     shown = display_path(path)
     if not path.is_file():
-        raise ScenarioError(f"no such {what}: {shown}")
+        kind = "a folder, not a file" if path.is_dir() else "no such file"
+        raise ScenarioError(f"no such {what}: {shown}" if kind == "no such file"
+                            else f"{what} {shown} is {kind}")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError(f"not valid YAML{where}: {problem}", shown) from None
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ScenarioError(f"the file has {size:,} bytes; a {what} may have at most "
+                                f"{MAX_FILE_BYTES:,}", shown)
+        raw = path.read_bytes()
+        if b"\x00" in raw:
+            raise ScenarioError(f"not a text file (it holds NUL bytes); a {what} is YAML text",
+                                shown)
+        data = load_yaml(raw.decode("utf-8"))
+    except ScenarioError as exc:
+        raise ScenarioError(exc.problems, shown) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"cannot read the file: {exc}", shown) from None
     if data is None:
@@ -235,6 +376,10 @@ def read_yaml(path: Path, what: str = "scenario file") -> dict:
     if not isinstance(data, dict):
         raise ScenarioError(f"a {what} must be a mapping of sections, not a "
                             f"{type(data).__name__}", shown)
+    bad = [k for k in data if not isinstance(k, str)]
+    if bad:
+        raise ScenarioError(f"{excerpt(bad[0])}: keys must be text, not "
+                            f"{type(bad[0]).__name__}", shown)
     return data
 
 
@@ -297,7 +442,7 @@ def describe_error(err: dict, model: type[BaseModel] = Scenario) -> str:
         return f"{path}: required key is missing"
     if not loc:
         return message
-    return f"{path} = {_short(value)}: {message}"
+    return f"{path} = {excerpt(value)}: {message}"
 
 
 def _is_union_tag(part: Any) -> bool:
@@ -313,11 +458,6 @@ def _is_union_tag(part: Any) -> bool:
 
 def _join(prefix: tuple, key: str) -> str:
     return format_path((*prefix, key))
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:

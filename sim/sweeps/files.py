@@ -26,6 +26,7 @@ from pydantic import ValidationError
 
 from sim.errors import ScenarioError
 from sim.results.folder import scenario_document
+from sim.schema import limits
 from sim.schema.loading import (
     describe_error,
     display_path,
@@ -162,10 +163,17 @@ def sweep_spec(data: Sweep | Mapping[str, Any], *, base_dir: str | Path = ".",
     base_doc = copy.deepcopy(document)
     for key, value in sweep.set.items():
         set_key_path(base_doc, key, value, source=source)
+    limits.check_count("replications", replications, limits.MAX_REPLICATIONS, low=1)
+    limits.check_count("seed", seed, limits.MAX_SEED)
     spec = SweepSpec(sweep=sweep, name=sweep.name or "sweep", source=source, base=base_doc,
                      seed=seed if seed is not None else (sweep.seed if sweep.seed is not None
                                                          else base.seed),
                      replications=replications or sweep.replications or base.replications)
+    runs = sweep.rows * spec.replications
+    if runs > limits.MAX_SWEEP_RUNS:
+        raise ScenarioError(f"{sweep.rows:,} design rows x {spec.replications:,} replications "
+                            f"= {runs:,} runs; a sweep may have at most "
+                            f"{limits.MAX_SWEEP_RUNS:,} (docs/sweeps.md#limits)", source)
     _check_parameters(spec)
     return spec
 
