@@ -93,6 +93,16 @@ class ClaimResult:
     holds_share: float
     failure_condition: str
 
+    @property
+    def collapsed_runs(self) -> int:
+        """Runs of the arms that collapsed (see :func:`collapsed_in`)."""
+        return collapsed_in(self.tables)
+
+
+def collapsed_in(tables: dict[str, Replications]) -> int:
+    """Runs whose backlog passed ``operations.backlog_limit``, so that they stopped early."""
+    return sum(int((t.summary["collapsed"] == 1.0).sum()) for t in tables.values())
+
 
 def evaluate_claim(claim: Claim, path: Path, *, replications: int | None = None,
                    samples: int | None = None, workers: int = 1) -> ClaimResult:
@@ -147,7 +157,9 @@ def per_replication(check: Check, tables: Replications) -> pd.Series:
     if inside.empty:
         raise ScenarioError(f"window [{start:g}, {end:g}) holds no weekly row (horizon "
                             f"{weekly['day'].max():g} days)")
-    return inside.groupby("replication")[check.series].mean()
+    # A run that collapsed before the window has no rows in it: its measure is NaN.
+    return inside.groupby("replication")[check.series].mean().reindex(
+        tables.summary["replication"])
 
 
 def _judge_value(check: Check, tables: Replications) -> dict[str, Any]:
@@ -182,7 +194,7 @@ def robustness(claim: Claim, path: Path, *, samples: int | None = None,
     count = spec.samples if samples is None else samples
     keys = list(spec.vary)
     if not count or not keys:
-        return pd.DataFrame(columns=[*keys, "difference", "holds"])
+        return pd.DataFrame(columns=[*keys, "difference", "holds", "collapsed_runs"])
     base = load_scenario(path.parent / claim.scenario, claim.set)
     document = base.model_dump(mode="json", by_alias=True)
     points = qmc.scale(qmc.LatinHypercube(d=len(keys), seed=base.seed).random(count),
@@ -208,7 +220,8 @@ def robustness(claim: Claim, path: Path, *, samples: int | None = None,
         else:
             sign = 1.0 if check.expect == "higher" else -1.0
             holds = bool(sign * outcome["difference"] > 0)
-        out.append({**values, "difference": outcome["difference"], "holds": holds})
+        out.append({**values, "difference": outcome["difference"], "holds": holds,
+                    "collapsed_runs": collapsed_in(tables)})
     return pd.DataFrame(out)
 
 

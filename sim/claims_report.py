@@ -50,6 +50,10 @@ def section(result: ClaimResult, plot: str | None) -> str:
               f"Experiment: `{base}` run as {arms_text} with {len(first)} paired "
               f"replications of {horizon:g} working days each (the same seeds in every arm).",
               ""]
+    if result.collapsed_runs:
+        lines += [f"{result.collapsed_runs} of {len(first) * len(arms)} runs collapsed: their "
+                  "backlog passed `operations.backlog_limit` days of value demand, so they "
+                  "stopped early and their KPIs cover the days until then.", ""]
     base_doc = None
     for name, arm in c.arms.items():
         changes = ", ".join(f"`{k}` = {v!r}" for k, v in arm.set.items()) or "as the base"
@@ -160,7 +164,8 @@ def claims_to_folder(folder_of_claims: Path, ids: list[str] | None, *, out: Path
                 progress(result)
         verdicts = pd.DataFrame([{"claim": r.claim.id, "title": r.claim.title,
                                   "verdict": r.verdict, "robustness_holds": r.holds_share,
-                                  "failure_condition": r.failure_condition} for r in results])
+                                  "failure_condition": r.failure_condition,
+                                  "collapsed_runs": r.collapsed_runs} for r in results])
         checks = pd.concat([r.checks.assign(claim=r.claim.id) for r in results],
                            ignore_index=True)
         samples_table = pd.concat([r.robustness.assign(claim=r.claim.id) for r in results

@@ -228,8 +228,19 @@ def _run(args: argparse.Namespace) -> int:
     folder, kpis = run_to_folder(scenario, out=Path(args.out), source=args.file,
                                  command=["pmosim", *sys.argv[1:]], plots=not args.no_plots)
     print(format_kpis(kpis, scenario))
+    _warn_collapsed(folder, scenario.replications)
     print(f"\nResults: {folder}")
     return 0
+
+
+def _warn_collapsed(folder: Path, replications: int) -> None:
+    """Print the collapsed runs the folder's manifest records, if any."""
+    from sim.reporting import collapse_warning
+
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    warning = collapse_warning(manifest.get("collapsed", []), replications)
+    if warning:
+        print(f"pmosim: warning: {warning}", file=sys.stderr)
 
 
 def _compare(args: argparse.Namespace) -> int:
@@ -245,6 +256,7 @@ def _compare(args: argparse.Namespace) -> int:
                                       command=["pmosim", *sys.argv[1:]],
                                       workers=args.workers, plots=not args.no_plots)
     print(format_comparison(table, scenarios))
+    _warn_collapsed(folder, scenarios[0].replications)
     print(f"\nResults: {folder}")
     return 0
 
@@ -261,8 +273,9 @@ def _claims(args: argparse.Namespace) -> int:
     def show(result) -> None:
         share = "" if math.isnan(result.holds_share) else \
             f"; holds in {result.holds_share:.0%} of sampled organisations"
-        print(f"{result.claim.id:<5} {result.verdict:<14} {result.claim.title}{share}",
-              flush=True)
+        collapsed = f"; {result.collapsed_runs} runs collapsed" if result.collapsed_runs else ""
+        print(f"{result.claim.id:<5} {result.verdict:<14} {result.claim.title}{share}"
+              f"{collapsed}", flush=True)
 
     folder, _ = claims_to_folder(Path(args.dir), args.ids or None, out=Path(args.out),
                                  command=["pmosim", *sys.argv[1:]],
@@ -315,6 +328,10 @@ def _sweep(args: argparse.Namespace) -> int:
     print(f"ran {report.ran} runs in {report.wall_seconds:.1f} s{rate} on {report.workers} "
           f"{report.executor} worker{'s' if report.workers != 1 else ''}; "
           f"{report.skipped} were already done; {report.failed} failed")
+    if report.collapsed:
+        print(f"pmosim: warning: {report.collapsed} of the {report.ran} runs collapsed: their "
+              "backlog passed operations.backlog_limit days of value demand, so they stopped "
+              "early (see the collapsed and collapsed_day columns)", file=sys.stderr)
     for failure in report.failures[:5]:
         print(f"  failed: point {failure['point']}, replication {failure['replication']}: "
               f"{failure['error'].splitlines()[-1]}", file=sys.stderr)

@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from sim.errors import ScenarioError
 from sim.experiment import Replications, run_tasks, stack
-from sim.reporting import discard_data, write_tables
+from sim.reporting import collapsed_runs, discard_data, write_tables
 from sim.results.compare import compare_summaries, headline_rows, scenario_differences
 from sim.results.folder import (
     RunRecord,
@@ -94,7 +94,7 @@ def compare_to_folder(scenarios: list[Scenario], sources: list[str | None], *, o
         discard_data(folder)
         record.fail(exc)
         raise
-    record.finish(files)
+    record.finish(files, collapsed_runs(merged.summary))
     return folder, comparison
 
 

@@ -122,6 +122,7 @@ class RunRecord:
             "wall_seconds": None,
             "platform": platform_info(),
             "files": [],
+            "collapsed": [],
             "error": None,
         }
         self._records = ["scenario.yaml", "manifest.json"]
@@ -143,9 +144,10 @@ class RunRecord:
                     {"name": s.name, "source": src, "sha256": scenario_digest(s), "file": name})
         self._save()
 
-    def finish(self, files: list[str]) -> None:
-        """Record a successful run and the data files it wrote."""
+    def finish(self, files: list[str], collapsed: list[dict[str, Any]] | None = None) -> None:
+        """Record a successful run, the data files it wrote and the runs that collapsed."""
         self.manifest["files"] = [*self._records, *files]
+        self.manifest["collapsed"] = list(collapsed or [])
         self._close("completed", None)
 
     def fail(self, error: BaseException) -> None:

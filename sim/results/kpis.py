@@ -68,6 +68,8 @@ KPIS: dict[str, Kpi] = {
     "benefits_sustained_final": Kpi("share", "higher",
                                     "Share of promised benefit still held at the end"),
     "projects_cancelled": Kpi("projects", "neutral", "Projects cancelled at stage gates"),
+    "collapsed": Kpi("0/1", "lower", "1 if the backlog passed operations.backlog_limit"),
+    "collapsed_day": Kpi("day", "neutral", "Day the run stopped on its backlog (NaN: never)"),
 }
 
 HEADLINE = ("ops_wait_mean", "ops_time_in_system_mean", "ops_wip_mean", "ops_utilisation",

@@ -68,6 +68,10 @@ class Operations(_Section):
         5.0, description="Mean delay before a defective item returns (exponential).")
     sla: Annotated[Duration, Field(gt=0)] = Field(
         2.0, description="Service-level target: an item should be finished within this time.")
+    backlog_limit: Annotated[float, Field(gt=0.0, le=limits.MAX_BACKLOG_DAYS)] = Field(
+        limits.DEFAULT_BACKLOG_LIMIT, description=(
+            "The run stops as collapsed when the items in system pass this many days of "
+            "value demand (the desk can no longer keep up)."))
 
 
 class StaffGroup(_Section):
@@ -313,6 +317,11 @@ def _size_problems(s: Scenario):
                f"(growth {ops.demand_growth:g} a year, p_defect {ops.p_defect:g}) means about "
                f"{items:.3g} day-job items a replication; the limit is {limits.MAX_ITEMS:,} "
                f"({limits.LIMITS_DOC}): lower the demand or the horizon")
+    backlog = ops.backlog_limit * ops.demand
+    if backlog > limits.MAX_BACKLOG_ITEMS:
+        yield (f"operations.backlog_limit={ops.backlog_limit:g} days x operations.demand="
+               f"{ops.demand:g} lets {backlog:.3g} items pile up before a run collapses; the "
+               f"limit is {limits.MAX_BACKLOG_ITEMS:,} items ({limits.LIMITS_DOC})")
     proposals = sum(t.per_year for t in s.projects.templates) * s.horizon / DAYS_PER_YEAR
     if proposals > limits.MAX_PROPOSALS:
         yield (f"projects.templates: {proposals:.3g} proposals expected over horizon="

@@ -69,6 +69,7 @@ class SweepReport:
     executor: str
     workers: int
     failures: tuple[dict[str, Any], ...] = ()
+    collapsed: int = 0
 
     @property
     def complete(self) -> bool:
@@ -171,6 +172,7 @@ def run_sweep(spec: SweepSpec, folder: str | Path, *, workers: int | None = None
         for outcome in pool.imap(execute, _tasks(the_plan, todo)):
             if outcome.error is None:
                 store.add(outcome.row, outcome.weekly)
+                store.session["collapsed"] += int(outcome.row.get("collapsed") == 1.0)
             else:
                 log.warning("run %s (point %s, replication %s) failed: %s",
                             outcome.row["run_key"], outcome.row["point"],
@@ -190,7 +192,8 @@ def run_sweep(spec: SweepSpec, folder: str | Path, *, workers: int | None = None
     return SweepReport(folder=Path(folder), planned=planned, skipped=skipped, ran=ran,
                        failed=store.session["failed"],
                        wall_seconds=time.perf_counter() - started, executor=pool.name,
-                       workers=pool.workers, failures=tuple(store.session["failures"]))
+                       workers=pool.workers, failures=tuple(store.session["failures"]),
+                       collapsed=store.session["collapsed"])
 
 
 def _pending(runs: list[PlannedRun], done: set[str]) -> list[PlannedRun]:

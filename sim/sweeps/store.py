@@ -129,7 +129,8 @@ class SweepStore:
             "status": "running", "command": command, "version": package_version("pmosim"),
             "started": stamp.isoformat(timespec="seconds"), "finished": None,
             "wall_seconds": None, "planned": planned, "skipped": 0, "ran": 0, "failed": 0,
-            "executor": None, "workers": None, "platform": platform_info(), "failures": []}
+            "collapsed": 0, "executor": None, "workers": None, "platform": platform_info(),
+            "failures": []}
         earlier = self.manifest.get("sessions", [])
         for session in earlier:
             if session.get("status") == "running":  # its process died without closing
