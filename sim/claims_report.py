@@ -18,7 +18,7 @@ import markdown
 import pandas as pd
 
 from sim.claims import ClaimResult, evaluate_claim, find_claims
-from sim.results.folder import RunRecord, new_folder, write_atomically
+from sim.results.folder import RunRecord, new_folder, write_atomically, write_png
 from sim.results.kpis import format_number as num
 
 
@@ -31,7 +31,7 @@ def claim_plot(result: ClaimResult, folder: Path) -> str:
                             extra=[c.series for c in result.claim.checks if c.series])
     name = f"plots/{result.claim.id}.png"
     (folder / "plots").mkdir(exist_ok=True)
-    figure.savefig(folder / name, format="png", dpi=90)
+    write_png(folder / name, figure, dpi=90)
     return name
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import os
 import time
-from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,7 +32,13 @@ import pyarrow.parquet as pq
 import yaml
 
 from sim.errors import OutputError
-from sim.results.folder import package_version, platform_info, scenario_document, write_text
+from sim.results.folder import (
+    package_version,
+    platform_info,
+    scenario_document,
+    write_atomically,
+    write_text,
+)
 
 try:  # POSIX: one writer per sweep folder
     import fcntl
@@ -192,16 +197,15 @@ class SweepStore:
                 target = history / f"sweep-{stamp}-{n}.yaml"
                 n += 1
             os.replace(current, target)
-        write_text(current, text)
+        write_text(current, text, replace=True)
         base = spec.scenario({})
         write_text(self.folder / "scenario.yaml",
-                   yaml.safe_dump(scenario_document(base), sort_keys=False))
+                   yaml.safe_dump(scenario_document(base), sort_keys=False), replace=True)
         plan = pd.DataFrame([(r.point, r.replication, r.key) for r in runs],
                             columns=["point", "replication", "run_key"])
         for name, table in (("design.csv", design.table), ("plan.csv", plan)):
-            tmp = self.folder / f".{name}.partial"
-            table.to_csv(tmp, index=False)
-            os.replace(tmp, self.folder / name)
+            write_atomically(self.folder / name, lambda p, t=table: t.to_csv(p, index=False),
+                             replace=True)
 
     # -- during the sweep --------------------------------------------------------------
 
@@ -238,8 +242,6 @@ class SweepStore:
             return
         self._parts += 1
         name = f"part-{self.session['id']}-{self._parts:05d}.parquet"
-        if (self.folder / "runs" / name).exists():  # never replace a part (see open())
-            raise OutputError(f"{self.folder / 'runs' / name}: exists already")
         if self._weekly:
             (self.folder / "weekly").mkdir(exist_ok=True)
             _write_parquet(self.folder / "weekly" / name,
@@ -267,17 +269,12 @@ class SweepStore:
 
     def _save(self) -> None:
         write_text(self.folder / MANIFEST, json.dumps(self.manifest, indent=2,
-                                                      default=str) + "\n")
+                                                      default=str) + "\n", replace=True)
 
 
 def _write_parquet(path: Path, table: pa.Table) -> None:
-    tmp = path.with_name(f".{path.name}.partial")
-    try:
-        pq.write_table(table, tmp)
-        os.replace(tmp, path)
-    finally:
-        with suppress(FileNotFoundError):
-            tmp.unlink()
+    """Write a new part file; a part is never replaced (see :meth:`SweepStore.open`)."""
+    write_atomically(path, lambda p: pq.write_table(table, p))
 
 
 def done_keys(folder: Path) -> set[str]:
