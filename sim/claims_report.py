@@ -17,7 +17,7 @@ from pathlib import Path
 import markdown
 import pandas as pd
 
-from sim.claims import ClaimResult, evaluate_claim, find_claims
+from sim.claims import ClaimResult, check_claim, evaluate_claim, find_claims
 from sim.results.folder import RunRecord, new_folder, write_atomically, write_png
 from sim.results.kpis import format_number as num
 
@@ -148,8 +148,14 @@ def claims_to_folder(folder_of_claims: Path, ids: list[str] | None, *, out: Path
                      command: list[str], replications: int | None = None,
                      samples: int | None = None, workers: int = 1,
                      progress=None) -> tuple[Path, list[ClaimResult]]:
-    """Evaluate claims and write ``report.md``, ``report.html``, tables and plots."""
+    """Evaluate claims and write ``report.md``, ``report.html``, tables and plots.
+
+    Every claim is checked (:func:`sim.claims.check_claim`) before anything runs
+    and before the report's folder is made.
+    """
     claims = find_claims(folder_of_claims, ids)
+    for path, claim in claims:
+        check_claim(claim, path, replications=replications, samples=samples)
     folder = new_folder(out, "claims")
     record = RunRecord(folder, [], source=[str(p) for p, _ in claims], command=command,
                        replications=replications or 0)

@@ -106,6 +106,12 @@ def summary(org: Organisation) -> dict[str, float]:
 COLLAPSE_KPIS = ("collapsed", "collapsed_day")
 """Summary columns that say whether, and on which day, the run stopped on its backlog limit."""
 
+def weekly_columns(scenario: Scenario) -> set[str]:
+    """The columns of the weekly series, from a one-week run of ``scenario`` (pure, fast)."""
+    probe = scenario.model_copy(update={"horizon": 5.0, "warmup": 0.0, "timeline": ()})
+    return set(run(probe, 0).weekly.columns)
+
+
 EVENT_COLUMNS = ["day", "event", "label", "change"]
 """Columns of the event log: the day, the timeline event's index (-1: PMO), its label."""
 

@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from sim.errors import ScenarioError, UserError
-from sim.run import run
+from sim.run import run, weekly_columns
 from sim.schema.scenario import Scenario
 from sim.sweeps.executors import EXECUTORS, Serial, make_executor
 from sim.sweeps.files import Plan, PlannedRun, SweepSpec, plan
@@ -231,9 +231,7 @@ def check_outputs(spec: SweepSpec, the_plan: Plan) -> None:
     wanted = spec.sweep.outputs.weekly
     if not isinstance(wanted, tuple):
         return
-    probe = spec.scenario(the_plan.points[0][1]).model_copy(
-        update={"horizon": 5.0, "warmup": 0.0, "timeline": ()})
-    columns = set(run(probe, 0).weekly.columns)
+    columns = weekly_columns(spec.scenario(the_plan.points[0][1]))
     unknown = [c for c in wanted if c not in columns]
     if unknown:
         raise ScenarioError(f"outputs.weekly: unknown column {', '.join(map(repr, unknown))}; "
