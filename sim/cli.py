@@ -296,19 +296,19 @@ def _sweep(args: argparse.Namespace) -> int:
     spec = load_sweep(args.file, replications=args.replications, seed=args.seed)
     folder = Path(args.out) / spec.name
     the_plan = prepare(spec)
-    keys = {r.key for r in the_plan.runs}
-    done = keys & done_keys(folder)
+    total = the_plan.count
+    done = the_plan.count_done(done_keys(folder))
     design = spec.sweep.design
     rows = len(spec.design.table)
     shared = "" if rows == len(the_plan.points) else f" ({rows} design rows, some coincide)"
     print(f"sweep {spec.name}: {design.kind} over {', '.join(spec.sweep.varied)}; "
           f"{len(the_plan.points)} points{shared} x {spec.replications} replications = "
-          f"{len(keys)} runs (seed {spec.seed})")
-    print(f"folder: {folder} ({len(done)} of {len(keys)} runs already done)")
+          f"{total} runs (seed {spec.seed})")
+    print(f"folder: {folder} ({done} of {total} runs already done)")
     if args.dry_run:
         return 0
-    if len(done) == len(keys):
-        print(f"nothing to run: all {len(keys)} runs are done\n\nResults: {folder}\n"
+    if done == total:
+        print(f"nothing to run: all {total} runs are done\n\nResults: {folder}\n"
               f"Next: pmosim analyze {folder}")
         return 0
     bar = ProgressBar(spec.name)
@@ -319,8 +319,8 @@ def _sweep(args: argparse.Namespace) -> int:
                            prepared=the_plan)
     except KeyboardInterrupt:
         bar.close()
-        saved = len(keys & done_keys(folder))
-        print(f"pmosim: interrupted; {saved} of {len(keys)} runs are saved in {folder}. "
+        saved = the_plan.count_done(done_keys(folder))
+        print(f"pmosim: interrupted; {saved} of {total} runs are saved in {folder}. "
               "Run the same command to finish the rest.", file=sys.stderr)
         return EXIT_INTERRUPTED
     bar.close()

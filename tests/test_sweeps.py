@@ -543,7 +543,7 @@ def test_second_sweep_on_a_busy_folder_is_refused(grid, tmp_path, capsys):
     folder = tmp_path / "sweep"
     spec = load_sweep(path)
     holder = SweepStore(folder)
-    holder.open(spec, spec.design, plan(spec).runs, command=["first"])
+    holder.open(spec, plan(spec), command=["first"])
     try:
         code, _, err = cli(capsys, "sweep", path, "--workers", "1", "--out", tmp_path)
         assert code == 2
@@ -760,3 +760,18 @@ def test_malformed_scheduler_address_is_a_user_error(grid, tmp_path, capsys):
     assert escaped is None, f"escaped from pmosim sweep: {escaped}"
     assert code == 2
     assert err.startswith("pmosim: error: ") and "not-an-address" in err
+
+
+def test_planning_holds_points_not_runs(tmp_path, capsys):
+    # 2 points x 10,000 replications: counting, a dry run and what is left never build a
+    # list of the 20,000 runs (the plan's runs are generated one at a time).
+    path = write_sweep(tmp_path, parameters={"operations.demand": [270, 300]},
+                       replications=10_000)
+    the_plan = plan(load_sweep(path))
+    assert the_plan.count == 20_000 and len(the_plan.points) == 2
+    runs = the_plan.runs()
+    assert not isinstance(runs, list | tuple) and next(runs).replication == 0
+    first = next(the_plan.pending(set()))
+    assert next(the_plan.pending({first.key})).replication == 1
+    code, out, _ = cli(capsys, "sweep", path, "--out", tmp_path / "out", "--dry-run")
+    assert code == 0 and "= 20000 runs" in out and not (tmp_path / "out").exists()

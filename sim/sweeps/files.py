@@ -16,7 +16,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -99,17 +99,54 @@ class PlannedRun:
 
 @dataclass(frozen=True, eq=False)
 class Plan:
-    """Every run of a sweep, point by point, each with its key."""
+    """Every run of a sweep, point by point, each with its key.
+
+    The plan holds one entry per point; its runs (points x replications) are
+    generated when asked for and never held in memory at once, so counting
+    them, listing them and finding those left to do cost memory per point only.
+    """
 
     spec: SweepSpec
     points: tuple[tuple[str, dict[str, Any]], ...]
     digests: dict[str, str] = field(repr=False)
 
+    def runs(self) -> Iterator[PlannedRun]:
+        """The runs in order: every replication of the first point, then the next...
+
+        Two points that are the same scenario share their keys, so a key may
+        come twice.
+        """
+        for point, _ in self.points:
+            for r in range(self.spec.replications):
+                yield PlannedRun(point, r, run_key(self.digests[point], r))
+
+    @property
+    def count(self) -> int:
+        """How many distinct runs the sweep has."""
+        return len(self._distinct) * self.spec.replications
+
+    def pending(self, done: set[str]) -> Iterator[PlannedRun]:
+        """The runs whose key is not in ``done``, each key once, in plan order."""
+        for point in self._distinct:
+            for r in range(self.spec.replications):
+                key = run_key(self.digests[point], r)
+                if key not in done:
+                    yield PlannedRun(point, r, key)
+
+    def count_done(self, done: set[str]) -> int:
+        """How many distinct runs of the sweep have their key in ``done``."""
+        if not done:
+            return 0
+        return sum(run_key(self.digests[point], r) in done for point in self._distinct
+                   for r in range(self.spec.replications))
+
     @cached_property
-    def runs(self) -> list[PlannedRun]:
-        """The runs in order: every replication of the first point, then the next..."""
-        return [PlannedRun(point, r, run_key(self.digests[point], r))
-                for point, _ in self.points for r in range(self.spec.replications)]
+    def _distinct(self) -> tuple[str, ...]:
+        """The first point of each distinct scenario, in plan order."""
+        first: dict[str, str] = {}
+        for point, _ in self.points:
+            first.setdefault(self.digests[point], point)
+        return tuple(first.values())
 
     def assignment(self, point: str) -> dict[str, Any]:
         """The values point ``point`` assigns."""

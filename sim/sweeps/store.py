@@ -19,6 +19,7 @@ done. Nothing already written is ever rewritten.
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import time
@@ -102,7 +103,7 @@ class SweepStore:
             raise OutputError(f"{folder}: exists and is not a sweep folder (no {MANIFEST}); "
                               "choose another --out or sweep name")
 
-    def open(self, spec, design, runs, *, command: list[str]) -> None:
+    def open(self, spec, plan, *, command: list[str]) -> None:
         """Claim the folder, record the sweep and start a session.
 
         Raises
@@ -120,8 +121,9 @@ class SweepStore:
         self._claim()
         self._discard_orphans()
         self.manifest = self._read_manifest()
-        self._record_definition(spec, design, runs)
-        planned = len({r.key for r in runs})
+        design = spec.design
+        self._record_definition(spec, plan)
+        planned = plan.count
         stamp = datetime.now(UTC)
         taken = {s.get("id") for s in self.manifest.get("sessions", [])}
         session_id = f"{stamp:%Y%m%d-%H%M%S}-{os.getpid()}"
@@ -183,8 +185,11 @@ class SweepStore:
         except (OSError, json.JSONDecodeError) as exc:
             raise OutputError(f"{path}: cannot read the manifest ({exc})") from None
 
-    def _record_definition(self, spec, design, runs) -> None:
-        """Write sweep.yaml, scenario.yaml, design.csv and plan.csv; keep an earlier sweep.yaml."""
+    def _record_definition(self, spec, plan) -> None:
+        """Write sweep.yaml, scenario.yaml, design.csv and plan.csv; keep an earlier sweep.yaml.
+
+        plan.csv is written as its runs are generated, never all in memory at once.
+        """
         text = yaml.safe_dump(spec.document(), sort_keys=False)
         current = self.folder / "sweep.yaml"
         if current.is_file() and current.read_text(encoding="utf-8") != text:
@@ -201,11 +206,10 @@ class SweepStore:
         base = spec.scenario({})
         write_text(self.folder / "scenario.yaml",
                    yaml.safe_dump(scenario_document(base), sort_keys=False), replace=True)
-        plan = pd.DataFrame([(r.point, r.replication, r.key) for r in runs],
-                            columns=["point", "replication", "run_key"])
-        for name, table in (("design.csv", design.table), ("plan.csv", plan)):
-            write_atomically(self.folder / name, lambda p, t=table: t.to_csv(p, index=False),
-                             replace=True)
+        write_atomically(self.folder / "design.csv",
+                         lambda p: spec.design.table.to_csv(p, index=False), replace=True)
+        write_atomically(self.folder / "plan.csv", lambda p: _write_plan(p, plan.runs()),
+                         replace=True)
 
     # -- during the sweep --------------------------------------------------------------
 
@@ -270,6 +274,14 @@ class SweepStore:
     def _save(self) -> None:
         write_text(self.folder / MANIFEST, json.dumps(self.manifest, indent=2,
                                                       default=str) + "\n", replace=True)
+
+
+def _write_plan(path: Path, runs) -> None:
+    """Write ``point, replication, run_key`` for each run, streaming."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["point", "replication", "run_key"])
+        writer.writerows((r.point, r.replication, r.key) for r in runs)
 
 
 def _write_parquet(path: Path, table: pa.Table) -> None:
