@@ -12,12 +12,14 @@ table, and a result file never replaces a file that was there before.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
 import platform
 import sys
 import time
+import traceback
 from contextlib import suppress
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -159,6 +161,11 @@ class RunRecord:
         """Record that the run stopped, and why."""
         status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
         message = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+        if isinstance(error, MemoryError):
+            # The traceback holds the frames that filled the memory: let them go first,
+            # so that the failure can still be recorded.
+            traceback.clear_frames(error.__traceback__)
+            gc.collect()
         self.manifest["files"] = list(self._records)
         self._close(status, message)
 

@@ -91,6 +91,9 @@ MAX_SWEEP_RUNS = 1_000_000
 MAX_ROBUSTNESS_SAMPLES = 1_000
 """Most sampled organisations of a claim's robustness check."""
 
+MAX_WORKERS = 256
+"""Most worker processes a command may start (``--workers``)."""
+
 MAX_NAME_BYTES = 100
 """Longest safe name, in bytes of UTF-8 (a file name may have 255)."""
 

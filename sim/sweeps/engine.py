@@ -23,9 +23,9 @@ from typing import Any
 import pandas as pd
 
 from sim.errors import ScenarioError, UserError
+from sim.executors import EXECUTORS, Serial, make_executor
 from sim.run import run, weekly_columns
 from sim.schema.scenario import Scenario
-from sim.sweeps.executors import EXECUTORS, Serial, make_executor
 from sim.sweeps.files import Plan, PlannedRun, SweepSpec, plan
 from sim.sweeps.store import SweepStore
 
@@ -182,7 +182,9 @@ def run_sweep(spec: SweepSpec, folder: str | Path, *, workers: int | None = None
         status = "completed"
     except BaseException as exc:
         if not isinstance(exc, KeyboardInterrupt):
-            status, error = "failed", f"{type(exc).__name__}: {exc}"
+            status = "failed"
+        if type(exc) is not KeyboardInterrupt:  # Ctrl-C needs no message; SIGTERM does
+            error = f"{type(exc).__name__}: {exc}"
         raise
     finally:
         pool.close(cancel=status != "completed")
