@@ -399,3 +399,9 @@ def test_an_override_wins_over_a_parent_in_the_message(tmp_path):
     message = error_of(child, {"operations.demand": -2})
     assert_mentions(message, "operations.demand = -2", "(from the override")
     assert "set in" not in message
+
+
+def test_an_unknown_key_that_looks_like_a_class_name_is_named(tmp_path):
+    path = write(tmp_path, "caps.yaml", "Operations: {demand: 5}\n")
+    assert_mentions(error_of(path), "caps.yaml", "Operations: unknown key",
+                    "Did you mean 'operations'?")

@@ -428,9 +428,12 @@ def describe_error(err: dict, model: type[BaseModel] = Scenario) -> str:
     str
         The sentence.
     """
-    loc = tuple(p for p in err["loc"] if not _is_union_tag(p))
-    path = format_path(loc)
     kind = err["type"]
+    raw = tuple(err["loc"])
+    # The last part of an unknown key's location is the key itself, whatever it looks like.
+    keep = raw[-1:] if kind == "extra_forbidden" else ()
+    loc = tuple(p for p in raw[:len(raw) - len(keep)] if not _is_union_tag(p)) + keep
+    path = format_path(loc)
     value = err.get("input")
     if kind == "extra_forbidden":
         allowed = sorted(_fields_at(model, loc[:-1]))
