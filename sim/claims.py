@@ -361,5 +361,5 @@ def _typed(current: Any, value: float) -> Any:
 
 
 def _natural(text: str) -> tuple:
-    digits = "".join(c for c in text if c.isdigit())
+    digits = "".join(c for c in text if c in "0123456789")
     return (text.rstrip("0123456789"), int(digits) if digits else 0, text)

@@ -405,3 +405,10 @@ def test_an_unknown_key_that_looks_like_a_class_name_is_named(tmp_path):
     path = write(tmp_path, "caps.yaml", "Operations: {demand: 5}\n")
     assert_mentions(error_of(path), "caps.yaml", "Operations: unknown key",
                     "Did you mean 'operations'?")
+
+
+def test_keys_with_unicode_digits_are_keys_not_indices(tmp_path):
+    path = write(tmp_path, "digits.yaml", "operations: {\u00b2: 1}\n")
+    assert_mentions(error_of(path), "digits.yaml", "operations.\u00b2: unknown key")
+    assert_mentions(error_of(BASELINE, {"projects.portfolio.\u00b2.size": 3}),
+                    "projects.portfolio.\u00b2", "not an element of a list")

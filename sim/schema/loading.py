@@ -137,7 +137,12 @@ def _blame_parent(problem: str, origins: Origins, source: str | None) -> str:
 
 def _parts(key: str) -> tuple:
     """A dotted key path (``a.b[0].c`` or ``a.b.0.c``) as a tuple of keys and indices."""
-    return tuple(int(p) if p.isdigit() else p for p in _INDEX.sub(r".\1", key).split(".") if p)
+    return tuple(int(p) if _is_index(p) else p for p in _INDEX.sub(r".\1", key).split(".") if p)
+
+
+def _is_index(part: str) -> bool:
+    """Whether a key-path part is a list index (ASCII digits only: '²' is a digit too)."""
+    return part.isascii() and part.isdigit()
 
 
 def validate_scenario(data: Mapping[str, Any], source: str | None = None) -> Scenario:
@@ -206,7 +211,7 @@ def set_key_path(data: dict, key: str, value: Any, source: str | None = None) ->
         last = depth == len(parts) - 1
         here = ".".join(parts[: depth + 1])
         if isinstance(node, list):
-            if not part.isdigit() or int(part) >= len(node):
+            if not _is_index(part) or int(part) >= len(node):
                 raise ScenarioError(f"override {key}: {here} is not an element of a list "
                                     f"with {len(node)} entries (indices 0..{len(node) - 1})",
                                     source)
@@ -228,7 +233,7 @@ def get_key_path(data: Any, key: str) -> Any:
     """Return the value at a dotted key path (``KeyError`` naming the path if absent)."""
     node = data
     for part in (p for p in _INDEX.sub(r".\1", key).split(".") if p):
-        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+        if isinstance(node, list) and _is_index(part) and int(part) < len(node):
             node = node[int(part)]
         elif isinstance(node, dict) and part in node:
             node = node[part]
