@@ -257,9 +257,9 @@ def _read_with_parents(path: Path, seen: tuple[Path, ...]) -> tuple[dict, Origin
     chain = (*seen, path.resolve())
     if parent_path in chain:
         cycle = " -> ".join(display_path(p) for p in (*chain, parent_path))
-        raise ScenarioError(f"extends = {parent!r} makes a cycle: {cycle}", display_path(path))
+        raise ScenarioError(f"extends = {excerpt(parent)} makes a cycle: {cycle}", shown)
     if not parent_path.is_file():
-        raise ScenarioError(f"extends = {parent!r}: no such file (looked for "
+        raise ScenarioError(f"extends = {excerpt(parent)}: no such file (looked for "
                             f"{display_path(path.parent / parent)})", display_path(path))
     base, origins = _read_with_parents(parent_path, chain)
     for key in ("name", "description"):

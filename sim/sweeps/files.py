@@ -24,7 +24,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from sim.errors import ScenarioError
+from sim.errors import ScenarioError, excerpt
 from sim.results.folder import scenario_document
 from sim.schema import limits
 from sim.schema.loading import (
@@ -191,7 +191,7 @@ def sweep_spec(data: Sweep | Mapping[str, Any], *, base_dir: str | Path = ".",
         raise ScenarioError([describe_error(e, Sweep) for e in exc.errors()], source) from None
     scenario_path = Path(base_dir) / sweep.scenario
     if not scenario_path.is_file():
-        raise ScenarioError(f"scenario = {sweep.scenario!r}: no such file (looked for "
+        raise ScenarioError(f"scenario = {excerpt(sweep.scenario)}: no such file (looked for "
                             f"{display_path(scenario_path)})", source)
     document = read_document(scenario_path)
     base = _checked(lambda: scenario_with(document, sweep.set, source=source), "set")
@@ -259,11 +259,11 @@ def _check_parameters(spec: SweepSpec) -> None:
             candidates = [parameter.low, parameter.high]
         for value in candidates:
             _checked(lambda k=key, v=value: spec.scenario({k: v}),
-                     f"parameters.{key} = {value!r}", spec.source)
+                     f"parameters.{key} = {excerpt(value)}", spec.source)
     for i, point in enumerate(sweep.points):
         for key, value in point.items():
             _checked(lambda k=key, v=value: spec.scenario({k: v}),
-                     f"points[{i}].{key} = {value!r}", spec.source)
+                     f"points[{i}].{key} = {excerpt(value)}", spec.source)
 
 
 def _checked(build, where: str, source: str | None = None):
@@ -278,4 +278,4 @@ def _checked(build, where: str, source: str | None = None):
 
 
 def _show(assignment: Mapping[str, Any]) -> str:
-    return ", ".join(f"{k}={v!r}" for k, v in assignment.items())
+    return ", ".join(f"{k}={excerpt(v)}" for k, v in assignment.items())
