@@ -190,9 +190,9 @@ def parse_override(text: str) -> tuple[str, Any]:
                             "e.g. operations.demand=120")
     try:
         value = load_yaml(raw) if raw.strip() else ""
-    except ScenarioError as exc:
-        if "given twice" in str(exc) or "aliases" in str(exc):
-            raise ScenarioError(f"override {key.strip()}: {exc}") from None
+    except YamlRefused as exc:
+        raise ScenarioError(f"override {key.strip()}: {exc}") from None
+    except ScenarioError:  # not YAML: the text itself is the value
         value = raw
     return key.strip(), value
 
@@ -277,6 +277,14 @@ def _key_paths(data: dict, prefix: tuple = ()):
             yield from _key_paths(value, path)
 
 
+class YamlRefused(ScenarioError):
+    """YAML that parses but is refused: a key given twice, or aliases that expand too far."""
+
+
+class _DuplicateKey(yaml.constructor.ConstructorError):
+    """A mapping gives the same key twice."""
+
+
 class _StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     """PyYAML's safe loader, refusing a key given twice in one mapping."""
 
@@ -292,7 +300,7 @@ class _StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
                 except TypeError:
                     continue  # an unhashable key: the constructor reports it
                 if first is not None:
-                    raise yaml.constructor.ConstructorError(
+                    raise _DuplicateKey(
                         None, None, f"key {excerpt(key)} is given twice in one mapping (first "
                         f"at line {first + 1}); keep one", key_node.start_mark)
                 lines[key] = key_node.start_mark.line
@@ -319,7 +327,7 @@ def load_yaml(text: str) -> Any:
             return None
         values = _expanded_size(node, {})
         if values > MAX_YAML_VALUES:
-            raise ScenarioError(f"its anchors and aliases (&name, *name) expand to {values:.3g} "
+            raise YamlRefused(f"its anchors and aliases (&name, *name) expand to {values:.3g} "
                                 f"values; the limit is {MAX_YAML_VALUES:,}: write the values "
                                 "out, or use fewer aliases")
         return loader.construct_document(node)
@@ -327,7 +335,8 @@ def load_yaml(text: str) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError(f"not valid YAML{where}: {problem}") from None
+        refused = YamlRefused if isinstance(exc, _DuplicateKey) else ScenarioError
+        raise refused(f"not valid YAML{where}: {problem}") from None
     except RecursionError:
         raise ScenarioError("not valid YAML: nested too deeply") from None
     except ValueError as exc:  # a date that does not exist, an integer of 5,000 digits...
@@ -358,10 +367,10 @@ def read_yaml(path: Path, what: str = "scenario file") -> dict:
     ``what`` names the kind of file in messages (``scenario file``, ``sweep file``).
     """
     shown = display_path(path)
+    if path.is_dir():
+        raise ScenarioError(f"{what} {shown} is a folder, not a file")
     if not path.is_file():
-        kind = "a folder, not a file" if path.is_dir() else "no such file"
-        raise ScenarioError(f"no such {what}: {shown}" if kind == "no such file"
-                            else f"{what} {shown} is {kind}")
+        raise ScenarioError(f"no such {what}: {shown}")
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
