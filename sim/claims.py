@@ -11,27 +11,42 @@ Robustness re-runs the claim's first check in organisations sampled by Latin
 hypercube over the claim's ranges; the share where its direction holds is
 reported, with the one-parameter threshold that best separates the samples
 where it holds from those where it fails.
+
+Every claim is checked before anything runs (:func:`check_claim`): its arms
+and robustness ranges give valid scenarios, its KPIs and weekly series exist,
+its windows hold weekly rows and its projects exist; ids are unique.
 """
 
 from __future__ import annotations
 
+import difflib
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import ValidationError
 from scipy.stats import qmc
 
-from sim.errors import ScenarioError
+from sim.errors import ScenarioError, excerpt
 from sim.experiment import Replications, run_tasks, stack
 from sim.results.compare import paired_difference
+from sim.results.kpis import KPIS
+from sim.run import weekly_columns
+from sim.schema import limits
 from sim.schema.claims import Check, Claim
-from sim.schema.loading import describe_error, get_key_path, load_scenario
+from sim.schema.loading import (
+    describe_error,
+    display_path,
+    get_key_path,
+    load_scenario,
+    read_yaml,
+)
 from sim.schema.scenario import Scenario
+from sim.units import DAYS_PER_WEEK
 
 SUPPORTED, NOT_SUPPORTED, INCONCLUSIVE = "supported", "not supported", "inconclusive"
 
@@ -39,21 +54,38 @@ SUPPORTED, NOT_SUPPORTED, INCONCLUSIVE = "supported", "not supported", "inconclu
 def load_claim(path: str | Path) -> Claim:
     """Read and validate a claim file, with errors naming the file and key path."""
     path = Path(path)
-    if not path.is_file():
-        raise ScenarioError(f"no such claim file: {path}")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"not valid YAML: {exc}", str(path)) from None
+    data = read_yaml(path, "claim file")
     try:
         return Claim.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError([describe_error(e, Claim) for e in exc.errors()], str(path)) from None
+        raise ScenarioError([describe_error(e, Claim) for e in exc.errors()],
+                            display_path(path)) from None
 
 
 def find_claims(folder: str | Path, ids: list[str] | None = None) -> list[tuple[Path, Claim]]:
-    """The claim files in ``folder`` (optionally only those with the given ids), by id."""
-    found = [(p, load_claim(p)) for p in sorted(Path(folder).glob("*.yaml"))]
+    """The claim files in ``folder`` (optionally only those with the given ids), by id.
+
+    Raises
+    ------
+    ScenarioError
+        If the folder does not exist or holds no claim file, if a file is not
+        a valid claim, if two files share an id, or if an id asked for is unknown.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        what = "is a file, not a folder" if folder.exists() else "no such folder"
+        raise ScenarioError(f"--dir {display_path(folder)}: {what} of claim files")
+    paths = sorted(folder.glob("*.yaml"))
+    if not paths:
+        raise ScenarioError(f"--dir {display_path(folder)}: no claim files (*.yaml) there")
+    found = [(p, load_claim(p)) for p in paths]
+    by_id: dict[str, Path] = {}
+    for path, claim in found:
+        first = by_id.setdefault(claim.id.upper(), path)
+        if first != path:
+            raise ScenarioError(f"id {claim.id!r} is used by two claim files: "
+                                f"{display_path(first)} and {display_path(path)}; give each "
+                                "claim its own id")
     if ids:
         wanted = {i.upper() for i in ids}
         unknown = wanted - {c.id.upper() for _, c in found}
@@ -62,6 +94,75 @@ def find_claims(folder: str | Path, ids: list[str] | None = None) -> list[tuple[
                                 f"known: {', '.join(c.id for _, c in found)}")
         found = [(p, c) for p, c in found if c.id.upper() in wanted]
     return sorted(found, key=lambda pc: _natural(pc[1].id))
+
+
+def check_claim(claim: Claim, path: Path, *, replications: int | None = None,
+                samples: int | None = None) -> None:
+    """Check everything about a claim that can fail, before any of its runs starts.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the claim file, the key and the value: an arm or a robustness
+        range that gives an invalid scenario, an unknown KPI or weekly series, a
+        window without weekly rows, a project that no arm has.
+    """
+    source = display_path(path)
+    limits.check_count("--replications", replications, limits.MAX_REPLICATIONS, low=1)
+    limits.check_count("--robustness", samples, limits.MAX_ROBUSTNESS_SAMPLES)
+    scenarios = _checked(lambda: arm_scenarios(claim, path, replications=replications),
+                         "arms", source)
+    columns = weekly_columns(next(iter(scenarios.values())))
+    for i, check in enumerate(claim.checks):
+        problem = _check_problem(check, columns, scenarios)
+        if problem:
+            raise ScenarioError(f"checks[{i}].{problem}", source)
+    for key, (low, high) in claim.robustness.vary.items():
+        for value in (low, high):
+            _checked(lambda k=key, v=value: arm_scenarios(claim, path, extra={k: v}),
+                     f"robustness.vary.{key} = {value:g}", source)
+
+
+def _check_problem(check: Check, columns: set[str],
+                   scenarios: dict[str, Scenario]) -> str | None:
+    """What is wrong with one check of a claim whose arms are ``scenarios``, if anything."""
+    if check.kpi is not None and check.kpi not in KPIS:
+        return f"kpi = {excerpt(check.kpi)}: unknown KPI{_nearest(check.kpi, KPIS)}"
+    if check.series is not None and check.series not in columns:
+        return (f"series = {excerpt(check.series)}: unknown weekly column"
+                f"{_nearest(check.series, columns)}")
+    arms = [scenarios[a] for a in (check.compare or (check.arm,))]
+    if check.window is not None:
+        start, end = check.window
+        for arm in arms:
+            days = [*np.arange(DAYS_PER_WEEK, arm.horizon + 1, DAYS_PER_WEEK), arm.horizon]
+            if not any(start <= d < end for d in days):
+                return (f"window = [{start:g}, {end:g}]: holds no weekly row (rows are every "
+                        f"{DAYS_PER_WEEK:g} days up to the horizon of {arm.horizon:g} days)")
+    if check.after_handover is not None:
+        names = [p.name for p in arms[0].projects.portfolio]
+        made = [t.name for t in arms[0].projects.templates]
+        wanted = check.after_handover
+        if wanted not in names and not any(re.fullmatch(rf"{re.escape(t)}-\d+", wanted)
+                                           for t in made):
+            known = ", ".join(names) or "none"
+            return (f"after_handover = {excerpt(wanted)}: arm {check.arm!r} has no such "
+                    f"project (its portfolio: {known})")
+    return None
+
+
+def _nearest(name: str, known) -> str:
+    near = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+    return f". Did you mean {near[0]!r}?" if near else ""
+
+
+def _checked(build, where: str, source: str):
+    """Call ``build``; restate its scenario errors as problems of the claim at ``where``."""
+    try:
+        return build()
+    except ScenarioError as exc:
+        on = f" (on {exc.source})" if exc.source else ""
+        raise ScenarioError([f"{where}{on}: {p}" for p in exc.problems], source) from None
 
 
 def arm_scenarios(claim: Claim, path: Path, *, replications: int | None = None,
@@ -92,6 +193,16 @@ class ClaimResult:
     robustness: pd.DataFrame
     holds_share: float
     failure_condition: str
+
+    @property
+    def collapsed_runs(self) -> int:
+        """Runs of the arms that collapsed (see :func:`collapsed_in`)."""
+        return collapsed_in(self.tables)
+
+
+def collapsed_in(tables: dict[str, Replications]) -> int:
+    """Runs whose backlog passed ``operations.backlog_limit``, so that they stopped early."""
+    return sum(int((t.summary["collapsed"] == 1.0).sum()) for t in tables.values())
 
 
 def evaluate_claim(claim: Claim, path: Path, *, replications: int | None = None,
@@ -147,7 +258,9 @@ def per_replication(check: Check, tables: Replications) -> pd.Series:
     if inside.empty:
         raise ScenarioError(f"window [{start:g}, {end:g}) holds no weekly row (horizon "
                             f"{weekly['day'].max():g} days)")
-    return inside.groupby("replication")[check.series].mean()
+    # A run that collapsed before the window has no rows in it: its measure is NaN.
+    return inside.groupby("replication")[check.series].mean().reindex(
+        tables.summary["replication"])
 
 
 def _judge_value(check: Check, tables: Replications) -> dict[str, Any]:
@@ -182,7 +295,7 @@ def robustness(claim: Claim, path: Path, *, samples: int | None = None,
     count = spec.samples if samples is None else samples
     keys = list(spec.vary)
     if not count or not keys:
-        return pd.DataFrame(columns=[*keys, "difference", "holds"])
+        return pd.DataFrame(columns=[*keys, "difference", "holds", "collapsed_runs"])
     base = load_scenario(path.parent / claim.scenario, claim.set)
     document = base.model_dump(mode="json", by_alias=True)
     points = qmc.scale(qmc.LatinHypercube(d=len(keys), seed=base.seed).random(count),
@@ -208,7 +321,8 @@ def robustness(claim: Claim, path: Path, *, samples: int | None = None,
         else:
             sign = 1.0 if check.expect == "higher" else -1.0
             holds = bool(sign * outcome["difference"] > 0)
-        out.append({**values, "difference": outcome["difference"], "holds": holds})
+        out.append({**values, "difference": outcome["difference"], "holds": holds,
+                    "collapsed_runs": collapsed_in(tables)})
     return pd.DataFrame(out)
 
 
@@ -247,5 +361,5 @@ def _typed(current: Any, value: float) -> Any:
 
 
 def _natural(text: str) -> tuple:
-    digits = "".join(c for c in text if c.isdigit())
+    digits = "".join(c for c in text if c in "0123456789")
     return (text.rstrip("0123456789"), int(digits) if digits else 0, text)

@@ -17,8 +17,8 @@ from pathlib import Path
 import markdown
 import pandas as pd
 
-from sim.claims import ClaimResult, evaluate_claim, find_claims
-from sim.results.folder import RunRecord, new_folder, write_atomically
+from sim.claims import ClaimResult, check_claim, evaluate_claim, find_claims
+from sim.results.folder import RunRecord, new_folder, write_atomically, write_png
 from sim.results.kpis import format_number as num
 
 
@@ -43,7 +43,7 @@ def claim_plot(result: ClaimResult, folder: Path) -> str:
     figure = claim_figure(weekly, kpis, series, f"{result.claim.id}: {result.claim.title}")
     name = f"plots/{result.claim.id}.png"
     (folder / "plots").mkdir(exist_ok=True)
-    figure.savefig(folder / name, format="png", dpi=90)
+    write_png(folder / name, figure, dpi=90)
     return name
 
 
@@ -62,6 +62,10 @@ def section(result: ClaimResult, plot: str | None) -> str:
               f"Experiment: `{base}` run as {arms_text} with {len(first)} paired "
               f"replications of {horizon:g} working days each (the same seeds in every arm).",
               ""]
+    if result.collapsed_runs:
+        lines += [f"{result.collapsed_runs} of {len(first) * len(arms)} runs collapsed: their "
+                  "backlog passed `operations.backlog_limit` days of value demand, so they "
+                  "stopped early and their KPIs cover the days until then.", ""]
     base_doc = None
     for name, arm in c.arms.items():
         changes = ", ".join(f"`{k}` = {v!r}" for k, v in arm.set.items()) or "as the base"
@@ -157,8 +161,14 @@ def claims_to_folder(folder_of_claims: Path, ids: list[str] | None, *, out: Path
                      command: list[str], replications: int | None = None,
                      samples: int | None = None, workers: int = 1,
                      progress=None) -> tuple[Path, list[ClaimResult]]:
-    """Evaluate claims and write ``report.md``, ``report.html``, tables and plots."""
+    """Evaluate claims and write ``report.md``, ``report.html``, tables and plots.
+
+    Every claim is checked (:func:`sim.claims.check_claim`) before anything runs
+    and before the report's folder is made.
+    """
     claims = find_claims(folder_of_claims, ids)
+    for path, claim in claims:
+        check_claim(claim, path, replications=replications, samples=samples)
     folder = new_folder(out, "claims")
     record = RunRecord(folder, [], source=[str(p) for p, _ in claims], command=command,
                        replications=replications or 0)
@@ -173,7 +183,8 @@ def claims_to_folder(folder_of_claims: Path, ids: list[str] | None, *, out: Path
                 progress(result)
         verdicts = pd.DataFrame([{"claim": r.claim.id, "title": r.claim.title,
                                   "verdict": r.verdict, "robustness_holds": r.holds_share,
-                                  "failure_condition": r.failure_condition} for r in results])
+                                  "failure_condition": r.failure_condition,
+                                  "collapsed_runs": r.collapsed_runs} for r in results])
         checks = pd.concat([r.checks.assign(claim=r.claim.id) for r in results],
                            ignore_index=True)
         samples_table = pd.concat([r.robustness.assign(claim=r.claim.id) for r in results

@@ -8,36 +8,70 @@ keeps its traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from sim.errors import UserError
+from sim.errors import Terminated, UserError
 from sim.results.kpis import format_number as num
-from sim.schema import Scenario, load_scenario, parse_override, scenario_warnings
+from sim.schema import Scenario, limits, load_scenario, parse_override, scenario_warnings
 
+EXIT_FAILED = 1
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process ended by it
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line and return its exit status."""
+    """Run the command line and return its exit status.
+
+    SIGTERM is handled like Ctrl-C: what is running stops, its manifest says
+    so, and the status is 143 (130 for Ctrl-C), without a traceback.
+    """
     parser = _parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         parser.print_help()
         return EXIT_USER_ERROR
+    with _terminate_on_sigterm():
+        try:
+            return args.handler(args)
+        except UserError as exc:
+            print(f"pmosim: error: {exc}", file=sys.stderr)
+            return EXIT_USER_ERROR
+        except Terminated:
+            print("pmosim: terminated (SIGTERM)", file=sys.stderr)
+            return EXIT_TERMINATED
+        except KeyboardInterrupt:
+            print("pmosim: interrupted", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        except MemoryError:
+            print("pmosim: error: out of memory; the run stopped and its manifest records "
+                  "the failure (see the limits in docs/scenarios.md#limits)", file=sys.stderr)
+            return EXIT_FAILED
+
+
+@contextlib.contextmanager
+def _terminate_on_sigterm():
+    """Turn SIGTERM into :class:`~sim.errors.Terminated` while the command runs."""
+    def terminate(signum, frame) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one is enough: let cleanup finish
+        raise Terminated("stopped by SIGTERM")
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, terminate)
     try:
-        return args.handler(args)
-    except UserError as exc:
-        print(f"pmosim: error: {exc}", file=sys.stderr)
-        return EXIT_USER_ERROR
-    except KeyboardInterrupt:
-        print("pmosim: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -51,9 +85,9 @@ def _parser() -> argparse.ArgumentParser:
                               description="Run the replications of a scenario, print the "
                               "KPIs with 95%% confidence intervals and write a result folder.")
     run.add_argument("file", help="scenario file (YAML)")
-    run.add_argument("--replications", "-r", type=_positive_int, metavar="N",
+    run.add_argument("--replications", "-r", type=_replications, metavar="N",
                      help="number of replications (default: the scenario's)")
-    run.add_argument("--seed", type=_non_negative_int, metavar="S",
+    run.add_argument("--seed", type=_seed, metavar="S",
                      help="root seed (default: the scenario's)")
     _add_set(run)
     run.add_argument("--out", default="results", metavar="DIR",
@@ -75,12 +109,12 @@ def _parser() -> argparse.ArgumentParser:
                     "relative change and a verdict.")
     compare.add_argument("files", nargs="+", metavar="FILE",
                          help="scenario files: the AS-IS first, then one or more TO-BE")
-    compare.add_argument("--replications", "-r", type=_positive_int, metavar="N",
+    compare.add_argument("--replications", "-r", type=_replications, metavar="N",
                          help="replications of each (default: the first scenario's)")
-    compare.add_argument("--seed", type=_non_negative_int, metavar="S",
+    compare.add_argument("--seed", type=_seed, metavar="S",
                          help="root seed shared by all (default: the first scenario's)")
     _add_set(compare)
-    compare.add_argument("--workers", "-w", type=_positive_int, default=1, metavar="N",
+    compare.add_argument("--workers", "-w", type=_workers, default=1, metavar="N",
                          help="worker processes (default 1)")
     compare.add_argument("--out", default="results", metavar="DIR",
                          help="where result folders are created (default: results/)")
@@ -93,11 +127,11 @@ def _parser() -> argparse.ArgumentParser:
                     "report.html under results/claims/.")
     claims.add_argument("ids", nargs="*", metavar="ID", help="claim ids, e.g. C1 C4")
     claims.add_argument("--list", action="store_true", help="list the claims and stop")
-    claims.add_argument("--replications", "-r", type=_positive_int, metavar="N",
+    claims.add_argument("--replications", "-r", type=_replications, metavar="N",
                         help="replications per arm (default: each claim's)")
-    claims.add_argument("--robustness", "-k", type=_non_negative_int, metavar="K",
+    claims.add_argument("--robustness", "-k", type=_samples, metavar="K",
                         help="sampled organisations per claim (default: each claim's; 0: none)")
-    claims.add_argument("--workers", "-w", type=_positive_int, default=os.cpu_count() or 1,
+    claims.add_argument("--workers", "-w", type=_workers, default=os.cpu_count() or 1,
                         metavar="N", help="worker processes (default: one per core)")
     claims.add_argument("--dir", default="scenarios/claims", metavar="DIR",
                         help="where claim files are (default: scenarios/claims)")
@@ -112,7 +146,7 @@ def _parser() -> argparse.ArgumentParser:
                     "folder are skipped, so rerunning after Ctrl-C, a crash or a change to the "
                     "sweep only runs what is missing.")
     sweep.add_argument("file", help="sweep file (YAML), e.g. scenarios/sweeps/*.yaml")
-    sweep.add_argument("--workers", "-w", type=_positive_int, default=None, metavar="N",
+    sweep.add_argument("--workers", "-w", type=_workers, default=None, metavar="N",
                        help="worker processes (default: one per core; with a Dask scheduler, "
                             "its workers are used)")
     sweep.add_argument("--executor", choices=("local", "dask"), default="local",
@@ -122,11 +156,11 @@ def _parser() -> argparse.ArgumentParser:
                             "(with --executor dask; default: start a local cluster)")
     sweep.add_argument("--out", default="results/sweeps", metavar="DIR",
                        help="parent of the sweep's folder DIR/<name> (default: results/sweeps)")
-    sweep.add_argument("--replications", "-r", type=_positive_int, metavar="N",
+    sweep.add_argument("--replications", "-r", type=_replications, metavar="N",
                        help="replications per point (default: the sweep's)")
-    sweep.add_argument("--seed", type=_non_negative_int, metavar="S",
+    sweep.add_argument("--seed", type=_seed, metavar="S",
                        help="root seed (default: the sweep's)")
-    sweep.add_argument("--flush-every", type=_positive_int, default=20, metavar="N",
+    sweep.add_argument("--flush-every", type=_flush_every, default=20, metavar="N",
                        help="write results to disk every N runs or 5 seconds, whichever "
                             "comes first (default 20)")
     sweep.add_argument("--dry-run", action="store_true",
@@ -158,18 +192,22 @@ def _add_set(parser: argparse.ArgumentParser) -> None:
                         help="override a key, e.g. --set operations.demand=120 (repeatable)")
 
 
-def _positive_int(text: str) -> int:
-    value = _int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be a whole number >= 1")
-    return value
+def _count(low: int, high: int):
+    """An argparse type: a whole number from ``low`` to ``high``."""
+    def parse(text: str) -> int:
+        value = _int(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text!r} must be a whole number from {low} to "
+                                             f"{high:,}")
+        return value
+    return parse
 
 
-def _non_negative_int(text: str) -> int:
-    value = _int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be a whole number >= 0")
-    return value
+_replications = _count(1, limits.MAX_REPLICATIONS)
+_seed = _count(0, limits.MAX_SEED)
+_samples = _count(0, limits.MAX_ROBUSTNESS_SAMPLES)
+_workers = _count(1, limits.MAX_WORKERS)
+_flush_every = _count(1, 1_000_000)
 
 
 def _int(text: str) -> int:
@@ -228,8 +266,19 @@ def _run(args: argparse.Namespace) -> int:
     folder, kpis = run_to_folder(scenario, out=Path(args.out), source=args.file,
                                  command=["pmosim", *sys.argv[1:]], plots=not args.no_plots)
     print(format_kpis(kpis, scenario))
+    _warn_collapsed(folder, scenario.replications)
     print(f"\nResults: {folder}")
     return 0
+
+
+def _warn_collapsed(folder: Path, replications: int) -> None:
+    """Print the collapsed runs the folder's manifest records, if any."""
+    from sim.reporting import collapse_warning
+
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    warning = collapse_warning(manifest.get("collapsed", []), replications)
+    if warning:
+        print(f"pmosim: warning: {warning}", file=sys.stderr)
 
 
 def _compare(args: argparse.Namespace) -> int:
@@ -245,6 +294,7 @@ def _compare(args: argparse.Namespace) -> int:
                                       command=["pmosim", *sys.argv[1:]],
                                       workers=args.workers, plots=not args.no_plots)
     print(format_comparison(table, scenarios))
+    _warn_collapsed(folder, scenarios[0].replications)
     print(f"\nResults: {folder}")
     return 0
 
@@ -261,8 +311,9 @@ def _claims(args: argparse.Namespace) -> int:
     def show(result) -> None:
         share = "" if math.isnan(result.holds_share) else \
             f"; holds in {result.holds_share:.0%} of sampled organisations"
-        print(f"{result.claim.id:<5} {result.verdict:<14} {result.claim.title}{share}",
-              flush=True)
+        collapsed = f"; {result.collapsed_runs} runs collapsed" if result.collapsed_runs else ""
+        print(f"{result.claim.id:<5} {result.verdict:<14} {result.claim.title}{share}"
+              f"{collapsed}", flush=True)
 
     folder, _ = claims_to_folder(Path(args.dir), args.ids or None, out=Path(args.out),
                                  command=["pmosim", *sys.argv[1:]],
@@ -283,19 +334,19 @@ def _sweep(args: argparse.Namespace) -> int:
     spec = load_sweep(args.file, replications=args.replications, seed=args.seed)
     folder = Path(args.out) / spec.name
     the_plan = prepare(spec)
-    keys = {r.key for r in the_plan.runs}
-    done = keys & done_keys(folder)
+    total = the_plan.count
+    done = the_plan.count_done(done_keys(folder))
     design = spec.sweep.design
     rows = len(spec.design.table)
     shared = "" if rows == len(the_plan.points) else f" ({rows} design rows, some coincide)"
     print(f"sweep {spec.name}: {design.kind} over {', '.join(spec.sweep.varied)}; "
           f"{len(the_plan.points)} points{shared} x {spec.replications} replications = "
-          f"{len(keys)} runs (seed {spec.seed})")
-    print(f"folder: {folder} ({len(done)} of {len(keys)} runs already done)")
+          f"{total} runs (seed {spec.seed})")
+    print(f"folder: {folder} ({done} of {total} runs already done)")
     if args.dry_run:
         return 0
-    if len(done) == len(keys):
-        print(f"nothing to run: all {len(keys)} runs are done\n\nResults: {folder}\n"
+    if done == total:
+        print(f"nothing to run: all {total} runs are done\n\nResults: {folder}\n"
               f"Next: pmosim analyze {folder}")
         return 0
     bar = ProgressBar(spec.name)
@@ -304,17 +355,22 @@ def _sweep(args: argparse.Namespace) -> int:
                            scheduler=args.scheduler, progress=bar,
                            flush_rows=args.flush_every, command=["pmosim", *sys.argv[1:]],
                            prepared=the_plan)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         bar.close()
-        saved = len(keys & done_keys(folder))
-        print(f"pmosim: interrupted; {saved} of {len(keys)} runs are saved in {folder}. "
+        saved = the_plan.count_done(done_keys(folder))
+        how = "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
+        print(f"pmosim: {how}; {saved} of {total} runs are saved in {folder}. "
               "Run the same command to finish the rest.", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
     bar.close()
     rate = "" if report.ran == 0 else f" ({report.runs_per_second:.2f} runs/s)"
     print(f"ran {report.ran} runs in {report.wall_seconds:.1f} s{rate} on {report.workers} "
           f"{report.executor} worker{'s' if report.workers != 1 else ''}; "
           f"{report.skipped} were already done; {report.failed} failed")
+    if report.collapsed:
+        print(f"pmosim: warning: {report.collapsed} of the {report.ran} runs collapsed: their "
+              "backlog passed operations.backlog_limit days of value demand, so they stopped "
+              "early (see the collapsed and collapsed_day columns)", file=sys.stderr)
     for failure in report.failures[:5]:
         print(f"  failed: point {failure['point']}, replication {failure['replication']}: "
               f"{failure['error'].splitlines()[-1]}", file=sys.stderr)

@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from sim.errors import ScenarioError
 from sim.experiment import Replications, run_tasks, stack
-from sim.reporting import discard_data, write_tables
+from sim.reporting import collapsed_runs, discard_data, write_tables
 from sim.results.compare import compare_summaries, headline_rows, scenario_differences
 from sim.results.folder import (
     RunRecord,
@@ -26,6 +26,7 @@ from sim.results.folder import (
     write_atomically,
     write_png,
 )
+from sim.schema import limits
 from sim.schema.scenario import Scenario
 
 
@@ -34,6 +35,8 @@ def align(scenarios: list[Scenario], *, seed: int | None = None,
     """Give every scenario the same seed and replications, and distinct names."""
     if len(scenarios) < 2:
         raise ScenarioError("compare needs at least two scenarios (AS-IS first)")
+    limits.check_count("seed", seed, limits.MAX_SEED)
+    limits.check_count("replications", replications, limits.MAX_REPLICATIONS, low=1)
     seed = scenarios[0].seed if seed is None else seed
     count = scenarios[0].replications if replications is None else replications
     names: list[str] = []
@@ -94,7 +97,7 @@ def compare_to_folder(scenarios: list[Scenario], sources: list[str | None], *, o
         discard_data(folder)
         record.fail(exc)
         raise
-    record.finish(files)
+    record.finish(files, collapsed_runs(merged.summary))
     return folder, comparison
 
 

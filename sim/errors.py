@@ -7,6 +7,25 @@ the message without a traceback and exits with status 2.
 
 from __future__ import annotations
 
+import reprlib
+from typing import Any
+
+_EXCERPT = reprlib.Repr()
+_EXCERPT.maxlevel = 3
+_EXCERPT.maxtuple = _EXCERPT.maxlist = _EXCERPT.maxdict = _EXCERPT.maxset = 4
+_EXCERPT.maxstring = _EXCERPT.maxother = 50
+
+
+def excerpt(value: Any, width: int = 60) -> str:
+    """A short ``repr`` of ``value`` for a message, built without expanding the whole value.
+
+    Containers show their first few items and nest a few levels deep (an aliased
+    YAML value may stand for billions of items); the text is then cut to
+    ``width`` characters.
+    """
+    text = _EXCERPT.repr(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
 
 class UserError(Exception):
     """An error caused by input the user can correct."""
@@ -38,3 +57,7 @@ class ScenarioError(UserError):
 
 class OutputError(UserError):
     """A result folder cannot be written without losing earlier results."""
+
+
+class Terminated(KeyboardInterrupt):
+    """The process was asked to stop (SIGTERM); handled like Ctrl-C."""

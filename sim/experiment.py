@@ -7,9 +7,7 @@ replication, seed), never as arithmetic on ids.
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
 import pandas as pd
@@ -50,7 +48,10 @@ def run_tasks(tasks: list[tuple[Scenario, int]], *, workers: int = 1,
     """Run ``(scenario, replication)`` pairs, in worker processes if ``workers > 1``.
 
     Results come back in the order of ``tasks`` whatever the order they finish
-    in, and are identical to a serial run: :func:`sim.run` is pure.
+    in, and are identical to a serial run: :func:`sim.run` is pure. Worker
+    processes are those of :class:`sim.executors.LocalPool`: a few tasks in
+    flight at a time, ended at once when this call is interrupted, and never
+    outliving this process.
     """
     if workers <= 1 or len(tasks) <= 1:
         results = []
@@ -59,13 +60,26 @@ def run_tasks(tasks: list[tuple[Scenario, int]], *, workers: int = 1,
             if on_result is not None:
                 on_result(results[-1])
         return results
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context) as pool:
-        futures = [pool.submit(run, scenario, replication) for scenario, replication in tasks]
-        for future in as_completed(futures):
+    from sim.executors import LocalPool
+
+    pool = LocalPool(min(workers, len(tasks)))
+    out: list[RunResult | None] = [None] * len(tasks)
+    finished = False
+    try:
+        for index, result in pool.imap(_run_indexed, enumerate(tasks)):
+            out[index] = result
             if on_result is not None:
-                on_result(future.result())
-        return [future.result() for future in futures]
+                on_result(result)
+        finished = True
+    finally:
+        pool.close(cancel=not finished)
+    return out
+
+
+def _run_indexed(task: tuple[int, tuple[Scenario, int]]) -> tuple[int, RunResult]:
+    """Run one ``(index, (scenario, replication))`` task in a worker; keep its index."""
+    index, (scenario, replication) = task
+    return index, run(scenario, replication)
 
 
 def run_replications(scenario: Scenario, replications: int | None = None, *,

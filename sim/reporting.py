@@ -9,6 +9,7 @@ so and no data file is left half-written.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from tqdm import tqdm
@@ -55,8 +56,40 @@ def run_to_folder(scenario: Scenario, *, out: Path, source: str | None = None,
         discard_data(folder)
         record.fail(exc)
         raise
-    record.finish(files)
+    record.finish(files, collapsed_runs(tables.summary))
     return folder, tables.kpis()
+
+
+def collapsed_runs(summary: pd.DataFrame) -> list[dict[str, Any]]:
+    """The runs of a summary table that collapsed: scenario, replication and day."""
+    if "collapsed" not in summary or summary.empty:
+        return []
+    rows = summary[summary["collapsed"] == 1.0]
+    return [{"scenario": str(r["scenario"]), "replication": int(r["replication"]),
+             "day": float(r["collapsed_day"])} for _, r in rows.iterrows()]
+
+
+def collapse_warning(collapsed: list[dict[str, Any]], replications: int) -> str | None:
+    """One sentence on the runs that collapsed (from :func:`collapsed_runs`), or None.
+
+    Parameters
+    ----------
+    collapsed
+        The collapsed runs: ``scenario``, ``replication`` and ``day`` of each.
+    replications
+        Replications per scenario, to say how many of them collapsed.
+    """
+    if not collapsed:
+        return None
+    parts = []
+    for name in dict.fromkeys(r["scenario"] for r in collapsed):
+        days = [r["day"] for r in collapsed if r["scenario"] == name]
+        shown = ", ".join(f"{d:g}" for d in days[:5]) + (", ..." if len(days) > 5 else "")
+        parts.append(f"{name}: {len(days)} of {replications} replications, on "
+                     f"day{'s' if len(days) > 1 else ''} {shown}")
+    return ("the backlog passed operations.backlog_limit days of value demand, so these runs "
+            "collapsed and stopped early (their KPIs cover the days until then): "
+            + "; ".join(parts))
 
 
 def discard_data(folder: Path) -> None:

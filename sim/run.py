@@ -8,6 +8,7 @@ the same inputs give the same result in any process or on any machine.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -78,11 +79,37 @@ def run(scenario: Scenario, replication: int = 0) -> RunResult:
                             columns=PROJECT_COLUMNS)
     return RunResult(
         scenario=scenario.name, replication=replication, seed=scenario.seed,
-        summary=org.recorder.summary(org),
+        summary=summary(org),
         weekly=pd.DataFrame(org.recorder.rows),
         projects=projects,
         events=pd.DataFrame(org.events, columns=EVENT_COLUMNS),
         wall_seconds=time.perf_counter() - started)
+
+
+def summary(org: Organisation) -> dict[str, float]:
+    """The run's summary KPIs, with ``collapsed`` (0 or 1) and ``collapsed_day`` last.
+
+    A run that collapsed during the warm-up has no window to summarise: its
+    KPIs are NaN.
+    """
+    from sim.results.kpis import KPIS
+
+    if org.recorder.window is None:
+        kpis = dict.fromkeys((k for k in KPIS if k not in COLLAPSE_KPIS), math.nan)
+    else:
+        kpis = org.recorder.summary(org)
+    collapsed = org.collapsed_day is not None
+    return {**kpis, "collapsed": float(collapsed),
+            "collapsed_day": org.collapsed_day if collapsed else math.nan}
+
+
+COLLAPSE_KPIS = ("collapsed", "collapsed_day")
+"""Summary columns that say whether, and on which day, the run stopped on its backlog limit."""
+
+def weekly_columns(scenario: Scenario) -> set[str]:
+    """The columns of the weekly series, from a one-week run of ``scenario`` (pure, fast)."""
+    probe = scenario.model_copy(update={"horizon": 5.0, "warmup": 0.0, "timeline": ()})
+    return set(run(probe, 0).weekly.columns)
 
 
 EVENT_COLUMNS = ["day", "event", "label", "change"]

@@ -13,6 +13,7 @@ from sim.claims import (
     NOT_SUPPORTED,
     SUPPORTED,
     arm_scenarios,
+    check_claim,
     combine,
     evaluate_claim,
     failure_condition,
@@ -122,8 +123,13 @@ def test_claim_plot_shows_the_kpis_the_checks_name(tmp_path, monkeypatch):
         {"compare": ["tight", "loose"], "kpi": "stress_mean", "expect": "lower"}])
     result = evaluate_claim(load_claim(path), path)
     drawn = {}
-    monkeypatch.setattr(Figure, "savefig", lambda fig, *_a, **_k: drawn.update(
-        titles=[ax.get_title() for ax in fig.axes]))
+    savefig = Figure.savefig
+
+    def record(fig, *args, **kwargs):
+        drawn["titles"] = [ax.get_title() for ax in fig.axes]
+        return savefig(fig, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", record)
     claim_plot(result, tmp_path)
     assert drawn["titles"][:2] == ["projects started", "stress mean"]
     assert "stress mean" in drawn["titles"][2:]  # and its weekly series
@@ -145,8 +151,79 @@ def test_bad_claim_files_name_the_key(tmp_path):
     typo = write_claim(tmp_path, "typo.yaml", replicatons=3)
     with pytest.raises(ScenarioError, match="replicatons"):
         load_claim(typo)
+    good = tmp_path / "good"
+    good.mkdir()
+    write_claim(good, "t1.yaml")
     with pytest.raises(ScenarioError, match="no claim with id C99"):
-        find_claims(tmp_path.parent / "none", ["C99"])
+        find_claims(good, ["C99"])
+
+
+BAD_CLAIMS = {
+    "unknown KPI": ({"checks": [{"compare": ["tight", "loose"], "kpi": "projects_startd",
+                                 "expect": "higher"}]},
+                    ["checks[0].kpi = 'projects_startd': unknown KPI",
+                     "Did you mean 'projects_started'?"]),
+    "unknown weekly series": ({"checks": [{"compare": ["tight", "loose"], "series": "backlogg",
+                                           "window": [20, 60], "expect": "higher"}]},
+                              ["checks[0].series = 'backlogg': unknown weekly column",
+                               "Did you mean 'backlog'?"]),
+    "window beyond the horizon": ({"checks": [{"compare": ["tight", "loose"],
+                                               "series": "backlog", "window": ["2 years",
+                                                                               "3 years"],
+                                               "expect": "higher"}]},
+                                  ["checks[0].window = [504, 756]: holds no weekly row",
+                                   "126 days"]),
+    "unknown project": ({"checks": [{"arm": "loose", "series": "pressure",
+                                     "after_handover": "no-such-project", "within": 20,
+                                     "expect": "at_most", "value": 1}]},
+                        ["checks[0].after_handover = 'no-such-project'", "no such project"]),
+    "bad key in an arm": ({"arms": {"tight": {"set": {"levers.wip_limt": 1}},
+                                    "loose": {"set": {}}}},
+                          ["arms (on ", "levers.wip_limt: unknown key",
+                           "Did you mean 'levers.wip_limit'?"]),
+    "bad robustness range": ({"robustness": {"samples": 2, "vary": {"operations.p_defect":
+                                                                    [0.1, 1.5]}}},
+                             ["robustness.vary.operations.p_defect = 1.5",
+                              "less than 1"]),
+    "unknown robustness key": ({"robustness": {"samples": 2, "vary": {"operations.demnd":
+                                                                      [10, 20]}}},
+                               ["robustness.vary.operations.demnd", "unknown key"]),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_CLAIMS))
+def test_every_claim_is_checked_before_anything_runs(case, tmp_path, capsys, monkeypatch):
+    fields, expected = BAD_CLAIMS[case]
+    claims = tmp_path / "claims"
+    claims.mkdir()
+    write_claim(claims, "ok.yaml", id="T0")
+    write_claim(claims, "bad.yaml", **fields)
+    monkeypatch.setattr("sim.claims.run_tasks", lambda *a, **k: pytest.fail("a run started"))
+    out = tmp_path / "out"
+    assert main(["claims", "--dir", str(claims), "--out", str(out), "-w", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "bad.yaml" in err and "Traceback" not in err
+    for fragment in expected:
+        assert fragment in err, (fragment, err)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(("setup", "expected"), [
+    (lambda d: None, "no such folder of claim files"),
+    (lambda d: d.mkdir(), "no claim files (*.yaml) there"),
+    (lambda d: (d.mkdir(), (d / "c.yaml").write_bytes(b"\x89PNG\x00\x01\xff")),
+     "not a text file"),
+    (lambda d: (d.mkdir(), write_claim(d, "a.yaml"), write_claim(d, "b.yaml", id="t1")),
+     "id 't1' is used by two claim files"),
+])
+def test_claim_folders_that_cannot_be_used_are_clear_errors(setup, expected, tmp_path, capsys):
+    claims = tmp_path / "claims"
+    setup(claims)
+    out = tmp_path / "out"
+    assert main(["claims", "--dir", str(claims), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert expected in err and "Traceback" not in err
+    assert not out.exists()
 
 
 def test_cli_lists_runs_and_writes_the_report(tmp_path, capsys):
@@ -178,6 +255,7 @@ def test_every_shipped_claim_file_validates_and_builds_its_arms():
     ids = []
     for path in files:
         claim = load_claim(path)
+        check_claim(claim, path)  # raises on anything that would fail after the runs
         arms = arm_scenarios(claim, path)
         assert len({s.seed for s in arms.values()}) == 1  # common random numbers
         ids.append(claim.id)

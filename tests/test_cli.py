@@ -148,7 +148,7 @@ def test_bad_replications_flag(capsys):
     with pytest.raises(SystemExit) as exc:
         run_cli("run", MMC, "--replications", "0")
     assert exc.value.code == 2
-    assert "must be a whole number >= 1" in capsys.readouterr().err
+    assert "must be a whole number from 1 to 10,000" in capsys.readouterr().err
 
 
 def test_console_script_and_module_entry_point(tmp_path):

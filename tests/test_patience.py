@@ -169,7 +169,8 @@ def test_littles_law_against_an_independent_tally(patience):
     for replication in range(6):
         org, samples, day_ends = tallied_run(scenario, replication, every=0.02)
         summary = org.recorder.summary(org)
-        assert same_summary(summary, sim.run(scenario, replication).summary), \
+        plain = sim.run(scenario, replication).summary
+        assert same_summary(summary, {k: plain[k] for k in summary}), \
             "sampling the desk must not change the run"
         assert all(desk == tally for desk, tally in day_ends)
         rows.append((samples[:, 0].mean(), samples[:, 1].mean(), summary))

@@ -299,3 +299,116 @@ def test_durations_are_working_days(tmp_path, text, days):
     assert scenario.projects.discovery_delay == days
     assert scenario.benefits.erosion == days
     assert sim.load_scenario(BASELINE, {"horizon": text}).horizon == days
+
+
+# -- limits and strict reading --------------------------------------------------------------
+
+@pytest.mark.parametrize(("yaml_text", "parts"), [
+    ("operations: {demand: .inf}\n", ("operations.demand = inf", "finite number")),
+    ("workforce: {attrition: {rate: .nan}}\n", ("workforce.attrition.rate = nan", "finite")),
+    ("stress: {productivity: [[0, 1], [1, .inf]]}\n", ("stress.productivity", "finite")),
+    ("operations: {demand: true}\n", ("operations.demand = True", "not numbers")),
+    ("workforce: {multitasking: [1, true]}\n", ("workforce.multitasking", "not numbers")),
+    ("seed: false\n", ("seed = False", "not numbers")),
+    ("horizon: 1.0e9\n", ("horizon = '1.0e9'", "less than or equal to 25200")),
+    ("operations: {demand: 1.0e+308}\n", ("operations.demand", "less than or equal to 100000")),
+    ("replications: 1000000000\n", ("replications = 1000000000", "10000")),
+    ("workforce: {operations: {headcount: 100000}}\n",
+     ("workforce.operations.headcount = 100000", "10000")),
+    ("horizon: 100 years\noperations: {demand: 50000}\n"
+     "workforce: {operations: {headcount: 10000}}\n",
+     ("operations.demand=50000", "horizon=25200", "limit is 100,000,000")),
+    ("projects: {templates: [{name: t, per_year: 1.0e6, size: 10, team: 1}]}\n",
+     ("projects.templates", "proposals", "limit is 100,000")),
+    ("timeline: [{at: 5, staff: {operations: 9990}}]\n",
+     ("timeline[0].staff.operations=9990", "10110", "limit is 10,000")),
+])
+def test_numbers_are_finite_not_booleans_and_bounded(tmp_path, yaml_text, parts):
+    path = write(tmp_path, "limits.yaml", yaml_text)
+    assert_mentions(error_of(path), "limits.yaml", *parts)
+
+
+def test_a_key_given_twice_is_an_error_naming_key_and_lines(tmp_path):
+    path = write(tmp_path, "twice.yaml", """\
+        operations:
+          demand: 100
+          sla: 2
+          demand: 200
+        """)
+    assert_mentions(error_of(path), "twice.yaml", "line 4", "'demand' is given twice",
+                    "first at line 2")
+
+
+def test_a_yaml_merge_key_may_be_overridden(tmp_path):
+    path = write(tmp_path, "merge.yaml", """\
+        common: &common {demand: 100, sla: 3}
+        """)
+    text = "operations:\n  <<: {demand: 100, sla: 3}\n  demand: 120\n"
+    path.write_text(text, encoding="utf-8")
+    scenario = sim.load_scenario(path)
+    assert (scenario.operations.demand, scenario.operations.sla) == (120, 3)
+
+
+def test_an_alias_bomb_is_refused_quickly(tmp_path):
+    lines = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
+    path = tmp_path / "bomb.yaml"
+    path.write_text("description:\n" + "".join(f"  {line}\n" for line in lines))
+    assert_mentions(error_of(path), "bomb.yaml", "aliases", "limit is 100,000")
+
+
+def test_a_large_value_is_shown_as_a_short_excerpt(tmp_path):
+    path = write(tmp_path, "long.yaml", f"description: [{', '.join(['word'] * 5000)}]\n")
+    message = error_of(path)
+    assert_mentions(message, "description = ['word', 'word', 'word', 'word', ...]")
+    assert len(message) < 300
+
+
+@pytest.mark.parametrize(("content", "parts"), [
+    (b"\x00\x01binary\xff", ("not a text file",)),
+    (b"name: caf\xe9\n", ("cannot read the file",)),
+    (b"a: [" * 3000, ("not valid YAML",)),
+    (b"seed: 1" + b"1" * 5000 + b"\n", ("too many digits",)),
+    (b"12: 3\n", ("keys must be text",)),
+])
+def test_unreadable_files_are_refused(tmp_path, content, parts):
+    path = tmp_path / "odd.yaml"
+    path.write_bytes(content)
+    assert_mentions(error_of(path), "odd.yaml", *parts)
+
+
+def test_a_file_too_large_is_refused_unread(tmp_path):
+    path = tmp_path / "huge.yaml"
+    path.write_text("description: " + "x" * 1_100_000 + "\n")
+    assert_mentions(error_of(path), "huge.yaml", "at most 1,048,576")
+
+
+def test_bad_value_in_a_parent_names_the_parent(tmp_path):
+    write(tmp_path, "base/parent.yaml", "operations: {demand: -1, sla: 3}\nhorizon: 2 years\n")
+    child = write(tmp_path, "child.yaml", "extends: base/parent.yaml\noperations: {sla: 0}\n")
+    message = error_of(child)
+    assert_mentions(message, "child.yaml", "operations.demand = -1",
+                    f"(set in {tmp_path / 'base' / 'parent.yaml'})", "operations.sla = 0")
+    sla = next(line for line in message.splitlines() if "operations.sla" in line)
+    assert "set in" not in sla  # the child's own value
+
+
+def test_an_override_wins_over_a_parent_in_the_message(tmp_path):
+    write(tmp_path, "parent.yaml", "operations: {demand: -1}\n")
+    child = write(tmp_path, "child.yaml", "extends: parent.yaml\n")
+    message = error_of(child, {"operations.demand": -2})
+    assert_mentions(message, "operations.demand = -2", "(from the override")
+    assert "set in" not in message
+
+
+def test_an_unknown_key_that_looks_like_a_class_name_is_named(tmp_path):
+    path = write(tmp_path, "caps.yaml", "Operations: {demand: 5}\n")
+    assert_mentions(error_of(path), "caps.yaml", "Operations: unknown key",
+                    "Did you mean 'operations'?")
+
+
+def test_keys_with_unicode_digits_are_keys_not_indices(tmp_path):
+    path = write(tmp_path, "digits.yaml", "operations: {\u00b2: 1}\n")
+    assert_mentions(error_of(path), "digits.yaml", "operations.\u00b2: unknown key")
+    assert_mentions(error_of(BASELINE, {"projects.portfolio.\u00b2.size": 3}),
+                    "projects.portfolio.\u00b2", "not an element of a list")

@@ -58,6 +58,8 @@ def test_challenge_relaxes_with_tau_once_overload_stops_counting():
     is switched off, mean challenge stress decays exactly as exp(-t / tau)."""
     tau = 10.0
     scenario = scenario_from(shared_staff(
+        operations={"demand": 35, "service_mean": 0.2, "p_defect": 0.0,
+                    "backlog_limit": 1000},  # the surge may pile up work: keep running
         levers={"rewards": {"scheme": "balanced"}},
         stress={"overload_gain": 1.0, "tau": tau},
         timeline=[{"at": 20, "scale": {"operations.demand": 1.8}},

@@ -31,9 +31,13 @@ def test_there_are_shipped_sweeps():
 def test_every_shipped_sweep_plans(path):
     spec = load_sweep(path)
     the_plan = plan(spec)
-    runs = the_plan.runs
-    assert len(runs) == len(the_plan.points) * spec.replications
+    runs = list(the_plan.runs())
+    assert len(runs) == len(the_plan.points) * spec.replications == the_plan.count
     assert len({r.key for r in runs}) == len(runs)  # distinct points simulate different things
+    assert list(the_plan.pending(set())) == runs
+    assert the_plan.count_done({r.key for r in runs[:3]}) == 3
+    assert [r.key for r in the_plan.pending({r.key for r in runs[:3]})] == [
+        r.key for r in runs[3:]]
 
 
 def test_design_sizes():

@@ -457,6 +457,23 @@ BAD_SWEEPS = {
     "unknown KPI": (
         _good(outputs={"kpis": ["ops_wait_meen"]}),
         ["kpis", "unknown KPI 'ops_wait_meen'"]),
+    "grid of 30 to the 6th points": (
+        _good(parameters={f"levers.{k}": list(range(1, 31)) for k in
+                          ("wip_limit", "allocation", "improvement_share", "protected_time",
+                           "intake_pressure_max", "rewards.scheme.operations")}),
+        ["729,000,000 rows", "at most 100,000"]),
+    "sobol samples beyond the limit": (
+        _good(parameters=SOBOL, design={"kind": "sobol", "samples": 2**16}),
+        ["the sobol design has 262,144 rows", "at most 100,000"]),
+    "replications beyond the limit": (
+        _good(replications=1_000_000_000),
+        ["replications = 1000000000", "less than or equal to 10000"]),
+    "runs beyond the limit": (
+        _good(parameters={"operations.demand": list(range(200, 400))}, replications=10_000),
+        ["200 design rows x 10,000 replications = 2,000,000 runs", "at most 1,000,000"]),
+    "a name that leaves the folder": (
+        _good(name="../escaped"),
+        ["name = '../escaped'", "single name"]),
     "unknown weekly column": (
         _good(outputs={"weekly": ["wait_mean", "nonsense_column"]}),
         ["outputs.weekly", "unknown column 'nonsense_column'", "wait_mean"]),
@@ -526,7 +543,7 @@ def test_second_sweep_on_a_busy_folder_is_refused(grid, tmp_path, capsys):
     folder = tmp_path / "sweep"
     spec = load_sweep(path)
     holder = SweepStore(folder)
-    holder.open(spec, spec.design, plan(spec).runs, command=["first"])
+    holder.open(spec, plan(spec), command=["first"])
     try:
         code, _, err = cli(capsys, "sweep", path, "--workers", "1", "--out", tmp_path)
         assert code == 2
@@ -743,3 +760,18 @@ def test_malformed_scheduler_address_is_a_user_error(grid, tmp_path, capsys):
     assert escaped is None, f"escaped from pmosim sweep: {escaped}"
     assert code == 2
     assert err.startswith("pmosim: error: ") and "not-an-address" in err
+
+
+def test_planning_holds_points_not_runs(tmp_path, capsys):
+    # 2 points x 10,000 replications: counting, a dry run and what is left never build a
+    # list of the 20,000 runs (the plan's runs are generated one at a time).
+    path = write_sweep(tmp_path, parameters={"operations.demand": [270, 300]},
+                       replications=10_000)
+    the_plan = plan(load_sweep(path))
+    assert the_plan.count == 20_000 and len(the_plan.points) == 2
+    runs = the_plan.runs()
+    assert not isinstance(runs, list | tuple) and next(runs).replication == 0
+    first = next(the_plan.pending(set()))
+    assert next(the_plan.pending({first.key})).replication == 1
+    code, out, _ = cli(capsys, "sweep", path, "--out", tmp_path / "out", "--dry-run")
+    assert code == 0 and "= 20000 runs" in out and not (tmp_path / "out").exists()

@@ -17,6 +17,10 @@ plans) is updated once per working day, in this order:
 
 A project whose work to do has run out but whose hidden rework has not yet
 surfaced is *on hold*: its team works the day job until rework is found.
+
+A run whose day-job backlog passes ``operations.backlog_limit`` days of value
+demand at the end of a day has *collapsed*: the desk can no longer keep up, and
+every waiting item is held in memory, so the run stops there and records the day.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import simpy
+from simpy.core import StopSimulation
 from simpy.events import Timeout
 
 from sim.model import pmo, timeline
@@ -84,6 +89,7 @@ class Organisation(People):
         self._held: tuple[int, ...] = ()
         self._speed_key: tuple = ()
         self._in_system = 0
+        self.collapsed_day: float | None = None
         self._pmo_checked = (-1, "")
         self._practices_key: tuple = ()
         self._counted: tuple[int, dict] = (-1, {})
@@ -105,7 +111,8 @@ class Organisation(People):
             self.recorder.open_window(self)
         self.env.process(self._daily_cycle())
         self.env.run(until=horizon)
-        self._end_day()
+        if self.collapsed_day is None:
+            self._end_day()
 
     def _daily_cycle(self):
         day = 0
@@ -371,6 +378,24 @@ class Organisation(People):
             self.recorder.open_window(self)
         if now % DAYS_PER_WEEK == 0 or now == self.scenario.horizon:
             self.recorder.close_week(self)
+        self._stop_if_collapsed()
+
+    def _stop_if_collapsed(self) -> None:
+        """End the run when the backlog passes ``operations.backlog_limit`` days of demand.
+
+        The day's week is closed so the weekly series ends on the day of the
+        collapse; before the horizon the simulation stops at once (the next day
+        never starts).
+        """
+        limit = self.scenario.operations.backlog_limit * max(self.value_rate, 1.0)
+        if self._in_system <= limit:
+            return
+        now = self.env.now
+        self.collapsed_day = float(now)
+        if now % DAYS_PER_WEEK != 0 and now != self.scenario.horizon:
+            self.recorder.close_week(self)
+        if now < self.scenario.horizon:
+            raise StopSimulation(None)
 
     def _split_working_time(self, overrun: np.ndarray | None) -> dict:
         """Split each person's time off duty between projects, improvement and sustainment.

@@ -1,21 +1,25 @@
 """Result folders: the only place that writes a run's results to disk.
 
 A run gets a new folder ``<parent>/<scenario>-<YYYYMMDD-HHMMSS>`` (a suffix
-``-2``, ``-3``... is added rather than touching an existing folder). The resolved
-scenario and a manifest are written first, so even a run that fails leaves a
-record of what was attempted and why it stopped. Data files are written to
-temporary names and renamed into place only once complete: a folder never holds
-a half-written table.
+``-2``, ``-3``... is added rather than touching an existing folder); the
+scenario's name is a label, made a safe file name by
+:func:`sim.schema.limits.safe_label`. The resolved scenario and a manifest are
+written first, so even a run that fails leaves a record of what was attempted
+and why it stopped. Data files are written to temporary names and published
+only once complete, with exclusive creation: a folder never holds a half-written
+table, and a result file never replaces a file that was there before.
 """
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
 import platform
 import sys
 import time
+import traceback
 from contextlib import suppress
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -25,6 +29,7 @@ from typing import Any
 import yaml
 
 from sim.errors import OutputError
+from sim.schema.limits import safe_label
 from sim.schema.scenario import Scenario
 
 LIBRARIES = ("numpy", "scipy", "simpy", "pydantic", "pandas", "pyarrow", "matplotlib", "SALib",
@@ -61,7 +66,7 @@ def new_folder(parent: str | Path, name: str, now: datetime | None = None) -> Pa
     """
     parent = Path(parent)
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
-    safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in name) or "run"
+    safe = safe_label(name)
     try:
         parent.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
@@ -122,9 +127,11 @@ class RunRecord:
             "wall_seconds": None,
             "platform": platform_info(),
             "files": [],
+            "collapsed": [],
             "error": None,
         }
         self._records = ["scenario.yaml", "manifest.json"]
+        self._saved = False
         if not scenarios:
             self._records = ["manifest.json"]
             self.manifest["inputs"] = list(sources)
@@ -135,23 +142,30 @@ class RunRecord:
             (folder / "scenarios").mkdir()
             self._records = ["manifest.json"]
             self.manifest["scenarios"] = []
-            for s, src in zip(scenarios, sources, strict=True):
-                name = f"scenarios/{s.name}.yaml"
+            for s, src, stem in zip(scenarios, sources, unique_labels([s.name for s in scenarios]),
+                                    strict=True):
+                name = f"scenarios/{stem}.yaml"
                 write_text(folder / name, yaml.safe_dump(scenario_document(s), sort_keys=False))
                 self._records.append(name)
                 self.manifest["scenarios"].append(
                     {"name": s.name, "source": src, "sha256": scenario_digest(s), "file": name})
         self._save()
 
-    def finish(self, files: list[str]) -> None:
-        """Record a successful run and the data files it wrote."""
+    def finish(self, files: list[str], collapsed: list[dict[str, Any]] | None = None) -> None:
+        """Record a successful run, the data files it wrote and the runs that collapsed."""
         self.manifest["files"] = [*self._records, *files]
+        self.manifest["collapsed"] = list(collapsed or [])
         self._close("completed", None)
 
     def fail(self, error: BaseException) -> None:
         """Record that the run stopped, and why."""
         status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
         message = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+        if isinstance(error, MemoryError):
+            # The traceback holds the frames that filled the memory: let them go first,
+            # so that the failure can still be recorded.
+            traceback.clear_frames(error.__traceback__)
+            gc.collect()
         self.manifest["files"] = list(self._records)
         self._close(status, message)
 
@@ -162,30 +176,78 @@ class RunRecord:
         self._save()
 
     def _save(self) -> None:
-        write_text(self.folder / "manifest.json", json.dumps(self.manifest, indent=2) + "\n")
+        # Created exclusively the first time; from then on the manifest is this run's own.
+        write_text(self.folder / "manifest.json", json.dumps(self.manifest, indent=2) + "\n",
+                   replace=self._saved)
+        self._saved = True
 
 
-def write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically (temporary file, then rename)."""
-    tmp = path.with_name(f".{path.name}.partial")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+def unique_labels(names: list[str]) -> list[str]:
+    """Safe file names for ``names`` (:func:`~sim.schema.limits.safe_label`), made distinct."""
+    out: list[str] = []
+    for name in names:
+        stem = safe_label(name)
+        label, n = stem, 2
+        while label in out:
+            label, n = f"{stem}-{n}", n + 1
+        out.append(label)
+    return out
 
 
-def write_atomically(path: Path, writer) -> None:
-    """Call ``writer(tmp_path)`` and rename the result into place only if it succeeds."""
+def write_text(path: Path, text: str, *, replace: bool = False) -> None:
+    """Write ``text`` to ``path`` atomically (see :func:`write_atomically`)."""
+    write_atomically(path, lambda p: p.write_text(text, encoding="utf-8"), replace=replace)
+
+
+def write_atomically(path: Path, writer, *, replace: bool = False) -> None:
+    """Call ``writer(tmp_path)`` and publish the result at ``path`` only if it succeeds.
+
+    Parameters
+    ----------
+    path
+        The file to create.
+    writer
+        Writes the whole file at the temporary path it is given.
+    replace
+        Replace ``path`` if it exists (for a record that a command keeps up to
+        date, such as a manifest). By default the file is created exclusively:
+        an existing ``path`` is never touched.
+
+    Raises
+    ------
+    OutputError
+        If ``path`` exists and ``replace`` is false.
+    """
     tmp = path.with_name(f".{path.name}.partial")
     try:
         writer(tmp)
-        os.replace(tmp, path)
+        if replace:
+            os.replace(tmp, path)
+        else:
+            _publish_new(tmp, path)
     finally:
         with suppress(FileNotFoundError):
             tmp.unlink()
 
 
-def write_png(path: Path, figure) -> None:
-    """Save a matplotlib figure as a PNG at ``path``, atomically."""
-    write_atomically(path, lambda p: figure.savefig(p, format="png", dpi=100))
+def _publish_new(tmp: Path, path: Path) -> None:
+    """Give the complete file ``tmp`` the name ``path``, which must not exist yet."""
+    try:
+        os.link(tmp, path)  # atomic, and fails if path exists
+    except FileExistsError:
+        raise OutputError(f"{path}: exists already; results never replace a file") from None
+    except OSError:  # a file system without hard links: claim the name, then fill it
+        try:
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            raise OutputError(f"{path}: exists already; results never replace a "
+                              "file") from None
+        os.replace(tmp, path)
+
+
+def write_png(path: Path, figure, dpi: int = 100) -> None:
+    """Save a matplotlib figure as a new PNG at ``path``, atomically."""
+    write_atomically(path, lambda p: figure.savefig(p, format="png", dpi=dpi))
 
 
 def package_version(package: str) -> str:

@@ -77,6 +77,8 @@ KPIS: dict[str, Kpi] = {
     "projects_cancelled": Kpi("projects", "neutral", "Projects cancelled at stage gates"),
     "projects_rescued": Kpi("rescues", "neutral",
                             "Times people were added to a project forecast to be late"),
+    "collapsed": Kpi("0/1", "lower", "1 if the backlog passed operations.backlog_limit"),
+    "collapsed_day": Kpi("day", "neutral", "Day the run stopped on its backlog (NaN: never)"),
 }
 
 HEADLINE = ("ops_wait_mean", "ops_time_in_system_mean", "ops_wip_mean", "ops_utilisation",

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import functools
+import types
+import typing
+from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
 
 from sim.units import UNITS, parse_duration
 
@@ -25,6 +36,54 @@ CROSS_FIELD_SEPARATOR = "\n"
 
 
 class Section(BaseModel):
-    """Base of every schema section: closed, frozen, defaults validated."""
+    """Base of every schema section: closed, frozen, defaults validated, numbers finite.
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    Infinity and NaN are refused everywhere, and so is ``true`` or ``false``
+    where a number is expected (pydantic would read them as 1 and 0).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True,
+                              allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _booleans_are_not_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        if info.field_name in numeric_fields(cls) and _holds_boolean(value):
+            raise ValueError("true and false are not numbers; give a number")
+        return value
+
+
+@functools.cache
+def numeric_fields(model: type[BaseModel]) -> frozenset[str]:
+    """The fields of ``model`` that hold only numbers (alone, or in lists and mappings)."""
+    return frozenset(name for name, field in model.model_fields.items()
+                     if _only_numbers(field.annotation))
+
+
+def _only_numbers(annotation: Any) -> bool:
+    """Whether every value an annotation allows is a number (None aside)."""
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return _only_numbers(args[0])
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in args if a is not type(None)]
+        return bool(options) and all(_only_numbers(a) for a in options)
+    if origin is tuple:
+        return all(_only_numbers(a) for a in args if a is not Ellipsis)
+    if origin is dict:
+        return _only_numbers(args[1])
+    return annotation in (int, float)
+
+
+def _holds_boolean(value: Any) -> bool:
+    """Whether ``value`` is a boolean or a list or mapping with one inside (a few levels)."""
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, list | tuple):
+        return any(isinstance(v, bool) or (isinstance(v, list | tuple)
+                                           and any(isinstance(w, bool) for w in v))
+                   for v in value)
+    if isinstance(value, dict):
+        return any(isinstance(v, bool) for v in value.values())
+    return False

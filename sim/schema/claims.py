@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from sim.errors import excerpt
+from sim.schema import limits
 from sim.schema.base import Duration, Section
 
 
@@ -55,6 +57,9 @@ class Check(Section):
                 raise ValueError("a series comparison needs a window [from, to)")
             if self.expect not in ("higher", "lower"):
                 raise ValueError("a comparison expects higher or lower")
+            if self.window is not None and not self.window[0] < self.window[1]:
+                raise ValueError(f"window = [{self.window[0]:g}, {self.window[1]:g}]: "
+                                 "from must be before to")
         else:
             missing = [k for k in ("arm", "series", "after_handover", "within", "value")
                        if getattr(self, k) is None]
@@ -69,8 +74,10 @@ class Check(Section):
 class Robustness(Section):
     """Sampled conditions under which the claim's first check is re-examined."""
 
-    samples: Annotated[int, Field(ge=0)] = Field(16, description="Sampled organisations.")
-    replications: Annotated[int, Field(ge=1)] = Field(3, description="Per sample and arm.")
+    samples: Annotated[int, Field(ge=0, le=limits.MAX_ROBUSTNESS_SAMPLES)] = Field(
+        16, description="Sampled organisations.")
+    replications: Annotated[int, Field(ge=1, le=limits.MAX_REPLICATIONS)] = Field(
+        3, description="Per sample and arm.")
     vary: dict[str, tuple[float, float]] = Field(
         default_factory=dict, description="Key paths and [low, high] ranges.")
 
@@ -93,9 +100,27 @@ class Claim(Section):
     set: dict[str, Any] = Field(default_factory=dict, description="Changes for every arm.")
     arms: dict[str, Arm] = Field(min_length=1)
     checks: tuple[Check, ...] = Field(min_length=1)
-    replications: Annotated[int, Field(ge=2)] = Field(10)
+    replications: Annotated[int, Field(ge=2, le=limits.MAX_REPLICATIONS)] = Field(10)
     robustness: Robustness = Field(default_factory=Robustness)
     caveats: str = Field("", description="What the experiment does not show.")
+
+    @field_validator("id")
+    @classmethod
+    def _safe_id(cls, value: str) -> str:
+        problem = limits.name_problem(value)
+        if problem:
+            raise ValueError(f"a claim's id names its plot file and {problem}")
+        return value
+
+    @field_validator("arms")
+    @classmethod
+    def _safe_arm_names(cls, arms: dict[str, Arm]) -> dict[str, Arm]:
+        for name in arms:
+            problem = limits.name_problem(name)
+            if problem:
+                raise ValueError(f"arm {excerpt(name)}: an arm's name labels its runs and "
+                                 f"{problem}")
+        return arms
 
     @model_validator(mode="after")
     def _arms_exist(self) -> Claim:

@@ -5,7 +5,13 @@ This is the only place that reads scenario files. A TO-BE scenario may say
 relative to the child's folder, dictionaries merge key by key and lists are
 replaced whole. Overrides (``operations.demand=120``) apply last. Validation
 errors are rewritten so that each names the file, the key path, the bad value,
-what is allowed and, for a typo, the nearest valid key.
+what is allowed and, for a typo, the nearest valid key; a bad value that comes
+from a parent file names the parent.
+
+YAML is read strictly: a key given twice in one mapping is an error naming the
+key and both lines, a file larger than :data:`~sim.schema.limits.MAX_FILE_BYTES`
+is refused unread, and so is a file whose aliases expand to more than
+:data:`~sim.schema.limits.MAX_YAML_VALUES` values.
 """
 
 from __future__ import annotations
@@ -23,10 +29,15 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from sim.errors import ScenarioError
+from sim.errors import ScenarioError, excerpt
+from sim.schema.limits import MAX_FILE_BYTES, MAX_YAML_VALUES
 from sim.schema.scenario import CROSS_FIELD_SEPARATOR, Scenario
 
 _INDEX = re.compile(r"\[(\d+)\]")
+_KEY_PATH = re.compile(r"^[A-Za-z_]\w*(?:\.\w+|\[\d+\])*")
+
+Origins = dict[tuple, str]
+"""Where each key path of a merged document was written (see :func:`read_with_origins`)."""
 
 
 def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
@@ -53,7 +64,8 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
         If the file cannot be read or the result is not a valid scenario.
     """
     path = Path(path)
-    return scenario_with(read_document(path), overrides, source=display_path(path))
+    document, origins = read_with_origins(path)
+    return scenario_with(document, overrides, source=display_path(path), origins=origins)
 
 
 def read_document(path: str | Path) -> dict[str, Any]:
@@ -62,18 +74,32 @@ def read_document(path: str | Path) -> dict[str, Any]:
     The ``name`` defaults to the file's name. Use :func:`scenario_with` to build
     many scenarios from one document without reading the file again.
     """
+    return read_with_origins(path)[0]
+
+
+def read_with_origins(path: str | Path) -> tuple[dict[str, Any], Origins]:
+    """Read a scenario file like :func:`read_document`, and say where each key came from.
+
+    Returns
+    -------
+    tuple
+        The merged document, and a mapping from key paths (tuples of keys) to
+        the file that set them, the file itself or one of its parents.
+    """
     path = Path(path)
-    data = _read_with_parents(path, seen=())
+    data, origins = _read_with_parents(path, seen=())
     data.setdefault("name", path.stem)
-    return data
+    return data, origins
 
 
 def scenario_with(document: Mapping[str, Any], overrides: Mapping[str, Any] | None = None,
-                  source: str | None = None) -> Scenario:
+                  source: str | None = None, origins: Origins | None = None) -> Scenario:
     """Validate a copy of ``document`` with ``overrides`` applied (``document`` is untouched).
 
     Problems caused by an override say so, e.g. ``(from the override
-    operations.demand=-1)``.
+    operations.demand=-1)``; with ``origins`` (from :func:`read_with_origins`),
+    problems with a value set in a parent file name that file, e.g. ``(set in
+    as_is.yaml)``.
     """
     data = copy.deepcopy(dict(document))
     overrides = dict(overrides or {})
@@ -88,24 +114,20 @@ def scenario_with(document: Mapping[str, Any], overrides: Mapping[str, Any] | No
     try:
         return validate_scenario(data, source=source)
     except ScenarioError as exc:
-        raise ScenarioError([_blame_override(p, overrides) for p in exc.problems],
-                            exc.source) from None
-
-
-def _parts(key: str) -> list[str]:
-    """The parts of a dotted key path; ``a[1].b`` and ``a.1.b`` are the same path."""
-    return [p for p in _INDEX.sub(r".\1", key).split(".") if p]
+        problems = [_blame_override(p, overrides) for p in exc.problems]
+        problems = [p if p != q else _blame_parent(p, origins or {}, source)
+                    for p, q in zip(problems, exc.problems, strict=True)]
+        raise ScenarioError(problems, exc.source) from None
 
 
 def _through_missing_list(data: dict, key: str) -> bool:
     """Whether ``key`` indexes into a list that ``data`` does not state (a default)."""
-    parts = _parts(key)
     node: Any = data
-    for part, after in itertools.pairwise(parts):
+    for part, after in itertools.pairwise(_parts(key)):
         if not isinstance(node, dict):
             return False
         if part not in node:
-            return after.isdigit()
+            return isinstance(after, int)
         node = node[part]
     return False
 
@@ -116,14 +138,13 @@ def _copy_lists(data: dict, key: str, resolved: dict) -> None:
     This lets an override such as ``stress.challenge_productivity.1.1=1.2`` change
     one point of a default curve, as ``robustness.vary`` in a claim does.
     """
-    parts = _parts(key)
     node: Any = data
     source: Any = resolved
-    for part, after in itertools.pairwise(parts):
+    for part, after in itertools.pairwise(_parts(key)):
         if not isinstance(node, dict) or not isinstance(source, dict) or part not in source:
             return
         if part not in node:
-            if not after.isdigit():
+            if not isinstance(after, int):
                 node[part] = {}
             else:
                 node[part] = copy.deepcopy(source[part])
@@ -135,12 +156,35 @@ def _blame_override(problem: str, overrides: Mapping[str, Any]) -> str:
     """Say when a problem comes from an override rather than from the file."""
     named = re.split(r"[ :=]", problem, maxsplit=1)[0]  # the key path the problem names
     for key in overrides:
-        path = format_path(tuple(int(p) if p.isdigit() else p for p in _parts(key)))
+        path = format_path(_parts(key))
         inside = named and path.startswith((f"{named}.", f"{named}["))  # e.g. a curve point
         if inside or problem.startswith((f"{path}:", f"{path} ", f"{path}=", f"{path}.",
                                          f"{path}[")):
-            return f"{problem} (from the override {key}={overrides[key]!r})"
+            return f"{problem} (from the override {key}={excerpt(overrides[key])})"
     return problem
+
+
+def _blame_parent(problem: str, origins: Origins, source: str | None) -> str:
+    """Say when the key path a problem starts with was written in a parent file."""
+    match = _KEY_PATH.match(problem)
+    if not match:
+        return problem
+    parts = _parts(match.group(0))
+    for end in range(len(parts), 0, -1):
+        origin = origins.get(parts[:end])
+        if origin is not None:
+            return problem if origin == source else f"{problem} (set in {origin})"
+    return problem
+
+
+def _parts(key: str) -> tuple:
+    """A dotted key path (``a.b[0].c`` or ``a.b.0.c``) as a tuple of keys and indices."""
+    return tuple(int(p) if _is_index(p) else p for p in _INDEX.sub(r".\1", key).split(".") if p)
+
+
+def _is_index(part: str) -> bool:
+    """Whether a key-path part is a list index (ASCII digits only: '²' is a digit too)."""
+    return part.isascii() and part.isdigit()
 
 
 def validate_scenario(data: Mapping[str, Any], source: str | None = None) -> Scenario:
@@ -187,8 +231,10 @@ def parse_override(text: str) -> tuple[str, Any]:
         raise ScenarioError(f"override {text!r} must look like key.path=value, "
                             "e.g. operations.demand=120")
     try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
-    except yaml.YAMLError:
+        value = load_yaml(raw) if raw.strip() else ""
+    except YamlRefused as exc:
+        raise ScenarioError(f"override {key.strip()}: {exc}") from None
+    except ScenarioError:  # not YAML: the text itself is the value
         value = raw
     return key.strip(), value
 
@@ -201,20 +247,20 @@ def set_key_path(data: dict, key: str, value: Any, source: str | None = None) ->
     valid one. List elements are addressed by index: ``projects.portfolio.0.size``
     or ``projects.portfolio[0].size``.
     """
-    parts = _parts(key)
+    parts = [p for p in _INDEX.sub(r".\1", key).split(".") if p]
     node: Any = data
     for depth, part in enumerate(parts):
         last = depth == len(parts) - 1
         here = ".".join(parts[: depth + 1])
         if isinstance(node, list):
-            if not part.isdigit() or int(part) >= len(node):
+            if not _is_index(part) or int(part) >= len(node):
                 raise ScenarioError(f"override {key}: {here} is not an element of a list "
                                     f"with {len(node)} entries (indices 0..{len(node) - 1})",
                                     source)
             part = int(part)
         elif not isinstance(node, dict):
             raise ScenarioError(f"override {key}: {'.'.join(parts[:depth])} holds a value "
-                                f"({node!r}), not a section", source)
+                                f"({excerpt(node)}), not a section", source)
         if last:
             node[part] = value
         else:
@@ -228,8 +274,8 @@ def set_key_path(data: dict, key: str, value: Any, source: str | None = None) ->
 def get_key_path(data: Any, key: str) -> Any:
     """Return the value at a dotted key path (``KeyError`` naming the path if absent)."""
     node = data
-    for part in _parts(key):
-        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+    for part in (p for p in _INDEX.sub(r".\1", key).split(".") if p):
+        if isinstance(node, list) and _is_index(part) and int(part) < len(node):
             node = node[int(part)]
         elif isinstance(node, dict) and part in node:
             node = node[part]
@@ -238,27 +284,123 @@ def get_key_path(data: Any, key: str) -> Any:
     return node
 
 
-def _read_with_parents(path: Path, seen: tuple[Path, ...]) -> dict:
+def _read_with_parents(path: Path, seen: tuple[Path, ...]) -> tuple[dict, Origins]:
     """Read one file and merge it over the parents named by ``extends``."""
     data = read_yaml(path)
+    shown = display_path(path)
     parent = data.pop("extends", None)
+    written = dict.fromkeys(_key_paths(data), shown)
     if parent is None:
-        return data
+        return data, written
     if not isinstance(parent, str):
-        raise ScenarioError(f"extends = {parent!r}: must be the path of another scenario "
-                            "file, relative to this one", display_path(path))
+        raise ScenarioError(f"extends = {excerpt(parent)}: must be the path of another "
+                            "scenario file, relative to this one", shown)
     parent_path = (path.parent / parent).resolve()
     chain = (*seen, path.resolve())
     if parent_path in chain:
         cycle = " -> ".join(display_path(p) for p in (*chain, parent_path))
-        raise ScenarioError(f"extends = {parent!r} makes a cycle: {cycle}", display_path(path))
+        raise ScenarioError(f"extends = {excerpt(parent)} makes a cycle: {cycle}", shown)
     if not parent_path.is_file():
-        raise ScenarioError(f"extends = {parent!r}: no such file (looked for "
+        raise ScenarioError(f"extends = {excerpt(parent)}: no such file (looked for "
                             f"{display_path(path.parent / parent)})", display_path(path))
-    base = _read_with_parents(parent_path, chain)
-    base.pop("name", None)
-    base.pop("description", None)
-    return merge(base, data)
+    base, origins = _read_with_parents(parent_path, chain)
+    for key in ("name", "description"):
+        base.pop(key, None)
+        origins = {p: f for p, f in origins.items() if p[0] != key}
+    return merge(base, data), {**origins, **written}
+
+
+def _key_paths(data: dict, prefix: tuple = ()):
+    """Every key path of nested mappings (lists are values: they are replaced whole)."""
+    for key, value in data.items():
+        path = (*prefix, key)
+        yield path
+        if isinstance(value, dict):
+            yield from _key_paths(value, path)
+
+
+class YamlRefused(ScenarioError):
+    """YAML that parses but is refused: a key given twice, or aliases that expand too far."""
+
+
+class _DuplicateKey(yaml.constructor.ConstructorError):
+    """A mapping gives the same key twice."""
+
+
+class _StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """PyYAML's safe loader, refusing a key given twice in one mapping."""
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            lines: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue  # '<<: *base' merges may be overridden, by design
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    first = lines.get(key)
+                except TypeError:
+                    continue  # an unhashable key: the constructor reports it
+                if first is not None:
+                    raise _DuplicateKey(
+                        None, None, f"key {excerpt(key)} is given twice in one mapping (first "
+                        f"at line {first + 1}); keep one", key_node.start_mark)
+                lines[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_yaml(text: str) -> Any:
+    """Parse YAML text strictly (see the module's notes); errors are :class:`ScenarioError`.
+
+    Parameters
+    ----------
+    text
+        The YAML document.
+
+    Returns
+    -------
+    Any
+        The document as plain Python values (None for an empty document).
+    """
+    loader = _StrictLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        values = _expanded_size(node, {})
+        if values > MAX_YAML_VALUES:
+            raise YamlRefused(f"its anchors and aliases (&name, *name) expand to {values:.3g} "
+                                f"values; the limit is {MAX_YAML_VALUES:,}: write the values "
+                                "out, or use fewer aliases")
+        return loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        refused = YamlRefused if isinstance(exc, _DuplicateKey) else ScenarioError
+        raise refused(f"not valid YAML{where}: {problem}") from None
+    except RecursionError:
+        raise ScenarioError("not valid YAML: nested too deeply") from None
+    except ValueError as exc:  # a date that does not exist, an integer of 5,000 digits...
+        problem = "a number has too many digits" if "digits" in str(exc) else str(exc)
+        raise ScenarioError(f"not valid YAML: {problem[:120]}") from None
+    finally:
+        loader.dispose()
+
+
+def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
+    """How many values ``node`` stands for with every alias written out (linear time)."""
+    known = sizes.get(id(node))
+    if known is not None:
+        return known
+    if isinstance(node, yaml.MappingNode):
+        size = 1 + sum(_expanded_size(k, sizes) + _expanded_size(v, sizes) for k, v in node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        size = 1 + sum(_expanded_size(v, sizes) for v in node.value)
+    else:
+        size = 1
+    sizes[id(node)] = size
+    return size
 
 
 def read_yaml(path: Path, what: str = "scenario file") -> dict:
@@ -267,15 +409,22 @@ def read_yaml(path: Path, what: str = "scenario file") -> dict:
     ``what`` names the kind of file in messages (``scenario file``, ``sweep file``).
     """
     shown = display_path(path)
+    if path.is_dir():
+        raise ScenarioError(f"{what} {shown} is a folder, not a file")
     if not path.is_file():
         raise ScenarioError(f"no such {what}: {shown}")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError(f"not valid YAML{where}: {problem}", shown) from None
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ScenarioError(f"the file has {size:,} bytes; a {what} may have at most "
+                                f"{MAX_FILE_BYTES:,}", shown)
+        raw = path.read_bytes()
+        if b"\x00" in raw:
+            raise ScenarioError(f"not a text file (it holds NUL bytes); a {what} is YAML text",
+                                shown)
+        data = load_yaml(raw.decode("utf-8"))
+    except ScenarioError as exc:
+        raise ScenarioError(exc.problems, shown) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"cannot read the file: {exc}", shown) from None
     if data is None:
@@ -283,6 +432,10 @@ def read_yaml(path: Path, what: str = "scenario file") -> dict:
     if not isinstance(data, dict):
         raise ScenarioError(f"a {what} must be a mapping of sections, not a "
                             f"{type(data).__name__}", shown)
+    bad = [k for k in data if not isinstance(k, str)]
+    if bad:
+        raise ScenarioError(f"{excerpt(bad[0])}: keys must be text, not "
+                            f"{type(bad[0]).__name__}", shown)
     return data
 
 
@@ -331,9 +484,12 @@ def describe_error(err: dict, model: type[BaseModel] = Scenario) -> str:
     str
         The sentence.
     """
-    loc = tuple(p for p in err["loc"] if not _is_union_tag(p))
-    path = format_path(loc)
     kind = err["type"]
+    raw = tuple(err["loc"])
+    # The last part of an unknown key's location is the key itself, whatever it looks like.
+    keep = raw[-1:] if kind == "extra_forbidden" else ()
+    loc = tuple(p for p in raw[:len(raw) - len(keep)] if not _is_union_tag(p)) + keep
+    path = format_path(loc)
     value = err.get("input")
     if kind == "extra_forbidden":
         allowed = sorted(_fields_at(model, loc[:-1]))
@@ -345,7 +501,7 @@ def describe_error(err: dict, model: type[BaseModel] = Scenario) -> str:
         return f"{path}: required key is missing"
     if not loc:
         return message
-    return f"{path} = {_short(value)}: {message}"
+    return f"{path} = {excerpt(value)}: {message}"
 
 
 def _is_union_tag(part: Any) -> bool:
@@ -361,11 +517,6 @@ def _is_union_tag(part: Any) -> bool:
 
 def _join(prefix: tuple, key: str) -> str:
     return format_path((*prefix, key))
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:

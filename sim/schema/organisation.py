@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from sim.schema.base import Duration, Fraction, Section
+from sim.schema.limits import MAX_HEADCOUNT
 from sim.units import DAYS_PER_MONTH, DAYS_PER_WEEK, DAYS_PER_YEAR
 
 Curve = tuple[tuple[float, float], ...]
@@ -172,7 +173,8 @@ class PmoBundle(Section):
     stage_gates: bool = Field(False, description="Review projects at every gate interval.")
     protected_time: Fraction = Field(
         0.0, description="Share of project and improvement time nobody may divert.")
-    headcount: Annotated[int, Field(ge=0)] = Field(0, description="PMO staff (overhead).")
+    headcount: Annotated[int, Field(ge=0, le=MAX_HEADCOUNT)] = Field(
+        0, description="PMO staff (overhead).")
 
 
 def _default_bundles() -> dict[str, PmoBundle]:
@@ -283,7 +285,8 @@ class Join(Section):
 
     project: str = Field(min_length=1, description="The project's name (a listed project, or "
                                                    "<template>-<k> for a proposal).")
-    people: Annotated[int, Field(ge=1)] = Field(description="How many join.")
+    people: Annotated[int, Field(ge=1, le=MAX_HEADCOUNT)] = Field(
+        description="How many join.")
     from_: Literal["operations", "projects"] | None = Field(
         None, alias="from", description="Group they come from (default: "
                                         "levers.staffing_source).")
@@ -305,7 +308,8 @@ class TimelineEvent(Section):
                                           "{operations.demand: 1.3}.")
     for_: Annotated[Duration, Field(gt=0)] | None = Field(
         None, alias="for", description="Undo set/scale after this long (a pulse).")
-    staff: dict[Literal["operations", "projects", "opex"], int] = Field(
+    staff: dict[Literal["operations", "projects", "opex"],
+                Annotated[int, Field(ge=-MAX_HEADCOUNT, le=MAX_HEADCOUNT)]] = Field(
         default_factory=dict, description="People to add (positive) or remove (negative) "
                                           "per group.")
     join: Join | None = Field(

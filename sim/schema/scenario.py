@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
+from sim.schema import limits
 from sim.schema.base import CROSS_FIELD_SEPARATOR, Duration, Fraction, Section
 from sim.schema.organisation import (
     GOVERNANCE_PRESETS,
@@ -50,16 +51,16 @@ class Seasonality(_Section):
 class Operations(_Section):
     """The day job: a flow of work items served first come, first served."""
 
-    demand: Annotated[float, Field(ge=0.0)] = Field(
+    demand: Annotated[float, Field(ge=0.0, le=limits.MAX_DEMAND)] = Field(
         300.0, description="Value-demand items arriving per working day (Poisson).")
-    demand_growth: Annotated[float, Field(gt=-1.0)] = Field(
+    demand_growth: Annotated[float, Field(gt=-1.0, le=limits.MAX_DEMAND_GROWTH)] = Field(
         0.0, description="Compound growth of value demand per year (0.05 = +5% a year).")
     seasonality: Seasonality = Field(default_factory=Seasonality)
     service: Literal["exponential", "lognormal", "deterministic"] = Field(
         "exponential", description="Distribution of the effort one item needs.")
     service_mean: Annotated[float, Field(gt=0.0)] = Field(
         0.3, description="Mean effort per item in person-days at productivity 1.")
-    service_cv: Annotated[float, Field(gt=0.0)] = Field(
+    service_cv: Annotated[float, Field(gt=0.0, le=limits.MAX_SPREAD)] = Field(
         1.0, description="Coefficient of variation of effort (lognormal only).")
     p_defect: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(
         0.05, description="Probability that a completed item comes back as failure demand.")
@@ -71,12 +72,17 @@ class Operations(_Section):
         None, description=("Mean patience of a customer (exponential): a value-demand item "
                             "still waiting this long on average leaves unserved. None: "
                             "nobody gives up."))
+    backlog_limit: Annotated[float, Field(gt=0.0, le=limits.MAX_BACKLOG_DAYS)] = Field(
+        limits.DEFAULT_BACKLOG_LIMIT, description=(
+            "The run stops as collapsed when the items in system pass this many days of "
+            "value demand (the desk can no longer keep up)."))
 
 
 class StaffGroup(_Section):
     """A named group of staff; every member is an individual in the model."""
 
-    headcount: Annotated[int, Field(ge=0)] = Field(0, description="Number of people.")
+    headcount: Annotated[int, Field(ge=0, le=limits.MAX_HEADCOUNT)] = Field(
+        0, description="Number of people.")
     skill: Annotated[float, Field(gt=0.0)] = Field(
         1.0, description="Productivity multiplier of the group's members.")
 
@@ -84,7 +90,8 @@ class StaffGroup(_Section):
 class OperationsStaff(StaffGroup):
     """The day-job staff; projects borrow their time."""
 
-    headcount: Annotated[int, Field(ge=0)] = Field(120, description="Number of people.")
+    headcount: Annotated[int, Field(ge=0, le=limits.MAX_HEADCOUNT)] = Field(
+        120, description="Number of people.")
 
 
 class Workforce(_Section):
@@ -121,11 +128,11 @@ class Benefit(_Section):
         "demand_reduction: value demand x (1-b); failure_reduction: defect probability "
         "x (1-b); productivity: effort per item x (1-b); revenue: revenue index x (1+b); "
         "capability: adds b to operations capability."))
-    magnitude: Annotated[float, Field(ge=0.0)] = Field(
+    magnitude: Annotated[float, Field(ge=0.0, le=limits.MAX_BENEFIT)] = Field(
         description="The benefit b at full realisation.")
     within: Annotated[Duration, Field(gt=0)] = Field(
         63.0, description="Time after handover by which 95% of b is realised.")
-    demand_coupling: Annotated[float, Field(ge=0.0)] = Field(
+    demand_coupling: Annotated[float, Field(ge=0.0, le=limits.MAX_BENEFIT)] = Field(
         0.0, description=("Revenue only: extra value demand per unit of revenue gain "
                           "(1.0 = demand grows as much as revenue)."))
 
@@ -147,7 +154,7 @@ class ProjectTemplate(_Section):
     name: str = Field(min_length=1)
     per_year: Annotated[float, Field(ge=0.0)] = Field(description="Proposals per year.")
     size: Annotated[float, Field(gt=0.0)] = Field(description="Mean true size in person-days.")
-    size_cv: Annotated[float, Field(ge=0.0)] | None = Field(
+    size_cv: Annotated[float, Field(ge=0.0, le=limits.MAX_SPREAD)] | None = Field(
         None, description="Coefficient of variation of size; default projects.size_cv.")
     team: Annotated[int, Field(ge=1)] = Field(4, description="People assigned to the project.")
     benefits: tuple[Benefit, ...] = ()
@@ -169,9 +176,9 @@ class Projects(_Section):
 
     templates: tuple[ProjectTemplate, ...] = ()
     portfolio: tuple[PlannedProject, ...] = ()
-    size_cv: Annotated[float, Field(ge=0.0)] = Field(
+    size_cv: Annotated[float, Field(ge=0.0, le=limits.MAX_SPREAD)] = Field(
         0.5, description="Coefficient of variation of template project sizes (lognormal).")
-    estimate_error: Annotated[float, Field(ge=0.0)] = Field(
+    estimate_error: Annotated[float, Field(ge=0.0, le=limits.MAX_LOG_SIGMA)] = Field(
         0.35, description="Sigma of the lognormal error of size estimates.")
     quality: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
         0.85, description="Fraction of project work done right first time.")
@@ -190,7 +197,7 @@ class Projects(_Section):
     mentoring: Fraction = Field(
         0.25, description="Share of one member's project time each newcomer takes while "
                           "ramping up (Brooks's law).")
-    communication_overhead: Annotated[float, Field(ge=0.0)] = Field(
+    communication_overhead: Annotated[float, Field(ge=0.0, le=1.0)] = Field(
         0.0006, description="Share of every member's project time spent communicating, per "
                             "squared team size: a team of n loses min(k n^2, 1) of its "
                             "project time (k = 0.0006 is 0.06 n^2 percent).")
@@ -214,11 +221,11 @@ class RescuePolicy(_Section):
     slip_above: Annotated[float, Field(gt=0.0)] = Field(
         description="Rescue a project whose forecast slip (forecast / planned duration - 1, "
                     "at the team's planned rate) exceeds this.")
-    people: Annotated[int, Field(ge=1)] = Field(
+    people: Annotated[int, Field(ge=1, le=limits.MAX_HEADCOUNT)] = Field(
         4, description="People added at each rescue (fewer if not enough have room).")
     every: Annotated[Duration, Field(gt=0)] = Field(
         21.0, description="Time between the PMO's reviews of the portfolio.")
-    times: Annotated[int, Field(ge=1)] = Field(
+    times: Annotated[int, Field(ge=1, le=limits.MAX_TIMELINE_EVENTS)] = Field(
         1, description="Most rescues of one project.")
     from_: StaffingSource | None = Field(
         None, alias="from", description="Group the people come from (default: "
@@ -274,13 +281,15 @@ class Scenario(_Section):
 
     name: str = Field("scenario", min_length=1, description="Short name used in results.")
     description: str = Field("", description="What this scenario represents.")
-    horizon: Annotated[Duration, Field(gt=0)] = Field(
+    horizon: Annotated[Duration, Field(gt=0, le=limits.MAX_HORIZON_DAYS)] = Field(
         DAYS_PER_YEAR, description="Simulated time.")
     warmup: Annotated[Duration, Field(ge=0)] = Field(
         0.0, description="Initial time excluded from summary statistics.")
-    seed: Annotated[int, Field(ge=0)] = Field(1, description="Root seed of all randomness.")
-    replications: Annotated[int, Field(ge=1)] = Field(10, description="Independent runs.")
-    hours_per_day: Annotated[float, Field(gt=0.0)] = Field(
+    seed: Annotated[int, Field(ge=0, le=limits.MAX_SEED)] = Field(
+        1, description="Root seed of all randomness.")
+    replications: Annotated[int, Field(ge=1, le=limits.MAX_REPLICATIONS)] = Field(
+        10, description="Independent runs.")
+    hours_per_day: Annotated[float, Field(gt=0.0, le=limits.MAX_HOURS_PER_DAY)] = Field(
         7.5, description="Hours in one working day (for reporting hours).")
     operations: Operations = Field(default_factory=Operations)
     workforce: Workforce = Field(default_factory=Workforce)
@@ -292,7 +301,8 @@ class Scenario(_Section):
     pmo: Pmo = Field(default_factory=Pmo)
     levers: Levers = Field(default_factory=Levers)
     timeline: tuple[TimelineEvent, ...] = Field(
-        (), description="Changes at points in time (AS-IS to TO-BE transitions, shocks).")
+        (), max_length=limits.MAX_TIMELINE_EVENTS,
+        description="Changes at points in time (AS-IS to TO-BE transitions, shocks).")
 
     def __hash__(self) -> int:
         # Some sections hold mappings, so hash the canonical JSON form instead.
@@ -333,6 +343,29 @@ def _cross_field_problems(s: Scenario):
     if s.operations.demand > 0 and s.workforce.operations.headcount == 0:
         yield ("operations.demand > 0 but workforce.operations.headcount=0: "
                "nobody serves the day job")
+    yield from _size_problems(s)
+
+
+def _size_problems(s: Scenario):
+    """Yield the limits on the work one replication may take (:mod:`sim.schema.limits`)."""
+    ops = s.operations
+    items = limits.expected_items(ops.demand, ops.demand_growth, s.horizon, ops.p_defect)
+    if items > limits.MAX_ITEMS:
+        yield (f"operations.demand={ops.demand:g} a day over horizon={s.horizon:g} days "
+               f"(growth {ops.demand_growth:g} a year, p_defect {ops.p_defect:g}) means about "
+               f"{items:.3g} day-job items a replication; the limit is {limits.MAX_ITEMS:,} "
+               f"({limits.LIMITS_DOC}): lower the demand or the horizon")
+    backlog = ops.backlog_limit * ops.demand
+    if backlog > limits.MAX_BACKLOG_ITEMS:
+        yield (f"operations.backlog_limit={ops.backlog_limit:g} days x operations.demand="
+               f"{ops.demand:g} lets {backlog:.3g} items pile up before a run collapses; the "
+               f"limit is {limits.MAX_BACKLOG_ITEMS:,} items ({limits.LIMITS_DOC})")
+    proposals = sum(t.per_year for t in s.projects.templates) * s.horizon / DAYS_PER_YEAR
+    if proposals > limits.MAX_PROPOSALS:
+        yield (f"projects.templates: {proposals:.3g} proposals expected over horizon="
+               f"{s.horizon:g} days (per_year adds up to "
+               f"{sum(t.per_year for t in s.projects.templates):g}); the limit is "
+               f"{limits.MAX_PROPOSALS:,} ({limits.LIMITS_DOC})")
 
 
 TIMELINE_KEYS = ("levers.", "operations.demand", "operations.demand_growth",
@@ -460,6 +493,10 @@ def _timeline_problems(s: Scenario):
         for group, change in ([] if ending else event.staff.items()):
             before = headcount[group]
             headcount[group] += change
+            if headcount[group] > limits.MAX_HEADCOUNT:
+                yield (f"{where}.staff.{group}={change} brings workforce.{group} to "
+                       f"{headcount[group]} people at day {at:g}; the limit is "
+                       f"{limits.MAX_HEADCOUNT:,} ({limits.LIMITS_DOC})")
             if headcount[group] < 0:
                 start = getattr(s.workforce, group).headcount
                 yield (f"{where}.staff.{group}={change} removes more people than the "

@@ -15,7 +15,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
+from sim.errors import excerpt
 from sim.results.kpis import KPIS
+from sim.schema import limits
 from sim.schema.base import Section
 
 SAMPLERS = ("lhs", "sobol", "morris")
@@ -77,11 +79,11 @@ class DesignSettings(Section):
     kind: Literal["grid", "list", "lhs", "sobol", "morris"] = Field(
         "grid", description="grid (all combinations of values), list (the points given), "
         "lhs (Latin hypercube), sobol (Saltelli design for Sobol indices) or morris.")
-    samples: Annotated[int, Field(ge=1)] | None = Field(
+    samples: Annotated[int, Field(ge=1, le=limits.MAX_SWEEP_POINTS)] | None = Field(
         None, description="lhs: points; sobol: base samples N (a power of two; the design "
         "has N x (parameters + 2) points); morris: trajectories.")
     levels: Annotated[int, Field(ge=2)] = Field(4, description="morris: grid levels.")
-    seed: Annotated[int, Field(ge=0)] | None = Field(
+    seed: Annotated[int, Field(ge=0, le=limits.MAX_SEED)] | None = Field(
         None, description="Seed of the sampler (default: the sweep's seed).")
 
     @model_validator(mode="after")
@@ -134,9 +136,9 @@ class Sweep(Section):
         (), description="list design: each point's key paths and values.")
     design: Annotated[DesignSettings, BeforeValidator(_as_kind)] = Field(
         default_factory=DesignSettings)
-    replications: Annotated[int, Field(ge=1)] | None = Field(
+    replications: Annotated[int, Field(ge=1, le=limits.MAX_REPLICATIONS)] | None = Field(
         None, description="Replications per point (default: the base scenario's).")
-    seed: Annotated[int, Field(ge=0)] | None = Field(
+    seed: Annotated[int, Field(ge=0, le=limits.MAX_SEED)] | None = Field(
         None, description="Root seed shared by every point (default: the base scenario's).")
     outputs: Outputs = Field(default_factory=Outputs)
 
@@ -167,7 +169,25 @@ class Sweep(Section):
         if clash:
             raise ValueError(f"set and parameters both name {', '.join(clash)}; "
                              "a parameter is varied, so remove it from set")
+        if self.rows > limits.MAX_SWEEP_POINTS:
+            raise ValueError(f"the {kind} design has {self.rows:,} rows; a sweep may have at "
+                             f"most {limits.MAX_SWEEP_POINTS:,} (docs/sweeps.md#limits): use "
+                             "fewer values or samples, or split the sweep")
+        if self.name is not None and limits.name_problem(self.name):
+            raise ValueError(f"name = {excerpt(self.name)}: a sweep's name is its folder's "
+                             f"name and {limits.name_problem(self.name)}")
         return self
+
+    @property
+    def rows(self) -> int:
+        """How many rows the design has, counted without building it."""
+        kind, d = self.design.kind, len(self.parameters)
+        if kind == "grid":
+            return math.prod(len(p.values) for p in self.parameters.values())
+        if kind == "list":
+            return len(self.points)
+        per_sample = {"lhs": 1, "sobol": d + 2, "morris": d + 1}[kind]
+        return self.design.samples * per_sample
 
     @property
     def varied(self) -> tuple[str, ...]:

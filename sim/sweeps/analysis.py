@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -267,8 +267,17 @@ def sensitivity(design: Design, runs: pd.DataFrame, kpis: Sequence[str], *,
     """
     kpis = tuple(kpis)
     ran = set(runs["point"].astype(str)) if "point" in runs.columns else set()
-    return _sensitivity(design, point_means(design, runs, kpis, level), kpis, level=level,
+    sens = _sensitivity(design, point_means(design, runs, kpis, level), kpis, level=level,
                         seed=seed, num_resamples=num_resamples, ran=ran)
+    collapsed = int((runs["collapsed"] == 1.0).sum()) if "collapsed" in runs.columns else 0
+    if collapsed:
+        points = runs.loc[runs["collapsed"] == 1.0, "point"].nunique()
+        note = (f"{collapsed} of {len(runs)} runs collapsed (at {points} point"
+                f"{'s' if points != 1 else ''}): their backlog passed "
+                "operations.backlog_limit, so they stopped early and their KPIs cover the "
+                "days until then; see the collapsed and collapsed_day columns")
+        sens = replace(sens, warnings=(note, *sens.warnings))
+    return sens
 
 
 def _sensitivity(design: Design, means: pd.DataFrame, kpis: tuple[str, ...], *, level: float,

@@ -15,7 +15,7 @@ import math
 import os
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,9 +23,9 @@ from typing import Any
 import pandas as pd
 
 from sim.errors import ScenarioError, UserError
-from sim.run import run
+from sim.executors import EXECUTORS, Serial, make_executor
+from sim.run import run, weekly_columns
 from sim.schema.scenario import Scenario
-from sim.sweeps.executors import EXECUTORS, Serial, make_executor
 from sim.sweeps.files import Plan, PlannedRun, SweepSpec, plan
 from sim.sweeps.store import SweepStore
 
@@ -69,6 +69,7 @@ class SweepReport:
     executor: str
     workers: int
     failures: tuple[dict[str, Any], ...] = ()
+    collapsed: int = 0
 
     @property
     def complete(self) -> bool:
@@ -145,32 +146,32 @@ def run_sweep(spec: SweepSpec, folder: str | Path, *, workers: int | None = None
     if executor not in EXECUTORS:
         raise UserError(f"executor {executor!r}: choose one of {', '.join(EXECUTORS)}")
     the_plan = prepared or prepare(spec)
-    runs = the_plan.runs
     store = SweepStore(Path(folder), flush_rows=flush_rows, flush_seconds=flush_seconds)
     store.check()
-    todo = _pending(runs, store.done_keys())
+    left = the_plan.count - the_plan.count_done(store.done_keys())
     workers = workers or os.cpu_count() or 1
     started = time.perf_counter()
     # The executor comes first: a bad executor or an unreachable cluster leaves no folder.
     # With nothing left to run, no pool or cluster is started.
-    pool = make_executor(executor, min(workers, len(todo)), scheduler) if todo else Serial()
+    pool = make_executor(executor, min(workers, left), scheduler) if left else Serial()
     status, error = "interrupted", None
     try:
-        store.open(spec, spec.design, runs, command=command or [])
+        store.open(spec, the_plan, command=command or [])
     except BaseException:
         pool.close(cancel=True)
         raise
-    todo = _pending(runs, store.done_keys())  # again: the folder is ours only now
+    done = store.done_keys()  # again: the folder is ours only now
     planned = store.session["planned"]
-    skipped = planned - len(todo)
+    skipped = the_plan.count_done(done)
     try:
         store.describe_session(executor=pool.name, workers=pool.workers, skipped=skipped,
                                scheduler=getattr(pool, "address", None))
         if progress is not None:
             progress(skipped, planned, 0)
-        for outcome in pool.imap(execute, _tasks(the_plan, todo)):
+        for outcome in pool.imap(execute, _tasks(the_plan, the_plan.pending(done))):
             if outcome.error is None:
                 store.add(outcome.row, outcome.weekly)
+                store.session["collapsed"] += int(outcome.row.get("collapsed") == 1.0)
             else:
                 log.warning("run %s (point %s, replication %s) failed: %s",
                             outcome.row["run_key"], outcome.row["point"],
@@ -181,7 +182,9 @@ def run_sweep(spec: SweepSpec, folder: str | Path, *, workers: int | None = None
         status = "completed"
     except BaseException as exc:
         if not isinstance(exc, KeyboardInterrupt):
-            status, error = "failed", f"{type(exc).__name__}: {exc}"
+            status = "failed"
+        if type(exc) is not KeyboardInterrupt:  # Ctrl-C needs no message; SIGTERM does
+            error = f"{type(exc).__name__}: {exc}"
         raise
     finally:
         pool.close(cancel=status != "completed")
@@ -190,21 +193,11 @@ def run_sweep(spec: SweepSpec, folder: str | Path, *, workers: int | None = None
     return SweepReport(folder=Path(folder), planned=planned, skipped=skipped, ran=ran,
                        failed=store.session["failed"],
                        wall_seconds=time.perf_counter() - started, executor=pool.name,
-                       workers=pool.workers, failures=tuple(store.session["failures"]))
+                       workers=pool.workers, failures=tuple(store.session["failures"]),
+                       collapsed=store.session["collapsed"])
 
 
-def _pending(runs: list[PlannedRun], done: set[str]) -> list[PlannedRun]:
-    """The runs not done yet, each key once (two points may be the same scenario)."""
-    seen = set(done)
-    todo = []
-    for planned in runs:
-        if planned.key not in seen:
-            seen.add(planned.key)
-            todo.append(planned)
-    return todo
-
-
-def _tasks(the_plan: Plan, todo: list[PlannedRun]) -> Iterator[Task]:
+def _tasks(the_plan: Plan, todo: Iterable[PlannedRun]) -> Iterator[Task]:
     """Build each task when the executor asks for it (one point's scenario at a time)."""
     spec = the_plan.spec
     weekly = spec.sweep.outputs.weekly
@@ -228,9 +221,7 @@ def check_outputs(spec: SweepSpec, the_plan: Plan) -> None:
     wanted = spec.sweep.outputs.weekly
     if not isinstance(wanted, tuple):
         return
-    probe = spec.scenario(the_plan.points[0][1]).model_copy(
-        update={"horizon": 5.0, "warmup": 0.0, "timeline": ()})
-    columns = set(run(probe, 0).weekly.columns)
+    columns = weekly_columns(spec.scenario(the_plan.points[0][1]))
     unknown = [c for c in wanted if c not in columns]
     if unknown:
         raise ScenarioError(f"outputs.weekly: unknown column {', '.join(map(repr, unknown))}; "

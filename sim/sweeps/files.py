@@ -16,7 +16,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -24,8 +24,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from sim.errors import ScenarioError
+from sim.errors import ScenarioError, excerpt
 from sim.results.folder import scenario_document
+from sim.schema import limits
 from sim.schema.loading import (
     describe_error,
     display_path,
@@ -98,17 +99,54 @@ class PlannedRun:
 
 @dataclass(frozen=True, eq=False)
 class Plan:
-    """Every run of a sweep, point by point, each with its key."""
+    """Every run of a sweep, point by point, each with its key.
+
+    The plan holds one entry per point; its runs (points x replications) are
+    generated when asked for and never held in memory at once, so counting
+    them, listing them and finding those left to do cost memory per point only.
+    """
 
     spec: SweepSpec
     points: tuple[tuple[str, dict[str, Any]], ...]
     digests: dict[str, str] = field(repr=False)
 
+    def runs(self) -> Iterator[PlannedRun]:
+        """The runs in order: every replication of the first point, then the next...
+
+        Two points that are the same scenario share their keys, so a key may
+        come twice.
+        """
+        for point, _ in self.points:
+            for r in range(self.spec.replications):
+                yield PlannedRun(point, r, run_key(self.digests[point], r))
+
+    @property
+    def count(self) -> int:
+        """How many distinct runs the sweep has."""
+        return len(self._distinct) * self.spec.replications
+
+    def pending(self, done: set[str]) -> Iterator[PlannedRun]:
+        """The runs whose key is not in ``done``, each key once, in plan order."""
+        for point in self._distinct:
+            for r in range(self.spec.replications):
+                key = run_key(self.digests[point], r)
+                if key not in done:
+                    yield PlannedRun(point, r, key)
+
+    def count_done(self, done: set[str]) -> int:
+        """How many distinct runs of the sweep have their key in ``done``."""
+        if not done:
+            return 0
+        return sum(run_key(self.digests[point], r) in done for point in self._distinct
+                   for r in range(self.spec.replications))
+
     @cached_property
-    def runs(self) -> list[PlannedRun]:
-        """The runs in order: every replication of the first point, then the next..."""
-        return [PlannedRun(point, r, run_key(self.digests[point], r))
-                for point, _ in self.points for r in range(self.spec.replications)]
+    def _distinct(self) -> tuple[str, ...]:
+        """The first point of each distinct scenario, in plan order."""
+        first: dict[str, str] = {}
+        for point, _ in self.points:
+            first.setdefault(self.digests[point], point)
+        return tuple(first.values())
 
     def assignment(self, point: str) -> dict[str, Any]:
         """The values point ``point`` assigns."""
@@ -153,7 +191,7 @@ def sweep_spec(data: Sweep | Mapping[str, Any], *, base_dir: str | Path = ".",
         raise ScenarioError([describe_error(e, Sweep) for e in exc.errors()], source) from None
     scenario_path = Path(base_dir) / sweep.scenario
     if not scenario_path.is_file():
-        raise ScenarioError(f"scenario = {sweep.scenario!r}: no such file (looked for "
+        raise ScenarioError(f"scenario = {excerpt(sweep.scenario)}: no such file (looked for "
                             f"{display_path(scenario_path)})", source)
     document = read_document(scenario_path)
     base = _checked(lambda: scenario_with(document, sweep.set, source=source), "set")
@@ -162,10 +200,17 @@ def sweep_spec(data: Sweep | Mapping[str, Any], *, base_dir: str | Path = ".",
     base_doc = copy.deepcopy(document)
     for key, value in sweep.set.items():
         set_key_path(base_doc, key, value, source=source)
+    limits.check_count("replications", replications, limits.MAX_REPLICATIONS, low=1)
+    limits.check_count("seed", seed, limits.MAX_SEED)
     spec = SweepSpec(sweep=sweep, name=sweep.name or "sweep", source=source, base=base_doc,
                      seed=seed if seed is not None else (sweep.seed if sweep.seed is not None
                                                          else base.seed),
                      replications=replications or sweep.replications or base.replications)
+    runs = sweep.rows * spec.replications
+    if runs > limits.MAX_SWEEP_RUNS:
+        raise ScenarioError(f"{sweep.rows:,} design rows x {spec.replications:,} replications "
+                            f"= {runs:,} runs; a sweep may have at most "
+                            f"{limits.MAX_SWEEP_RUNS:,} (docs/sweeps.md#limits)", source)
     _check_parameters(spec)
     return spec
 
@@ -214,11 +259,11 @@ def _check_parameters(spec: SweepSpec) -> None:
             candidates = [parameter.low, parameter.high]
         for value in candidates:
             _checked(lambda k=key, v=value: spec.scenario({k: v}),
-                     f"parameters.{key} = {value!r}", spec.source)
+                     f"parameters.{key} = {excerpt(value)}", spec.source)
     for i, point in enumerate(sweep.points):
         for key, value in point.items():
             _checked(lambda k=key, v=value: spec.scenario({k: v}),
-                     f"points[{i}].{key} = {value!r}", spec.source)
+                     f"points[{i}].{key} = {excerpt(value)}", spec.source)
 
 
 def _checked(build, where: str, source: str | None = None):
@@ -233,4 +278,4 @@ def _checked(build, where: str, source: str | None = None):
 
 
 def _show(assignment: Mapping[str, Any]) -> str:
-    return ", ".join(f"{k}={v!r}" for k, v in assignment.items())
+    return ", ".join(f"{k}={excerpt(v)}" for k, v in assignment.items())

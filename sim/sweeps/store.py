@@ -19,10 +19,10 @@ done. Nothing already written is ever rewritten.
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import time
-from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,13 @@ import pyarrow.parquet as pq
 import yaml
 
 from sim.errors import OutputError
-from sim.results.folder import package_version, platform_info, scenario_document, write_text
+from sim.results.folder import (
+    package_version,
+    platform_info,
+    scenario_document,
+    write_atomically,
+    write_text,
+)
 
 try:  # POSIX: one writer per sweep folder
     import fcntl
@@ -97,7 +103,7 @@ class SweepStore:
             raise OutputError(f"{folder}: exists and is not a sweep folder (no {MANIFEST}); "
                               "choose another --out or sweep name")
 
-    def open(self, spec, design, runs, *, command: list[str]) -> None:
+    def open(self, spec, plan, *, command: list[str]) -> None:
         """Claim the folder, record the sweep and start a session.
 
         Raises
@@ -115,8 +121,9 @@ class SweepStore:
         self._claim()
         self._discard_orphans()
         self.manifest = self._read_manifest()
-        self._record_definition(spec, design, runs)
-        planned = len({r.key for r in runs})
+        design = spec.design
+        self._record_definition(spec, plan)
+        planned = plan.count
         stamp = datetime.now(UTC)
         taken = {s.get("id") for s in self.manifest.get("sessions", [])}
         session_id = f"{stamp:%Y%m%d-%H%M%S}-{os.getpid()}"
@@ -129,7 +136,8 @@ class SweepStore:
             "status": "running", "command": command, "version": package_version("pmosim"),
             "started": stamp.isoformat(timespec="seconds"), "finished": None,
             "wall_seconds": None, "planned": planned, "skipped": 0, "ran": 0, "failed": 0,
-            "executor": None, "workers": None, "platform": platform_info(), "failures": []}
+            "collapsed": 0, "executor": None, "workers": None, "platform": platform_info(),
+            "failures": []}
         earlier = self.manifest.get("sessions", [])
         for session in earlier:
             if session.get("status") == "running":  # its process died without closing
@@ -177,8 +185,11 @@ class SweepStore:
         except (OSError, json.JSONDecodeError) as exc:
             raise OutputError(f"{path}: cannot read the manifest ({exc})") from None
 
-    def _record_definition(self, spec, design, runs) -> None:
-        """Write sweep.yaml, scenario.yaml, design.csv and plan.csv; keep an earlier sweep.yaml."""
+    def _record_definition(self, spec, plan) -> None:
+        """Write sweep.yaml, scenario.yaml, design.csv and plan.csv; keep an earlier sweep.yaml.
+
+        plan.csv is written as its runs are generated, never all in memory at once.
+        """
         text = yaml.safe_dump(spec.document(), sort_keys=False)
         current = self.folder / "sweep.yaml"
         if current.is_file() and current.read_text(encoding="utf-8") != text:
@@ -191,16 +202,14 @@ class SweepStore:
                 target = history / f"sweep-{stamp}-{n}.yaml"
                 n += 1
             os.replace(current, target)
-        write_text(current, text)
+        write_text(current, text, replace=True)
         base = spec.scenario({})
         write_text(self.folder / "scenario.yaml",
-                   yaml.safe_dump(scenario_document(base), sort_keys=False))
-        plan = pd.DataFrame([(r.point, r.replication, r.key) for r in runs],
-                            columns=["point", "replication", "run_key"])
-        for name, table in (("design.csv", design.table), ("plan.csv", plan)):
-            tmp = self.folder / f".{name}.partial"
-            table.to_csv(tmp, index=False)
-            os.replace(tmp, self.folder / name)
+                   yaml.safe_dump(scenario_document(base), sort_keys=False), replace=True)
+        write_atomically(self.folder / "design.csv",
+                         lambda p: spec.design.table.to_csv(p, index=False), replace=True)
+        write_atomically(self.folder / "plan.csv", lambda p: _write_plan(p, plan.runs()),
+                         replace=True)
 
     # -- during the sweep --------------------------------------------------------------
 
@@ -237,8 +246,6 @@ class SweepStore:
             return
         self._parts += 1
         name = f"part-{self.session['id']}-{self._parts:05d}.parquet"
-        if (self.folder / "runs" / name).exists():  # never replace a part (see open())
-            raise OutputError(f"{self.folder / 'runs' / name}: exists already")
         if self._weekly:
             (self.folder / "weekly").mkdir(exist_ok=True)
             _write_parquet(self.folder / "weekly" / name,
@@ -266,17 +273,20 @@ class SweepStore:
 
     def _save(self) -> None:
         write_text(self.folder / MANIFEST, json.dumps(self.manifest, indent=2,
-                                                      default=str) + "\n")
+                                                      default=str) + "\n", replace=True)
+
+
+def _write_plan(path: Path, runs) -> None:
+    """Write ``point, replication, run_key`` for each run, streaming."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["point", "replication", "run_key"])
+        writer.writerows((r.point, r.replication, r.key) for r in runs)
 
 
 def _write_parquet(path: Path, table: pa.Table) -> None:
-    tmp = path.with_name(f".{path.name}.partial")
-    try:
-        pq.write_table(table, tmp)
-        os.replace(tmp, path)
-    finally:
-        with suppress(FileNotFoundError):
-            tmp.unlink()
+    """Write a new part file; a part is never replaced (see :meth:`SweepStore.open`)."""
+    write_atomically(path, lambda p: pq.write_table(table, p))
 
 
 def done_keys(folder: Path) -> set[str]:

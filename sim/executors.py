@@ -1,17 +1,29 @@
-"""Where sweep runs execute: in this process, in a local process pool, or on Dask.
+"""Where runs execute: in this process, in a local process pool, or on Dask.
 
 Every executor offers the same two things: ``imap(fn, tasks)``, which yields
 results as runs finish while keeping only a small window of runs submitted
 (so a sweep of any size holds a bounded number of tasks in memory), and
 ``close(cancel)``. Results do not depend on the executor: each run is a pure
-function of its task.
+function of its task. Sweeps use all three; comparisons and claims use the
+local pool through :func:`sim.experiment.run_tasks`.
+
+Local workers never outlive the process that started them: on Linux the
+kernel sends them SIGKILL when their parent dies (``prctl(PR_SET_PDEATHSIG)``),
+and everywhere a watchdog thread ends a worker whose parent has gone (checked
+every second), so killing only the parent, as an out-of-memory killer does,
+leaves no orphan computing.
 """
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
+import os
 import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import suppress
@@ -41,7 +53,7 @@ class LocalPool:
     """A pool of worker processes on this machine (started with ``spawn``).
 
     Workers ignore Ctrl-C: the parent decides what stops, keeps what finished
-    and ends the workers.
+    and ends the workers. They also end when the parent dies (see the module).
     """
 
     name = "local"
@@ -50,7 +62,7 @@ class LocalPool:
         self.workers = workers
         self._pool = ProcessPoolExecutor(max_workers=workers,
                                          mp_context=multiprocessing.get_context("spawn"),
-                                         initializer=_ignore_interrupts)
+                                         initializer=_start_worker, initargs=(os.getpid(),))
 
     def imap(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
         """Yield results as they finish, with at most two tasks per worker submitted."""
@@ -186,5 +198,26 @@ def _check_address(address: str) -> None:
                         "e.g. tcp://10.0.0.5:8786")
 
 
-def _ignore_interrupts() -> None:
+PARENT_CHECK_SECONDS = 1.0
+"""How often a local worker's watchdog checks that its parent is alive."""
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _start_worker(parent: int) -> None:
+    """Set up a local worker: ignore Ctrl-C, and end when process ``parent`` ends."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), name="parent-watchdog",
+                     daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    """End this worker as soon as it is no longer the child of ``parent``."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(1)
