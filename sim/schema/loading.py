@@ -55,14 +55,23 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
     return scenario_with(read_document(path), overrides, source=display_path(path))
 
 
-def read_document(path: str | Path) -> dict[str, Any]:
+def read_document(path: str | Path, text: str | bytes | None = None) -> dict[str, Any]:
     """Read a scenario file with its ``extends`` chain merged, before validation.
 
     The ``name`` defaults to the file's name. Use :func:`scenario_with` to build
     many scenarios from one document without reading the file again.
+
+    Parameters
+    ----------
+    path
+        The scenario file.
+    text
+        The file's contents (bytes are read as UTF-8) when they are already in
+        memory, e.g. an uploaded file: ``path`` is then not read, but it still
+        names the file in messages and ``extends`` is resolved from its folder.
     """
     path = Path(path)
-    data = _read_with_parents(path, seen=())
+    data = _read_with_parents(path, seen=(), text=text)
     data.setdefault("name", path.stem)
     return data
 
@@ -190,9 +199,10 @@ def get_key_path(data: Any, key: str) -> Any:
     return node
 
 
-def _read_with_parents(path: Path, seen: tuple[Path, ...]) -> dict:
+def _read_with_parents(path: Path, seen: tuple[Path, ...],
+                       text: str | bytes | None = None) -> dict:
     """Read one file and merge it over the parents named by ``extends``."""
-    data = read_yaml(path)
+    data = read_yaml(path, text=text)
     parent = data.pop("extends", None)
     if parent is None:
         return data
@@ -213,16 +223,20 @@ def _read_with_parents(path: Path, seen: tuple[Path, ...]) -> dict:
     return merge(base, data)
 
 
-def read_yaml(path: Path, what: str = "scenario file") -> dict:
+def read_yaml(path: Path, what: str = "scenario file", text: str | bytes | None = None) -> dict:
     """Read a YAML mapping, turning every failure into a :class:`ScenarioError`.
 
-    ``what`` names the kind of file in messages (``scenario file``, ``sweep file``).
+    ``what`` names the kind of file in messages (``scenario file``, ``sweep file``);
+    ``text``, if given, is the file's contents (bytes are read as UTF-8), and
+    ``path`` is then not read.
     """
     shown = display_path(path)
-    if not path.is_file():
+    if text is None and not path.is_file():
         raise ScenarioError(f"no such {what}: {shown}")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if text is None:
+            text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text.decode("utf-8") if isinstance(text, bytes) else text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -68,17 +68,33 @@ class LocalPool:
             for future in done:
                 yield future.result()
 
+    def warm(self, fn: Callable[[], Any]) -> None:
+        """Start every worker now by handing each one ``fn`` (e.g. to import the model).
+
+        The first tasks then need not wait for workers to start; this returns at once.
+        """
+        for _ in range(self.workers):
+            self._pool.submit(fn)
+
+    def pids(self) -> list[int]:
+        """Process ids of the workers started so far."""
+        return [p.pid for p in self._processes()]
+
+    def _processes(self) -> list:
+        # The executor keeps its worker processes in a private mapping; it has no
+        # public way to end them at once.
+        return list((getattr(self._pool, "_processes", None) or {}).values())
+
     def close(self, cancel: bool = False) -> None:
         """Shut the pool down; with ``cancel``, end running tasks at once."""
         if cancel:
-            processes = list(getattr(self._pool, "_processes", {}).values())
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            for process in processes:
+            # Ending a worker breaks the pool: the executor then fails what is pending,
+            # ends the other workers and reaps them all, and shutdown waits for that.
+            # Joining the workers here as well would race with it for their exit status.
+            for process in self._processes():
                 with suppress(Exception):
                     process.terminate()
-            for process in processes:
-                with suppress(Exception):
-                    process.join(timeout=5)
+            self._pool.shutdown(wait=True, cancel_futures=True)
         else:
             self._pool.shutdown(wait=True)
 
