@@ -41,11 +41,12 @@ from sim.plots import overlay_figure
 from sim.results.compare import scenario_differences
 from sim.results.folder import scenario_document
 from sim.results.kpis import HEADLINE, describe
-from sim.run import RunResult, run
+from sim.run import RunResult
 from sim.schema.loading import display_path, get_key_path, read_document, scenario_with
 from sim.schema.organisation import GOVERNANCE_PRESETS
 from sim.schema.scenario import Scenario
 from sim.units import format_days, parse_duration
+from sim.workers import run_task
 
 Kind = Literal["choice", "toggle", "integer", "number", "duration"]
 Group = Literal["levers", "conditions", "run"]
@@ -189,6 +190,16 @@ CONTROLS: tuple[Control, ...] = (
 
 QUICK_RUN: dict[str, Any] = {"horizon": "1 year", "replications": 5}
 """Run settings a session starts from, so that the first comparison takes seconds."""
+
+
+SCENARIO_FOLDERS = (".", "examples", "claims/bases", "reference")
+"""Folders of a scenarios folder that hold scenario files (claim and sweep files are not)."""
+
+
+def shipped_scenarios(root: str | Path = "scenarios") -> list[Path]:
+    """The scenario files in ``root`` and its :data:`SCENARIO_FOLDERS`, folder by folder."""
+    root = Path(root)
+    return [path for folder in SCENARIO_FOLDERS for path in sorted((root / folder).glob("*.yaml"))]
 
 
 def control(name: str) -> Control:
@@ -526,18 +537,8 @@ class Cancelled(Exception):
     """The comparison was cancelled before it finished."""
 
 
-def _run_task(task: tuple[Scenario, int]) -> RunResult:
-    scenario, replication = task
-    return run(scenario, replication)
-
-
-def _ready() -> int:
-    # Handed to each new worker: unpickling it imports this module and the model.
-    return os.getpid()
-
-
 class Runner:
-    """Worker processes for what-if comparisons, kept between comparisons.
+    """Runs what-if comparisons in worker processes, and can stop one at once.
 
     Parameters
     ----------
@@ -547,9 +548,10 @@ class Runner:
     Notes
     -----
     :meth:`compare` blocks; call it from a background thread to keep a page
-    responsive, and :meth:`cancel` from any other thread to stop it: the
-    workers are ended at once, and new ones start for the next comparison.
-    Results do not depend on the number of workers.
+    responsive, and :meth:`cancel` from any other thread to stop it. Workers
+    start with each comparison and end with it, so nothing is left running
+    between comparisons; a cancel ends them at once. Results do not depend on
+    the number of workers.
     """
 
     def __init__(self, workers: int | None = None):
@@ -557,18 +559,6 @@ class Runner:
         self._lock = threading.Lock()
         self._pool = None
         self._cancelled = threading.Event()
-
-    def _open(self):
-        from sim.sweeps.executors import LocalPool
-
-        with self._lock:
-            if self._pool is None:
-                self._pool = LocalPool(self.workers)
-            return self._pool
-
-    def warm(self) -> None:
-        """Start the worker processes now, so that the first comparison need not wait."""
-        self._open().warm(_ready)
 
     def compare(self, as_is: Scenario, to_be: Scenario,
                 on_progress: Callable[[int, int], None] | None = None) -> Outcome:
@@ -586,40 +576,43 @@ class Runner:
         Cancelled
             If :meth:`cancel` was called before the comparison finished.
         """
+        from sim.sweeps.executors import LocalPool
+
         self._cancelled.clear()
         scenarios = [as_is, to_be]
         tasks = comparison_tasks(scenarios)
         results: list[RunResult] = []
-        pool = self._open()
+        with self._lock:
+            self._pool = pool = LocalPool(min(self.workers, len(tasks)))
         try:
-            for result in pool.imap(_run_task, tasks):
+            for result in pool.imap(run_task, tasks):
                 results.append(result)
                 if on_progress is not None:
                     on_progress(len(results), len(tasks))
                 if self._cancelled.is_set():
-                    raise Cancelled("cancelled")
-        except Exception as exc:
-            if self._cancelled.is_set():
-                raise Cancelled(f"cancelled after {len(results)} of {len(tasks)} runs") \
-                    from None
-            self.close(cancel=True)
-            raise exc
+                    break
+        except Exception:
+            if not self._cancelled.is_set():
+                raise
+        finally:
+            self._close(cancel=len(results) < len(tasks))
+        if self._cancelled.is_set():
+            raise Cancelled(f"cancelled after {len(results)} of {len(tasks)} runs")
         tables, comparison = compare_results(scenarios, results)
         return Outcome(as_is, to_be, (tables[0], tables[1]), comparison)
 
     def cancel(self) -> None:
-        """Stop the comparison in progress: end the workers now (from any thread)."""
+        """Stop the comparison in progress and end its workers now (from any thread)."""
         self._cancelled.set()
-        self.close(cancel=True)
+        self._close(cancel=True)
 
-    def close(self, cancel: bool = False) -> None:
-        """End the worker processes (at once with ``cancel``)."""
+    def _close(self, cancel: bool) -> None:
         with self._lock:
             pool, self._pool = self._pool, None
         if pool is not None:
             pool.close(cancel=cancel)
 
     def pids(self) -> list[int]:
-        """Process ids of the live workers (none before the first use or after closing)."""
+        """Process ids of the workers of the comparison in progress (none between them)."""
         with self._lock:
             return [] if self._pool is None else self._pool.pids()

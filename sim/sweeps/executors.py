@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import suppress
 from typing import Any
 
 from sim.errors import UserError
+from sim.workers import start as start_worker
 
 EXECUTORS = ("local", "dask")
 
@@ -50,7 +50,7 @@ class LocalPool:
         self.workers = workers
         self._pool = ProcessPoolExecutor(max_workers=workers,
                                          mp_context=multiprocessing.get_context("spawn"),
-                                         initializer=_ignore_interrupts)
+                                         initializer=start_worker)
 
     def imap(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
         """Yield results as they finish, with at most two tasks per worker submitted."""
@@ -67,14 +67,6 @@ class LocalPool:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 yield future.result()
-
-    def warm(self, fn: Callable[[], Any]) -> None:
-        """Start every worker now by handing each one ``fn`` (e.g. to import the model).
-
-        The first tasks then need not wait for workers to start; this returns at once.
-        """
-        for _ in range(self.workers):
-            self._pool.submit(fn)
 
     def pids(self) -> list[int]:
         """Process ids of the workers started so far."""
@@ -202,5 +194,3 @@ def _check_address(address: str) -> None:
                         "e.g. tcp://10.0.0.5:8786")
 
 
-def _ignore_interrupts() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
