@@ -147,3 +147,18 @@ def test_the_table_escapes_what_it_shows(answer):
     html = kpi_table(rows, "a<b", "b")
     assert "<b>bold</b>" not in html and "&lt;b&gt;bold&lt;/b&gt;" in html
     assert html.count("<tr data-kpi=") == len(rows)
+
+
+def test_after_a_drop_the_shipped_scenarios_are_still_offered(tmp_path):
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    dropped = whatif.open_base(folder / "mine.yaml", b"seed: 3\n")
+    chosen: list[Path] = []
+    _, rc = solara.render(BasePicker(dropped, [BASELINE], None, chosen.append,
+                                     lambda name, data: None), handle_error=False)
+    select = one(rc.find(v.Select, label="scenario file"))
+    assert [item["text"] for item in select.items][-1] == "dropped: mine.yaml"
+    assert select.v_model == len(select.items) - 1
+    select.v_model = 0
+    assert chosen == [BASELINE]
+    rc.close()

@@ -125,14 +125,18 @@ def BasePicker(base: whatif.Base | None, choices: list[Path], problem: str | Non
     """Choose a shipped scenario or upload one; show why a file was refused."""
     labels = [display_path(p) for p in choices]
     current = display_path(base.path) if base is not None else None
+    if current is not None and current not in labels:  # a dropped file
+        labels.append(f"dropped: {base.path.name}")
+        current = labels[-1]
+
+    def pick(index: int) -> None:
+        if index < len(choices):
+            on_path(choices[index])
+
     with solara.Card("Base scenario (AS-IS)", margin=0, style={"margin-bottom": "8px"}):
-        if current in labels:
-            rv.Select(label="scenario file", v_model=labels.index(current), dense=True,
-                      items=[{"text": t, "value": i} for i, t in enumerate(labels)],
-                      on_v_model=lambda i: on_path(choices[i]), hide_details=True,
-                      class_="pmosim-base")
-        elif base is not None:
-            solara.Text(f"uploaded: {base.path.name}", classes=["pmosim-base"])
+        rv.Select(label="scenario file", v_model=labels.index(current) if current else None,
+                  dense=True, items=[{"text": t, "value": i} for i, t in enumerate(labels)],
+                  on_v_model=pick, hide_details=True, class_="pmosim-base")
         solara.FileDrop(label="or drop a scenario file (YAML) here", lazy=False,
                         on_file=lambda info: on_upload(info["name"], info["data"] or b""))
         if problem:
