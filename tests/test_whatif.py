@@ -251,3 +251,9 @@ def test_cancel_ends_the_workers_at_once_and_the_next_comparison_still_runs(tmp_
         assert runner.pids() == []  # the workers of a finished comparison have ended
     finally:
         runner.cancel()
+
+
+def test_every_control_is_documented():
+    text = (ROOT / "docs" / "studio.md").read_text(encoding="utf-8")
+    for c in whatif.CONTROLS:
+        assert f"| {c.label} | `{c.path}` |" in text, c.name
