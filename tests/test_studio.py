@@ -162,3 +162,29 @@ def test_after_a_drop_the_shipped_scenarios_are_still_offered(tmp_path):
     select.v_model = 0
     assert chosen == [BASELINE]
     rc.close()
+
+
+def test_without_the_extra_the_command_says_how_to_install_it(monkeypatch, capsys):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "solara" else real(name, *a))
+    assert main(["studio", str(BASELINE)]) == 2
+    err = capsys.readouterr().err
+    assert "needs the 'studio' extra" in err and "make studio" in err
+
+
+def test_the_command_checks_the_file_and_warns_when_others_can_reach_it(monkeypatch, capsys):
+    import sim.studio
+
+    served = []
+    monkeypatch.setattr(sim.studio, "serve", lambda file, host, port: served.append(
+        (file, host, port)) or 0)
+    assert main(["studio", "no-such.yaml"]) == 2 and served == []
+    assert "no such scenario file: no-such.yaml" in capsys.readouterr().err
+    assert main(["studio", str(BASELINE), "--port", "9001"]) == 0
+    assert "warning" not in capsys.readouterr().err
+    assert main(["studio", str(BASELINE), "--host", "0.0.0.0"]) == 0
+    assert "anyone who can reach this machine" in capsys.readouterr().err
+    assert served == [(str(BASELINE), "127.0.0.1", 9001), (str(BASELINE), "0.0.0.0", 8765)]
