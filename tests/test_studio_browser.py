@@ -3,7 +3,8 @@
 Starts ``pmosim studio`` on a free port in a copy of the scenarios folder, opens
 the page, moves two levers, presses Run and checks that the table shows what
 ``pmosim compare`` computes for the same inputs and seed, and that the page's
-CSV download is byte for byte the CLI's ``comparison.csv``. Every request the
+CSV download is byte for byte the CLI's ``comparison.csv``; then starts a long
+comparison and cancels it, and no worker process may outlive the Cancel. Every request the
 page makes must stay on 127.0.0.1 (anything else is refused and fails the
 test), and the server must write nothing. Without Chromium the test is skipped,
 except under CI (``CI=true``), where a missing browser is a failure.
@@ -22,6 +23,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pandas as pd
+import psutil
 import pytest
 
 from sim import whatif
@@ -44,6 +46,25 @@ def need_chromium() -> None:
         pytest.fail(reason)
     print(f"skipped: {reason}")
     pytest.skip(reason)
+
+
+def running(process: psutil.Process) -> bool:
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def wait_for_workers(server: subprocess.Popen, count: int) -> list[psutil.Process]:
+    """The server's worker processes, once ``count`` of them run."""
+    deadline = time.perf_counter() + 30
+    while time.perf_counter() < deadline:
+        workers = [c for c in psutil.Process(server.pid).children(recursive=True)
+                   if "spawn_main" in " ".join(c.cmdline())]
+        if len(workers) >= count:
+            return workers
+        time.sleep(0.05)
+    pytest.fail("the comparison started no worker processes")
 
 
 def free_port() -> int:
@@ -84,7 +105,7 @@ def studio(tmp_path):
                 pytest.fail("the studio did not answer within 60 s")
         listening = time.perf_counter()
         yield {"url": url, "work": work, "launch": listening - launched,
-               "listening": listening}
+               "server": server}
     finally:
         server.terminate()
         try:
@@ -165,6 +186,18 @@ def test_the_page_compares_what_pmosim_compare_compares(studio, tmp_path):
                 page.get_by_role("button", name="TO-BE file").click()
             to_be_yaml = Path(download.value.path()).read_text(encoding="utf-8")
             page.screenshot(path=str(tmp_path / "studio.png"), full_page=True)
+
+            replications = page.locator(".pmosim-control-replications input")
+            replications.fill("40")
+            replications.press("Enter")
+            page.locator(".pmosim-stale").wait_for(timeout=10_000)
+            page.locator(".pmosim-run").click()
+            page.locator(".pmosim-progress", has_text="of 80 runs").wait_for(timeout=30_000)
+            workers = wait_for_workers(studio["server"], 2)
+            page.locator(".pmosim-cancel").click()
+            page.locator(".pmosim-cancelled").wait_for(timeout=10_000)
+            assert not [w for w in workers if running(w)], "a worker outlived Cancel"
+            assert not page.locator(".pmosim-run").is_disabled()
         finally:
             browser.close()
 
