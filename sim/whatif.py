@@ -22,10 +22,12 @@ seeds, so the numbers are identical for the same inputs.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import shlex
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +49,8 @@ from sim.schema.organisation import GOVERNANCE_PRESETS
 from sim.schema.scenario import Scenario
 from sim.units import format_days, parse_duration
 from sim.workers import run_task
+
+logger = logging.getLogger(__name__)
 
 Kind = Literal["choice", "toggle", "integer", "number", "duration"]
 Group = Literal["levers", "conditions", "run"]
@@ -579,6 +583,7 @@ class Runner:
         from sim.sweeps.executors import LocalPool
 
         self._cancelled.clear()
+        started = time.perf_counter()
         scenarios = [as_is, to_be]
         tasks = comparison_tasks(scenarios)
         results: list[RunResult] = []
@@ -597,7 +602,11 @@ class Runner:
         finally:
             self._close(cancel=len(results) < len(tasks))
         if self._cancelled.is_set():
+            logger.info("comparison cancelled after %d of %d runs", len(results), len(tasks))
             raise Cancelled(f"cancelled after {len(results)} of {len(tasks)} runs")
+        logger.info("compared %s with %s: %d runs on %d workers in %.2f s", to_be.name,
+                    as_is.name, len(tasks), min(self.workers, len(tasks)),
+                    time.perf_counter() - started)
         tables, comparison = compare_results(scenarios, results)
         return Outcome(as_is, to_be, (tables[0], tables[1]), comparison)
 
