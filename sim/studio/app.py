@@ -234,17 +234,20 @@ def Studio(scenario: str | Path, root: str | Path = SCENARIOS,
         except ScenarioError as exc:
             invalid = str(exc)
 
+    current_task = solara.use_ref(None)
+
     def compare(scenarios: tuple, snapshot: dict[str, Any], at_base: whatif.Base
                 ) -> tuple[whatif.Outcome, bytes, dict[str, Any], whatif.Base]:
-        # The task keeps the first version of this function: everything that changes
-        # between renders comes in as arguments.
+        # The task keeps the first version of this function, so everything that changes
+        # between renders comes in as arguments, and the task itself through a ref.
         def progress(done: int, total: int) -> None:
-            task.progress = 100.0 * done / total
+            current_task.current.progress = 100.0 * done / total
 
         outcome = runner.compare(*scenarios, on_progress=progress)
         return outcome, png(outcome.figure()), snapshot, at_base
 
     task = solara.lab.use_task(compare, dependencies=None, raise_error=False)
+    current_task.current = task
 
     solara.Title("pmosim studio")
     solara.Style(CSS)
