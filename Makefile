@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 SCENARIO ?= scenarios/baseline.yaml
 
-.PHONY: run test test-fast lint bench clean
+.PHONY: run studio test test-fast lint bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is required, found " + sys.version.split()[0]'
@@ -18,12 +18,21 @@ $(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
 	$(PIP) install --quiet -c constraints.txt -e .
 	@touch $@
 
+$(VENV)/.installed-studio: $(VENV)/.installed
+	$(PIP) install --quiet -c constraints.txt -e '.[studio]'
+	@touch $@
+
 $(VENV)/.installed-test: $(VENV)/.installed
 	$(PIP) install --quiet -c constraints.txt -e '.[test]'
 	@touch $@
 
 run: $(VENV)/.installed
 	$(BIN)/pmosim run $(SCENARIO)
+
+# The what-if studio on http://127.0.0.1:8765 (PORT=N for another port); Ctrl-C stops it.
+PORT ?= 8765
+studio: $(VENV)/.installed-studio
+	$(BIN)/pmosim studio $(SCENARIO) --port $(PORT)
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check .

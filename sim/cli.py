@@ -179,6 +179,21 @@ def _parser() -> argparse.ArgumentParser:
                                            "sweep's outputs.kpis, else the headline KPIs)")
     analyze.set_defaults(handler=_analyze)
 
+    studio = commands.add_parser(
+        "studio", help="a what-if studio in the browser (needs the studio extra)",
+        description="Serve a local web page to pick a base scenario, move levers and "
+                    "conditions, and compare AS-IS with TO-BE as pmosim compare does. It "
+                    "listens on 127.0.0.1 only, unless --host says otherwise.")
+    studio.add_argument("file", nargs="?", default="scenarios/baseline.yaml",
+                        metavar="SCENARIO",
+                        help="the base scenario to open first (default: "
+                             "scenarios/baseline.yaml)")
+    studio.add_argument("--port", type=_port, default=8765, metavar="N",
+                        help="port to listen on (default 8765; 0: any free port)")
+    studio.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on (default 127.0.0.1: this machine only)")
+    studio.set_defaults(handler=_studio)
+
     schema = commands.add_parser("schema", help="print the JSON Schema of scenario files")
     schema.add_argument("--sweep", action="store_true",
                         help="the schema of sweep files instead")
@@ -208,6 +223,7 @@ _seed = _count(0, limits.MAX_SEED)
 _samples = _count(0, limits.MAX_ROBUSTNESS_SAMPLES)
 _workers = _count(1, limits.MAX_WORKERS)
 _flush_every = _count(1, 1_000_000)
+_port = _count(0, 65535)
 
 
 def _int(text: str) -> int:
@@ -396,6 +412,20 @@ def _analyze(args: argparse.Namespace) -> int:
         print(f"- {line}")
     print(f"\nAnalysis: {folder} ({', '.join(_top_level(analysis.files))})")
     return 0
+
+
+def _studio(args: argparse.Namespace) -> int:
+    from sim.studio import LOCAL_HOSTS, require_solara, serve
+
+    require_solara()
+    load_scenario(args.file)  # a bad file stops here, with the usual message
+    if args.host not in LOCAL_HOSTS:
+        print(f"pmosim: warning: the studio listens on {args.host}: anyone who can reach "
+              "this machine on that address can use it, run simulations and upload files",
+              file=sys.stderr)
+    print(f"pmosim studio: open http://{args.host}:{args.port} in a browser; Ctrl-C stops it",
+          flush=True)
+    return serve(args.file, host=args.host, port=args.port)
 
 
 def _top_level(files) -> list[str]:

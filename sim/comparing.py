@@ -26,6 +26,7 @@ from sim.results.folder import (
     write_atomically,
     write_png,
 )
+from sim.run import RunResult
 from sim.schema import limits
 from sim.schema.scenario import Scenario
 
@@ -60,10 +61,38 @@ def compare(scenarios: list[Scenario], *, workers: int = 1,
     tuple
         The tables of each scenario and the comparison (one row per scenario and KPI).
     """
-    tasks = [(s, r) for s in scenarios for r in range(s.replications)]
+    tasks = comparison_tasks(scenarios)
     with tqdm(total=len(tasks), desc="compare", unit="run", leave=False,
               disable=not progress or None) as bar:
         results = run_tasks(tasks, workers=workers, on_result=lambda _r: bar.update())
+    return compare_results(scenarios, results)
+
+
+def comparison_tasks(scenarios: list[Scenario]) -> list[tuple[Scenario, int]]:
+    """The ``(scenario, replication)`` runs a comparison of aligned scenarios needs."""
+    return [(s, r) for s in scenarios for r in range(s.replications)]
+
+
+def compare_results(scenarios: list[Scenario],
+                    results: list[RunResult]) -> tuple[list[Replications], pd.DataFrame]:
+    """Stack the runs of aligned scenarios and compare each later one with the first.
+
+    Parameters
+    ----------
+    scenarios
+        The aligned scenarios, AS-IS first.
+    results
+        The runs of :func:`comparison_tasks`, in any order (e.g. as worker
+        processes finished them): they are put back in task order first, so the
+        tables and statistics are exactly those of :func:`compare`.
+
+    Returns
+    -------
+    tuple
+        The tables of each scenario and the comparison (one row per scenario and KPI).
+    """
+    order = {s.name: i for i, s in enumerate(scenarios)}
+    results = sorted(results, key=lambda r: (order[r.scenario], r.replication))
     tables = [stack([r for r in results if r.scenario == s.name]) for s in scenarios]
     rows = [compare_summaries(tables[0].summary, t.summary) for t in tables[1:]]
     return tables, pd.concat(rows, ignore_index=True)

@@ -16,20 +16,16 @@ leaves no orphan computing.
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import multiprocessing
 import os
-import signal
-import sys
-import threading
-import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import suppress
 from typing import Any
 
 from sim.errors import UserError
+from sim.workers import start as start_worker
 
 EXECUTORS = ("local", "dask")
 
@@ -62,7 +58,7 @@ class LocalPool:
         self.workers = workers
         self._pool = ProcessPoolExecutor(max_workers=workers,
                                          mp_context=multiprocessing.get_context("spawn"),
-                                         initializer=_start_worker, initargs=(os.getpid(),))
+                                         initializer=start_worker, initargs=(os.getpid(),))
 
     def imap(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
         """Yield results as they finish, with at most two tasks per worker submitted."""
@@ -80,17 +76,25 @@ class LocalPool:
             for future in done:
                 yield future.result()
 
+    def pids(self) -> list[int]:
+        """Process ids of the workers started so far."""
+        return [p.pid for p in self._processes()]
+
+    def _processes(self) -> list:
+        # The executor keeps its worker processes in a private mapping; it has no
+        # public way to end them at once.
+        return list((getattr(self._pool, "_processes", None) or {}).values())
+
     def close(self, cancel: bool = False) -> None:
         """Shut the pool down; with ``cancel``, end running tasks at once."""
         if cancel:
-            processes = list(getattr(self._pool, "_processes", {}).values())
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            for process in processes:
+            # Ending a worker breaks the pool: the executor then fails what is pending,
+            # ends the other workers and reaps them all, and shutdown waits for that.
+            # Joining the workers here as well would race with it for their exit status.
+            for process in self._processes():
                 with suppress(Exception):
                     process.terminate()
-            for process in processes:
-                with suppress(Exception):
-                    process.join(timeout=5)
+            self._pool.shutdown(wait=True, cancel_futures=True)
         else:
             self._pool.shutdown(wait=True)
 
@@ -198,26 +202,3 @@ def _check_address(address: str) -> None:
                         "e.g. tcp://10.0.0.5:8786")
 
 
-PARENT_CHECK_SECONDS = 1.0
-"""How often a local worker's watchdog checks that its parent is alive."""
-
-_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
-
-
-def _start_worker(parent: int) -> None:
-    """Set up a local worker: ignore Ctrl-C, and end when process ``parent`` ends."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent:  # the parent died before the line above
-        os._exit(1)
-    threading.Thread(target=_watch_parent, args=(parent,), name="parent-watchdog",
-                     daemon=True).start()
-
-
-def _watch_parent(parent: int) -> None:
-    """End this worker as soon as it is no longer the child of ``parent``."""
-    while os.getppid() == parent:
-        time.sleep(PARENT_CHECK_SECONDS)
-    os._exit(1)

@@ -68,16 +68,26 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
     return scenario_with(document, overrides, source=display_path(path), origins=origins)
 
 
-def read_document(path: str | Path) -> dict[str, Any]:
+def read_document(path: str | Path, text: str | bytes | None = None) -> dict[str, Any]:
     """Read a scenario file with its ``extends`` chain merged, before validation.
 
     The ``name`` defaults to the file's name. Use :func:`scenario_with` to build
     many scenarios from one document without reading the file again.
+
+    Parameters
+    ----------
+    path
+        The scenario file.
+    text
+        The file's contents (bytes are read as UTF-8) when they are already in
+        memory, e.g. an uploaded file: ``path`` is then not read, but it still
+        names the file in messages and ``extends`` is resolved from its folder.
     """
-    return read_with_origins(path)[0]
+    return read_with_origins(path, text)[0]
 
 
-def read_with_origins(path: str | Path) -> tuple[dict[str, Any], Origins]:
+def read_with_origins(path: str | Path,
+                      text: str | bytes | None = None) -> tuple[dict[str, Any], Origins]:
     """Read a scenario file like :func:`read_document`, and say where each key came from.
 
     Returns
@@ -87,7 +97,7 @@ def read_with_origins(path: str | Path) -> tuple[dict[str, Any], Origins]:
         the file that set them, the file itself or one of its parents.
     """
     path = Path(path)
-    data, origins = _read_with_parents(path, seen=())
+    data, origins = _read_with_parents(path, seen=(), text=text)
     data.setdefault("name", path.stem)
     return data, origins
 
@@ -284,9 +294,10 @@ def get_key_path(data: Any, key: str) -> Any:
     return node
 
 
-def _read_with_parents(path: Path, seen: tuple[Path, ...]) -> tuple[dict, Origins]:
-    """Read one file and merge it over the parents named by ``extends``."""
-    data = read_yaml(path)
+def _read_with_parents(path: Path, seen: tuple[Path, ...],
+                       text: str | bytes | None = None) -> tuple[dict, Origins]:
+    """Read one file (or its ``text``) and merge it over the parents named by ``extends``."""
+    data = read_yaml(path, text=text)
     shown = display_path(path)
     parent = data.pop("extends", None)
     written = dict.fromkeys(_key_paths(data), shown)
@@ -403,22 +414,31 @@ def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
     return size
 
 
-def read_yaml(path: Path, what: str = "scenario file") -> dict:
+def read_yaml(path: Path, what: str = "scenario file", text: str | bytes | None = None) -> dict:
     """Read a YAML mapping, turning every failure into a :class:`ScenarioError`.
 
-    ``what`` names the kind of file in messages (``scenario file``, ``sweep file``).
+    ``what`` names the kind of file in messages (``scenario file``, ``sweep file``);
+    ``text``, if given, is the file's contents (bytes are read as UTF-8), and
+    ``path`` is then not read.
     """
     shown = display_path(path)
-    if path.is_dir():
-        raise ScenarioError(f"{what} {shown} is a folder, not a file")
-    if not path.is_file():
-        raise ScenarioError(f"no such {what}: {shown}")
+    if text is None:
+        if path.is_dir():
+            raise ScenarioError(f"{what} {shown} is a folder, not a file")
+        if not path.is_file():
+            raise ScenarioError(f"no such {what}: {shown}")
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ScenarioError(f"the file has {size:,} bytes; a {what} may have at most "
-                                f"{MAX_FILE_BYTES:,}", shown)
-        raw = path.read_bytes()
+        if text is None:
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                raise ScenarioError(f"the file has {size:,} bytes; a {what} may have at most "
+                                    f"{MAX_FILE_BYTES:,}", shown)
+            raw = path.read_bytes()
+        else:
+            raw = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+            if len(raw) > MAX_FILE_BYTES:
+                raise ScenarioError(f"the file has {len(raw):,} bytes; a {what} may have at "
+                                    f"most {MAX_FILE_BYTES:,}", shown)
         if b"\x00" in raw:
             raise ScenarioError(f"not a text file (it holds NUL bytes); a {what} is YAML text",
                                 shown)

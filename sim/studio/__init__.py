@@ -1,0 +1,54 @@
+"""The what-if studio: a local web page over :mod:`sim.whatif` (the ``studio`` extra).
+
+:func:`serve` starts the page with Solara's own server; the page itself is
+:mod:`sim.studio.app`. Importing this package does not import Solara, so that
+the command line can say what is missing when the extra is not installed.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+from sim.errors import UserError
+
+SCENARIO_ENV = "PMOSIM_STUDIO_SCENARIO"
+"""Environment variable that tells the page which scenario to open first."""
+
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+"""Hosts that only this machine can reach."""
+
+QUIET = {
+    # Solara reports usage to a web service and asks the package index for a newer
+    # version at start-up; the studio runs offline and sends nothing anywhere.
+    "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+    "SOLARA_TELEMETRY_SERVER_USER_ID": "pmosim-studio",
+}
+
+
+def require_solara() -> None:
+    """Raise a :class:`~sim.errors.UserError` on how to install the extra if Solara is missing."""
+    if importlib.util.find_spec("solara") is None:
+        raise UserError("pmosim studio needs the 'studio' extra, which is not installed: run "
+                        "`make studio`, or `pip install -c constraints.txt -e '.[studio]'`")
+
+
+def serve(scenario: str | Path, *, host: str = "127.0.0.1", port: int = 8765) -> int:
+    """Serve the studio on ``host:port`` until interrupted, opening ``scenario`` first.
+
+    Returns
+    -------
+    int
+        The exit status of the server.
+    """
+    require_solara()
+    os.environ[SCENARIO_ENV] = str(scenario)
+    for key, value in QUIET.items():
+        os.environ.setdefault(key, value)
+    from solara.__main__ import run
+
+    args = ["sim.studio.app", "--production", "--host", host, "--port", str(port),
+            "--no-open", "--no-check-version", "--no-access-log"]
+    result = run.main(args=args, prog_name="pmosim studio", standalone_mode=False)
+    return result if isinstance(result, int) else 0
