@@ -84,6 +84,7 @@ class LocalPool:
         """Shut the pool down; with ``cancel``, end running tasks at once."""
         if cancel:
             processes = list(getattr(self._pool, "_processes", {}).values())
+            manager = getattr(self._pool, "_executor_manager_thread", None)
             self._pool.shutdown(wait=False, cancel_futures=True)
             for process in processes:
                 with suppress(Exception):
@@ -91,6 +92,11 @@ class LocalPool:
             for process in processes:
                 with suppress(Exception):
                     process.join(timeout=5)
+            # Let the pool's manager thread finish closing its pipes now: if it were still
+            # closing them at interpreter exit, the exit hook of concurrent.futures would
+            # write to a closed pipe and print a traceback.
+            if manager is not None:
+                manager.join(timeout=10)
         else:
             self._pool.shutdown(wait=True)
 
