@@ -205,19 +205,31 @@ class Organisation(People):
         return f"join {join.project}: {joined} of {join.people} joined"
 
     def _rescue_late_projects(self) -> None:
-        """At each portfolio review, add people to the projects forecast to be late."""
+        """At each portfolio review, add people to the projects forecast to be late.
+
+        Reviews fall on the days that are positive multiples of ``every``, and only
+        projects that have run for at least that long are judged: a project has to
+        have a track record to be late. A rescue counts (towards ``times`` and in
+        ``projects_rescued``) when somebody joins; an attempt that finds nobody with
+        room is logged and tried again at the next review.
+        """
         policy = self.scenario.levers.rescue_late_projects
-        if policy is None or self.env.now % policy.every >= 1.0:
+        now = self.env.now
+        if policy is None or now < policy.every or now % policy.every >= 1.0:
             return
         for project in list(self.portfolio.active):
-            slip = self.portfolio.forecast_slip(project, self.env.now)
-            if slip <= policy.slip_above or self._rescues.get(project.id, 0) >= policy.times:
+            if now - project.started < policy.every \
+                    or self._rescues.get(project.id, 0) >= policy.times:
                 continue
-            self._rescues[project.id] = self._rescues.get(project.id, 0) + 1
+            slip = self.portfolio.forecast_slip(project, now)
+            if slip <= policy.slip_above:
+                continue
             joined = self.add_to_project(project, policy.people, policy.from_,
                                          policy.new_hires)
-            self.rescued += 1
-            self.events.append({"day": float(self.env.now), "event": -1, "label": "rescue",
+            if joined:
+                self._rescues[project.id] = self._rescues.get(project.id, 0) + 1
+                self.rescued += 1
+            self.events.append({"day": float(now), "event": -1, "label": "rescue",
                                 "change": f"rescue {project.name} (forecast slip {slip:.2f}): "
                                           f"{joined} of {policy.people} joined"})
 
