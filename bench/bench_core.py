@@ -224,7 +224,7 @@ def bench_ops(repeats: int, horizon_days: int) -> dict[str, Any]:
         Erlang C mean wait.
     """
     import sim
-    from sim.analysis.queueing import mmc_metrics
+    from sim.theory.queueing import mmc_metrics
 
     textbook = load_textbook()
     path = _repo_root() / "scenarios" / "reference" / "mmc.yaml"

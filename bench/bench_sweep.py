@@ -35,7 +35,7 @@ def sweep_data(points: int, replications: int, horizon: str) -> dict:
 
 
 def timed(workers: int, executor: str = "local") -> tuple[float, int]:
-    from sim.sweeps import run_sweep, sweep_spec
+    from sim.studies.sweeps import run_sweep, sweep_spec
 
     spec = sweep_spec(sweep_data(40, 5, "1 year"))
     with tempfile.TemporaryDirectory() as folder:
@@ -46,7 +46,7 @@ def timed(workers: int, executor: str = "local") -> tuple[float, int]:
 
 def memory_child(runs: int) -> None:
     """Run a sweep of ``runs`` short runs with 2 workers; print the parent's peak RSS."""
-    from sim.sweeps import run_sweep, sweep_spec
+    from sim.studies.sweeps import run_sweep, sweep_spec
 
     spec = sweep_spec(sweep_data(runs // 10, 10, "20 days"))
     with tempfile.TemporaryDirectory() as folder:

@@ -24,7 +24,7 @@ __all__ = ["RunResult", "Scenario", "__version__", "load_scenario", "open_sweep"
 def __getattr__(name: str):
     # Sweeps pull in SALib and pandas' Parquet support: import them only when used.
     if name in ("sweep", "open_sweep"):
-        import sim.sweeps
+        import sim.studies.sweeps
 
-        return getattr(sim.sweeps, name)
+        return getattr(sim.studies.sweeps, name)
     raise AttributeError(f"module 'sim' has no attribute {name!r}")

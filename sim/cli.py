@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sim.errors import Terminated, UserError
-from sim.results.kpis import format_number as num
+from sim.kpis import format_number as num
 from sim.schema import Scenario, limits, load_scenario, parse_override, scenario_warnings
 
 EXIT_FAILED = 1
@@ -242,7 +242,7 @@ def _load(args: argparse.Namespace, **extra) -> Scenario:
 def _validate(args: argparse.Namespace) -> int:
     import yaml
 
-    from sim.results.folder import scenario_document
+    from sim.reports.folder import scenario_document
 
     scenario = _load(args)
     if args.show:
@@ -274,7 +274,7 @@ def _schema(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from sim.reporting import run_to_folder
+    from sim.reports.runs import run_to_folder
 
     scenario = _load(args, seed=args.seed, replications=args.replications)
     for warning in scenario_warnings(scenario):
@@ -289,7 +289,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _warn_collapsed(folder: Path, replications: int) -> None:
     """Print the collapsed runs the folder's manifest records, if any."""
-    from sim.reporting import collapse_warning
+    from sim.reports.runs import collapse_warning
 
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     warning = collapse_warning(manifest.get("collapsed", []), replications)
@@ -298,7 +298,8 @@ def _warn_collapsed(folder: Path, replications: int) -> None:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from sim.comparing import align, compare_to_folder
+    from sim.reports.comparison import compare_to_folder
+    from sim.studies.comparison import align
 
     overrides = dict(parse_override(text) for text in args.overrides)
     loaded = [load_scenario(path, overrides) for path in args.files]
@@ -316,8 +317,8 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _claims(args: argparse.Namespace) -> int:
-    from sim.claims import find_claims
-    from sim.claims_report import claims_to_folder
+    from sim.reports.claims import claims_to_folder
+    from sim.studies.claims import find_claims
 
     if args.list:
         for path, claim in find_claims(args.dir, args.ids or None):
@@ -340,10 +341,10 @@ def _claims(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from sim.sweeps import load_sweep, run_sweep
-    from sim.sweeps.engine import prepare
-    from sim.sweeps.progress import ProgressBar
-    from sim.sweeps.store import done_keys
+    from sim.studies.sweeps import load_sweep, run_sweep
+    from sim.studies.sweeps.engine import prepare
+    from sim.studies.sweeps.progress import ProgressBar
+    from sim.studies.sweeps.store import done_keys
 
     if args.scheduler and args.executor != "dask":
         raise UserError("--scheduler needs --executor dask")
@@ -399,7 +400,7 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _analyze(args: argparse.Namespace) -> int:
-    from sim.sweeps import open_sweep
+    from sim.studies.sweeps import open_sweep
 
     results = open_sweep(args.folder)
     folder, analysis = results.analyze(args.kpis or None)
@@ -435,7 +436,7 @@ def _top_level(files) -> list[str]:
 
 def format_comparison(table, scenarios: list[Scenario]) -> str:
     """Render the headline KPIs of a comparison as a plain-text table."""
-    from sim.results.compare import headline_rows
+    from sim.studies.statistics import headline_rows
 
     base = scenarios[0]
     lines = [f"{len(scenarios)} scenarios, {base.replications} paired replications of "
@@ -453,7 +454,7 @@ def format_comparison(table, scenarios: list[Scenario]) -> str:
 
 def format_kpis(kpis, scenario: Scenario) -> str:
     """Render the headline KPIs as a plain-text table."""
-    from sim.results.kpis import HEADLINE, describe
+    from sim.kpis import HEADLINE, describe
 
     table = kpis.set_index("kpi")
     n = scenario.replications

@@ -75,7 +75,7 @@ def run(scenario: Scenario, replication: int = 0) -> RunResult:
     org = Organisation(scenario, replication_seed(scenario.seed, replication))
     org.run()
     tolerance = scenario.projects.on_time_tolerance
-    projects = pd.DataFrame([project_record(p, tolerance) for p in org.portfolio.projects],
+    projects = pd.DataFrame([project_record(p, tolerance) for p in org.delivery.book.projects],
                             columns=PROJECT_COLUMNS)
     return RunResult(
         scenario=scenario.name, replication=replication, seed=scenario.seed,
@@ -92,12 +92,12 @@ def summary(org: Organisation) -> dict[str, float]:
     A run that collapsed during the warm-up has no window to summarise: its
     KPIs are NaN.
     """
-    from sim.results.kpis import KPIS
+    from sim.kpis import KPIS
 
     if org.recorder.window is None:
         kpis = dict.fromkeys((k for k in KPIS if k not in COLLAPSE_KPIS), math.nan)
     else:
-        kpis = org.recorder.summary(org)
+        kpis = org.summary()
     collapsed = org.collapsed_day is not None
     return {**kpis, "collapsed": float(collapsed),
             "collapsed_day": org.collapsed_day if collapsed else math.nan}

@@ -16,7 +16,7 @@ notebooks share. It knows nothing about any user interface:
   report and the TO-BE file.
 
 The statistics are those of ``pmosim compare``: the runs are stacked and
-compared by :mod:`sim.comparing` and :mod:`sim.results.compare`, with the same
+compared by :mod:`sim.studies.comparison` and :mod:`sim.studies.statistics`, with the same
 seeds, so the numbers are identical for the same inputs.
 """
 
@@ -37,18 +37,19 @@ import pandas as pd
 import yaml
 from matplotlib.figure import Figure
 
-from sim.comparing import align, compare_results, comparison_tasks, report_markdown
-from sim.experiment import Replications
+from sim.kpis import HEADLINE, describe
 from sim.plots import overlay_figure
-from sim.results.compare import scenario_differences
-from sim.results.folder import scenario_document
-from sim.results.kpis import HEADLINE, describe
+from sim.reports.comparison import report_markdown
+from sim.reports.folder import scenario_document
 from sim.run import RunResult
 from sim.schema.loading import display_path, get_key_path, read_document, scenario_with
 from sim.schema.organisation import GOVERNANCE_PRESETS
 from sim.schema.scenario import Scenario
+from sim.studies.comparison import align, compare_results, comparison_tasks
+from sim.studies.replications import Replications
+from sim.studies.statistics import scenario_differences
+from sim.studies.workers import run_task
 from sim.units import format_days, parse_duration
-from sim.workers import run_task
 
 logger = logging.getLogger(__name__)
 
@@ -441,7 +442,7 @@ def plain_rows(comparison: pd.DataFrame, scenario: str, hours_per_day: float,
     Parameters
     ----------
     comparison
-        The comparison table of :func:`sim.comparing.compare`.
+        The comparison table of :func:`sim.studies.comparison.compare`.
     scenario
         The TO-BE's name in that table.
     hours_per_day
@@ -580,7 +581,7 @@ class Runner:
         Cancelled
             If :meth:`cancel` was called before the comparison finished.
         """
-        from sim.executors import LocalPool
+        from sim.studies.executors import LocalPool
 
         self._cancelled.clear()
         started = time.perf_counter()

@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 import sim
-from sim.experiment import run_replications
+from sim.studies.replications import run_replications
 
 ROOT = Path(__file__).resolve().parents[1]
 def same_summary(a: dict, b: dict) -> bool:

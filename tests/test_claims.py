@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim.claims import (
+from sim.cli import main
+from sim.errors import ScenarioError
+from sim.studies.claims import (
     INCONCLUSIVE,
     NOT_SUPPORTED,
     SUPPORTED,
@@ -20,8 +22,6 @@ from sim.claims import (
     find_claims,
     load_claim,
 )
-from sim.cli import main
-from sim.errors import ScenarioError
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "scenarios" / "claims"
@@ -116,7 +116,7 @@ def test_claim_plot_shows_the_kpis_the_checks_name(tmp_path, monkeypatch):
     """The figure has one panel per KPI checked, with each arm's mean and interval."""
     from matplotlib.figure import Figure
 
-    from sim.claims_report import claim_plot
+    from sim.reports.claims import claim_plot
 
     path = write_claim(tmp_path, "plot.yaml", checks=[
         {"compare": ["tight", "loose"], "kpi": "projects_started", "expect": "higher"},
@@ -198,7 +198,8 @@ def test_every_claim_is_checked_before_anything_runs(case, tmp_path, capsys, mon
     claims.mkdir()
     write_claim(claims, "ok.yaml", id="T0")
     write_claim(claims, "bad.yaml", **fields)
-    monkeypatch.setattr("sim.claims.run_tasks", lambda *a, **k: pytest.fail("a run started"))
+    monkeypatch.setattr("sim.studies.claims.run_tasks",
+                        lambda *a, **k: pytest.fail("a run started"))
     out = tmp_path / "out"
     assert main(["claims", "--dir", str(claims), "--out", str(out), "-w", "1"]) == 2
     err = capsys.readouterr().err

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import sim.experiment
+import sim.studies.replications
 from sim.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -115,7 +115,7 @@ def test_failed_run_keeps_manifest_with_error_and_no_data(tmp_path, monkeypatch,
             raise RuntimeError("model exploded")
         return sim.run(scenario, replication)
 
-    monkeypatch.setattr(sim.experiment, "run", broken)
+    monkeypatch.setattr(sim.studies.replications, "run", broken)
     with pytest.raises(RuntimeError, match="model exploded"):
         run_cli("run", MMC, "-r", "3", "--out", str(tmp_path), *SMALL)
     folder = only_folder(tmp_path)
@@ -130,7 +130,7 @@ def test_interrupted_run_is_recorded(tmp_path, monkeypatch, capsys):
     def interrupted(scenario, replication):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(sim.experiment, "run", interrupted)
+    monkeypatch.setattr(sim.studies.replications, "run", interrupted)
     assert run_cli("run", MMC, "--out", str(tmp_path), *SMALL) == 130
     manifest = json.loads((only_folder(tmp_path) / "manifest.json").read_text())
     assert manifest["status"] == "interrupted"

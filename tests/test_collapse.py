@@ -17,7 +17,7 @@ from conftest import scenario_from
 import sim
 from sim.cli import main
 from sim.schema.loading import merge
-from sim.sweeps import load_sweep, open_sweep, run_sweep
+from sim.studies.sweeps import load_sweep, open_sweep, run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 OVERLOADED = {"horizon": 400, "operations": {"demand": 100},
@@ -93,7 +93,7 @@ def test_sweeps_count_their_collapsed_runs(tmp_path, capsys):
 
 
 def test_claims_count_their_collapsed_runs(tmp_path):
-    from sim.claims import evaluate_claim, load_claim
+    from sim.studies.claims import evaluate_claim, load_claim
 
     path = tmp_path / "c.yaml"
     path.write_text(yaml.safe_dump({

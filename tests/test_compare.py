@@ -13,8 +13,8 @@ from scipy import stats
 
 import sim
 from sim.cli import main
-from sim.comparing import align, compare
-from sim.results.compare import NO_CLEAR, compare_summaries, paired_difference, verdict
+from sim.studies.comparison import align, compare
+from sim.studies.statistics import NO_CLEAR, compare_summaries, paired_difference, verdict
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"

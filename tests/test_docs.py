@@ -5,7 +5,7 @@ from __future__ import annotations
 from conftest import BASELINE, ROOT, load
 
 import sim
-from sim.results.kpis import KPIS
+from sim.kpis import KPIS
 
 RESULTS = (ROOT / "docs" / "results.md").read_text(encoding="utf-8")
 

@@ -173,7 +173,7 @@ def assert_stocks_valid(org: Organisation, weekly: pd.DataFrame, threshold: floa
         assert ((level >= 0.0) & (level < 1.0)).all(), kind
     assert ((weekly["p_defect"] >= 0.0) & (weekly["p_defect"] <= 1.0)).all()
     assert (weekly["effort_multiplier"] > 0.0).all()
-    for p in org.portfolio.projects:
+    for p in org.delivery.book.projects:
         assert min(p.to_do, p.done, p.undiscovered, p.effort, p.work) >= 0.0, p.name
         if p.status != "proposed":
             assert p.to_do + p.done + p.undiscovered == pytest.approx(p.size, rel=1e-9)
@@ -191,8 +191,8 @@ def run_organisation(scenario, replication=0):
 def test_stocks_never_negative_in_baseline():
     scenario = load(BASELINE)
     org, weekly = run_organisation(scenario)
-    assert any(p.status == "completed" for p in org.portfolio.projects)
-    assert len(org.ledger) > 0
+    assert any(p.status == "completed" for p in org.delivery.book.projects)
+    assert len(org.benefits) > 0
     assert_stocks_valid(org, weekly, scenario.projects.completion_threshold)
 
 

@@ -22,7 +22,7 @@ import math
 import pytest
 from conftest import MMC, assert_mean_matches, load, run_many
 
-from sim.analysis.queueing import mmc_metrics
+from sim.theory.queueing import mmc_metrics
 
 REPLICATIONS = 20
 

@@ -3,7 +3,7 @@
 With ``operations.patience`` set and everything else neutral, each value-demand
 item gives up after an exponential patience if it is still waiting, and the
 desk is the Erlang A model: share abandoning, utilisation and queue length must
-match its birth-death chain (``sim.analysis.queueing.erlang_a_metrics``), also
+match its birth-death chain (``sim.theory.queueing.erlang_a_metrics``), also
 when the offered load exceeds the servers. Tolerances are the replications'
 t_{0.999} half-widths.
 
@@ -24,9 +24,9 @@ import pytest
 from conftest import MMC, assert_mean_matches, load, run_many, same_summary, t_halfwidth
 
 import sim
-from sim.analysis.queueing import erlang_a_metrics, mmc_metrics
 from sim.model.organisation import Organisation
 from sim.model.rng import replication_seed
+from sim.theory.queueing import erlang_a_metrics, mmc_metrics
 
 # -- the birth-death chain itself ---------------------------------------------------------
 
@@ -168,7 +168,7 @@ def test_littles_law_against_an_independent_tally(patience):
     rows = []
     for replication in range(6):
         org, samples, day_ends = tallied_run(scenario, replication, every=0.02)
-        summary = org.recorder.summary(org)
+        summary = org.summary()
         plain = sim.run(scenario, replication).summary
         assert same_summary(summary, {k: plain[k] for k in summary}), \
             "sampling the desk must not change the run"

@@ -1,4 +1,4 @@
-"""Tests for the exact M/M/c results in ``sim.analysis.queueing``."""
+"""Tests for the exact M/M/c results in ``sim.theory.queueing``."""
 
 import math
 
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.analysis.queueing import (
+from sim.theory.queueing import (
     MMcMetrics,
     erlang_b,
     erlang_c,

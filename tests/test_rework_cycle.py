@@ -202,7 +202,7 @@ def test_organisation_hands_over_on_the_first_day_the_criterion_holds(kwargs, ef
     org = Organisation(scenario, replication_seed(scenario.seed, 0))
     org.run()
     skill = kwargs.get("skill", 1.0)
-    for project in org.portfolio.projects:
+    for project in org.delivery.book.projects:
         assert project.status == "completed"
         limit = THRESHOLD * project.size
         assert project.to_do < limit and project.undiscovered < limit

@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 import sim
-import sim.experiment
+import sim.studies.replications
 from sim.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -186,7 +186,7 @@ def test_a_memory_error_is_recorded_as_a_failure(tmp_path, monkeypatch, capsys):
     def exhausted(scenario, replication):
         raise MemoryError
 
-    monkeypatch.setattr(sim.experiment, "run", exhausted)
+    monkeypatch.setattr(sim.studies.replications, "run", exhausted)
     out = tmp_path / "out"
     assert main(["run", str(BASELINE), "--out", str(out), "--set", "horizon=10",
                  "-r", "1"]) == 1

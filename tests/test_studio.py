@@ -18,7 +18,7 @@ from solara.widgets.widgets import HTML
 from sim import whatif
 from sim.cli import main
 from sim.errors import ScenarioError
-from sim.results.folder import scenario_document
+from sim.reports.folder import scenario_document
 from sim.schema.loading import get_key_path
 from sim.studio.app import BasePicker, Studio, kpi_table
 from tests.test_whatif import NEW_VALUES, small_base

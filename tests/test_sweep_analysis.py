@@ -21,11 +21,11 @@ from matplotlib.figure import Figure
 from scipy import stats
 
 from sim.schema.sweep import Sweep
-from sim.sweeps.analysis import point_means, sensitivity
-from sim.sweeps.design import Design, build_design
-from sim.sweeps.figures import indices_figure, scatter_figure
-from sim.sweeps.reading import reading
-from sim.sweeps.report import write_analysis
+from sim.studies.sweeps.analysis_folder import write_analysis
+from sim.studies.sweeps.design import Design, build_design
+from sim.studies.sweeps.figures import indices_figure, scatter_figure
+from sim.studies.sweeps.reading import reading
+from sim.studies.sweeps.sensitivity import point_means, sensitivity
 
 KPI = "ops_wait_mean"
 OTHER = "project_slip_mean"

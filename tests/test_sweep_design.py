@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sim.schema.sweep import Parameter, Sweep
-from sim.sweeps.design import build_design, point_id, value_at
-from sim.sweeps.files import load_sweep, plan, run_key
+from sim.studies.sweeps.design import build_design, point_id, value_at
+from sim.studies.sweeps.files import load_sweep, plan, run_key
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = sorted((ROOT / "scenarios" / "sweeps").glob("*.yaml"))

@@ -26,11 +26,11 @@ import yaml
 from pandas.testing import assert_frame_equal
 
 import sim
-import sim.sweeps.engine
+import sim.studies.sweeps.engine
 from sim.cli import main
-from sim.sweeps import SweepResults, load_sweep, open_sweep, run_sweep
-from sim.sweeps.files import plan
-from sim.sweeps.store import SweepStore
+from sim.studies.sweeps import SweepResults, load_sweep, open_sweep, run_sweep
+from sim.studies.sweeps.files import plan
+from sim.studies.sweeps.store import SweepStore
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -359,7 +359,7 @@ def failing_at(monkeypatch, replication: int, demand: float, wip_limit: int | No
 
     The sweep runs in this process (one worker), so the patched ``run`` is the one used.
     """
-    real = sim.sweeps.engine.run
+    real = sim.studies.sweeps.engine.run
 
     def run(scenario, rep=0):
         if (rep == replication and scenario.operations.demand == demand
@@ -367,7 +367,7 @@ def failing_at(monkeypatch, replication: int, demand: float, wip_limit: int | No
             raise RuntimeError("staffing table unavailable")
         return real(scenario, rep)
 
-    monkeypatch.setattr(sim.sweeps.engine, "run", run)
+    monkeypatch.setattr(sim.studies.sweeps.engine, "run", run)
 
 
 def test_failed_run_is_recorded_and_retried(grid, tmp_path, monkeypatch):
@@ -723,7 +723,7 @@ class _SameSecond(datetime):
 
 
 def test_two_sessions_within_one_second_keep_every_row(tmp_path, monkeypatch):
-    monkeypatch.setattr("sim.sweeps.store.datetime", _SameSecond)
+    monkeypatch.setattr("sim.studies.sweeps.store.datetime", _SameSecond)
     folder = tmp_path / "sweep"
     path = write_sweep(tmp_path, parameters={"operations.demand": [270, 300]})
     assert run_sweep(load_sweep(path), folder, workers=1).ran == 4

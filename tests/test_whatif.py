@@ -15,10 +15,10 @@ import pytest
 import sim
 from sim import whatif
 from sim.cli import main
-from sim.comparing import align, compare
 from sim.errors import ScenarioError
-from sim.results.folder import scenario_document
+from sim.reports.folder import scenario_document
 from sim.schema.loading import get_key_path
+from sim.studies.comparison import align, compare
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -177,7 +177,7 @@ def test_the_outcome_speaks_plain_units_and_lists_what_differs(tmp_path):
     as_is, to_be = whatif.build(base, values)
     outcome = whatif.Runner(1).compare(as_is, to_be)
     rows = {r["kpi"]: r for r in outcome.rows()}
-    assert set(rows) <= set(sim.results.kpis.HEADLINE) and "ops_wait_mean" in rows
+    assert set(rows) <= set(sim.kpis.HEADLINE) and "ops_wait_mean" in rows
     for row in rows.values():
         assert not re.search(r"\de[-+]?\d", row["sentence"]), row["sentence"]
         assert row["sentence"].startswith(row["label"]) and \

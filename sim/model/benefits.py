@@ -98,6 +98,14 @@ class BenefitLedger:
         coupled = self.coupling * self.realised
         return (1.0 - self.level("demand_reduction")) * float(np.prod(1.0 + coupled))
 
+    def levels(self) -> dict[str, float]:
+        """The benefits now, for the weekly series: sustained share, revenue, each kind."""
+        out = {"benefits_sustained": self.sustained_share(),
+               "revenue_index": 1.0 + self.level("revenue")}
+        for kind in KINDS:
+            out[f"benefit_{kind}"] = self.level(kind)
+        return out
+
     def sustained_share(self) -> float:
         """Share of promised magnitude still held as potential (1 = nothing eroded)."""
         total = float(np.sum(self.magnitude))

@@ -35,12 +35,18 @@ sum over items still inside of (t - arrival)``.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Iterator
 from heapq import heappush
 
+import numpy as np
 import simpy
 from simpy.events import NORMAL, Event
+
+from sim.model.rng import Streams, buffered
+from sim.schema.scenario import Operations
+from sim.units import DAYS_PER_YEAR
 
 INF = float("inf")
 IDLE = -1.0
@@ -138,6 +144,30 @@ class ServiceDesk:
         self._done = [self._completion(i) for i in range(servers)]
         self._value_arrives = self._arrival(failure=False)
         self._failure_arrives = self._arrival(failure=True)
+
+    @classmethod
+    def for_scenario(cls, env: simpy.Environment, servers: int, ops: Operations,
+                     streams: Streams) -> ServiceDesk:
+        """The desk of a scenario's operations, drawing from the replication's streams."""
+        return cls(
+            env, servers, arrivals=streams.exponential("arrivals"),
+            value_effort=_effort_source(streams.generator("service"), ops),
+            failure_effort=_effort_source(streams.generator("failure_service"), ops),
+            defect_draws=streams.uniform("defects"),
+            defect_delays=_scaled(streams.generator("defect_delay").standard_exponential,
+                                  ops.defect_delay),
+            sla=ops.sla,
+            patience=None if ops.patience is None else _scaled(
+                streams.generator("patience").standard_exponential, ops.patience))
+
+    def set_servers(self, speed: list[float], p_defect: list[float]) -> None:
+        """Set each server's speed and probability of a defect for the day ahead."""
+        self.speed[:] = speed
+        self.p_defect[:] = p_defect
+
+    def levels(self) -> dict[str, float]:
+        """The items in system and waiting when the books last closed."""
+        return {"backlog": float(self.in_system), "queue": float(len(self.queue))}
 
     @property
     def in_system(self) -> int:
@@ -469,3 +499,27 @@ class ServiceDesk:
         if overrun:
             self.overrun[:] = [0.0] * n
         return busy, overrun, per_server
+
+
+def base_demand(ops: Operations, t: float) -> float:
+    """Value demand per day at time ``t`` before benefits: growth and seasonality."""
+    growth = (1.0 + ops.demand_growth) ** (t / DAYS_PER_YEAR)
+    season = ops.seasonality
+    wave = 1.0 + season.amplitude * math.cos(2.0 * math.pi * (t - season.peak) / season.period)
+    return ops.demand * growth * wave
+
+
+def _scaled(draw, scale: float) -> Iterator[float]:
+    return buffered(lambda n: draw(n) * scale)
+
+
+def _effort_source(gen: np.random.Generator, ops: Operations) -> Iterator[float]:
+    """Efforts per item in person-days, from the scenario's service distribution."""
+    mean = ops.service_mean
+    if ops.service == "exponential":
+        return _scaled(gen.standard_exponential, mean)
+    if ops.service == "deterministic":
+        return buffered(lambda n: np.full(n, mean))
+    sigma2 = math.log1p(ops.service_cv ** 2)
+    mu = math.log(mean) - sigma2 / 2.0
+    return buffered(lambda n: np.exp(mu + math.sqrt(sigma2) * gen.standard_normal(n)))

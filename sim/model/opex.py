@@ -39,6 +39,18 @@ class Capability:
         """Add improvement effort to the current cycle."""
         self.effort += person_days
 
+    def day(self, effort: float | None, now: float, params: Opex) -> None:
+        """One day: ``effort`` person-days of improvement (None: none), erosion, a landing.
+
+        The gain of a kaizen cycle lands at the end of the day on which the cycle
+        ends.
+        """
+        if effort is not None:
+            self.improve(effort)
+        self.erode(1.0, params)
+        if now % params.kaizen_cycle < 1.0:
+            self.land(params)
+
     def land(self, params: Opex) -> float:
         """End a kaizen cycle: apply its gain and start the next; return the gain."""
         gap = max(params.capability_max - self.level, 0.0)

@@ -1,67 +1,119 @@
-"""People: day plans and the duty roster, rewards, stress, attrition and hiring.
+"""People: seats, day plans and the duty roster, rewards, stress, attrition and hiring.
 
-These are the organisation's rules about people, kept apart from the wiring in
-:mod:`sim.model.organisation`, whose class mixes them in. Each day a person's
-plan follows their assignments; under ops pressure they divert time to the day
-job according to what they are rewarded for; stress moves towards a target set
-by overload and misalignment and changes their productivity, their defects and
-their hazard of leaving; a leaver's seat is refilled after the hiring delay by a
-new hire who ramps up; a project that loses a member asks for a replacement,
-who needs time to learn it and takes a mentor's time meanwhile (Brooks's law).
+:class:`People` is the component that owns everything about the workforce: the
+per-seat arrays (:class:`sim.model.workforce.Staff`), each person's plan for the
+day and time debt, what they are rewarded for, their stress, who is leaving and
+who is about to be hired. Each day a person's plan follows their assignments;
+under ops pressure they divert time to the day job according to what they are
+rewarded for; challenge and hindrance stress move towards their targets and
+change their productivity, their defects and their hazard of leaving; a
+leaver's seat is refilled after the hiring delay by a new hire who ramps up.
+
+It is connected to the service desk, whose duty roster it keeps (who is on the
+day job when), and it tells whoever registered with :attr:`People.on_vacate`
+which projects a leaver was on, so that they can be replaced. Everything else
+it needs comes in as arguments of its daily methods.
 """
 
 from __future__ import annotations
 
 import heapq
+from collections.abc import Callable, Iterator
 
 import numpy as np
+import simpy
 
-from sim.model.operations import Alarm
+from sim.model.operations import Alarm, ServiceDesk
 from sim.model.rewards import diversion, misalignment, reward_share
+from sim.model.rng import Streams
 from sim.model.stress import attrition_multiplier, lookup, productivity, relax, target
-from sim.model.workforce import choose_team, duty_windows, plan_day
+from sim.model.workforce import (
+    GROUPS,
+    DayPlan,
+    Staff,
+    choose_team,
+    duty_windows,
+    multitasking_efficiency,
+    plan_day,
+)
+from sim.schema.scenario import Scenario
 from sim.units import DAYS_PER_YEAR
 
 _EPS = 1e-12
+_PER_SEAT = ("duty_share", "time_debt", "on_hold", "sustain_ask", "reward", "misaligned")
+"""The per-seat arrays :class:`People` keeps besides those of :class:`Staff`."""
 
 
 class People:
-    """Rules about people, mixed into :class:`sim.model.organisation.Organisation`."""
+    """The workforce of one run and the rules about people.
 
-    def _init_people(self) -> None:
+    Parameters
+    ----------
+    scenario
+        The scenario in force (replaced through :meth:`reconfigure` when a timeline
+        event changes it).
+    env
+        The simulation environment (for the time, and the duty-roster alarms).
+    desk
+        The service desk whose duty roster this component keeps.
+    streams
+        The replication's random streams (``attrition``, ``layoffs``, ``staffing``).
+    """
+
+    def __init__(self, scenario: Scenario, env: simpy.Environment, desk: ServiceDesk,
+                 streams: Streams):
+        self.scenario = scenario
+        self.env = env
+        self.desk = desk
+        wf = scenario.workforce
+        self.staff = Staff.from_groups(
+            {g: getattr(wf, g).headcount for g in GROUPS if g != "pmo"},
+            {g: getattr(wf, g).skill for g in GROUPS if g != "pmo"})
         n = self.staff.size
-        self.plan = plan_day(self.staff)
-        self.duty_share = np.zeros(n)
-        self.time_debt = np.zeros(n)
-        self.on_hold = np.zeros(n)
-        self.sustain_ask = np.zeros(n)
-        self.reward = np.zeros(n)
-        self.misaligned = np.zeros(n)
-        self._planned_version = -1
-        self._judged_version = -1
-        self._splits = False
-        self._in_debt = False
+        self.plan: DayPlan = plan_day(self.staff)
+        for name in _PER_SEAT:
+            setattr(self, name, np.zeros(n))
+        self.protected_time = 0.0
+        self.on_vacate: Callable[[int, list[int]], None] = lambda _person, _projects: None
+        """Called with a leaver and the ids of the projects they were on."""
+        self._planned_version = self._judged_version = -1
+        self._splits = self._in_debt = self._diverting = self._sustaining = False
+        self._calm = False  # nobody is stressed (unknown until the factors are first set)
         self._plan_totals: dict[str, float] = {}
         self._on = [self._duty_callback(i, True) for i in range(n)]
         self._off = [self._duty_callback(i, False) for i in range(n)]
         self._hires: list[tuple[float, int]] = []
         self._leaving: dict[int, tuple[bool, str]] = {}  # person: (backfill, reason)
-        self._attrition = self.streams.uniform("attrition")
-        self._layoffs = self.streams.generator("layoffs")
+        self._attrition = streams.uniform("attrition")
+        self._layoffs = streams.generator("layoffs")
+        self._tiebreak = streams.generator("staffing")
         self.leavers = self.hires = self.removed = 0
         self._last_start = -np.inf  # when the latest new hire started
-        self._calm = False  # nobody is stressed (unknown until the factors are first set)
-        self._diverting = False
+        self._counted: tuple[int, dict] = (-1, {})
+        self._kept: dict[str, tuple[int, int]] = {}  # group: (wanted, plan version) checked
+
+    @property
+    def size(self) -> int:
+        """Number of seats (filled or not)."""
+        return self.staff.size
+
+    def reconfigure(self, scenario: Scenario) -> None:
+        """Take a changed scenario: plans, rewards and stress factors are redone."""
+        self.scenario = scenario
+        self.staff.replan()
+        self._judged_version = -1
+        self._calm = False  # curves may have changed: refresh the factors
 
     # -- seats --------------------------------------------------------------------
 
-    def _grow(self, group: str, count: int, skill: float) -> np.ndarray:
-        """Add seats with new hires; extend every per-seat array."""
-        ids = self.staff.add(group, count, skill, self.env.now,
-                             self.scenario.workforce.attrition.new_hire_productivity)
-        self._last_start = self.env.now
-        for name in ("duty_share", "time_debt", "on_hold", "sustain_ask", "reward",
-                     "misaligned"):
+    def grow(self, group: str, count: int, skill: float | None = None) -> np.ndarray:
+        """Add ``count`` seats to ``group`` with new hires; return their ids."""
+        wf = self.scenario.workforce
+        skill = getattr(wf, group).skill if skill is None else skill
+        now = self.env.now
+        ids = self.staff.add(group, count, skill, now, wf.attrition.new_hire_productivity)
+        self._last_start = now
+        for name in _PER_SEAT:
             setattr(self, name, np.concatenate([getattr(self, name), np.zeros(count)]))
         self.desk.add_servers(count)
         start = len(self._on)
@@ -70,7 +122,7 @@ class People:
         self.hires += count
         return ids
 
-    def _leave(self, person: int, backfill: bool, reason: str = "attrition") -> None:
+    def leave(self, person: int, backfill: bool, reason: str = "attrition") -> None:
         """A person leaves; with an item in hand they finish it and go the next day end.
 
         ``reason`` is ``attrition`` (counted as a leaver) or ``removed`` (a layoff
@@ -84,8 +136,7 @@ class People:
             return
         self._leaving.pop(person, None)
         self.desk.go_off_duty(person)
-        for project_id in self.staff.vacate(person):
-            self._replace_member(self.portfolio.projects[project_id], person)
+        self.on_vacate(person, self.staff.vacate(person))
         self.time_debt[person] = 0.0
         if reason == "attrition":
             self.leavers += 1
@@ -95,58 +146,65 @@ class People:
             delay = self.scenario.workforce.attrition.hiring_delay
             heapq.heappush(self._hires, (self.env.now + delay, person))
 
-    def _replace_member(self, project, leaver: int) -> None:
-        """Ask for someone to take a leaver's place on a running project."""
-        if all(p.id != project.id for p in self.portfolio.active):
-            return
-        project.team = [i for i in project.team if i != leaver]
-        self.add_to_project(project, 1)
+    def choose(self, group: str, count: int, allocation: float,
+               exclude: list[int] | None = None, fewer: bool = False) -> np.ndarray | None:
+        """Pick ``count`` people of ``group`` with room for ``allocation`` (team rules)."""
+        return choose_team(self.staff, group, count, allocation,
+                           self.scenario.workforce.max_assignments,
+                           self._tiebreak.random(self.staff.size), exclude=exclude,
+                           fewer=fewer)
 
-    def add_to_project(self, project, count: int, group: str | None = None,
-                       new_hires: bool = False) -> int:
-        """Put up to ``count`` more people on a running project; return how many joined.
+    def assign(self, person: int, project: int, allocation: float) -> None:
+        """Give ``person`` a share ``allocation`` of their time on ``project``."""
+        self.staff.assign(person, project, allocation, self.env.now)
 
-        They come from ``group`` (default ``levers.staffing_source``), least loaded
-        first, among those with room for the project's allocation; with
-        ``new_hires`` they are hired from outside into new seats of that group
-        instead. Either way they are newcomers to the project (Brooks's law, see
-        :mod:`sim.model.teams`).
-        """
-        lev = self.scenario.levers
-        group = group or lev.staffing_source
-        if new_hires:
-            people = self._grow(group, count, getattr(self.scenario.workforce, group).skill)
-        else:
-            people = choose_team(self.staff, group, count, project.allocation,
-                                 self.scenario.workforce.max_assignments,
-                                 self._tiebreak.random(self.staff.size), exclude=project.team,
-                                 fewer=True)
-        now = self.env.now
-        for person in people.tolist():
-            self.staff.assign(person, project.id, project.allocation, now)
-            project.team.append(person)
-            project.joined[person] = now
-        return len(people)
+    def release(self, person: int, project: int) -> None:
+        """End ``person``'s assignment to ``project``."""
+        self.staff.release(person, project)
 
-    def _hire_due(self) -> None:
+    def hire_due(self) -> None:
         """Seat the new hires whose start date has come."""
+        staff = self.staff
         while self._hires and self._hires[0][0] <= self.env.now:
             _, seat = heapq.heappop(self._hires)
-            self.staff.fill(seat, self.env.now)
-            self.staff.productivity_factor = self.staff.productivity_factor.copy()
-            self.staff.productivity_factor[seat] = \
+            staff.fill(seat, self.env.now)
+            staff.productivity_factor = staff.productivity_factor.copy()
+            staff.productivity_factor[seat] = \
                 self.scenario.workforce.attrition.new_hire_productivity
-            self.staff.factor_version += 1
+            staff.factor_version += 1
             self._last_start = self.env.now
             self.hires += 1
 
-    def _attrition_today(self) -> None:
-        """Decide who leaves today (hazard per year, raised by stress)."""
+    def keep_group(self, group: str, wanted: int) -> None:
+        """Hire or remove people so that ``group`` has ``wanted`` (hires on the way count)."""
+        if self._kept.get(group) == (wanted, self.staff.plan_version):
+            return  # nothing about the group or the staff changed since the last check
+        members = self.staff.members(group)
+        index = GROUPS.index(group)
+        hiring = sum(1 for _, seat in self._hires if self.staff.group[seat] == index)
+        if len(members) + hiring < wanted:
+            self.grow(group, wanted - len(members) - hiring, 1.0)
+        for person in members[wanted:].tolist():
+            self.leave(person, backfill=False, reason="removed")
+        self._kept[group] = (wanted, self.staff.plan_version)
+
+    def change_headcount(self, group: str, change: int) -> None:
+        """Add new hires to, or lay off people from, ``group`` (a timeline event)."""
+        if change > 0:
+            self.grow(group, change)
+            return
+        members = self.staff.members(group)
+        chosen = self._layoffs.choice(members, size=min(-change, len(members)), replace=False)
+        for person in sorted(chosen.tolist()):
+            self.leave(person, backfill=False, reason="removed")
+
+    def attrition_today(self) -> None:
+        """People waiting to leave with empty hands go; then draw who else leaves today."""
         params = self.scenario.workforce.attrition
         for person, (backfill, reason) in sorted(self._leaving.items()):
             if self.desk.busy_since[person] < 0.0:
                 del self._leaving[person]
-                self._leave(person, backfill, reason)
+                self.leave(person, backfill, reason)
         if params.rate <= 0.0:
             return
         active = np.flatnonzero(self.staff.active)
@@ -156,21 +214,43 @@ class People:
         draws = np.fromiter((next(self._attrition) for _ in active), float, len(active))
         for person in active[draws < p_leave].tolist():
             if person not in self._leaving:
-                self._leave(person, params.backfill)
-
-    def change_headcount(self, group: str, change: int) -> None:
-        """Add new hires to, or lay off people from, ``group`` (a timeline event)."""
-        if change > 0:
-            self._grow(group, change, getattr(self.scenario.workforce, group).skill)
-            return
-        members = self.staff.members(group)
-        chosen = self._layoffs.choice(members, size=min(-change, len(members)), replace=False)
-        for person in sorted(chosen.tolist()):
-            self._leave(person, backfill=False, reason="removed")
+                self.leave(person, params.backfill)
 
     # -- plans and the roster --------------------------------------------------------
 
-    def _judge_and_divert(self, pressure: float) -> None:
+    def set_holds(self, on_hold: np.ndarray) -> None:
+        """Take the share of each person's time that projects on hold do not need."""
+        self.on_hold = on_hold
+        self.staff.replan()
+
+    def ask_for_sustainment(self, owner: str, per_day: float, benefits: int,
+                            keepers: Iterator[tuple[list[int], int, float]]) -> None:
+        """Share out the upkeep delivered benefits need among whoever sustains them.
+
+        ``owner`` is ``levers.sustainment``; each of the ``benefits`` handed over
+        needs ``per_day`` person-days a day. With ``opex`` the OpEx team shares it
+        all; with ``project`` each completed project's former members still in
+        their seats (``keepers``: team, benefits, start day) share that project's.
+        """
+        if owner == "none" and not self._sustaining:
+            return
+        staff = self.staff
+        ask = np.zeros(staff.size)
+        if owner == "opex":
+            team = staff.members("opex")
+            if len(team) and benefits:
+                ask[team] = benefits * per_day / len(team)
+        elif owner == "project":
+            for members, count, started in keepers:
+                kept = [i for i in members if staff.active[i] and staff.hired_at[i] <= started]
+                if kept:
+                    ask[kept] += count * per_day / len(kept)
+        self._sustaining = bool(ask.any())
+        if not np.array_equal(ask, self.sustain_ask):
+            self.sustain_ask = ask
+            self.staff.replan()
+
+    def judge_and_divert(self, pressure: float) -> None:
         """Rewards set what people protect; under pressure they divert the rest."""
         staff = self.staff
         if staff.plan_version != self._judged_version:
@@ -185,12 +265,12 @@ class People:
         self._diverting = bool(wanted.any())
         staff.set_diversion(wanted)
 
-    def _make_plan(self):
+    def _make_plan(self) -> DayPlan:
         lev = self.scenario.levers
         return plan_day(self.staff, self.on_hold, improvement_share=lev.improvement_share,
                         sustainment=self.sustain_ask, protected=self.protected_time)
 
-    def _roster(self) -> None:
+    def roster(self) -> None:
         """Plan everybody's day and put day-job blocks on the duty roster.
 
         When no plan input changed, nobody changes duty within the day and
@@ -224,6 +304,24 @@ class People:
                            - t["assigned_sustainment"] - t["overhead"])
         self._put_on_roster(self.duty_share)
 
+    def hours(self, busy: float, overrun: float, split: dict,
+              project_work: float) -> dict[str, float]:
+        """Everybody's person-days today by activity, planned and as worked.
+
+        ``busy`` and ``overrun`` are the desk's busy time on duty and after duty
+        blocks, ``split`` the off-duty time of :meth:`split_working_time` and
+        ``project_work`` the part of the project time that found work.
+        """
+        t = self._plan_totals
+        return {"available": self.available(),
+                "ops_planned": t["assigned_ops"], "project_planned": t["assigned_project"],
+                "improvement_planned": t["assigned_improvement"],
+                "sustainment_planned": t["assigned_sustainment"], "diverted": t["diverted"],
+                "ops_busy": busy, "ops_idle": t["duty"] - busy, "overrun": overrun,
+                "project_work": project_work, "project_idle": split["project"] - project_work,
+                "improvement": split["improvement"], "sustainment": split["sustainment"],
+                "overhead": t["overhead"], "unassigned": t["unassigned"]}
+
     def _put_on_roster(self, shares: np.ndarray) -> None:
         desk = self.desk
         full, none = shares >= 1.0 - _EPS, shares <= _EPS
@@ -247,14 +345,80 @@ class People:
             return lambda _event: self.desk.go_on_duty(person)
         return lambda _event: self.desk.go_off_duty(person)
 
+    # -- the day's work ----------------------------------------------------------------
+
+    def split_working_time(self, overrun: np.ndarray | None) -> dict:
+        """Split each person's time off duty between projects, improvement and sustainment.
+
+        Overrun (finishing an item after the duty block) comes out of that time
+        first and is owed back from the next duty block.
+        """
+        plan = self.plan
+        t = self._plan_totals
+        if overrun is not None:
+            self.time_debt += overrun
+            self._in_debt = True
+        elif not (t["assigned_project"] or t["assigned_improvement"]
+                  or t["assigned_sustainment"]):
+            zeros = np.zeros(self.staff.size)
+            return {"project_time": zeros, "improvement_time": zeros, "project": 0.0,
+                    "improvement": 0.0, "sustainment": 0.0}
+        else:
+            overrun = 0.0
+        rest = 1.0 - plan.ops - plan.project - plan.improvement - plan.sustainment
+        work = np.maximum(1.0 - self.duty_share - rest - overrun, 0.0)
+        other = plan.improvement + plan.sustainment
+        planned = plan.project + other
+        project_share = np.divide(plan.project, planned, out=np.ones_like(planned),
+                                  where=planned > 0.0)
+        project_time = work * project_share
+        other_time = work - project_time
+        improvement_share = np.divide(plan.improvement, other, out=np.zeros_like(other),
+                                      where=other > 0.0)
+        improvement_time = other_time * improvement_share
+        sustain_time = other_time - improvement_time
+        return {"project_time": project_time, "improvement_time": improvement_time,
+                "project": float(project_time.sum()),
+                "improvement": float(improvement_time.sum()),
+                "sustainment": float(sustain_time.sum())}
+
+    def improvement_effort(self, improvement_time: np.ndarray) -> float:
+        """Person-days of improvement done today, at each person's productivity."""
+        staff = self.staff
+        return float(improvement_time @ (staff.skill * staff.productivity_factor))
+
+    def project_productivity(self) -> np.ndarray:
+        """Each person's productivity on project work, multitasking included."""
+        staff = self.staff
+        in_ops = (staff.group == GROUPS.index("operations")).astype(np.int64)
+        streams = in_ops + staff.assignment_count
+        efficiency = multitasking_efficiency(streams, self.scenario.workforce.multitasking)
+        return staff.skill * staff.productivity_factor * efficiency
+
+    def project_allocation(self) -> np.ndarray:
+        """Each person's allocation to projects that are not on hold."""
+        return self.staff.allocated - self.on_hold
+
+    def speeds(self, capability: float, effort_multiplier: float) -> list[float]:
+        """Each person's speed on the day job."""
+        staff = self.staff
+        return (staff.skill * staff.productivity_factor
+                * (capability / effort_multiplier)).tolist()
+
+    def defect_probabilities(self, p_defect: float) -> list[float]:
+        """Each person's probability of a defect, their stress included."""
+        return np.minimum(p_defect * self.staff.defect_factor, 1.0).tolist()
+
     # -- stress ----------------------------------------------------------------------
 
-    def _update_stress(self, pressure: float) -> None:
+    def update_stress(self, pressure: float,
+                      schedule_pressure: Callable[[np.ndarray], np.ndarray]) -> None:
         """Move both kinds of stress towards their targets; refresh their effects.
 
-        Each component relaxes whenever its gain is on or it is not yet at rest, so
-        stress left over from before a timeline event switched a gain off fades
-        with ``tau`` as well.
+        ``schedule_pressure(allocated)`` gives each person's schedule pressure
+        (it is asked for only when overload builds stress). Each component relaxes
+        whenever its gain is on or it is not yet at rest, so stress left over from
+        before a timeline event switched a gain off fades with ``tau`` as well.
         """
         params = self.scenario.stress
         staff, plan = self.staff, self.plan
@@ -264,7 +428,7 @@ class People:
             return
         active = staff.active
         if params.overload_gain or staff.challenge.any():
-            demanded = (plan.ops * pressure + plan.project * self._schedule_pressure()
+            demanded = (plan.ops * pressure + plan.project * schedule_pressure(staff.allocated)
                         + plan.improvement + plan.sustainment + plan.overhead)
             goal = target(demanded - 1.0, params.overload_gain, params.ceiling)
             staff.challenge = np.where(active, relax(staff.challenge, goal, 1.0, params.tau),
@@ -289,17 +453,65 @@ class People:
         """
         return self.env.now - self._last_start > onboarding + 1.0
 
-    def _schedule_pressure(self) -> np.ndarray:
-        """Per person, the allocation-weighted forecast / planned duration of their projects."""
-        weighted = np.zeros(self.staff.size)
-        now = self.env.now
-        for project in self.portfolio.active:
-            if not project.team:
-                continue
-            rate = project.allocation * len(project.team)
-            forecast = (now - project.started) + (project.to_do + project.undiscovered) / rate
-            pressure = max(1.0, forecast / project.planned_duration)
-            weighted[project.team] += project.allocation * pressure
-        allocated = self.staff.allocated
-        return np.divide(weighted, allocated, out=np.ones_like(weighted), where=allocated > 0)
+    # -- what others read ----------------------------------------------------------------
 
+    def gauges(self) -> dict[str, float]:
+        """Today's stress, misalignment and vacancies (integrated into time averages)."""
+        vacancies = float(len(self._hires))
+        if self._calm and not self.misaligned.any():
+            return {"stress": 0.0, "stress_p90": 0.0, "stress_challenge": 0.0,
+                    "stress_hindrance": 0.0, "misalignment": 0.0, "vacancies": vacancies}
+        staff = self.staff
+        active = staff.active
+        stress = staff.stress[active]
+        stressed = len(stress) and stress.any()
+        return {"stress": float(stress.mean()) if stressed else 0.0,
+                "stress_p90": percentile_90(stress) if stressed else 0.0,
+                "stress_challenge": _mean(staff.challenge[active]),
+                "stress_hindrance": _mean(staff.hindrance[active]),
+                "misalignment": self._misalignment_mean(), "vacancies": vacancies}
+
+    def _misalignment_mean(self) -> float:
+        active = self.staff.active
+        if not self.misaligned.any() or not active.any():
+            return 0.0
+        return float(self.misaligned[active].mean())
+
+    def counts(self) -> dict[str, float]:
+        """Cumulative counts of people events, for period differences."""
+        return {"leavers": float(self.leavers), "removed": float(self.removed),
+                "hires": float(self.hires)}
+
+    def levels(self) -> dict[str, float]:
+        """People's state now, for the weekly series."""
+        staff = self.staff
+        active = staff.active
+        stress = staff.stress[active]
+        if self._counted[0] != staff.plan_version:  # recount only when staff changed
+            self._counted = (staff.plan_version, {
+                f"headcount_{g}": float(staff.headcount(g))
+                for g in ("operations", "projects", "opex", "pmo")})
+        return {
+            **self._counted[1],
+            "vacancies": float(len(self._hires)),
+            "stress_mean": float(stress.mean()) if len(stress) else 0.0,
+            "stress_p90": percentile_90(stress) if len(stress) else 0.0,
+            "stress_challenge_mean": _mean(staff.challenge[active]),
+            "stress_hindrance_mean": _mean(staff.hindrance[active]),
+            "misalignment_mean": self._misalignment_mean(),
+        }
+
+    def available(self) -> float:
+        """People in a seat today."""
+        return float(np.count_nonzero(self.staff.active))
+
+
+def _mean(values: np.ndarray) -> float:
+    """Mean of ``values``, 0 for none."""
+    return float(values.mean()) if len(values) else 0.0
+
+
+def percentile_90(values: np.ndarray) -> float:
+    """The 90th percentile by nearest rank (cheaper than interpolating, daily)."""
+    k = min(int(np.ceil(0.9 * len(values))) - 1, len(values) - 1)
+    return float(np.partition(values, k)[k])

@@ -14,8 +14,11 @@ each practice's effect is ``1 - (1 - bundle share)(1 - maturity share)``.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
-from sim.schema.organisation import Pmo, PmoBundle, PmoPolicy
+from sim.schema.organisation import Pmo as PmoParameters
+from sim.schema.organisation import PmoBundle, PmoPolicy
+from sim.schema.scenario import Scenario
 
 
 def active_type(policy: PmoPolicy, now: float) -> str:
@@ -25,7 +28,7 @@ def active_type(policy: PmoPolicy, now: float) -> str:
     return policy.type
 
 
-def bundle(params: Pmo, policy: PmoPolicy, now: float) -> PmoBundle:
+def bundle(params: PmoParameters, policy: PmoPolicy, now: float) -> PmoBundle:
     """The practices in force at ``now``."""
     return params.bundles[active_type(policy, now)]
 
@@ -48,3 +51,96 @@ def learn(maturity: float, rate: float) -> float:
 def forget(maturity: float, days: float, tau: float) -> float:
     """Maturity after ``days`` without a PMO."""
     return 1.0 + (maturity - 1.0) * math.exp(-days / tau)
+
+
+class Pmo:
+    """The PMO of one run: the type in force, organisational maturity and practices.
+
+    Each morning :meth:`morning` finds the type in force (a temporary PMO may
+    have disbanded) and logs a change, and :meth:`practices` works out what the
+    PMO and maturity do to projects. Completed projects feed :meth:`learn`; days
+    without a PMO feed :meth:`forget`.
+
+    Parameters
+    ----------
+    scenario
+        The scenario in force (see :meth:`reconfigure`).
+    """
+
+    def __init__(self, scenario: Scenario):
+        self.scenario = scenario
+        self.kind = "none"
+        self.maturity = scenario.pmo.maturity_initial
+        self.events: list[dict] = []
+        self._version = 0  # bumped whenever the scenario changes
+        self._practices_key: tuple = ()
+
+    def reconfigure(self, scenario: Scenario) -> None:
+        """Take a changed scenario: the practices are worked out again."""
+        self.scenario = scenario
+        self._version += 1
+
+    def morning(self, now: float) -> str:
+        """The type in force today; a change is logged."""
+        kind = active_type(self.scenario.levers.pmo, now)
+        if kind != self.kind:
+            self.events.append({"day": float(now), "event": -1, "label": "pmo",
+                                "change": f"PMO {self.kind} -> {kind}"})
+            self.kind = kind
+        return kind
+
+    @property
+    def headcount(self) -> int:
+        """PMO staff the type in force needs."""
+        return self.scenario.pmo.bundles[self.kind].headcount
+
+    def practices(self, now: float) -> Practices | None:
+        """What the PMO in force and maturity do to projects; None if unchanged since last."""
+        key = (self.maturity, self.kind, self._version)
+        if key == self._practices_key:
+            return None  # same PMO, same maturity, same scenario as yesterday
+        self._practices_key = key
+        s = self.scenario
+        p = s.projects
+        in_force = bundle(s.pmo, s.levers.pmo, now)
+        effect = s.pmo.maturity_effect
+        standard = keep_factor(in_force.standardisation, self.maturity, effect)
+        monitor = keep_factor(in_force.monitoring, self.maturity, effect)
+        rework = reduced(1.0 - p.quality, standard)
+        return Practices(
+            estimate_error=reduced(p.estimate_error, standard),
+            quality=p.quality if standard == 1.0 else 1.0 - rework,
+            discovery_delay=reduced(p.discovery_delay, monitor),
+            protected_time=max(s.levers.protected_time, in_force.protected_time),
+            wip_limit=in_force.wip_limit or s.levers.wip_limit,
+            stage_gates=in_force.stage_gates)
+
+    def levels(self) -> dict[str, float]:
+        """The PMO now, for the weekly series: maturity, and whether one is in force."""
+        return {"maturity": self.maturity, "pmo_active": float(self.kind != "none")}
+
+    def learn(self) -> None:
+        """A project was completed: with a PMO and lessons learned, maturity grows."""
+        if self.kind != "none" and self.scenario.levers.pmo.lessons_learned:
+            self.maturity = learn(self.maturity, self.scenario.pmo.learning_rate)
+
+    def evening(self, now: float, stage_gates: bool) -> bool:
+        """End of day: without a PMO maturity decays; return whether a gate is due now."""
+        params = self.scenario.pmo
+        if self.kind == "none":
+            self.maturity = forget(self.maturity, 1.0, params.forgetting)
+            return False
+        return bool(stage_gates and params.cancel_slip is not None
+                    and now % params.gate_interval < 1.0)
+
+
+@dataclass(frozen=True)
+class Practices:
+    """What the PMO in force and maturity do to projects, worked out for the day."""
+
+    estimate_error: float
+    quality: float
+    discovery_delay: float
+    protected_time: float
+    wip_limit: int
+    stage_gates: bool

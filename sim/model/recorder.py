@@ -5,6 +5,11 @@ the recorder reads them at every week end (five working days) and at the end of
 the warm-up. A week's figures are differences of sums; the summary is the
 difference between the end of the run and the end of the warm-up.
 
+The recorder never reads a component: the organisation hands it a
+:class:`Snapshot` of what the components publish (the desk's running sums, the
+benefits realised so far, cumulative counts and, at a week's end, the state
+variables), and the run's final state for the summary.
+
 Hours are booked per person per day in six activities whose sum is the
 person's working day: day-job work on duty, idle on duty, overrun (finishing an
 item after the duty block ended), project work, idle project time (the project
@@ -15,6 +20,7 @@ project).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,6 +32,49 @@ ACTIVITIES = ("ops_busy", "ops_idle", "overrun", "project_work", "project_idle",
               "sustainment", "overhead", "unassigned")
 PLANS = ("available", "ops_planned", "project_planned", "improvement_planned",
          "sustainment_planned", "diverted")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the components publish at one moment.
+
+    Attributes
+    ----------
+    time
+        The simulation time.
+    desk
+        The service desk's running sums (see ``ServiceDesk.counters``).
+    realised_days
+        Benefit level integrated over time so far, by kind (see ``BenefitLedger``).
+    starts, completions
+        Projects started and completed so far.
+    counts
+        Other cumulative counts (leavers, hires, cancellations, ...).
+    levels
+        State variables now, for a weekly row (None when not needed).
+    """
+
+    time: float
+    desk: dict[str, float]
+    realised_days: np.ndarray
+    starts: int
+    completions: int
+    counts: dict[str, float]
+    levels: dict[str, float] | None = None
+
+
+@dataclass(frozen=True)
+class Final:
+    """The run's state at its end, for the summary KPIs."""
+
+    backlog: float
+    revenue_index: float
+    capability: float
+    maturity: float
+    benefits_sustained: float
+    projects: Sequence
+    active: int
+    on_time_tolerance: float
 
 
 @dataclass
@@ -56,8 +105,6 @@ class Recorder:
     rows: list[dict] = field(default_factory=list)
     hours: dict[str, float] = field(
         default_factory=lambda: dict.fromkeys(ACTIVITIES + PLANS, 0.0))
-    starts: int = 0
-    completions: int = 0
     gauges: dict[str, float] = field(default_factory=dict)
     _last: Books | None = None
     window: Books | None = None
@@ -68,11 +115,10 @@ class Recorder:
         for name, value in person_days.items():
             hours[name] += value
 
-    def books(self, org) -> Books:
-        """Snapshot the cumulative totals of ``org`` now."""
-        return Books(org.env.now, org.desk.counters(), dict(self.hours),
-                     org.ledger.realised_days.copy(), self.starts, self.completions,
-                     org.counts(), dict(self.gauges))
+    def books(self, snap: Snapshot) -> Books:
+        """The cumulative totals now: the components' and the recorder's own."""
+        return Books(snap.time, snap.desk, dict(self.hours), snap.realised_days.copy(),
+                     snap.starts, snap.completions, snap.counts, dict(self.gauges))
 
     def gauge_day(self, **values: float) -> None:
         """Integrate one day of state variables (their sums give time averages)."""
@@ -80,24 +126,24 @@ class Recorder:
         for name, value in values.items():
             gauges[name] = gauges.get(name, 0.0) + value
 
-    def open(self, org) -> None:
-        """Start the first week (and the window, when there is no warm-up)."""
-        self._last = self.books(org)
+    def open(self, snap: Snapshot) -> None:
+        """Start the first week."""
+        self._last = self.books(snap)
 
-    def open_window(self, org) -> None:
+    def open_window(self, snap: Snapshot) -> None:
         """Mark the end of the warm-up: the summary covers what follows."""
-        self.window = self.books(org)
+        self.window = self.books(snap)
 
-    def close_week(self, org) -> None:
-        """Write the row of the week that ends now."""
-        now = self.books(org)
+    def close_week(self, snap: Snapshot) -> None:
+        """Write the row of the week that ends now (``snap`` carries the levels)."""
+        now = self.books(snap)
         last = self._last
         days = now.time - last.time
         desk = _minus(now.desk, last.desk)
         hours = {k: (now.hours[k] - last.hours[k]) * self.hours_per_day for k in now.hours}
         row = {"week": len(self.rows) + 1, "day": now.time}
         row.update(_desk_row(desk, days))
-        row.update(org.levels())
+        row.update(snap.levels or {})
         row.update({f"hours_{k}": v for k, v in hours.items()})
         row["projects_started"] = now.starts - last.starts
         row["projects_completed"] = now.completions - last.completions
@@ -108,9 +154,9 @@ class Recorder:
         self.rows.append(row)
         self._last = now
 
-    def summary(self, org) -> dict[str, float]:
+    def summary(self, snap: Snapshot, final: Final) -> dict[str, float]:
         """Return the run's summary KPIs over the window after the warm-up."""
-        end = self.books(org)
+        end = self.books(snap)
         start = self.window
         days = end.time - start.time
         desk = _minus(end.desk, start.desk)
@@ -128,23 +174,23 @@ class Recorder:
             "ops_service_level": _ratio(desk["within_sla"], desk["completed"]),
             "ops_items_completed": float(desk["completed"]),
             "ops_throughput": desk["completed"] / days,
-            "ops_backlog_final": float(org.desk.in_system),
+            "ops_backlog_final": final.backlog,
             "ops_abandoned": float(desk["abandoned"]),
             "ops_abandoned_share": _ratio(desk["abandoned"], arrivals),
             "hours_project_share": _ratio(hours["project_work"], sum(hours[a] for a in ACTIVITIES)),
             "hours_overrun_share": _ratio(hours["overrun"], sum(hours[a] for a in ACTIVITIES)),
         }
-        out.update(_project_summary(org, start.time, end.starts - start.starts))
+        out.update(_project_summary(final, start.time, end.starts - start.starts))
         realised = (end.realised_days - start.realised_days) / DAYS_PER_YEAR
         out["benefits_realised"] = float(np.sum(realised))
         for k, kind in enumerate(KINDS):
             out[f"benefits_realised_{kind}"] = float(realised[k])
-        out["revenue_index_final"] = 1.0 + org.ledger.level("revenue")
-        out.update(_people_summary(org, start, end, hours))
+        out["revenue_index_final"] = final.revenue_index
+        out.update(_people_summary(final, start, end, hours))
         return {k: float(v) for k, v in out.items()}
 
 
-def _people_summary(org, start: Books, end: Books, hours: dict[str, float]) -> dict:
+def _people_summary(final: Final, start: Books, end: Books, hours: dict[str, float]) -> dict:
     """The organisational KPIs: stress, people, capability, maturity, diversion."""
     days = end.time - start.time
     mean = {k: (end.gauges.get(k, 0.0) - start.gauges.get(k, 0.0)) / days for k in end.gauges}
@@ -164,9 +210,9 @@ def _people_summary(org, start: Books, end: Books, hours: dict[str, float]) -> d
         "vacancies_mean": mean.get("vacancies", 0.0),
         "hours_diverted_share": _ratio(hours["diverted"], movable),
         "hours_improvement_share": _ratio(hours["improvement"], total),
-        "capability_final": org.capability_level,
-        "maturity_final": org.maturity,
-        "benefits_sustained_final": org.ledger.sustained_share(),
+        "capability_final": final.capability,
+        "maturity_final": final.maturity,
+        "benefits_sustained_final": final.benefits_sustained,
         "projects_cancelled": count.get("cancelled", 0.0),
         "projects_rescued": count.get("rescues", 0.0),
     }
@@ -195,15 +241,15 @@ def _desk_row(d: dict[str, float], days: float) -> dict[str, float]:
     }
 
 
-def _project_summary(org, since: float, started: int) -> dict[str, float]:
-    tolerance = org.scenario.projects.on_time_tolerance
-    done = [p for p in org.portfolio.projects
+def _project_summary(final: Final, since: float, started: int) -> dict[str, float]:
+    tolerance = final.on_time_tolerance
+    done = [p for p in final.projects
             if p.status == "completed" and p.finished > since]
     slips = np.array([(p.finished - p.started) / p.planned_duration - 1.0 for p in done])
     return {
         "projects_started": float(started),
         "projects_completed": float(len(done)),
-        "projects_active_final": float(len(org.portfolio.active)),
+        "projects_active_final": float(final.active),
         "projects_on_time_rate": float(np.mean(slips <= tolerance)) if len(done) else math.nan,
         "project_slip_mean": float(np.mean(slips)) if len(done) else math.nan,
         "project_duration_mean": float(np.mean([p.finished - p.started for p in done]))

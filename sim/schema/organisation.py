@@ -280,20 +280,29 @@ GOVERNANCE_PRESETS: dict[str, dict[str, Any]] = {
 """Levers each governance preset sets; levers given explicitly win."""
 
 
-class Join(Section):
+StaffingSource = Literal["operations", "projects"]
+"""The staff groups project teams may be drawn from."""
+
+
+class Newcomers(Section):
+    """Where people added to a running project come from (a join or a rescue)."""
+
+    from_: StaffingSource | None = Field(
+        None, alias="from", description="Group they come from (default: "
+                                        "levers.staffing_source).")
+    new_hires: bool = Field(
+        False, description="Hire them from outside instead (new seats that ramp up).")
+
+    model_config = Section.model_config | {"populate_by_name": True}
+
+
+class Join(Newcomers):
     """People who join a running project."""
 
     project: str = Field(min_length=1, description="The project's name (a listed project, or "
                                                    "<template>-<k> for a proposal).")
     people: Annotated[int, Field(ge=1, le=MAX_HEADCOUNT)] = Field(
         description="How many join.")
-    from_: Literal["operations", "projects"] | None = Field(
-        None, alias="from", description="Group they come from (default: "
-                                        "levers.staffing_source).")
-    new_hires: bool = Field(
-        False, description="Hire them from outside (new seats that ramp up) instead.")
-
-    model_config = Section.model_config | {"populate_by_name": True}
 
 
 class TimelineEvent(Section):

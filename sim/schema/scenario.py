@@ -25,10 +25,12 @@ from sim.schema.organisation import (
     GOVERNANCE_PRESETS,
     Attrition,
     Behaviour,
+    Newcomers,
     Opex,
     Pmo,
     PmoPolicy,
     Rewards,
+    StaffingSource,
     Stress,
     TimelineEvent,
 )
@@ -212,10 +214,7 @@ class BenefitDynamics(_Section):
         0.5, description="Person-days per week one realised benefit needs to be sustained.")
 
 
-StaffingSource = Literal["operations", "projects"]
-
-
-class RescuePolicy(_Section):
+class RescuePolicy(Newcomers):
     """Add people to projects that are forecast to finish late (a common PMO reflex)."""
 
     slip_above: Annotated[float, Field(gt=0.0)] = Field(
@@ -227,13 +226,6 @@ class RescuePolicy(_Section):
         21.0, description="Time between the PMO's reviews of the portfolio.")
     times: Annotated[int, Field(ge=1, le=limits.MAX_TIMELINE_EVENTS)] = Field(
         1, description="Most rescues of one project.")
-    from_: StaffingSource | None = Field(
-        None, alias="from", description="Group the people come from (default: "
-                                        "levers.staffing_source).")
-    new_hires: bool = Field(
-        False, description="Hire the people from outside instead (new seats that ramp up).")
-
-    model_config = _Section.model_config | {"populate_by_name": True}
 
 
 class Levers(_Section):

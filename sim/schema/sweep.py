@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from sim.errors import excerpt
-from sim.results.kpis import KPIS
+from sim.kpis import KPIS
 from sim.schema import limits
 from sim.schema.base import Section
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from sim.results.stats import kpi_table
 from sim.run import RunResult, run
 from sim.schema.scenario import Scenario
+from sim.studies.statistics import kpi_table
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ def run_tasks(tasks: list[tuple[Scenario, int]], *, workers: int = 1,
 
     Results come back in the order of ``tasks`` whatever the order they finish
     in, and are identical to a serial run: :func:`sim.run` is pure. Worker
-    processes are those of :class:`sim.executors.LocalPool`: a few tasks in
+    processes are those of :class:`sim.studies.executors.LocalPool`: a few tasks in
     flight at a time, ended at once when this call is interrupted, and never
     outliving this process.
     """
@@ -60,7 +60,7 @@ def run_tasks(tasks: list[tuple[Scenario, int]], *, workers: int = 1,
             if on_result is not None:
                 on_result(results[-1])
         return results
-    from sim.executors import LocalPool
+    from sim.studies.executors import LocalPool
 
     pool = LocalPool(min(workers, len(tasks)))
     out: list[RunResult | None] = [None] * len(tasks)

@@ -17,9 +17,9 @@ from pathlib import Path
 import markdown
 import pandas as pd
 
-from sim.claims import ClaimResult, check_claim, evaluate_claim, find_claims
-from sim.results.folder import RunRecord, new_folder, write_atomically, write_png
-from sim.results.kpis import format_number as num
+from sim.kpis import format_number as num
+from sim.reports.folder import RunRecord, new_folder, write_atomically, write_png
+from sim.studies.claims import ClaimResult, check_claim, evaluate_claim, find_claims
 
 
 def claim_plot(result: ClaimResult, folder: Path) -> str:
@@ -29,7 +29,7 @@ def claim_plot(result: ClaimResult, folder: Path) -> str:
     the weekly series the checks name, and those behind the KPIs, follow.
     """
     from sim.plots import claim_figure
-    from sim.results.stats import mean_ci
+    from sim.studies.statistics import mean_ci
 
     weekly = pd.concat([t.weekly for t in result.tables.values()], ignore_index=True)
     kpis = {}
@@ -163,7 +163,7 @@ def claims_to_folder(folder_of_claims: Path, ids: list[str] | None, *, out: Path
                      progress=None) -> tuple[Path, list[ClaimResult]]:
     """Evaluate claims and write ``report.md``, ``report.html``, tables and plots.
 
-    Every claim is checked (:func:`sim.claims.check_claim`) before anything runs
+    Every claim is checked (:func:`sim.studies.claims.check_claim`) before anything runs
     and before the report's folder is made.
     """
     claims = find_claims(folder_of_claims, ids)
@@ -172,7 +172,7 @@ def claims_to_folder(folder_of_claims: Path, ids: list[str] | None, *, out: Path
     folder = new_folder(out, "claims")
     record = RunRecord(folder, [], source=[str(p) for p, _ in claims], command=command,
                        replications=replications or 0)
-    try:
+    with record.failures():
         results, plots = [], {}
         for path, claim in claims:
             result = evaluate_claim(claim, path, replications=replications, samples=samples,
@@ -203,10 +203,5 @@ def claims_to_folder(folder_of_claims: Path, ids: list[str] | None, *, out: Path
                                                          encoding="utf-8")}
         for name, writer in outputs.items():
             write_atomically(folder / name, writer)
-    except BaseException as exc:
-        from sim.reporting import discard_data
-        discard_data(folder)
-        record.fail(exc)
-        raise
     record.finish([*outputs, *plots.values()])
     return folder, results

@@ -32,9 +32,7 @@ from pydantic import ValidationError
 from scipy.stats import qmc
 
 from sim.errors import ScenarioError, excerpt
-from sim.experiment import Replications, run_tasks, stack
-from sim.results.compare import paired_difference
-from sim.results.kpis import KPIS
+from sim.kpis import KPIS
 from sim.run import weekly_columns
 from sim.schema import limits
 from sim.schema.claims import Check, Claim
@@ -46,6 +44,8 @@ from sim.schema.loading import (
     read_yaml,
 )
 from sim.schema.scenario import Scenario
+from sim.studies.replications import Replications, run_tasks, stack
+from sim.studies.statistics import paired_difference
 from sim.units import DAYS_PER_WEEK
 
 SUPPORTED, NOT_SUPPORTED, INCONCLUSIVE = "supported", "not supported", "inconclusive"

@@ -25,7 +25,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from sim.errors import ScenarioError, excerpt
-from sim.results.folder import scenario_document
+from sim.reports.folder import scenario_document
 from sim.schema import limits
 from sim.schema.loading import (
     describe_error,
@@ -37,7 +37,7 @@ from sim.schema.loading import (
 )
 from sim.schema.scenario import Scenario
 from sim.schema.sweep import Sweep
-from sim.sweeps.design import Design, build_design
+from sim.studies.sweeps.design import Design, build_design
 
 NOT_SIMULATED = ("name", "description", "replications")
 """Scenario keys that label a run but do not change what is simulated."""

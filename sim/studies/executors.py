@@ -5,7 +5,7 @@ results as runs finish while keeping only a small window of runs submitted
 (so a sweep of any size holds a bounded number of tasks in memory), and
 ``close(cancel)``. Results do not depend on the executor: each run is a pure
 function of its task. Sweeps use all three; comparisons and claims use the
-local pool through :func:`sim.experiment.run_tasks`.
+local pool through :func:`sim.studies.replications.run_tasks`.
 
 Local workers never outlive the process that started them: on Linux the
 kernel sends them SIGKILL when their parent dies (``prctl(PR_SET_PDEATHSIG)``),
@@ -19,13 +19,15 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from sim.errors import UserError
-from sim.workers import start as start_worker
+from sim.studies.workers import start as start_worker
 
 EXECUTORS = ("local", "dask")
 
@@ -69,7 +71,8 @@ class LocalPool:
                 task = next(tasks, None)
                 if task is None:
                     break
-                pending.add(self._pool.submit(fn, task))
+                with _signals_held():  # submit may start a worker
+                    pending.add(self._pool.submit(fn, task))
             if not pending:
                 return
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -97,6 +100,35 @@ class LocalPool:
             self._pool.shutdown(wait=True, cancel_futures=True)
         else:
             self._pool.shutdown(wait=True)
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM for the duration of the block, then act on them.
+
+    Submitting a task may start a worker process, and a new worker reads its
+    start-up data from a pipe the parent writes: a signal handler that raised
+    half-way through that write would leave the worker reading a truncated pipe
+    and printing a traceback. Signals that arrive meanwhile are handled as soon
+    as the block ends, by the handlers that were in force.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    held = (signal.SIGINT, signal.SIGTERM)
+    previous = {s: signal.signal(s, lambda signum, _frame: caught.append(signum)) for s in held}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        for s in dict.fromkeys(caught):
+            handler = previous[s]
+            if callable(handler):
+                handler(s, None)
+            elif handler == signal.SIG_DFL:
+                os.kill(os.getpid(), s)
 
 
 class DaskPool:

@@ -1,4 +1,4 @@
-"""A progress bar with an ETA, fed by :func:`sim.sweeps.run_sweep`'s progress callback."""
+"""A progress bar with an ETA, fed by :func:`sim.studies.sweeps.run_sweep`'s progress callback."""
 
 from __future__ import annotations
 

@@ -17,8 +17,8 @@ import yaml
 
 from sim.errors import OutputError, UserError
 from sim.schema.sweep import Sweep
-from sim.sweeps.design import Design, build_design
-from sim.sweeps.store import MANIFEST, done_keys, read_parts
+from sim.studies.sweeps.design import Design, build_design
+from sim.studies.sweeps.store import MANIFEST, done_keys, read_parts
 
 
 class SweepResults:
@@ -120,11 +120,11 @@ class SweepResults:
         Returns
         -------
         tuple
-            The analysis folder and the :class:`~sim.sweeps.analysis.Analysis`.
+            The analysis folder and the :class:`~sim.studies.sweeps.sensitivity.Analysis`.
         """
-        from sim.results.folder import new_folder
-        from sim.results.kpis import HEADLINE, KPIS
-        from sim.sweeps.report import write_analysis
+        from sim.kpis import HEADLINE, KPIS
+        from sim.reports.folder import new_folder
+        from sim.studies.sweeps.analysis_folder import write_analysis
 
         kpis = list(kpis or self.sweep.outputs.kpis or HEADLINE)
         unknown = [k for k in kpis if k not in KPIS]

@@ -5,7 +5,7 @@ parameter explains alone (S1) and with its interactions (ST); Morris readings gi
 mu*, the change of the KPI for moving a parameter across its whole range, and
 compare sigma with it; RBD-FAST readings give first-order shares; grid readings
 give the spread of each parameter's level means. Thresholds are those of
-:mod:`sim.sweeps.analysis`.
+:mod:`sim.studies.sweeps.sensitivity`.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from sim.results.kpis import describe, format_number
-from sim.sweeps.analysis import (
+from sim.kpis import describe, format_number
+from sim.studies.sweeps.design import is_missing
+from sim.studies.sweeps.sensitivity import (
     INTERACTIONS,
     NEGLIGIBLE,
     SIGMA_LARGE,
@@ -25,7 +26,6 @@ from sim.sweeps.analysis import (
     cell_text,
     join_names,
 )
-from sim.sweeps.design import is_missing
 
 
 def reading(sens: Sensitivity, top: int = 3) -> list[str]:

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.results.folder import write_atomically, write_png, write_text
-from sim.results.kpis import format_number
-from sim.sweeps.analysis import INDEX_COLUMNS, Sensitivity, cell_text, sensitivity
-from sim.sweeps.design import Design, is_missing
-from sim.sweeps.figures import indices_figure, scatter_figure
-from sim.sweeps.reading import kpi_title, reading, without_rounding_noise
+from sim.kpis import format_number
+from sim.reports.folder import write_atomically, write_png, write_text
+from sim.studies.sweeps.design import Design, is_missing
+from sim.studies.sweeps.figures import indices_figure, scatter_figure
+from sim.studies.sweeps.reading import kpi_title, reading, without_rounding_noise
+from sim.studies.sweeps.sensitivity import INDEX_COLUMNS, Sensitivity, cell_text, sensitivity
 
 
 @dataclass(frozen=True, eq=False)

@@ -14,9 +14,9 @@ from typing import Any
 import pandas as pd
 from tqdm import tqdm
 
-from sim.experiment import Replications, run_replications
-from sim.results.folder import RunRecord, new_folder, write_atomically, write_png
+from sim.reports.folder import RunRecord, new_folder, write_atomically, write_png
 from sim.schema.scenario import Scenario
+from sim.studies.replications import Replications, run_replications
 
 
 def run_to_folder(scenario: Scenario, *, out: Path, source: str | None = None,
@@ -45,17 +45,13 @@ def run_to_folder(scenario: Scenario, *, out: Path, source: str | None = None,
     folder = new_folder(out, scenario.name)
     record = RunRecord(folder, scenario, source=source, command=command or [],
                        replications=scenario.replications)
-    try:
+    with record.failures():
         with tqdm(total=scenario.replications, desc=scenario.name, unit="run",
                   disable=scenario.replications < 2 or None, leave=False) as bar:
             tables = run_replications(scenario, on_result=lambda _r: bar.update())
         files = write_tables(folder, tables)
         if plots:
             files += write_plots(folder, tables.weekly, scenario.name)
-    except BaseException as exc:
-        discard_data(folder)
-        record.fail(exc)
-        raise
     record.finish(files, collapsed_runs(tables.summary))
     return folder, tables.kpis()
 
@@ -90,19 +86,6 @@ def collapse_warning(collapsed: list[dict[str, Any]], replications: int) -> str 
     return ("the backlog passed operations.backlog_limit days of value demand, so these runs "
             "collapsed and stopped early (their KPIs cover the days until then): "
             + "; ".join(parts))
-
-
-def discard_data(folder: Path) -> None:
-    """Remove every data file of a run that did not finish; keep its record."""
-    for path in sorted(folder.rglob("*"), reverse=True):
-        kept = path.parent == folder and path.name in ("scenario.yaml", "manifest.json",
-                                                        "scenarios")
-        if kept or (path.parent.name == "scenarios" and path.parent.parent == folder):
-            continue
-        if path.is_dir():
-            path.rmdir()
-        else:
-            path.unlink()
 
 
 def write_tables(folder: Path, tables: Replications) -> list[str]:

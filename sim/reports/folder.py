@@ -20,7 +20,8 @@ import platform
 import sys
 import time
 import traceback
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -103,7 +104,7 @@ class RunRecord:
     """
 
     def __init__(self, folder: Path, scenario: Scenario | list[Scenario], *,
-                 source: str | None | list[str | None], command: list[str],
+                 source: str | list[str | None] | None, command: list[str],
                  replications: int):
         self.folder = folder
         self._started = time.perf_counter()
@@ -157,6 +158,21 @@ class RunRecord:
         self.manifest["collapsed"] = list(collapsed or [])
         self._close("completed", None)
 
+    @contextmanager
+    def failures(self) -> Iterator[RunRecord]:
+        """Record any failure inside the ``with`` block in the folder, then re-raise it.
+
+        The data files written so far are removed (the resolved scenarios and the
+        manifest stay), and the manifest says the run failed or was interrupted,
+        and why. Every writer of a result folder wraps its work in this block.
+        """
+        try:
+            yield self
+        except BaseException as exc:
+            discard_data(self.folder)
+            self.fail(exc)
+            raise
+
     def fail(self, error: BaseException) -> None:
         """Record that the run stopped, and why."""
         status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
@@ -180,6 +196,19 @@ class RunRecord:
         write_text(self.folder / "manifest.json", json.dumps(self.manifest, indent=2) + "\n",
                    replace=self._saved)
         self._saved = True
+
+
+def discard_data(folder: Path) -> None:
+    """Remove every data file of a run that did not finish; keep its record."""
+    for path in sorted(folder.rglob("*"), reverse=True):
+        kept = path.parent == folder and path.name in ("scenario.yaml", "manifest.json",
+                                                        "scenarios")
+        if kept or (path.parent.name == "scenarios" and path.parent.parent == folder):
+            continue
+        if path.is_dir():
+            path.rmdir()
+        else:
+            path.unlink()
 
 
 def unique_labels(names: list[str]) -> list[str]:

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from sim.schema.sweep import Sweep
-from sim.sweeps.engine import SweepReport, run_sweep
-from sim.sweeps.files import SweepSpec, load_sweep, sweep_spec
-from sim.sweeps.progress import ProgressBar
-from sim.sweeps.results import SweepResults
+from sim.studies.sweeps.engine import SweepReport, run_sweep
+from sim.studies.sweeps.files import SweepSpec, load_sweep, sweep_spec
+from sim.studies.sweeps.progress import ProgressBar
+from sim.studies.sweeps.results import SweepResults
 
 DEFAULT_OUT = Path("results") / "sweeps"
 

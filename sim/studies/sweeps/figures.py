@@ -14,10 +14,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 from scipy import stats
 
-from sim.results.kpis import describe, format_number
-from sim.sweeps.analysis import Sensitivity, cell_text, is_number
-from sim.sweeps.design import is_missing
-from sim.sweeps.reading import in_unit, kpi_title
+from sim.kpis import describe, format_number
+from sim.studies.sweeps.design import is_missing
+from sim.studies.sweeps.reading import in_unit, kpi_title
+from sim.studies.sweeps.sensitivity import Sensitivity, cell_text, is_number
 
 
 def indices_figure(sens: Sensitivity, kpi: str) -> Figure:

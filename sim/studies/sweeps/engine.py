@@ -23,11 +23,11 @@ from typing import Any
 import pandas as pd
 
 from sim.errors import ScenarioError, UserError
-from sim.executors import EXECUTORS, Serial, make_executor
 from sim.run import run, weekly_columns
 from sim.schema.scenario import Scenario
-from sim.sweeps.files import Plan, PlannedRun, SweepSpec, plan
-from sim.sweeps.store import SweepStore
+from sim.studies.executors import EXECUTORS, Serial, make_executor
+from sim.studies.sweeps.files import Plan, PlannedRun, SweepSpec, plan
+from sim.studies.sweeps.store import SweepStore
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +118,7 @@ def run_sweep(spec: SweepSpec, folder: str | Path, *, workers: int | None = None
     Parameters
     ----------
     spec
-        The sweep (see :func:`sim.sweeps.files.load_sweep`).
+        The sweep (see :func:`sim.studies.sweeps.files.load_sweep`).
     folder
         The sweep's folder; runs already in it are skipped.
     workers

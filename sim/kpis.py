@@ -8,7 +8,6 @@ say whether a change is better or worse. The full definitions are in
 from __future__ import annotations
 
 import math
-
 from dataclasses import dataclass
 
 

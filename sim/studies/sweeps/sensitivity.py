@@ -1,6 +1,6 @@
 """Analyse a finished sweep: point means, sensitivity indices, readings and figures.
 
-The input is the design (:func:`sim.sweeps.design.build_design`) and the runs
+The input is the design (:func:`sim.studies.sweeps.design.build_design`) and the runs
 table: one row per finished run with ``point``, ``replication``, ``seed``,
 ``run_key``, one column per parameter key path and one column per summary KPI.
 Replications are first averaged per point (:func:`point_means`, Student's t
@@ -34,8 +34,8 @@ to read with confidence:
   of the outputs across design rows.
 
 Nothing here runs the model or writes files: the readings are in
-:mod:`sim.sweeps.reading`, the figures in :mod:`sim.sweeps.figures`, and
-:func:`sim.sweeps.report.write_analysis` writes an analysis folder.
+:mod:`sim.studies.sweeps.reading`, the figures in :mod:`sim.studies.sweeps.figures`, and
+:func:`sim.studies.sweeps.analysis_folder.write_analysis` writes an analysis folder.
 """
 
 from __future__ import annotations
@@ -51,9 +51,9 @@ from SALib.analyze import morris as morris_analyze
 from SALib.analyze import rbd_fast as rbd_fast_analyze
 from SALib.analyze import sobol as sobol_analyze
 
-from sim.results.kpis import format_number
-from sim.results.stats import mean_ci
-from sim.sweeps.design import Design
+from sim.kpis import format_number
+from sim.studies.statistics import mean_ci
+from sim.studies.sweeps.design import Design
 
 SOBOL_MIN_SAMPLES = 128
 """Sobol designs with fewer base samples than this get a small-sample warning."""

@@ -1,1 +1,0 @@
-"""Analytic results and statistics used to check and summarise simulations."""

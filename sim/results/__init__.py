@@ -1,1 +1,0 @@
-"""Result tables, their statistics and the folders they are written to."""

@@ -1,0 +1,1 @@
+"""Exact results the simulated model is checked against (queueing theory)."""
