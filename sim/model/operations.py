@@ -160,6 +160,13 @@ class ServiceDesk:
             patience=None if ops.patience is None else _scaled(
                 streams.generator("patience").standard_exponential, ops.patience))
 
+    def add_failure(self, delay: float = 0.0) -> None:
+        """Raise a failure-demand item ``delay`` days from now (e.g. an incident).
+
+        It is served like a returning defect.
+        """
+        Alarm(self.env, delay, self._failure_arrives)
+
     def set_servers(self, speed: list[float], p_defect: list[float]) -> None:
         """Set each server's speed and probability of a defect for the day ahead."""
         self.speed[:] = speed
