@@ -417,9 +417,17 @@ class ServiceDesk:
         """Run the desk up to ``now`` and bring its sums there (call before reading counters)."""
         self.advance(now)
         self._purge(now)
-        in_service = [server for server, since in enumerate(self.busy_since) if since != IDLE]
-        for server in in_service:
-            self._close_busy(server, now)
+        busy_since, on_duty, busy_on, overrun = (self.busy_since, self.on_duty, self.busy_on,
+                                                 self.overrun)
+        in_service = []
+        for server, since in enumerate(busy_since):  # as _close_busy, for everyone busy
+            if since != IDLE:
+                in_service.append(server)
+                if on_duty[server]:
+                    busy_on[server] += now - since
+                else:
+                    overrun[server] += now - since
+                busy_since[server] = now
         self._in_service = in_service
 
     def counters(self) -> dict[str, float]:
