@@ -32,7 +32,7 @@ def people_of(scenario):
     streams = Streams(replication_seed(scenario.seed, 0))
     servers = sum(getattr(scenario.workforce, g).headcount
                   for g in ("operations", "projects", "opex"))
-    desk = ServiceDesk.for_scenario(env, servers, scenario.operations, streams)
+    desk = ServiceDesk.for_scenario(servers, scenario.operations, streams)
     return env, desk, streams, People(scenario, env, desk, streams)
 
 

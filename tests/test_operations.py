@@ -4,42 +4,39 @@ from __future__ import annotations
 
 import itertools
 
-import simpy
-
-from sim.model.operations import IDLE, Alarm, ServiceDesk
+from sim.model.operations import IDLE, ServiceDesk
 
 
-def test_alarm_orders_exactly_like_timeout():
-    env = simpy.Environment()
-    log = []
-    for i, delay in enumerate([2.0, 1.0, 2.0, 0.0, 1.0]):
-        if i % 2:
-            Alarm(env, delay, lambda e, i=i: log.append((env.now, i, "alarm")))
-        else:
-            env.timeout(delay).callbacks.append(lambda e, i=i: log.append((env.now, i, "timeout")))
-    env.run()
-    assert log == [(0.0, 3, "alarm"), (1.0, 1, "alarm"), (1.0, 4, "timeout"),
-                   (2.0, 0, "timeout"), (2.0, 2, "timeout")]
+def test_calendar_runs_entries_in_time_order_and_ties_in_scheduling_order():
+    """Duty changes scheduled for the same moment run in the order they were made, as
+    SimPy runs equal-time events; the desk stands at the time it was advanced to."""
+    desk = desk_with(2, [100.0], [])
+    desk.duty_change(0.5, 1, on=True)
+    desk.duty_change(0.5, 0, on=True)
+    desk.duty_change(0.5, 1, on=False)
+    desk.duty_change(0.2, 0, on=True)
+    desk.advance(0.4)
+    assert desk.on_duty == [True, False] and desk.now == 0.4
+    desk.advance(1.0)
+    assert desk.on_duty == [True, False] and desk.idle == [0]
 
 
-def desk_with(env, servers, gaps, efforts, sla=10.0):
+def desk_with(servers, gaps, efforts, sla=10.0):
     """A desk whose arrivals and efforts are given lists (rate 1 per day)."""
-    return ServiceDesk(env, servers, arrivals=iter(gaps), value_effort=iter(efforts),
+    return ServiceDesk(servers, arrivals=iter(gaps), value_effort=iter(efforts),
                        failure_effort=iter([]), defect_draws=itertools.repeat(1.0),
                        defect_delays=iter([]), sla=sla)
 
 
 def test_fcfs_non_preemptive_trace():
     """Two servers; the second goes off duty mid-service and finishes its item."""
-    env = simpy.Environment()
     # Unit exponentials become gaps at rate 1: arrivals at 0.1, 0.2, 0.3, 0.4.
-    desk = desk_with(env, 2, [0.1, 0.1, 0.1, 0.1, 100.0], [1.0, 1.0, 1.0, 1.0])
+    desk = desk_with(2, [0.1, 0.1, 0.1, 0.1, 100.0], [1.0, 1.0, 1.0, 1.0])
     desk.go_on_duty(0)
     desk.go_on_duty(1)
     desk.start_day(10.0, 1.0)
-    Alarm(env, 0.5, lambda e: desk.go_off_duty(1))
-    env.run(until=10.0)
-    desk.close_books()
+    desk.duty_change(0.5, 1, on=False)
+    desk.close_books(10.0)
     # Idle servers form a stack: server 1 takes item 1 (0.1 -> 1.1), server 0
     # item 2 (0.2 -> 1.2). Server 1 goes off duty at 0.5 but finishes its item
     # (overrun 0.6) and takes no more. Items 3 and 4 wait for server 0:

@@ -126,8 +126,7 @@ def tallied_run(scenario, replication: int, every: float):
 
     def count(now: float) -> tuple[int, int]:
         desk = org.desk
-        if desk._lazy <= now:
-            desk._catch_up(now)  # arrivals nobody had to see yet, as any event would
+        desk.advance(now)  # run the desk's own events up to now, as the day's end would
         waiting = sum(1 for _, _, gives_up in desk.queue if gives_up > now)
         busy = sum(1 for since in desk.busy_since if since >= 0.0)
         return waiting + busy, waiting

@@ -25,12 +25,21 @@ items in system, and the ops pressure read from them, never count an item
 that has left. Each abandoned item counts its stay, arrival to the end of its
 patience, in the area under the items-in-system curve.
 
-The server pool is hand-rolled on SimPy events with callbacks (no process per
-item), and no item is kept after it leaves: statistics are running sums, so
-memory does not grow with the horizon. The area under the items-in-system curve
-is not tallied at every event; it follows from the sums, because each item
-contributes its time in system: ``area(t) = sum of completed times in system +
-sum over items still inside of (t - arrival)``.
+**The desk keeps its own calendar.** Nothing outside the desk looks at it or
+changes it during a day: the people's duty changes, returning defects and
+incidents are the desk's own events, and everything else (plans, the roster,
+staff changes, the books) happens at the day's boundaries. So the desk is not a
+set of SimPy events: it holds a heap of ``(time, sequence, kind, server)``
+entries (completions, duty changes, failure demand) and the time of the next value
+arrival, and :meth:`advance` runs them in time order up to a given moment
+(ties in the order they were scheduled, as SimPy orders equal times). The
+organisation advances it to the end of each day before closing the books, so
+the SimPy environment sees one event a day for the whole desk. No item is kept
+after it leaves: statistics are running sums, so memory does not grow with the
+horizon. The area under the items-in-system curve is not tallied at every
+event; it follows from the sums, because each item contributes its time in
+system: ``area(t) = sum of completed times in system + sum over items still
+inside of (t - arrival)``.
 """
 
 from __future__ import annotations
@@ -38,11 +47,9 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Iterator
-from heapq import heappush
+from heapq import heappop, heappush
 
 import numpy as np
-import simpy
-from simpy.events import NORMAL, Event
 
 from sim.model.rng import Streams, buffered
 from sim.schema.scenario import Operations
@@ -52,47 +59,16 @@ INF = float("inf")
 IDLE = -1.0
 """Value of ``busy_since`` for a person who is not serving an item."""
 
-class Alarm(Event):
-    """A timeout that is born with its callback: the cheapest event SimPy can run.
-
-    It behaves exactly as ``env.timeout(delay)`` followed by
-    ``callbacks.append(callback)`` (same time, priority and FIFO order among equal
-    times) but skips what a general-purpose timeout does per call: argument checks,
-    two attribute stores, a list method call and the ``Environment.schedule`` call,
-    whose body (one ``heappush`` of ``(now + delay, priority, event id, event)``) is
-    inlined here. Every item takes this path twice, so it sets the model's speed;
-    ``tests/test_operations.py`` pins its behaviour to ``Timeout``'s.
-    """
-
-    _ok = True
-    _value = None
-
-    def __init__(self, env: simpy.Environment, delay: float, callback):
-        self.env = env
-        self.callbacks = [callback]
-        heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), self))
-
-    @classmethod
-    def at(cls, env: simpy.Environment, when: float, callback) -> Alarm:
-        """Schedule ``callback`` at the absolute time ``when`` (not before now).
-
-        Scheduling ``now + (when - now)`` could land a rounding error away from
-        ``when``; pushing ``when`` itself keeps event times exact.
-        """
-        alarm = cls.__new__(cls)
-        alarm.env = env
-        alarm.callbacks = [callback]
-        heappush(env._queue, (when, NORMAL, next(env._eid), alarm))
-        return alarm
+DONE, ON_DUTY, OFF_DUTY, FAILURE = range(4)
+"""Kinds of calendar entry: a server finishes an item, goes on duty, goes off duty; a
+failure-demand item arrives."""
 
 
 class ServiceDesk:
-    """The operations queue and its pool of on-duty servers.
+    """The operations queue, its pool of on-duty servers and their calendar.
 
     Parameters
     ----------
-    env
-        The simulation environment.
     servers
         Number of people who may be on operations duty (person ids 0..servers-1).
     arrivals
@@ -110,12 +86,15 @@ class ServiceDesk:
         nobody abandons.
     """
 
-    def __init__(self, env: simpy.Environment, servers: int, *, arrivals: Iterator[float],
+    def __init__(self, servers: int, *, arrivals: Iterator[float],
                  value_effort: Iterator[float], failure_effort: Iterator[float],
                  defect_draws: Iterator[float], defect_delays: Iterator[float], sla: float,
                  patience: Iterator[float] | None = None):
-        self.env = env
         self.sla = sla
+        self.now = 0.0
+        # time, sequence, kind, server; an entry at infinity keeps the heap from emptying
+        self._calendar: list[tuple[float, int, int, int]] = [(INF, 0, FAILURE, -1)]
+        self._sequence = 0  # entries scheduled so far: ties run in that order
         self._patience = patience
         self._arrivals = arrivals
         self._value_effort = value_effort
@@ -126,7 +105,7 @@ class ServiceDesk:
         self.p_defect = [0.0] * servers  # per server: stress makes some people err more
         self._day_end = 0.0
         self._pending: float | None = next(arrivals)
-        self._lazy = INF  # time of the next value arrival when it is not an event
+        self._next = INF  # time of the next value arrival (INF: none before the day ends)
         self.queue: deque[tuple[float, float, float]] = deque()  # arrival, effort, gives up
         self.idle: list[int] = []
         self.on_duty = [False] * servers
@@ -141,16 +120,12 @@ class ServiceDesk:
         self.wait_sum = self.time_in_system_sum = self.busy_time = 0.0
         self.abandoned_time_sum = 0.0  # stays of the items that abandoned
         self.queued_since_sum = 0.0  # arrival times of the items waiting, summed
-        self._done = [self._completion(i) for i in range(servers)]
-        self._value_arrives = self._arrival(failure=False)
-        self._failure_arrives = self._arrival(failure=True)
 
     @classmethod
-    def for_scenario(cls, env: simpy.Environment, servers: int, ops: Operations,
-                     streams: Streams) -> ServiceDesk:
+    def for_scenario(cls, servers: int, ops: Operations, streams: Streams) -> ServiceDesk:
         """The desk of a scenario's operations, drawing from the replication's streams."""
         return cls(
-            env, servers, arrivals=streams.exponential("arrivals"),
+            servers, arrivals=streams.exponential("arrivals"),
             value_effort=_effort_source(streams.generator("service"), ops),
             failure_effort=_effort_source(streams.generator("failure_service"), ops),
             defect_draws=streams.uniform("defects"),
@@ -160,12 +135,155 @@ class ServiceDesk:
             patience=None if ops.patience is None else _scaled(
                 streams.generator("patience").standard_exponential, ops.patience))
 
+    # -- the calendar -------------------------------------------------------------
+
+    def duty_change(self, delay: float, server: int, on: bool) -> None:
+        """Put ``server`` on (or take them off) duty ``delay`` days from now."""
+        self._sequence += 1
+        heappush(self._calendar,
+                 (self.now + delay, self._sequence, ON_DUTY if on else OFF_DUTY, server))
+
     def add_failure(self, delay: float = 0.0) -> None:
         """Raise a failure-demand item ``delay`` days from now (e.g. an incident).
 
         It is served like a returning defect.
         """
-        Alarm(self.env, delay, self._failure_arrives)
+        self._sequence += 1
+        heappush(self._calendar, (self.now + delay, self._sequence, FAILURE, -1))
+
+    def advance(self, until: float) -> None:
+        """Run the desk's events due before ``until``, in time order; then stand at ``until``.
+
+        Value arrivals and calendar entries are merged by time; entries due at the
+        same time run in the order they were scheduled. Every item passes through
+        here twice (arriving, then finishing), so this loop sets the model's speed:
+        it keeps the desk's state in local variables and handles each kind of entry
+        in place rather than through a call per event (the rules are those of the
+        methods that handle the same cases between days: :meth:`go_on_duty`,
+        :meth:`go_off_duty`, :meth:`_take_next`).
+        """
+        cal = self._calendar
+        nxt = self._next
+        if nxt >= until and cal[0][0] >= until:
+            self.now = until
+            return
+        push, pop = heappush, heappop
+        queue, idle, on_duty = self.queue, self.idle, self.on_duty
+        busy_since, busy_on, overrun = self.busy_since, self.busy_on, self.overrun
+        item_arrival, speed, p_defect = self.item_arrival, self.speed, self.p_defect
+        # bound methods of the random streams: one C call per draw
+        draw_gap, draw_effort = self._arrivals.__next__, self._value_effort.__next__
+        draw_patience = None if self._patience is None else self._patience.__next__
+        draw_failure_effort = self._failure_effort.__next__
+        draw_defect, draw_delay = self._defect_draws.__next__, self._defect_delays.__next__
+        sequence = self._sequence
+        rate, day_end, sla = self.rate, self._day_end, self.sla
+        completed, within, defects = self.completed, self.within_sla, self.defects
+        time_in_system, wait_sum = self.time_in_system_sum, self.wait_sum
+        queued_since = self.queued_since_sum
+        failures = self.failure_arrivals
+        abandoned, abandoned_time = self.abandoned, self.abandoned_time_sum
+        pending = self._pending
+        while True:
+            due = cal[0][0]  # never empty: the entry at INF stays at the bottom
+            if nxt < due:  # a value item arrives
+                if nxt >= until:
+                    break
+                now = nxt
+                gives_up = now + draw_patience() if draw_patience is not None else INF
+                if idle:
+                    server = idle.pop()
+                    busy_since[server] = now
+                    item_arrival[server] = now
+                    sequence += 1
+                    push(cal, (now + draw_effort() / speed[server], sequence, DONE, server))
+                else:
+                    queue.append((now, draw_effort(), gives_up))
+                    queued_since += now
+                draw = draw_gap()
+                nxt = now + draw / rate
+                if nxt >= day_end:  # tomorrow's rate converts what is left of the draw
+                    nxt = INF
+                    pending = max(0.0, draw - rate * (day_end - now))
+                continue
+            if due >= until:
+                break
+            now, _, kind, server = pop(cal)
+            if kind == DONE or kind == ON_DUTY:
+                if kind == DONE:
+                    duty = on_duty[server]
+                    if duty:
+                        busy_on[server] += now - busy_since[server]
+                    else:
+                        overrun[server] += now - busy_since[server]
+                    stay = now - item_arrival[server]
+                    completed += 1
+                    time_in_system += stay
+                    if stay <= sla:
+                        within += 1
+                    p = p_defect[server]
+                    if p > 0.0 and draw_defect() < p:
+                        defects += 1
+                        sequence += 1
+                        push(cal, (now + draw_delay(), sequence, FAILURE, -1))
+                    if not duty:
+                        busy_since[server] = IDLE
+                        continue
+                elif on_duty[server]:
+                    continue
+                elif busy_since[server] != IDLE:  # on duty again while finishing an item
+                    overrun[server] += now - busy_since[server]
+                    busy_since[server] = now
+                    on_duty[server] = True
+                    continue
+                else:
+                    on_duty[server] = True
+                # the server is free and on duty: the first item still waiting, if any
+                while queue:
+                    arrived, effort, gives_up = queue.popleft()
+                    queued_since -= arrived
+                    if gives_up <= now:  # left before anybody could serve it
+                        abandoned += 1
+                        abandoned_time += gives_up - arrived
+                        continue
+                    wait_sum += now - arrived
+                    busy_since[server] = now
+                    item_arrival[server] = arrived
+                    sequence += 1
+                    push(cal, (now + effort / speed[server], sequence, DONE, server))
+                    break
+                else:
+                    idle.append(server)
+                    busy_since[server] = IDLE
+            elif kind == OFF_DUTY:
+                if on_duty[server]:
+                    if busy_since[server] != IDLE:
+                        busy_on[server] += now - busy_since[server]
+                        busy_since[server] = now
+                    else:
+                        idle.remove(server)
+                    on_duty[server] = False
+            else:  # FAILURE: a failure item enters (it waits however long it takes)
+                failures += 1
+                effort = draw_failure_effort()
+                if idle:
+                    server = idle.pop()
+                    busy_since[server] = now
+                    item_arrival[server] = now
+                    sequence += 1
+                    push(cal, (now + effort / speed[server], sequence, DONE, server))
+                else:
+                    queue.append((now, effort, INF))
+                    queued_since += now
+        self.completed, self.within_sla, self.defects = completed, within, defects
+        self.time_in_system_sum, self.wait_sum = time_in_system, wait_sum
+        self.queued_since_sum = queued_since
+        self.failure_arrivals = failures
+        self.abandoned, self.abandoned_time_sum = abandoned, abandoned_time
+        self._next, self._pending, self._sequence = nxt, pending, sequence
+        self.now = until
+
+    # -- servers ------------------------------------------------------------------
 
     def set_servers(self, speed: list[float], p_defect: list[float]) -> None:
         """Set each server's speed and probability of a defect for the day ahead."""
@@ -183,12 +301,10 @@ class ServiceDesk:
 
     def add_servers(self, count: int) -> None:
         """Add ``count`` seats to the pool (off duty until rostered)."""
-        start = len(self.on_duty)
         for values, fill in ((self.on_duty, False), (self.busy_since, IDLE),
                              (self.busy_on, 0.0), (self.overrun, 0.0), (self.speed, 1.0),
                              (self.item_arrival, 0.0), (self.p_defect, 0.0)):
             values.extend([fill] * count)
-        self._done.extend(self._completion(i) for i in range(start, start + count))
 
     def servers_busy(self) -> int:
         """Return how many people were serving an item when the books last closed."""
@@ -206,8 +322,7 @@ class ServiceDesk:
         if rate <= 0.0:
             self._pending = pending
             return
-        now = self.env.now
-        self._expect(self._next_arrival(now, pending))
+        self._next = self._next_arrival(self.now, pending)
 
     def _next_arrival(self, after: float, draw: float) -> float:
         """Return the time of the arrival that a unit exponential gives after ``after``.
@@ -222,158 +337,7 @@ class ServiceDesk:
         self._pending = max(0.0, draw - rate * (self._day_end - after))
         return INF
 
-    def _expect(self, when: float) -> None:
-        """Schedule the next value arrival if somebody could serve it; else keep it lazy.
-
-        An arrival that finds every server busy only joins the queue, and nothing
-        can observe that before the next event; so it needs no event of its own
-        and is queued, with its true arrival time, by :meth:`_catch_up` when the
-        next event happens. Whenever a server is idle the next arrival is a real
-        event, because it starts service at its own time.
-        """
-        if when == INF:
-            return
-        if self.idle:
-            Alarm.at(self.env, when, self._value_arrives)
-        else:
-            self._lazy = when
-
-    def _catch_up(self, now: float) -> None:
-        """Queue the lazy arrivals due by ``now`` (every server was busy meanwhile)."""
-        when = self._lazy
-        efforts, queue, patience = self._value_effort, self.queue, self._patience
-        while when <= now:
-            gives_up = when + next(patience) if patience is not None else INF
-            queue.append((when, next(efforts), gives_up))
-            self.queued_since_sum += when
-            when = self._next_arrival(when, next(self._arrivals))
-        self._lazy = when
-
-    def _arm(self) -> None:
-        """Make a lazy next arrival a real event (a server has just become idle)."""
-        when = self._lazy
-        if when != INF:
-            self._lazy = INF
-            Alarm.at(self.env, when, self._value_arrives)
-
-    def _arrival(self, failure: bool):
-        """Build the callback run when a value (or failure) item arrives.
-
-        Like the completion callback, this runs once per item, so it is one
-        closure over the desk's lists rather than a chain of small methods.
-        """
-        env, queue, idle, done = self.env, self.queue, self.idle, self._done
-        busy_since, item_arrival, speed = self.busy_since, self.item_arrival, self.speed
-        draws = self._arrivals
-
-        if failure:
-            efforts = self._failure_effort
-
-            def fail_back(_event) -> None:
-                now = env.now
-                if self._lazy <= now:
-                    self._catch_up(now)
-                self.failure_arrivals += 1
-                self._enter(now, next(efforts))
-
-            return fail_back
-
-        efforts, patience = self._value_effort, self._patience
-
-        def arrive(_event) -> None:
-            now = env._now  # the property costs a call on the per-item path
-            # :meth:`_enter`, inlined: this runs once per value item.
-            gives_up = now + next(patience) if patience is not None else INF
-            if idle:
-                server = idle.pop()
-                busy_since[server] = now
-                item_arrival[server] = now
-                Alarm(env, next(efforts) / speed[server], done[server])
-            else:
-                queue.append((now, next(efforts), gives_up))
-                self.queued_since_sum += now
-            draw = next(draws)
-            rate = self.rate
-            gap = draw / rate
-            when = now + gap
-            if when < self._day_end:
-                if idle:
-                    Alarm(env, gap, arrive)  # lands at now + gap, which is ``when``
-                else:
-                    self._lazy = when
-            else:
-                self._pending = max(0.0, draw - rate * (self._day_end - now))
-
-        return arrive
-
-    def _enter(self, now: float, effort: float) -> None:
-        """A failure item enters: an idle server starts it, or it joins the queue.
-
-        Failure demand (a customer whose item came back defective) waits however
-        long it takes: patience applies to value demand only.
-        """
-        if self.idle:
-            server = self.idle.pop()
-            self.busy_since[server] = now
-            self.item_arrival[server] = now
-            Alarm(self.env, effort / self.speed[server], self._done[server])
-        else:
-            self.queue.append((now, effort, INF))
-            self.queued_since_sum += now
-
     # -- service ----------------------------------------------------------------
-
-    def _completion(self, server: int):
-        """Build the callback run when ``server`` finishes an item.
-
-        The whole completion is one closure over the desk's lists: this is the
-        hottest path of the model, and one call per item is measurably faster
-        than a chain of small methods.
-        """
-        env, queue, idle = self.env, self.queue, self.idle
-        on_duty, busy_since = self.on_duty, self.busy_since
-        busy_on, overrun = self.busy_on, self.overrun
-        item_arrival, speed, sla = self.item_arrival, self.speed, self.sla
-        p_defect = self.p_defect
-        defects, delays = self._defect_draws, self._defect_delays
-
-        def done(_event) -> None:
-            now = env._now  # the property costs a call on the per-item path
-            duty = on_duty[server]
-            if duty:
-                busy_on[server] += now - busy_since[server]
-            else:
-                overrun[server] += now - busy_since[server]
-            in_system = now - item_arrival[server]
-            self.completed += 1
-            self.time_in_system_sum += in_system
-            if in_system <= sla:
-                self.within_sla += 1
-            p = p_defect[server]
-            if p > 0.0 and next(defects) < p:
-                self.defects += 1
-                Alarm(env, next(delays), self._failure_arrives)
-            if duty:
-                if self._lazy <= now:
-                    self._catch_up(now)
-                while queue:
-                    arrived, effort, gives_up = queue.popleft()
-                    self.queued_since_sum -= arrived
-                    if gives_up <= now:  # left before anybody could serve it
-                        self._abandon(arrived, gives_up)
-                        continue
-                    self.wait_sum += now - arrived
-                    busy_since[server] = now
-                    item_arrival[server] = arrived
-                    service = effort / speed[server]
-                    Alarm(env, service, done)
-                    return
-                idle.append(server)
-                if self._lazy != INF:
-                    self._arm()
-            busy_since[server] = IDLE
-
-        return done
 
     def _close_busy(self, server: int, now: float) -> None:
         """Book the busy time since ``busy_since`` as on-duty work or overrun."""
@@ -386,8 +350,6 @@ class ServiceDesk:
 
     def _take_next(self, server: int, now: float) -> None:
         """Give a newly available ``server`` the first item still waiting, or make them idle."""
-        if self._lazy <= now:
-            self._catch_up(now)
         queue = self.queue
         while queue:
             arrived, effort, gives_up = queue.popleft()
@@ -398,11 +360,11 @@ class ServiceDesk:
             self.wait_sum += now - arrived
             self.busy_since[server] = now
             self.item_arrival[server] = arrived
-            service = effort / self.speed[server]
-            Alarm(self.env, service, self._done[server])
+            self._sequence += 1
+            heappush(self._calendar, (now + effort / self.speed[server], self._sequence,
+                                      DONE, server))
             return
         self.idle.append(server)
-        self._arm()
 
     def _abandon(self, arrived: float, gives_up: float) -> None:
         """Book an item that left unserved when its patience ran out at ``gives_up``."""
@@ -431,7 +393,7 @@ class ServiceDesk:
         """Put ``server`` on operations duty; they take the next item if any waits."""
         if self.on_duty[server]:
             return
-        now = self.env.now
+        now = self.now
         if self.busy_since[server] != IDLE:
             self._close_busy(server, now)
             self.on_duty[server] = True
@@ -444,21 +406,28 @@ class ServiceDesk:
         if not self.on_duty[server]:
             return
         if self.busy_since[server] != IDLE:
-            self._close_busy(server, self.env.now)
+            self._close_busy(server, self.now)
         else:
             self.idle.remove(server)
         self.on_duty[server] = False
 
     # -- books ------------------------------------------------------------------
 
-    def close_books(self) -> None:
-        """Bring the queue and busy-time sums up to now (call before reading counters)."""
-        now = self.env.now
-        self._catch_up(now)
+    def close_books(self, now: float) -> None:
+        """Run the desk up to ``now`` and bring its sums there (call before reading counters)."""
+        self.advance(now)
         self._purge(now)
-        in_service = [server for server, since in enumerate(self.busy_since) if since != IDLE]
-        for server in in_service:
-            self._close_busy(server, now)
+        busy_since, on_duty, busy_on, overrun = (self.busy_since, self.on_duty, self.busy_on,
+                                                 self.overrun)
+        in_service = []
+        for server, since in enumerate(busy_since):  # as _close_busy, for everyone busy
+            if since != IDLE:
+                in_service.append(server)
+                if on_duty[server]:
+                    busy_on[server] += now - since
+                else:
+                    overrun[server] += now - since
+                busy_since[server] = now
         self._in_service = in_service
 
     def counters(self) -> dict[str, float]:
@@ -471,7 +440,7 @@ class ServiceDesk:
         spent so far by every item still inside (for the queue, from a running sum
         of arrival times, so the cost does not grow with the backlog).
         """
-        now = self.env.now
+        now = self.now
         in_service = self._in_service
         inside = len(self.queue) + len(in_service)
         area = (self.time_in_system_sum + self.abandoned_time_sum

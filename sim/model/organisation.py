@@ -61,8 +61,7 @@ class Organisation:
         self.streams = Streams(seed)
         wf = scenario.workforce
         servers = sum(getattr(wf, g).headcount for g in ("operations", "projects", "opex"))
-        self.desk = ServiceDesk.for_scenario(self.env, servers, scenario.operations,
-                                             self.streams)
+        self.desk = ServiceDesk.for_scenario(servers, scenario.operations, self.streams)
         self.people = People(scenario, self.env, self.desk, self.streams)
         self.delivery = Delivery(scenario, self.env, self.people)
         self.benefits = BenefitLedger(scenario.benefits.erosion)
@@ -182,7 +181,7 @@ class Organisation:
 
     def _end_day(self) -> None:
         s, people, now = self.scenario, self.people, self.env.now
-        self.desk.close_books()
+        self.desk.close_books(now)
         self._in_system = self.desk.in_system
         busy, overrun, per_server = self.desk.take_day_hours()
         split = people.split_working_time(None if per_server is None

@@ -18,12 +18,13 @@ it needs comes in as arguments of its daily methods.
 from __future__ import annotations
 
 import heapq
+import itertools
 from collections.abc import Callable, Iterator
 
 import numpy as np
 import simpy
 
-from sim.model.operations import Alarm, ServiceDesk
+from sim.model.operations import ServiceDesk
 from sim.model.rewards import diversion, misalignment, reward_share
 from sim.model.rng import Streams
 from sim.model.stress import attrition_multiplier, lookup, productivity, relax, target
@@ -73,15 +74,13 @@ class People:
         self.plan: DayPlan = plan_day(self.staff)
         for name in _PER_SEAT:
             setattr(self, name, np.zeros(n))
-        self.protected_time = 0.0
+        self._protected = 0.0
         self.on_vacate: Callable[[int, list[int]], None] = lambda _person, _projects: None
         """Called with a leaver and the ids of the projects they were on."""
         self._planned_version = self._judged_version = -1
         self._splits = self._in_debt = self._diverting = self._sustaining = False
         self._calm = False  # nobody is stressed (unknown until the factors are first set)
         self._plan_totals: dict[str, float] = {}
-        self._on = [self._duty_callback(i, True) for i in range(n)]
-        self._off = [self._duty_callback(i, False) for i in range(n)]
         self._hires: list[tuple[float, int]] = []
         self._leaving: dict[int, tuple[bool, str]] = {}  # person: (backfill, reason)
         self._attrition = streams.uniform("attrition")
@@ -91,6 +90,17 @@ class People:
         self._last_start = -np.inf  # when the latest new hire started
         self._counted: tuple[int, dict] = (-1, {})
         self._kept: dict[str, tuple[int, int]] = {}  # group: (wanted, plan version) checked
+
+    @property
+    def protected_time(self) -> float:
+        """Share of project, improvement and sustainment time nobody may divert."""
+        return self._protected
+
+    @protected_time.setter
+    def protected_time(self, share: float) -> None:
+        if share != self._protected:
+            self._protected = share
+            self.staff.replan()
 
     @property
     def size(self) -> int:
@@ -116,9 +126,6 @@ class People:
         for name in _PER_SEAT:
             setattr(self, name, np.concatenate([getattr(self, name), np.zeros(count)]))
         self.desk.add_servers(count)
-        start = len(self._on)
-        self._on.extend(self._duty_callback(i, True) for i in range(start, start + count))
-        self._off.extend(self._duty_callback(i, False) for i in range(start, start + count))
         self.hires += count
         return ids
 
@@ -211,7 +218,7 @@ class People:
         multiplier = attrition_multiplier(self.scenario.stress, self.staff.challenge[active],
                                           self.staff.hindrance[active])
         p_leave = -np.expm1(-params.rate * multiplier / DAYS_PER_YEAR)
-        draws = np.fromiter((next(self._attrition) for _ in active), float, len(active))
+        draws = np.fromiter(itertools.islice(self._attrition, len(active)), float, len(active))
         for person in active[draws < p_leave].tolist():
             if person not in self._leaving:
                 self.leave(person, params.backfill)
@@ -280,8 +287,11 @@ class People:
         if staff.plan_version == self._planned_version and not self._splits \
                 and not self._in_debt:
             return
-        self._planned_version = staff.plan_version
-        plan = self.plan = self._make_plan()
+        if staff.plan_version != self._planned_version:  # else only the debt moved
+            self._planned_version = staff.plan_version
+            self.plan = self._make_plan()
+            self._plan_totals = self._totals(self.plan)
+        plan = self.plan
         # Debt is paid back from the next duty blocks, whatever off-duty work it
         # came out of (project, improvement or sustainment time), so the planned
         # split holds on average. It is forgiven only where there is no duty block
@@ -294,15 +304,18 @@ class People:
         self.duty_share = plan.ops - payback
         if self._leaving:
             self.duty_share[sorted(self._leaving)] = 0.0
-        self._plan_totals = {name: float(getattr(plan, name).sum()) for name in
-                             ("assigned_ops", "assigned_project", "assigned_improvement",
-                              "assigned_sustainment", "overhead", "diverted")}
-        t = self._plan_totals
-        t["duty"] = float(self.duty_share.sum())
-        t["unassigned"] = (float(np.count_nonzero(staff.active)) - t["assigned_ops"]
+        self._plan_totals["duty"] = float(self.duty_share.sum())
+        self._put_on_roster(self.duty_share)
+
+    def _totals(self, plan: DayPlan) -> dict[str, float]:
+        """Person-days of a day plan by activity (``duty`` is added by the roster)."""
+        t = {name: float(getattr(plan, name).sum()) for name in
+             ("assigned_ops", "assigned_project", "assigned_improvement",
+              "assigned_sustainment", "overhead", "diverted")}
+        t["unassigned"] = (float(np.count_nonzero(self.staff.active)) - t["assigned_ops"]
                            - t["assigned_project"] - t["assigned_improvement"]
                            - t["assigned_sustainment"] - t["overhead"])
-        self._put_on_roster(self.duty_share)
+        return t
 
     def hours(self, busy: float, overrun: float, split: dict,
               project_work: float) -> dict[str, float]:
@@ -336,14 +349,9 @@ class People:
                 desk.go_off_duty(person)
             for start, end in windows:
                 if start > _EPS:
-                    Alarm(self.env, start, self._on[person])
+                    desk.duty_change(start, person, on=True)
                 if end < 1.0 - _EPS:
-                    Alarm(self.env, end, self._off[person])
-
-    def _duty_callback(self, person: int, on: bool):
-        if on:
-            return lambda _event: self.desk.go_on_duty(person)
-        return lambda _event: self.desk.go_off_duty(person)
+                    desk.duty_change(end, person, on=False)
 
     # -- the day's work ----------------------------------------------------------------
 

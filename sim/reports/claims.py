@@ -19,7 +19,7 @@ import pandas as pd
 
 from sim.kpis import format_number as num
 from sim.reports.folder import RunRecord, new_folder, write_atomically, write_png
-from sim.studies.claims import ClaimResult, check_claim, evaluate_claim, find_claims
+from sim.studies.claims import ClaimResult, check_claim, evaluate_claims, find_claims
 
 
 def claim_plot(result: ClaimResult, folder: Path) -> str:
@@ -173,14 +173,15 @@ def claims_to_folder(folder_of_claims: Path, ids: list[str] | None, *, out: Path
     record = RunRecord(folder, [], source=[str(p) for p, _ in claims], command=command,
                        replications=replications or 0)
     with record.failures():
-        results, plots = [], {}
-        for path, claim in claims:
-            result = evaluate_claim(claim, path, replications=replications, samples=samples,
-                                    workers=workers)
-            results.append(result)
-            plots[claim.id] = claim_plot(result, folder)
+        plots = {}
+
+        def judged(result: ClaimResult) -> None:
+            plots[result.claim.id] = claim_plot(result, folder)
             if progress is not None:
                 progress(result)
+
+        results = evaluate_claims(claims, replications=replications, samples=samples,
+                                  workers=workers, progress=judged)
         verdicts = pd.DataFrame([{"claim": r.claim.id, "title": r.claim.title,
                                   "verdict": r.verdict, "robustness_holds": r.holds_share,
                                   "failure_condition": r.failure_condition,

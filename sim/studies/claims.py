@@ -22,6 +22,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ from scipy.stats import qmc
 
 from sim.errors import ScenarioError, excerpt
 from sim.kpis import KPIS
-from sim.run import weekly_columns
+from sim.run import RunResult, weekly_columns
 from sim.schema import limits
 from sim.schema.claims import Check, Claim
 from sim.schema.loading import (
@@ -208,16 +209,70 @@ def collapsed_in(tables: dict[str, Replications]) -> int:
 def evaluate_claim(claim: Claim, path: Path, *, replications: int | None = None,
                    samples: int | None = None, workers: int = 1) -> ClaimResult:
     """Run a claim's arms and its robustness samples, and judge it."""
-    scenarios = arm_scenarios(claim, path, replications=replications)
-    tasks = [(s, r) for s in scenarios.values() for r in range(s.replications)]
-    results = run_tasks(tasks, workers=workers)
-    tables = {name: stack([r for r in results if r.scenario == name]) for name in scenarios}
-    checks = pd.DataFrame([judge(check, tables) for check in claim.checks])
-    verdict = combine(checks["verdict"].tolist())
-    robust = robustness(claim, path, samples=samples, workers=workers)
-    share = float(robust["holds"].mean()) if len(robust) else math.nan
-    return ClaimResult(claim, path, verdict, checks, tables, robust, share,
-                       failure_condition(robust, list(claim.robustness.vary)))
+    return evaluate_claims([(path, claim)], replications=replications, samples=samples,
+                           workers=workers)[0]
+
+
+def evaluate_claims(claims: list[tuple[Path, Claim]], *, replications: int | None = None,
+                    samples: int | None = None, workers: int = 1,
+                    progress: Callable[[ClaimResult], None] | None = None) -> list[ClaimResult]:
+    """Run the arms and robustness samples of several claims in one pool, and judge each.
+
+    Every run of every claim goes into one list of tasks, the longest runs first
+    (so that the workers finish together), and a claim is judged, and reported to
+    ``progress``, as soon as its last run is back. The verdicts do not depend on
+    the order or the number of workers: each run is a pure function of its task.
+    """
+    plans = [_ClaimPlan(claim, path, replications, samples) for path, claim in claims]
+    tasks = [(k, j, task) for k, plan in enumerate(plans) for j, task in enumerate(plan.tasks)]
+    tasks.sort(key=lambda t: -_cost(t[2][0]))
+    results: list[list[RunResult | None]] = [[None] * len(plan.tasks) for plan in plans]
+    left = [len(plan.tasks) for plan in plans]
+    done: list[ClaimResult | None] = [None] * len(plans)
+
+    def back(k: int, j: int, result: RunResult) -> None:
+        results[k][j] = result
+        left[k] -= 1
+        if not left[k]:
+            done[k] = plans[k].judge(results[k])
+            if progress is not None:
+                progress(done[k])
+
+    run_tasks([task for _, _, task in tasks], workers=workers,
+              on_index=lambda i, result: back(tasks[i][0], tasks[i][1], result))
+    for k, plan in enumerate(plans):  # claims without runs
+        if done[k] is None:
+            done[k] = plan.judge(results[k])
+    return done
+
+
+def _cost(scenario: Scenario) -> float:
+    """A rough cost of one run, to start the longest first: items it will serve."""
+    return scenario.horizon * max(scenario.operations.demand, 1.0)
+
+
+class _ClaimPlan:
+    """The runs one claim needs (its arms, then its robustness samples) and how to judge it."""
+
+    def __init__(self, claim: Claim, path: Path, replications: int | None,
+                 samples: int | None):
+        self.claim, self.path = claim, path
+        self.arms = arm_scenarios(claim, path, replications=replications)
+        self.tasks = [(s, r) for s in self.arms.values() for r in range(s.replications)]
+        self.main = len(self.tasks)
+        self.rows, robust_tasks = _robustness_plan(claim, path, samples)
+        self.tasks += robust_tasks
+
+    def judge(self, results: list[RunResult]) -> ClaimResult:
+        claim = self.claim
+        main = results[:self.main]
+        tables = {name: stack([r for r in main if r.scenario == name]) for name in self.arms}
+        checks = pd.DataFrame([judge(check, tables) for check in claim.checks])
+        verdict = combine(checks["verdict"].tolist())
+        robust = _robustness_judge(claim, self.rows, results[self.main:])
+        share = float(robust["holds"].mean()) if len(robust) else math.nan
+        return ClaimResult(claim, self.path, verdict, checks, tables, robust, share,
+                           failure_condition(robust, list(claim.robustness.vary)))
 
 
 def combine(verdicts: list[str]) -> str:
@@ -291,11 +346,18 @@ def value_after_handover(check: Check, tables: Replications) -> pd.Series:
 def robustness(claim: Claim, path: Path, *, samples: int | None = None,
                workers: int = 1) -> pd.DataFrame:
     """The first check's direction in organisations sampled over the claim's ranges."""
+    rows, tasks = _robustness_plan(claim, path, samples)
+    return _robustness_judge(claim, rows, run_tasks(tasks, workers=workers))
+
+
+def _robustness_plan(claim: Claim, path: Path,
+                     samples: int | None) -> tuple[list[dict], list[tuple[Scenario, int]]]:
+    """The sampled organisations (by Latin hypercube) and the runs each needs."""
     spec = claim.robustness
     count = spec.samples if samples is None else samples
     keys = list(spec.vary)
     if not count or not keys:
-        return pd.DataFrame(columns=[*keys, "difference", "holds", "collapsed_runs"])
+        return [], []
     base = load_scenario(path.parent / claim.scenario, claim.set)
     document = base.model_dump(mode="json", by_alias=True)
     points = qmc.scale(qmc.LatinHypercube(d=len(keys), seed=base.seed).random(count),
@@ -309,7 +371,14 @@ def robustness(claim: Claim, path: Path, *, samples: int | None = None,
         for arm, scenario in arms.items():
             named = scenario.model_copy(update={"name": f"{i}:{arm}"})
             tasks += [(named, r) for r in range(spec.replications)]
-    results = run_tasks(tasks, workers=workers)
+    return rows, tasks
+
+
+def _robustness_judge(claim: Claim, rows: list[dict], results: list[RunResult]) -> pd.DataFrame:
+    """Re-examine the claim's first check in each sampled organisation."""
+    if not rows:
+        return pd.DataFrame(columns=[*claim.robustness.vary, "difference", "holds",
+                                     "collapsed_runs"])
     check = claim.checks[0]
     out = []
     for i, values in enumerate(rows):

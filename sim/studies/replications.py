@@ -44,21 +44,26 @@ class Replications:
 
 
 def run_tasks(tasks: list[tuple[Scenario, int]], *, workers: int = 1,
-              on_result: Callable[[RunResult], None] | None = None) -> list[RunResult]:
+              on_result: Callable[[RunResult], None] | None = None,
+              on_index: Callable[[int, RunResult], None] | None = None) -> list[RunResult]:
     """Run ``(scenario, replication)`` pairs, in worker processes if ``workers > 1``.
 
     Results come back in the order of ``tasks`` whatever the order they finish
-    in, and are identical to a serial run: :func:`sim.run` is pure. Worker
+    in, and are identical to a serial run: :func:`sim.run` is pure. As each run
+    finishes, ``on_result(result)`` and ``on_index(position in tasks, result)``
+    are called. Worker
     processes are those of :class:`sim.studies.executors.LocalPool`: a few tasks in
     flight at a time, ended at once when this call is interrupted, and never
     outliving this process.
     """
     if workers <= 1 or len(tasks) <= 1:
         results = []
-        for scenario, replication in tasks:
+        for index, (scenario, replication) in enumerate(tasks):
             results.append(run(scenario, replication))
             if on_result is not None:
                 on_result(results[-1])
+            if on_index is not None:
+                on_index(index, results[-1])
         return results
     from sim.studies.executors import LocalPool
 
@@ -70,6 +75,8 @@ def run_tasks(tasks: list[tuple[Scenario, int]], *, workers: int = 1,
             out[index] = result
             if on_result is not None:
                 on_result(result)
+            if on_index is not None:
+                on_index(index, result)
         finished = True
     finally:
         pool.close(cancel=not finished)
