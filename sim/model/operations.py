@@ -47,7 +47,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Iterator
-from heapq import heappop, heappush
+from heapq import heappop, heappush, heapreplace
 
 import numpy as np
 
@@ -167,7 +167,7 @@ class ServiceDesk:
         if nxt >= until and cal[0][0] >= until:
             self.now = until
             return
-        push, pop = heappush, heappop
+        push, pop, replace = heappush, heappop, heapreplace
         queue, idle, on_duty = self.queue, self.idle, self.on_duty
         busy_since, busy_on, overrun = self.busy_since, self.busy_on, self.overrun
         item_arrival, speed, p_defect = self.item_arrival, self.speed, self.p_defect
@@ -208,7 +208,10 @@ class ServiceDesk:
                 continue
             if due >= until:
                 break
-            now, _, kind, server = pop(cal)
+            # Peek rather than pop: a server that finishes an item and takes the next
+            # one replaces its own entry (one heap operation instead of two). Keys are
+            # unique (time, sequence) pairs, so the order of events is the same.
+            now, _, kind, server = cal[0]
             if kind == DONE or kind == ON_DUTY:
                 if kind == DONE:
                     duty = on_duty[server]
@@ -225,16 +228,20 @@ class ServiceDesk:
                     if p > 0.0 and draw_defect() < p:
                         defects += 1
                         sequence += 1
+                        # later than the entry on top, so that entry stays on top
                         push(cal, (now + draw_delay(), sequence, FAILURE, -1))
                     if not duty:
                         busy_since[server] = IDLE
+                        pop(cal)
                         continue
                 elif on_duty[server]:
+                    pop(cal)
                     continue
                 elif busy_since[server] != IDLE:  # on duty again while finishing an item
                     overrun[server] += now - busy_since[server]
                     busy_since[server] = now
                     on_duty[server] = True
+                    pop(cal)
                     continue
                 else:
                     on_duty[server] = True
@@ -250,12 +257,14 @@ class ServiceDesk:
                     busy_since[server] = now
                     item_arrival[server] = arrived
                     sequence += 1
-                    push(cal, (now + effort / speed[server], sequence, DONE, server))
+                    replace(cal, (now + effort / speed[server], sequence, DONE, server))
                     break
                 else:
                     idle.append(server)
                     busy_since[server] = IDLE
+                    pop(cal)
             elif kind == OFF_DUTY:
+                pop(cal)
                 if on_duty[server]:
                     if busy_since[server] != IDLE:
                         busy_on[server] += now - busy_since[server]
@@ -264,6 +273,7 @@ class ServiceDesk:
                         idle.remove(server)
                     on_duty[server] = False
             else:  # FAILURE: a failure item enters (it waits however long it takes)
+                pop(cal)
                 failures += 1
                 effort = draw_failure_effort()
                 if idle:
