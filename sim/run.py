@@ -76,10 +76,9 @@ def run(scenario: Scenario, replication: int = 0) -> RunResult:
     org.run()
     tolerance = scenario.projects.on_time_tolerance
     group = scenario.levers.staffing_source
-    projects = pd.DataFrame([{**project_record(p, tolerance),
-                              **org.money.project_money(p.id, p.effort, group, p.benefits,
-                                                        p.finished - p.started - p.planned_duration)}
-                             for p in org.delivery.book.projects], columns=PROJECT_COLUMNS)
+    projects = pd.DataFrame([{**project_record(p, tolerance), **org.money.project_money(
+        p.id, p.effort, group, p.benefits, p.finished - p.started - p.planned_duration)}
+        for p in org.delivery.book.projects], columns=PROJECT_COLUMNS)
     return RunResult(
         scenario=scenario.name, replication=replication, seed=scenario.seed,
         summary=summary(org),

@@ -3,9 +3,9 @@
 A scenario describes an organisation (the *conditions*: demand, effort, staff,
 the project pipeline, how benefits behave) and the management *levers* applied
 to it. Conditions live in the subsystem sections (``operations``, ``workforce``,
-``projects``, ``benefits``, and ``finance`` for prices); every policy choice lives under ``levers`` so that
-policies and uncertainties can be varied independently (the XLRM framing of
-exploratory modelling).
+``projects``, ``benefits``, and ``finance`` for prices); every policy choice lives
+under ``levers`` so that policies and uncertainties can be varied independently
+(the XLRM framing of exploratory modelling).
 
 Every model forbids unknown keys and is frozen: a :class:`Scenario` is a value
 that can be hashed into a run identity, pickled to another process and never
