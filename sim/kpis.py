@@ -94,15 +94,21 @@ HEADLINE = ("ops_wait_mean", "ops_time_in_system_mean", "ops_wip_mean", "ops_uti
             "projects_on_time_rate", "project_slip_mean", "benefits_realised",
             "benefits_sustained_final", "revenue_index_final", "stress_mean",
             "misalignment_mean", "attrition_count", "hours_diverted_share", "capability_final",
-            "maturity_final")
+            "maturity_final", "cost_change", "value_benefits", "npv_change")
 """The KPIs printed by ``pmosim run`` (every KPI is in the result files)."""
 
 
 def format_number(x: float) -> str:
-    """Four significant digits, scientific for very large or small values, n/a for NaN."""
+    """Four significant digits; whole numbers with separators from 100,000; n/a for NaN.
+
+    Large values (money, counts) are never in e-notation; only values below
+    0.001 are, where four significant digits would need many zeros.
+    """
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "n/a"
-    if x != 0 and (abs(x) >= 1e5 or abs(x) < 1e-3):
+    if x != 0 and abs(x) >= 1e5:
+        return f"{x:,.0f}"
+    if x != 0 and abs(x) < 1e-3:
         return f"{x:.3e}"
     return f"{x:.4g}"
 
