@@ -172,6 +172,7 @@ class MoneyBook:
         """Each benefit handed over: realised level integrated over working days."""
         self.benefit_kind = np.zeros(0, dtype=np.int64)
         self.benefit_project = np.zeros(0, dtype=np.int64)
+        self._rate_version, self._rate = -1, np.zeros(0)
         self._periods: list[tuple[float, dict[str, float]]] = []
         self._window: tuple[float, dict[str, float]] | None = None
         if scenario.warmup == 0:
@@ -194,11 +195,16 @@ class MoneyBook:
         realised
             Each benefit's realised level during the day (in hand-over order).
         """
-        rate = self.prices.per_day[staff.group] * staff.active
+        if self._rate_version != staff.plan_version:  # seats or who fills them changed
+            self._rate_version = staff.plan_version
+            self._rate = self.prices.per_day[staff.group] * staff.active
+        rate = self._rate
         onboarding, start = self._onboarding
-        ramp = staff.onboarding_factor(now - 1.0, onboarding, start)
-        lost = rate * (1.0 - ramp)
-        worked = rate - lost
+        if len(rate) and now - 1.0 - float(staff.hired_at.max()) < onboarding:
+            lost = rate * (1.0 - staff.onboarding_factor(now - 1.0, onboarding, start))
+            worked = rate - lost
+        else:  # nobody is ramping up
+            lost, worked = None, rate
         spent = self.spent
         projects = float(worked @ (split["project_time"] + plan.unassigned))
         opex = float(worked @ split["improvement_time"])
@@ -210,7 +216,8 @@ class MoneyBook:
         spent["sustainment"] += sustainment
         spent["pmo"] += pmo
         spent["day_job"] += total - projects - opex - sustainment - pmo
-        spent["onboarding"] += float(lost.sum())
+        if lost is not None:
+            spent["onboarding"] += float(lost.sum())
         if len(realised):
             self.benefit_days[:len(realised)] += realised
 
