@@ -99,14 +99,14 @@ HEADLINE = ("ops_wait_mean", "ops_time_in_system_mean", "ops_wip_mean", "ops_uti
 
 
 def format_number(x: float) -> str:
-    """Four significant digits; whole numbers with separators from 100,000; n/a for NaN.
+    """Four significant digits; whole numbers with separators from 10,000; n/a for NaN.
 
     Large values (money, counts) are never in e-notation; only values below
     0.001 are, where four significant digits would need many zeros.
     """
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "n/a"
-    if x != 0 and abs(x) >= 1e5:
+    if x != 0 and abs(x) >= 1e4:  # where four significant digits would need e-notation
         return f"{x:,.0f}"
     if x != 0 and abs(x) < 1e-3:
         return f"{x:.3e}"
