@@ -82,7 +82,7 @@ KPIS: dict[str, Kpi] = {
     "npv_change": Kpi("money", "higher",
                       "NPV of the change: value of benefits - cost of change"),
     "payback_weeks": Kpi("weeks", "lower",
-                         "Weeks until the change pays back for good (NaN: never)"),
+                         "Weeks until the change pays back for good (n/a: never)"),
     "irr_change": Kpi("share/year", "higher",
                       "Internal rate of return of the weekly net flows (annual)"),
     "collapsed": Kpi("0/1", "lower", "1 if the backlog passed operations.backlog_limit"),
