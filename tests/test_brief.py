@@ -29,7 +29,7 @@ from sim.reports.brief import (
 from sim.reports.comparison import compare_to_folder
 from sim.reports.folder import write_text
 from sim.reports.runs import run_to_folder
-from sim.whatif import plain_number
+from sim.units import plain_number
 
 TO_BE = SCENARIOS / "examples" / "to_be_sustained.yaml"
 QUICK = {"replications": 3, "horizon": "2 years"}

@@ -33,8 +33,7 @@ from sim.model.finance import CHANGE, PRICED_KINDS, present_value, weekly_rate
 from sim.reports.folder import scenario_document
 from sim.schema.scenario import Scenario
 from sim.studies.statistics import scenario_differences
-from sim.units import DAYS_PER_MONTH, DAYS_PER_WEEK, format_days
-from sim.whatif import MINUS, display_unit, plain_number
+from sim.units import DAYS_PER_MONTH, DAYS_PER_WEEK, display_unit, format_days, plain_number
 
 BRIEF_KPIS = ("npv_change", "value_benefits", "cost_change", "cost_total", "payback_weeks",
               "ops_service_level", "ops_time_in_system_mean", "ops_wait_mean",
@@ -487,7 +486,7 @@ ul { padding-left: 14pt; font-size: 8.5pt; } code { font-size: 8pt; }
 
 
 def _page(title: str, heading: str, parts: list[str]) -> str:
-    body = "\n".join(parts).replace("\N{MINUS SIGN}", MINUS)
+    body = "\n".join(parts)
     return (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
             f"<title>{_e(title)}</title><style>{_STYLE}</style></head>"
             f"<body><h1>{_e(heading)}</h1>\n{body}\n</body></html>\n")
