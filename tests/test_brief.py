@@ -169,3 +169,31 @@ def test_the_brief_module_writes_nothing_itself():
     source = Path(__file__).resolve().parents[1] / "sim" / "reports" / "brief.py"
     code = source.read_text(encoding="utf-8")
     assert "open(" not in code and "write_text" not in code
+
+
+def test_the_standard_figures_drop_a_final_partial_week_and_keep_legends_off_the_data(
+        compared):
+    from sim import plots
+
+    _, folder, _ = compared
+    weekly = pd.read_parquet(folder / "weekly.parquet")
+    last = weekly.groupby(["scenario", "replication"])["day"].max()
+    assert (last % 5 != 0).all()  # 2 years = 504 days: the last week has 4 days
+    kept = plots.whole_weeks(weekly)
+    assert len(kept) == len(weekly) - len(last)
+    assert kept["day"].max() == 500
+    one = weekly[weekly["scenario"] == "baseline"]
+    for name, draw in plots.FIGURES.items():
+        figure = draw(one, name)
+        figure.canvas.draw()
+        for ax in figure.axes:
+            legend = ax.get_legend()
+            if legend is not None:
+                assert legend.get_window_extent().x0 >= ax.get_window_extent().x1 - 1e-6, name
+            labels = [t.get_text() for t in ax.get_yticklabels()]
+            assert not any(re.search(r"\de[+-]?\d|1e\d", t) for t in labels), (name, labels)
+            assert ax.yaxis.get_offset_text().get_text() == "", name
+    overlay = plots.overlay_figure(weekly)
+    titles = [ax.get_title() for ax in overlay.axes if ax.get_visible()]
+    assert "hours diverted a week" not in titles  # nobody diverts in this example: no panel
+    assert overlay.legends and all(ax.get_legend() is None for ax in overlay.axes)
