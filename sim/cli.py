@@ -18,7 +18,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from sim.errors import Terminated, UserError
+from sim.errors import ScenarioError, Terminated, UserError
 from sim.kpis import format_number as num
 from sim.schema import Scenario, limits, load_scenario, parse_override, scenario_warnings
 
@@ -133,8 +133,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="sampled organisations per claim (default: each claim's; 0: none)")
     claims.add_argument("--workers", "-w", type=_workers, default=os.cpu_count() or 1,
                         metavar="N", help="worker processes (default: one per core)")
-    claims.add_argument("--dir", default="scenarios/claims", metavar="DIR",
-                        help="where claim files are (default: scenarios/claims)")
+    claims.add_argument("--dir", default=None, metavar="DIR",
+                        help="where claim files are (default: scenarios/claims here if it "
+                             "exists, else the claims shipped with pmosim)")
     claims.add_argument("--out", default="results/claims", metavar="DIR",
                         help="where report folders are created (default: results/claims)")
     claims.set_defaults(handler=_claims)
@@ -316,13 +317,31 @@ def _compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def claims_folder(given: str | None) -> Path:
+    """The claims to use: ``--dir``, else ``scenarios/claims`` here, else the shipped ones."""
+    from sim.shipped import shipped_scenarios
+
+    if given is not None:
+        return Path(given)
+    here = Path("scenarios") / "claims"
+    if here.is_dir():
+        return here
+    shipped = shipped_scenarios()
+    if shipped is None:
+        raise ScenarioError("no claims here (scenarios/claims) and none shipped with pmosim "
+                            "(the installation has no scenarios folder); pass --dir DIR")
+    return shipped / "claims"
+
+
 def _claims(args: argparse.Namespace) -> int:
     from sim.reports.claims import claims_to_folder
+    from sim.shipped import relative
     from sim.studies.claims import find_claims
 
+    folder = claims_folder(args.dir)
     if args.list:
-        for path, claim in find_claims(args.dir, args.ids or None):
-            print(f"{claim.id:<5} {claim.title}  ({path})")
+        for path, claim in find_claims(folder, args.ids or None):
+            print(f"{claim.id:<5} {claim.title}  ({relative(path)})")
         return 0
 
     def show(result) -> None:
@@ -332,7 +351,7 @@ def _claims(args: argparse.Namespace) -> int:
         print(f"{result.claim.id:<5} {result.verdict:<14} {result.claim.title}{share}"
               f"{collapsed}", flush=True)
 
-    folder, _ = claims_to_folder(Path(args.dir), args.ids or None, out=Path(args.out),
+    folder, _ = claims_to_folder(folder, args.ids or None, out=Path(args.out),
                                  command=["pmosim", *sys.argv[1:]],
                                  replications=args.replications, samples=args.robustness,
                                  workers=args.workers, progress=show)

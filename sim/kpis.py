@@ -76,6 +76,15 @@ KPIS: dict[str, Kpi] = {
     "projects_cancelled": Kpi("projects", "neutral", "Projects cancelled at stage gates"),
     "projects_rescued": Kpi("rescues", "neutral",
                             "Times people were added to a project forecast to be late"),
+    "cost_total": Kpi("money", "lower", "Staff cost of every activity plus hiring cost"),
+    "cost_change": Kpi("money", "lower", "Staff cost of projects, PMO, OpEx and sustainment"),
+    "value_benefits": Kpi("money", "higher", "Money value of the benefits realised"),
+    "npv_change": Kpi("money", "higher",
+                      "NPV of the change: value of benefits - cost of change"),
+    "payback_weeks": Kpi("weeks", "lower",
+                         "Weeks until the change pays back for good (n/a: never)"),
+    "irr_change": Kpi("share/year", "higher",
+                      "Internal rate of return of the weekly net flows (annual)"),
     "collapsed": Kpi("0/1", "lower", "1 if the backlog passed operations.backlog_limit"),
     "collapsed_day": Kpi("day", "neutral", "Day the run stopped on its backlog (NaN: never)"),
 }
@@ -85,15 +94,21 @@ HEADLINE = ("ops_wait_mean", "ops_time_in_system_mean", "ops_wip_mean", "ops_uti
             "projects_on_time_rate", "project_slip_mean", "benefits_realised",
             "benefits_sustained_final", "revenue_index_final", "stress_mean",
             "misalignment_mean", "attrition_count", "hours_diverted_share", "capability_final",
-            "maturity_final")
+            "maturity_final", "cost_change", "value_benefits", "npv_change")
 """The KPIs printed by ``pmosim run`` (every KPI is in the result files)."""
 
 
 def format_number(x: float) -> str:
-    """Four significant digits, scientific for very large or small values, n/a for NaN."""
+    """Four significant digits; whole numbers with separators from 10,000; n/a for NaN.
+
+    Large values (money, counts) are never in e-notation; only values below
+    0.001 are, where four significant digits would need many zeros.
+    """
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "n/a"
-    if x != 0 and (abs(x) >= 1e5 or abs(x) < 1e-3):
+    if x != 0 and abs(x) >= 1e4:  # where four significant digits would need e-notation
+        return f"{x:,.0f}"
+    if x != 0 and abs(x) < 1e-3:
         return f"{x:.3e}"
     return f"{x:.4g}"
 

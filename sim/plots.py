@@ -5,6 +5,11 @@ matplotlib figure; lines are the mean over replications and bands span the 5th
 to 95th percentile. Nothing here runs the model or writes files, and nothing
 touches pyplot's global state: figures are plain :class:`~matplotlib.figure.Figure`
 objects, which save without a display and show inline in notebooks.
+
+A run's last week is shorter than five days when the horizon is not a whole
+number of weeks; it is left out of the figures (its flows would show as a drop
+that did not happen). Legends sit outside the panels, so that they hide no
+data, and tick labels are plain numbers, never in e-notation.
 """
 
 from __future__ import annotations
@@ -12,13 +17,36 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.units import DAYS_PER_MONTH
+from sim.units import DAYS_PER_MONTH, DAYS_PER_WEEK
 
 BENEFIT_KINDS = ("demand_reduction", "failure_reduction", "productivity", "capability")
 
 
+def whole_weeks(weekly: pd.DataFrame) -> pd.DataFrame:
+    """Drop each run's last row when it covers less than a week (and is not the only row)."""
+    keys = [k for k in ("scenario", "replication") if k in weekly]
+    if weekly.empty or not keys:
+        return weekly
+    runs = weekly.groupby(keys, sort=False)["day"]
+    length = weekly["day"] - runs.shift(1).fillna(0.0)
+    last = weekly.index.isin(runs.tail(1).index)
+    short = last & (length < DAYS_PER_WEEK - 1e-9) & (runs.transform("size") > 1)
+    return weekly[~short]
+
+
+def plain_ticks(ax) -> None:
+    """Plain tick labels on the y axis: no e-notation, no offset."""
+    ax.ticklabel_format(axis="y", style="plain", useOffset=False)
+
+
+def outside_legend(ax, **kwargs) -> None:
+    """A legend to the right of the panel, where it hides no data."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, **kwargs)
+
+
 def band(ax, weekly: pd.DataFrame, column: str, label: str, color: str | None = None) -> None:
     """Plot the mean of ``column`` over replications with a 5-95% band."""
+    weekly = whole_weeks(weekly)
     grouped = weekly.groupby("day")[column]
     months = grouped.mean().index / DAYS_PER_MONTH
     line, = ax.plot(months, grouped.mean().to_numpy(), label=label, color=color)
@@ -26,6 +54,7 @@ def band(ax, weekly: pd.DataFrame, column: str, label: str, color: str | None = 
         ax.fill_between(months, grouped.quantile(0.05).to_numpy(),
                         grouped.quantile(0.95).to_numpy(), color=line.get_color(), alpha=0.2,
                         linewidth=0)
+    plain_ticks(ax)
 
 
 def panels_figure(weekly: pd.DataFrame, name: str, title: str,
@@ -38,7 +67,7 @@ def panels_figure(weekly: pd.DataFrame, name: str, title: str,
         for column, label in lines:
             band(ax, weekly, column, label)
         ax.set_ylabel(ylabel)
-        ax.legend(loc="best")
+        outside_legend(ax, fontsize="small")
     axes[-1].set_xlabel("months")
     fig.suptitle(f"{name}{': ' + title if title else ''}")
     fig.tight_layout()
@@ -107,17 +136,18 @@ def hours_figure(weekly: pd.DataFrame, title: str = "") -> Figure:
     """Where everybody's hours went each week (mean over replications), and diversion."""
     fig = Figure(figsize=(8, 6))
     top, bottom = fig.subplots(2, 1, sharex=True)
-    means = weekly.groupby("day").mean(numeric_only=True)
+    means = whole_weeks(weekly).groupby("day").mean(numeric_only=True)
     months = means.index / DAYS_PER_MONTH
     shown = [(c, label) for c, label in HOURS_SHOWN if means[f"hours_{c}"].abs().sum() > 0]
     top.stackplot(months, [means[f"hours_{c}"].to_numpy() for c, _ in shown],
                   labels=[label for _, label in shown])
     top.set_ylabel("hours per week")
-    top.legend(loc="lower left", fontsize="small", ncol=2)
+    plain_ticks(top)
+    outside_legend(top, fontsize="small")
     band(bottom, weekly, "hours_diverted", "planned project/improvement hours diverted")
     bottom.set_ylabel("hours per week")
     bottom.set_xlabel("months")
-    bottom.legend(loc="upper left")
+    outside_legend(bottom, fontsize="small")
     fig.suptitle(f"Hours by activity{': ' + title if title else ''}")
     fig.tight_layout()
     return fig
@@ -134,10 +164,12 @@ def overlay_figure(weekly: pd.DataFrame, title: str = "",
                    extra: list[str] | None = None) -> Figure:
     """The key series of several scenarios on shared axes (mean and 5-95% band).
 
-    ``extra`` weekly columns are drawn first (e.g. the series a claim is about).
+    ``extra`` weekly columns are drawn first (e.g. the series a claim is about);
+    of the standard series, those that never change in any scenario are left out.
     """
     named = dict(OVERLAY)
-    columns = [c for c in dict.fromkeys([*(extra or []), *named]) if c in weekly]
+    varying = [c for c in named if c in weekly and weekly[c].nunique(dropna=True) > 1]
+    columns = [c for c in dict.fromkeys([*(extra or []), *varying]) if c in weekly]
     shown = [(c, named.get(c, c.replace("_", " "))) for c in columns][:8]
     rows = (len(shown) + 1) // 2
     fig = Figure(figsize=(11, 2.6 * rows))
@@ -148,11 +180,13 @@ def overlay_figure(weekly: pd.DataFrame, title: str = "",
         ax.set_title(label, fontsize="medium")
     for ax in axes[len(shown):]:
         ax.set_visible(False)
-    axes[0].legend(loc="best", fontsize="small")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=max(len(labels), 1),
+               fontsize="small", frameon=False)
     for ax in axes[-2:]:
         ax.set_xlabel("months")
     fig.suptitle(title or "Scenarios compared")
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.3 / (2.6 * rows), 1, 1))
     return fig
 
 
@@ -224,9 +258,11 @@ def claim_figure(weekly: pd.DataFrame, kpis: dict[str, pd.DataFrame], series: li
         ax.set_title(column.replace("_", " "), fontsize="medium")
         ax.set_xlabel("months")
         if k == 0:
-            ax.legend(loc="best", fontsize="small")
+            handles, labels = ax.get_legend_handles_labels()
+            fig.legend(handles, labels, loc="lower center", ncol=max(len(labels), 1),
+                       fontsize="small", frameon=False)
     fig.suptitle(title or "Claim")
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.35 / fig.get_figheight() if lines else 0, 1, 1))
     return fig
 
 

@@ -75,8 +75,10 @@ def run(scenario: Scenario, replication: int = 0) -> RunResult:
     org = Organisation(scenario, replication_seed(scenario.seed, replication))
     org.run()
     tolerance = scenario.projects.on_time_tolerance
-    projects = pd.DataFrame([project_record(p, tolerance) for p in org.delivery.book.projects],
-                            columns=PROJECT_COLUMNS)
+    group = scenario.levers.staffing_source
+    projects = pd.DataFrame([{**project_record(p, tolerance), **org.money.project_money(
+        p.id, p.effort, group, p.benefits, p.finished - p.started - p.planned_duration)}
+        for p in org.delivery.book.projects], columns=PROJECT_COLUMNS)
     return RunResult(
         scenario=scenario.name, replication=replication, seed=scenario.seed,
         summary=summary(org),
@@ -118,4 +120,5 @@ EVENT_COLUMNS = ["day", "event", "label", "change"]
 PROJECT_COLUMNS = ["project", "template", "status", "arrived", "started", "team", "allocation",
                    "size", "estimate", "planned_duration", "planned_finish", "finished",
                    "duration", "slip", "on_time", "cancelled", "joined_late", "effort", "work",
-                   "rework", "benefits"]
+                   "rework", "benefits", "cost", "benefit_value", "cost_of_delay_per_week",
+                   "slip_cost"]

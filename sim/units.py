@@ -5,10 +5,15 @@ weekends do not exist on the clock, so calendar words map to fixed numbers of
 working days (a week is 5 days, a month 21, a year 252). Scenario files may give
 any duration either as a number of working days or as a string such as
 ``"6 weeks"``; :func:`parse_duration` turns both into days.
+
+Reports show numbers in plain units: :func:`display_unit` picks hours or
+minutes for short durations and percentages for shares, and
+:func:`plain_number` writes three significant digits without e-notation.
 """
 
 from __future__ import annotations
 
+import math
 import re
 
 DAYS_PER_WEEK = 5.0
@@ -80,3 +85,46 @@ def format_days(days: float) -> str:
             count = round(days / size)
             return f"{count} {unit[:-1] if count == 1 else unit}"
     return f"{days:g} days"
+
+
+COUNTED = ("items", "items/day", "projects", "people", "seats", "person-days",
+           "benefit-years", "benefits")
+"""KPI units shown as a number followed by the unit."""
+
+MINUS = "\N{MINUS SIGN}"
+
+
+def plain_number(x: float, signed: bool = False) -> str:
+    """Three significant digits, never in e-notation: ``0.000412``, ``16.7``, ``1,235``."""
+    if x is None or not math.isfinite(x):
+        return "n/a"
+    if x == 0:
+        return "0"
+    decimals = max(0, 2 - math.floor(math.log10(abs(x))))
+    text = f"{abs(x):,.{decimals}f}"
+    return (MINUS if x < 0 else "+" if signed else "") + text
+
+
+def display_unit(unit: str, magnitude: float, hours_per_day: float) -> tuple[float, str, str]:
+    """How to show a KPI in ``unit`` whose values are about ``magnitude``.
+
+    Returns
+    -------
+    tuple
+        The factor to multiply values by, the suffix of values and the suffix
+        of differences. Durations in days become minutes or hours (with
+        ``hours_per_day``) when shorter than a working day; shares become
+        percentages, and their differences percentage points.
+    """
+    if unit == "days":
+        hours = abs(magnitude) * hours_per_day
+        if hours < 1.0:
+            return hours_per_day * 60.0, " min", " min"
+        if hours < hours_per_day:
+            return hours_per_day, " h", " h"
+        return 1.0, " days", " days"
+    if unit in ("share", "share of plan"):
+        return 100.0, "%", " pp"
+    if unit in COUNTED:
+        return 1.0, f" {unit}", f" {unit}"
+    return 1.0, "", ""

@@ -49,7 +49,7 @@ from sim.studies.comparison import align, compare_results, comparison_tasks
 from sim.studies.replications import Replications
 from sim.studies.statistics import scenario_differences
 from sim.studies.workers import run_task
-from sim.units import format_days, parse_duration
+from sim.units import display_unit, format_days, parse_duration, plain_number
 
 logger = logging.getLogger(__name__)
 
@@ -390,49 +390,6 @@ def differences(as_is: Scenario, to_be: Scenario) -> list[str]:
         about = f"{labels[path]} ({path})" if path in labels else path
         lines.append(f"{about}: {as_text(a)} → {as_text(b)}")
     return lines
-
-
-COUNTED = ("items", "items/day", "projects", "people", "seats", "person-days",
-           "benefit-years", "benefits")
-"""KPI units shown as a number followed by the unit."""
-
-MINUS = "\N{MINUS SIGN}"
-
-
-def plain_number(x: float, signed: bool = False) -> str:
-    """Three significant digits, never in e-notation: ``0.000412``, ``16.7``, ``1,235``."""
-    if x is None or not math.isfinite(x):
-        return "n/a"
-    if x == 0:
-        return "0"
-    decimals = max(0, 2 - math.floor(math.log10(abs(x))))
-    text = f"{abs(x):,.{decimals}f}"
-    return (MINUS if x < 0 else "+" if signed else "") + text
-
-
-def display_unit(unit: str, magnitude: float, hours_per_day: float) -> tuple[float, str, str]:
-    """How to show a KPI in ``unit`` whose values are about ``magnitude``.
-
-    Returns
-    -------
-    tuple
-        The factor to multiply values by, the suffix of values and the suffix
-        of differences. Durations in days become minutes or hours (with
-        ``hours_per_day``) when shorter than a working day; shares become
-        percentages, and their differences percentage points.
-    """
-    if unit == "days":
-        hours = abs(magnitude) * hours_per_day
-        if hours < 1.0:
-            return hours_per_day * 60.0, " min", " min"
-        if hours < hours_per_day:
-            return hours_per_day, " h", " h"
-        return 1.0, " days", " days"
-    if unit in ("share", "share of plan"):
-        return 100.0, "%", " pp"
-    if unit in COUNTED:
-        return 1.0, f" {unit}", f" {unit}"
-    return 1.0, "", ""
 
 
 def plain_rows(comparison: pd.DataFrame, scenario: str, hours_per_day: float,

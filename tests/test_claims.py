@@ -291,3 +291,19 @@ def test_every_shipped_claim_gets_a_verdict_and_a_report_section(tmp_path, path)
     for word in ("Verdict:", "Robustness:", "Experiment:"):
         assert word in report
     assert (folder / "plots" / f"{claim.id}.png").is_file()
+
+
+def test_the_shipped_claims_are_found_from_another_directory(tmp_path, monkeypatch, capsys):
+    from sim.studies.claims import find_claims
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["claims", "--list"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    shipped = find_claims(Path(__file__).resolve().parents[1] / "scenarios" / "claims")
+    assert [line.split()[0] for line in printed] == [claim.id for _, claim in shipped]
+    for line in printed:
+        shown = Path(line.rsplit("(", 1)[1].rstrip(")"))
+        assert not shown.is_absolute() and shown.parts[0] == ".."
+        assert (tmp_path / shown).is_file()
+    assert main(["claims", "C4", "--list"]) == 0
+    assert capsys.readouterr().out.startswith("C4 ")

@@ -18,7 +18,8 @@ end of day
     the desk's books; each person's off-duty time; benefits realised and eroded;
     project work and handovers; improvement and capability; the hours booked;
     stress; today's gauges; attrition; the PMO's evening (maturity, gates); the
-    recorder's window and week; a collapse check.
+    recorder's window and week; a collapse check. Money (:mod:`~sim.model.finance`)
+    prices the day's time and benefits as a bystander: it changes nothing.
 
 Adding a subsystem is one module with a component class and one line in each
 half of this order.
@@ -34,6 +35,7 @@ from sim.model import timeline
 from sim.model.benefits import BenefitLedger
 from sim.model.conditions import Conditions
 from sim.model.delivery import Delivery
+from sim.model.finance import MoneyBook
 from sim.model.operations import ServiceDesk
 from sim.model.opex import Capability
 from sim.model.people import People
@@ -69,6 +71,7 @@ class Organisation:
         self.pmo = Pmo(scenario)
         self.timeline = timeline.Timeline(scenario.timeline)
         self.recorder = Recorder(scenario.hours_per_day)
+        self.money = MoneyBook(scenario)
         self.today = Conditions()
         self.coverage = 0.0
         self.collapsed_day: float | None = None
@@ -188,10 +191,12 @@ class Organisation:
                                           else np.asarray(per_server))
         required = len(self.benefits) * s.benefits.sustain_effort / DAYS_PER_WEEK
         self.coverage = min(split["sustainment"] / required, 1.0) if required > 0 else 0.0
+        self.money.book_day(now, people.staff, people.plan, split, self.benefits.realised)
         self.benefits.step(1.0, self.coverage, s.benefits.erosion)
         project_work, completed = self.delivery.work(split["project_time"])
         for project in completed:
             self.benefits.hand_over(project.benefits)
+            self.money.hand_over(project.id, [b.kind for b in project.benefits])
             self.pmo.learn()
         improvement = split["improvement_time"]
         self.capability.day(people.improvement_effort(improvement) if improvement.any()
@@ -204,6 +209,7 @@ class Organisation:
             self.delivery.review_at_gates(s.pmo.cancel_slip)
         if now == s.warmup:
             self.recorder.open_window(self.snapshot())
+        self.money.mark(now, people.hires)
         if now % DAYS_PER_WEEK == 0 or now == s.horizon:
             self.recorder.close_week(self.snapshot(levels=True))
         self._stop_if_collapsed()
@@ -227,7 +233,8 @@ class Organisation:
         delivery = self.delivery
         return Snapshot(self.env.now, self.desk.counters(), self.benefits.realised_days,
                         delivery.starts, delivery.completions,
-                        {**self.people.counts(), **delivery.counts()},
+                        {**self.people.counts(), **delivery.counts(),
+                         **self.money.counts(self.people.hires)},
                         self.levels() if levels else None)
 
     def levels(self) -> dict[str, float]:
@@ -245,4 +252,5 @@ class Organisation:
                       benefits_sustained=self.benefits.sustained_share(),
                       projects=book.projects, active=len(book.active),
                       on_time_tolerance=self.scenario.projects.on_time_tolerance)
-        return self.recorder.summary(self.snapshot(), final)
+        return {**self.recorder.summary(self.snapshot(), final),
+                **self.money.summary(self.env.now, self.people.hires)}

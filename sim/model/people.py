@@ -369,8 +369,9 @@ class People:
         elif not (t["assigned_project"] or t["assigned_improvement"]
                   or t["assigned_sustainment"]):
             zeros = np.zeros(self.staff.size)
-            return {"project_time": zeros, "improvement_time": zeros, "project": 0.0,
-                    "improvement": 0.0, "sustainment": 0.0}
+            return {"project_time": zeros, "improvement_time": zeros,
+                    "sustainment_time": zeros, "project": 0.0, "improvement": 0.0,
+                    "sustainment": 0.0}
         else:
             overrun = 0.0
         rest = 1.0 - plan.ops - plan.project - plan.improvement - plan.sustainment
@@ -386,7 +387,7 @@ class People:
         improvement_time = other_time * improvement_share
         sustain_time = other_time - improvement_time
         return {"project_time": project_time, "improvement_time": improvement_time,
-                "project": float(project_time.sum()),
+                "sustainment_time": sustain_time, "project": float(project_time.sum()),
                 "improvement": float(improvement_time.sum()),
                 "sustainment": float(sustain_time.sum())}
 

@@ -139,11 +139,10 @@ def to_html(text: str, folder: Path) -> str:
 
 
 def _shown(path: Path) -> str:
-    """A path relative to the working directory when it lies below it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+    """A path relative to the working directory (with ``..`` when it lies elsewhere)."""
+    from sim.shipped import relative
+
+    return relative(path)
 
 
 def _anchor(result: ClaimResult) -> str:

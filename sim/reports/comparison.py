@@ -2,8 +2,9 @@
 
 :func:`compare_to_folder` is what ``pmosim compare`` does: it runs the aligned
 scenarios (:mod:`sim.studies.comparison`) and writes ``comparison.csv``, each
-scenario's tables, an overlay plot of the key series and a short Markdown report
-that lists what differs between the files.
+scenario's tables, an overlay plot of the key series, a short Markdown report
+that lists what differs between the files and the decision brief
+(:mod:`sim.reports.brief`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.reports.folder import RunRecord, new_folder, scenario_document, write_atomically, write_png
+from sim.reports.folder import (
+    RunRecord,
+    new_folder,
+    scenario_document,
+    write_atomically,
+    write_png,
+    write_text,
+)
 from sim.reports.runs import collapsed_runs, write_tables
 from sim.schema.scenario import Scenario
 from sim.studies.comparison import compare
@@ -44,6 +52,8 @@ def compare_to_folder(scenarios: list[Scenario], sources: list[str | None], *, o
         report = report_markdown(scenarios, sources, comparison, with_plot=plots)
         write_atomically(folder / "report.md", lambda p: p.write_text(report, "utf-8"))
         files.append("report.md")
+        if plots:
+            files.append(_brief(folder, scenarios, sources, comparison, merged.weekly))
     record.finish(files, collapsed_runs(merged.summary))
     return folder, comparison
 
@@ -55,6 +65,15 @@ def _overlay(folder: Path, weekly: pd.DataFrame) -> list[str]:
     figure = overlay_figure(weekly)
     write_png(folder / "plots" / "overlay.png", figure)
     return ["plots/overlay.png"]
+
+
+def _brief(folder: Path, scenarios: list[Scenario], sources: list[str | None],
+           comparison: pd.DataFrame, weekly: pd.DataFrame) -> str:
+    from sim.reports.brief import comparison_brief
+
+    page = comparison_brief(scenarios, sources, comparison, weekly)
+    write_text(folder / "brief.html", page)
+    return "brief.html"
 
 
 def report_markdown(scenarios: list[Scenario], sources: list[str | None],

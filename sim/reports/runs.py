@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 from tqdm import tqdm
 
-from sim.reports.folder import RunRecord, new_folder, write_atomically, write_png
+from sim.reports.folder import RunRecord, new_folder, write_atomically, write_png, write_text
 from sim.schema.scenario import Scenario
 from sim.studies.replications import Replications, run_replications
 
@@ -52,6 +52,7 @@ def run_to_folder(scenario: Scenario, *, out: Path, source: str | None = None,
         files = write_tables(folder, tables)
         if plots:
             files += write_plots(folder, tables.weekly, scenario.name)
+            files.append(write_brief(folder, scenario, source, tables))
     record.finish(files, collapsed_runs(tables.summary))
     return folder, tables.kpis()
 
@@ -100,6 +101,15 @@ def write_tables(folder: Path, tables: Replications) -> list[str]:
     for name, writer in outputs.items():
         write_atomically(folder / name, writer)
     return list(outputs)
+
+
+def write_brief(folder: Path, scenario: Scenario, source: str | None,
+                tables: Replications) -> str:
+    """Write the single-scenario decision brief ``brief.html``; return its name."""
+    from sim.reports.brief import run_brief
+
+    write_text(folder / "brief.html", run_brief(scenario, source, tables.kpis(), tables.weekly))
+    return "brief.html"
 
 
 def write_plots(folder: Path, weekly: pd.DataFrame, title: str) -> list[str]:

@@ -513,15 +513,90 @@ def describe_error(err: dict, model: type[BaseModel] = Scenario) -> str:
     value = err.get("input")
     if kind == "extra_forbidden":
         allowed = sorted(_fields_at(model, loc[:-1]))
+        home = _home_of(model, str(loc[-1])) if len(loc) == 1 else None
+        if home:
+            return (f"{path}: unknown key here; {loc[-1]} belongs under {home}: write "
+                    f"{home}.{loc[-1]}")
         near = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.5)
         hint = f" Did you mean '{_join(loc[:-1], near[0])}'?" if near else ""
         return (f"{path}: unknown key.{hint} Allowed keys here: {', '.join(allowed)}")
+    if kind in ("model_type", "model_attributes_type", "dict_type") and loc:
+        shorthand = _shorthand(model, loc, value)
+        if shorthand:
+            return f"{path} = {excerpt(value)}: {path} is a section, not a value; write {shorthand}"
     message = err["msg"].removeprefix("Value error, ")
     if kind == "missing":
         return f"{path}: required key is missing"
     if not loc:
         return message
     return f"{path} = {excerpt(value)}: {message}"
+
+
+def _home_of(model: type[BaseModel], key: str) -> str | None:
+    """The section of ``model`` that has a key ``key`` (levers first), if any."""
+    sections = [name for name, field in _by_key(model).items()
+                if _is_model(_unwrap(field.annotation))]
+    sections.sort(key=lambda name: name != "levers")
+    for name in sections:
+        if key in _fields_at(model, (name,)):
+            return name
+    return None
+
+
+def _shorthand(model: type[BaseModel], loc: tuple, value: Any) -> str | None:
+    """What to write when a section was given a plain value, e.g. ``levers.pmo.type: x``.
+
+    The value is meant for the section's key whose allowed values include it;
+    at the top level the lever of the same name is tried too (``pmo:
+    controlling`` means ``levers.pmo.type: controlling``).
+    """
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return None
+    places = [loc]
+    if len(loc) == 1 and str(loc[0]) in _fields_at(model, ("levers",)):
+        places.append(("levers", loc[0]))
+    for place in places:
+        node = _model_at(model, place)
+        if node is None:
+            if place[0] == "levers" and len(place) == 2:
+                return f"{format_path(place)}: {value}"
+            continue
+        for key, field in _by_key(node).items():
+            if value in _choices(field.annotation):
+                return f"{_join(place, key)}: {value}"
+        named = {key: _choices(field.annotation) for key, field in _by_key(node).items()}
+        named = {key: choices for key, choices in named.items() if choices}
+        if len(named) == 1:  # one key takes names: say which names it takes
+            key, choices = next(iter(named.items()))
+            return f"{_join(place, key)}: one of {', '.join(map(str, choices))}"
+    return None
+
+
+def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
+    """The section model at ``loc``, or None if ``loc`` is not a section."""
+    node: Any = model
+    for part in loc:
+        fields = _by_key(node) if _is_model(node) else {}
+        if part not in fields:
+            return None
+        node = _unwrap(fields[part].annotation)
+    return node if _is_model(node) else None
+
+
+def _choices(annotation: Any) -> tuple:
+    """The values a ``Literal`` annotation (possibly wrapped) allows; () for others."""
+    node = annotation
+    while typing.get_origin(node) in (typing.Annotated, typing.Union, types.UnionType):
+        args = typing.get_args(node)
+        if typing.get_origin(node) is typing.Annotated:
+            node = args[0]
+        else:
+            return tuple(v for a in args for v in _choices(a))
+    return typing.get_args(node) if typing.get_origin(node) is typing.Literal else ()
+
+
+def _is_model(node: Any) -> bool:
+    return isinstance(node, type) and issubclass(node, BaseModel)
 
 
 def _is_union_tag(part: Any) -> bool:

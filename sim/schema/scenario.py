@@ -3,9 +3,9 @@
 A scenario describes an organisation (the *conditions*: demand, effort, staff,
 the project pipeline, how benefits behave) and the management *levers* applied
 to it. Conditions live in the subsystem sections (``operations``, ``workforce``,
-``projects``, ``benefits``); every policy choice lives under ``levers`` so that
-policies and uncertainties can be varied independently (the XLRM framing of
-exploratory modelling).
+``projects``, ``benefits``, and ``finance`` for prices); every policy choice lives
+under ``levers`` so that policies and uncertainties can be varied independently
+(the XLRM framing of exploratory modelling).
 
 Every model forbids unknown keys and is frozen: a :class:`Scenario` is a value
 that can be hashed into a run identity, pickled to another process and never
@@ -21,6 +21,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from sim.schema import limits
 from sim.schema.base import CROSS_FIELD_SEPARATOR, Duration, Fraction, Section
+from sim.schema.finance import Finance
 from sim.schema.organisation import (
     GOVERNANCE_PRESETS,
     Attrition,
@@ -291,6 +292,7 @@ class Scenario(_Section):
     behaviour: Behaviour = Field(default_factory=Behaviour)
     opex: Opex = Field(default_factory=Opex)
     pmo: Pmo = Field(default_factory=Pmo)
+    finance: Finance = Field(default_factory=Finance)
     levers: Levers = Field(default_factory=Levers)
     timeline: tuple[TimelineEvent, ...] = Field(
         (), max_length=limits.MAX_TIMELINE_EVENTS,

@@ -1,0 +1,299 @@
+"""Money: what the hours booked, the hires and the benefits realised are worth.
+
+Nothing here changes the simulation: :class:`MoneyBook` reads what the other
+components already keep (each person's split of the day, the hires, each
+benefit's realised level) and prices it with the scenario's ``finance``
+section. It draws no random number, so switching prices changes no other
+figure.
+
+Staff cost. Every filled seat costs its group's loaded rate for every working
+day, split by what the person's day was spent on:
+
+* ``day_job``: duty on the service desk, idle duty time and overrun;
+* ``projects``: project time, whether it found work or not, and dedicated
+  project staff waiting for a project;
+* ``opex``: improvement time (the OpEx team's and any protected improvement
+  share of operations staff);
+* ``sustainment``: upkeep of delivered benefits;
+* ``pmo``: PMO staff (overhead);
+* ``onboarding``: the part of a new hire's day not yet productive while they ramp
+  up (1 - their onboarding factor), taken pro rata out of the activities above.
+
+The activities add up to the staff cost exactly: a seat's day is split, never
+added to. The cost of change is projects + PMO + OpEx + sustainment.
+
+Value of benefits. A realised level R of one benefit is worth, per working day,
+R times the base volume it acts on, priced (base volumes are those of
+``operations``: ``demand`` value items a day, ``demand x p/(1-p)`` failure
+items, ``demand/(1-p)`` items handled):
+
+* ``demand_reduction``: items avoided, ``R x demand x cost_per_item``;
+* ``failure_reduction``: failure items avoided, ``R x failure items x cost_per_item``;
+* ``productivity``: effort saved, ``R x items handled x cost_per_item``;
+* ``revenue``: extra revenue, ``R x demand x value_per_item``;
+* ``capability``: not priced (its effect on effort is not a benefit handed over).
+
+The same rates value each project's own benefits (its ``benefit_value``) and the
+value a week of delay forgoes at full magnitude (``cost_of_delay_per_week``,
+Reinertsen 2009).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy_financial as npf
+
+from sim.model.benefits import KINDS
+from sim.model.workforce import GROUPS, DayPlan, Staff
+from sim.schema.scenario import Scenario
+from sim.units import DAYS_PER_WEEK, DAYS_PER_YEAR
+
+ACTIVITIES = ("day_job", "projects", "opex", "sustainment", "pmo", "onboarding")
+"""What staff cost is split by (``cost_<activity>`` columns)."""
+
+CHANGE = ("projects", "opex", "sustainment", "pmo")
+"""The activities whose cost is the cost of change (``cost_change``)."""
+
+PRICED_KINDS = ("demand_reduction", "failure_reduction", "productivity", "revenue")
+"""Benefit kinds that have a money value (``value_<kind>`` columns)."""
+
+
+@dataclass(frozen=True)
+class Prices:
+    """The scenario's prices, ready to multiply.
+
+    Attributes
+    ----------
+    per_day
+        Loaded cost of a person-day by group index (see :data:`GROUPS`).
+    per_hire
+        Recruitment cost of one hire.
+    benefit
+        Money per working day of one unit of realised level, by benefit kind
+        (see :data:`KINDS`).
+    weekly_rate
+        The annual discount rate converted to one week of five working days.
+    """
+
+    per_day: np.ndarray
+    per_hire: float
+    benefit: np.ndarray
+    weekly_rate: float
+
+    @classmethod
+    def for_scenario(cls, scenario: Scenario) -> Prices:
+        """Read the prices from ``scenario.finance`` and its base volumes."""
+        f = scenario.finance
+        per_day = np.array([getattr(f.cost_per_day, g) for g in GROUPS])
+        return cls(per_day=per_day, per_hire=f.cost_per_hire,
+                   benefit=benefit_rates(scenario), weekly_rate=weekly_rate(f.discount_rate))
+
+
+def cost_per_item(scenario: Scenario) -> float:
+    """Cost of handling one item: given, or the operations day rate x effort per item."""
+    f = scenario.finance
+    if f.cost_per_item is not None:
+        return f.cost_per_item
+    return f.cost_per_day.operations * scenario.operations.service_mean
+
+
+def benefit_rates(scenario: Scenario) -> np.ndarray:
+    """Money per working day of a realised level of 1, by benefit kind (see the module)."""
+    ops = scenario.operations
+    per_item = cost_per_item(scenario)
+    failure = ops.demand * ops.p_defect / (1.0 - ops.p_defect)
+    handled = ops.demand / (1.0 - ops.p_defect)
+    rates = {"demand_reduction": ops.demand * per_item, "failure_reduction": failure * per_item,
+             "productivity": handled * per_item,
+             "revenue": ops.demand * scenario.finance.value_per_item, "capability": 0.0}
+    return np.array([rates[k] for k in KINDS])
+
+
+def weekly_rate(annual: float) -> float:
+    """The discount rate of one week (5 of the year's 252 working days), compounding."""
+    return (1.0 + annual) ** (DAYS_PER_WEEK / DAYS_PER_YEAR) - 1.0
+
+
+def present_value(flows: np.ndarray, rate: float) -> float:
+    """Discounted sum of ``flows``, the first discounted one period.
+
+    ``numpy_financial.npv`` leaves its first value undiscounted (it is at time
+    0); a zero is put in front so that week 1's flow is discounted once, week 2's
+    twice, and so on.
+    """
+    return float(npf.npv(rate, np.concatenate(([0.0], flows))))
+
+
+def payback_week(net: np.ndarray) -> float:
+    """First week (from 1) from which the cumulative net flow stays >= 0; NaN if never."""
+    if not len(net):
+        return math.nan
+    negative = np.flatnonzero(np.cumsum(net) < 0.0)
+    if not len(negative):
+        return 1.0
+    last = int(negative[-1])
+    return float(last + 2) if last + 1 < len(net) else math.nan
+
+
+def annual_irr(net: np.ndarray) -> float:
+    """Internal rate of return of weekly ``net`` flows, as an annual rate; NaN if none.
+
+    ``numpy_financial.irr`` treats the first flow as time 0, the convention for
+    a rate (unlike :func:`present_value`, shifting every flow by one period does
+    not change it).
+    """
+    if not len(net) or not (np.any(net > 0) and np.any(net < 0)):
+        return math.nan
+    weekly = npf.irr(net)
+    if weekly is None or not np.isfinite(weekly) or weekly <= -1.0:
+        return math.nan
+    return float((1.0 + weekly) ** (DAYS_PER_YEAR / DAYS_PER_WEEK) - 1.0)
+
+
+class MoneyBook:
+    """Prices one run's staff time, hires and benefits as the run goes.
+
+    Parameters
+    ----------
+    scenario
+        The scenario at the start of the run (``finance`` cannot change during it).
+    """
+
+    def __init__(self, scenario: Scenario):
+        self.prices = Prices.for_scenario(scenario)
+        attrition = scenario.workforce.attrition
+        self._onboarding = (attrition.onboarding, attrition.new_hire_productivity)
+        self._warmup, self._horizon = scenario.warmup, scenario.horizon
+        self.spent = dict.fromkeys(ACTIVITIES, 0.0)
+        self.benefit_days = np.zeros(0)
+        """Each benefit handed over: realised level integrated over working days."""
+        self.benefit_kind = np.zeros(0, dtype=np.int64)
+        self.benefit_project = np.zeros(0, dtype=np.int64)
+        self._rate_version, self._rate = -1, np.zeros(0)
+        self._periods: list[tuple[float, dict[str, float]]] = []
+        self._window: tuple[float, dict[str, float]] | None = None
+        if scenario.warmup == 0:
+            self._window = (0.0, self.counts(0.0))
+
+    # -- during the run ---------------------------------------------------------------
+
+    def book_day(self, now: float, staff: Staff, plan: DayPlan, split: dict,
+                 realised: np.ndarray) -> None:
+        """Price the working day that ends at ``now``.
+
+        Parameters
+        ----------
+        now
+            The end of the day.
+        staff, plan
+            The seats and their plan for the day.
+        split
+            Each person's off-duty time (``People.split_working_time``).
+        realised
+            Each benefit's realised level during the day (in hand-over order).
+        """
+        if self._rate_version != staff.plan_version:  # seats or who fills them changed
+            self._rate_version = staff.plan_version
+            self._rate = self.prices.per_day[staff.group] * staff.active
+        rate = self._rate
+        onboarding, start = self._onboarding
+        if len(rate) and now - 1.0 - float(staff.hired_at.max()) < onboarding:
+            lost = rate * (1.0 - staff.onboarding_factor(now - 1.0, onboarding, start))
+            worked = rate - lost
+        else:  # nobody is ramping up
+            lost, worked = None, rate
+        spent = self.spent
+        projects = float(worked @ (split["project_time"] + plan.unassigned))
+        opex = float(worked @ split["improvement_time"])
+        sustainment = float(worked @ split["sustainment_time"])
+        pmo = float(worked @ plan.overhead)
+        total = float(worked.sum())
+        spent["projects"] += projects
+        spent["opex"] += opex
+        spent["sustainment"] += sustainment
+        spent["pmo"] += pmo
+        spent["day_job"] += total - projects - opex - sustainment - pmo
+        if lost is not None:
+            spent["onboarding"] += float(lost.sum())
+        if len(realised):
+            self.benefit_days[:len(realised)] += realised
+
+    def hand_over(self, project: int, kinds: list[str]) -> None:
+        """Start valuing the benefits of ``kinds`` of project ``project`` (in ledger order)."""
+        if not kinds:
+            return
+        n = len(kinds)
+        self.benefit_days = np.concatenate([self.benefit_days, np.zeros(n)])
+        self.benefit_kind = np.concatenate([self.benefit_kind,
+                                            [KINDS.index(k) for k in kinds]])
+        self.benefit_project = np.concatenate([self.benefit_project, np.full(n, project)])
+
+    def counts(self, hires: float) -> dict[str, float]:
+        """Cumulative money so far, by column (weekly rows are their differences)."""
+        out = {f"cost_{a}": v for a, v in self.spent.items()}
+        staff = sum(self.spent.values())
+        hiring = hires * self.prices.per_hire
+        change = sum(self.spent[a] for a in CHANGE)
+        value = self.prices.benefit[self.benefit_kind] * self.benefit_days
+        by_kind = np.bincount(self.benefit_kind, value, len(KINDS))
+        out.update({"cost_staff": staff, "cost_hiring": hiring, "cost_total": staff + hiring,
+                    "cost_change": change})
+        out.update({f"value_{k}": float(by_kind[KINDS.index(k)]) for k in PRICED_KINDS})
+        out["value_benefits"] = float(by_kind.sum())
+        out["net_change"] = out["value_benefits"] - change
+        return out
+
+    def mark(self, now: float, hires: float) -> None:
+        """Note the cumulative money at the end of a week or of the warm-up."""
+        if now == self._warmup:
+            self._window = (now, self.counts(hires))
+        if self._window is not None and (now % DAYS_PER_WEEK == 0 or now == self._horizon) \
+                and now > self._window[0]:
+            self._periods.append((now, self.counts(hires)))
+
+    # -- at the end -------------------------------------------------------------------
+
+    def summary(self, now: float, hires: float) -> dict[str, float]:
+        """Money KPIs over the window after the warm-up (weekly flows for NPV and payback)."""
+        if self._window is None:
+            return dict.fromkeys(SUMMARY, math.nan)
+        marks = [self._window, *self._periods]
+        if marks[-1][0] < now:
+            marks.append((now, self.counts(hires)))
+        flows = {name: np.diff([m[1][name] for m in marks])
+                 for name in ("cost_total", "cost_change", "value_benefits")}
+        rate = self.prices.weekly_rate
+        value, change = flows["value_benefits"], flows["cost_change"]
+        # NPV is linear: the net flow's NPV is the difference of the two NPVs, so
+        # that with a zero rate it is value_benefits - cost_change to the last bit.
+        npv = present_value(value, rate) - present_value(change, rate)
+        return {
+            "cost_total": present_value(flows["cost_total"], 0.0),
+            "cost_change": present_value(change, 0.0),
+            "value_benefits": present_value(value, 0.0),
+            "npv_change": npv,
+            "payback_weeks": payback_week(value - change),
+            "irr_change": annual_irr(value - change),
+        }
+
+    def project_money(self, project: int, effort: float, group: str, benefits: tuple,
+                      slip_days: float) -> dict[str, float]:
+        """One project's money columns (see ``docs/results.md``)."""
+        prices = self.prices
+        mine = self.benefit_project == project
+        value = float(prices.benefit[self.benefit_kind[mine]] @ self.benefit_days[mine])
+        delay = float(sum(prices.benefit[KINDS.index(b.kind)] * b.magnitude
+                          for b in benefits)) * DAYS_PER_WEEK
+        slip = delay * max(slip_days, 0.0) / DAYS_PER_WEEK if slip_days == slip_days \
+            else math.nan
+        return {"cost": effort * float(prices.per_day[GROUPS.index(group)]),
+                "benefit_value": value, "cost_of_delay_per_week": delay, "slip_cost": slip}
+
+
+SUMMARY = ("cost_total", "cost_change", "value_benefits", "npv_change", "payback_weeks",
+           "irr_change")
+"""The money KPIs of the run summary."""
+
