@@ -76,6 +76,13 @@ KPIS: dict[str, Kpi] = {
     "projects_cancelled": Kpi("projects", "neutral", "Projects cancelled at stage gates"),
     "projects_rescued": Kpi("rescues", "neutral",
                             "Times people were added to a project forecast to be late"),
+    "ai_quality_mean": Kpi("quality 0-1", "higher",
+                           "Time-average quality of the AI solutions in use (NaN: none)"),
+    "ai_incidents": Kpi("incidents", "lower", "Incidents raised by AI solutions in use"),
+    "ai_detection_delay_mean": Kpi("days", "lower",
+                                   "Mean time from an AI degradation to its detection"),
+    "ai_benefit_realised": Kpi("benefit-years", "higher",
+                               "AI benefit in force (realised x quality) integrated over time"),
     "collapsed": Kpi("0/1", "lower", "1 if the backlog passed operations.backlog_limit"),
     "collapsed_day": Kpi("day", "neutral", "Day the run stopped on its backlog (NaN: never)"),
 }
