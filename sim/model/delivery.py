@@ -257,9 +257,14 @@ class Delivery:
         return float(used.sum()), done
 
     def judge_gate(self, project: Project) -> None:
-        """Drop the rest of an AI project's evaluation gate when it is forecast too late."""
+        """Drop the rest of an AI project's evaluation gate when it is forecast too late.
+
+        The project manager judges at the gate: once the build has nothing left to
+        do and gate work is due (or under way).
+        """
         cut_slip = self.scenario.levers.ai_gate_cut_slip
-        if cut_slip is None or project.gate.cut or project.gate.to_do <= 0.0:
+        if cut_slip is None or project.gate.cut or project.gate.to_do <= 0.0 \
+                or project.to_do >= self.book.threshold * project.size:
             return
         slip = self.book.forecast_slip(project, self.env.now)
         if slip > cut_slip:
