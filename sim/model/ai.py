@@ -104,6 +104,11 @@ class Gate:
         self.done += work
         return work, self.findings * work
 
+    def close(self) -> None:
+        """Count what is left (below the project's completion threshold) as done."""
+        self.done += self.to_do
+        self.to_do = 0.0
+
     def drop(self) -> None:
         """Cut the rest of the gate (schedule pressure)."""
         if self.to_do > 0.0:

@@ -237,8 +237,14 @@ class Portfolio:
             and (project.gate is None or project.gate.to_do < limit)
 
     def complete(self, project: Project, now: float) -> None:
-        """Record ``project`` as finished at ``now``."""
+        """Record ``project`` as finished at ``now``.
+
+        Gate work left below the completion threshold counts as done, as the
+        build's does.
+        """
         project.finished = now
+        if project.gate is not None:
+            project.gate.close()
         self.active.remove(project)
 
     def cancel(self, project: Project, now: float) -> None:
