@@ -259,3 +259,26 @@ def test_bad_ai_values_get_clear_errors(overrides, says):
     assert "ai_desk.yaml" in message
     for word in says:
         assert word in message, message
+
+
+@pytest.mark.parametrize("owner", ["project", "operations", "projects"])
+def test_every_owner_monitors_and_their_time_is_sustainment_time(owner):
+    overrides = {"horizon": "18 months", "levers.ai_operations": owner}
+    if owner == "projects":
+        overrides.update({"workforce.projects.headcount": 6,
+                          "levers.staffing_source": "projects"})
+    result = sim.run(load(AI_DESK, overrides), 0)
+    live_weeks = result.weekly[result.weekly["ai_solutions"] > 0]
+    assert live_weeks["ai_monitoring_coverage"].mean() > 0.5
+    assert live_weeks["hours_sustainment"].sum() > 0.0
+    assert result.summary["ai_incidents"] < sim.run(load(AI_DESK, {
+        **overrides, "levers.ai_operations": "none"}), 0).summary["ai_incidents"] + 1e-9
+
+
+def test_a_timeline_event_can_start_monitoring_mid_run():
+    scenario = load(AI_DESK, {"horizon": "2 years", "levers.ai_operations": "none",
+                              "timeline": [{"at": 300, "set": {"levers.ai_operations": "opex",
+                                                               "ai.detection_delay": 5}}]})
+    weekly = sim.run(scenario, 0).weekly
+    assert weekly.loc[weekly["day"] < 300, "ai_monitoring_coverage"].max() == 0.0
+    assert weekly.loc[weekly["day"] > 305, "ai_monitoring_coverage"].min() > 0.0
