@@ -85,6 +85,13 @@ KPIS: dict[str, Kpi] = {
                          "Weeks until the change pays back for good (n/a: never)"),
     "irr_change": Kpi("share/year", "higher",
                       "Internal rate of return of the weekly net flows (annual)"),
+    "ai_quality_mean": Kpi("quality 0-1", "higher",
+                           "Time-average quality of the AI solutions in use (NaN: none)"),
+    "ai_incidents": Kpi("incidents", "lower", "Incidents raised by AI solutions in use"),
+    "ai_detection_delay_mean": Kpi("days", "lower",
+                                   "Mean time from an AI degradation to its detection"),
+    "ai_benefit_realised": Kpi("benefit-years", "higher",
+                               "AI benefit in force (realised x quality) integrated over time"),
     "collapsed": Kpi("0/1", "lower", "1 if the backlog passed operations.backlog_limit"),
     "collapsed_day": Kpi("day", "neutral", "Day the run stopped on its backlog (NaN: never)"),
 }

@@ -200,12 +200,14 @@ KPI_SERIES = {
     "capability_final": "capability", "maturity_final": "maturity",
     "revenue_index_final": "revenue_index", "benefits_sustained_final": "benefits_sustained",
     "projects_active_final": "projects_active", "vacancies_mean": "vacancies",
+    "ai_quality_mean": "ai_quality", "ai_benefit_realised": "ai_benefit",
 }
 """The weekly series behind a summary KPI, where there is one."""
 
 KPI_COUNTS = {"attrition_count": "leavers", "projects_completed": "projects_completed",
               "projects_started": "projects_started", "projects_cancelled": "cancelled",
-              "projects_rescued": "rescues", "hires_count": "hires"}
+              "projects_rescued": "rescues", "hires_count": "hires",
+              "ai_incidents": "ai_incidents"}
 """Summary KPIs that count weekly events: their weekly series is the running total."""
 
 
@@ -266,7 +268,24 @@ def claim_figure(weekly: pd.DataFrame, kpis: dict[str, pd.DataFrame], series: li
     return fig
 
 
+def ai_figure(weekly: pd.DataFrame, title: str = "") -> Figure:
+    """AI solutions in use: quality and monitoring, benefit in force, incidents so far."""
+    weekly = _so_far(_so_far(weekly, "ai_incidents", "ai_incidents_so_far"),
+                     "ai_detections", "ai_detections_so_far")
+    fig = panels_figure(weekly, "AI solutions", title, [
+        ("share", [("ai_quality", "mean quality of the solutions in use"),
+                   ("ai_monitoring_coverage", "monitoring coverage")]),
+        ("reduction", [("ai_benefit", "AI benefit in force (realised x quality)")]),
+        ("count", [("ai_incidents_so_far", "incidents so far"),
+                   ("ai_detections_so_far", "degradations detected so far")])], height=8)
+    fig.axes[0].set_ylim(0, 1.05)
+    return fig
+
+
 FIGURES = {"operations": operations_figure, "projects": projects_figure,
            "benefits": benefits_figure, "people": people_figure,
-           "capability": capability_figure, "hours": hours_figure}
-"""The figures written into every result folder, by file name."""
+           "capability": capability_figure, "hours": hours_figure, "ai": ai_figure}
+"""The figures written into result folders, by file name (see :data:`FIGURE_NEEDS`)."""
+
+FIGURE_NEEDS = {"ai": "ai_quality"}
+"""Figures drawn only when the weekly table has this column (the scenario has AI)."""

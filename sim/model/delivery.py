@@ -29,7 +29,7 @@ from simpy.events import Timeout
 
 from sim.model.people import People
 from sim.model.pmo import Practices
-from sim.model.projects import Portfolio, Project, ProposalSource
+from sim.model.projects import Portfolio, Project, ProposalSource, gate_left
 from sim.model.rng import Streams
 from sim.model.teams import team_capacity
 from sim.schema.organisation import Join
@@ -109,7 +109,7 @@ class Delivery:
             count += 1
             size, z = source.draw()
             self.book.propose(f"{template.name}-{count}", template.name, size, z,
-                              template.team, template.benefits, self.env.now)
+                              template.team, template.benefits, self.env.now, template.ai)
 
     # -- start of day ----------------------------------------------------------------
 
@@ -128,7 +128,8 @@ class Delivery:
                 return
             for person in team:
                 self.people.assign(int(person), project.id, lev.allocation)
-            book.start(project, team, lev.allocation, self.people.staff.skill, self.env.now)
+            book.start(project, team, lev.allocation, self.people.staff.skill, self.env.now,
+                       lev.ai_gate)
             self.starts += 1
 
     def rescue_late_projects(self) -> None:
@@ -245,6 +246,8 @@ class Delivery:
             if project.joined:
                 tenure = np.array([self.env.now - project.joined.get(i, -np.inf)
                                    for i in project.team])
+            if project.gate is not None:
+                self.judge_gate(project)
             capacity = team_capacity(time, productivity[team], tenure, params)
             share = book.work(project, capacity, float(time.sum()))
             used[team] += time * share
@@ -252,6 +255,23 @@ class Delivery:
                 self.complete(project)
                 done.append(project)
         return float(used.sum()), done
+
+    def judge_gate(self, project: Project) -> None:
+        """Drop the rest of an AI project's evaluation gate when it is forecast too late.
+
+        The project manager judges at the gate: once the build has nothing left to
+        do and gate work is due (or under way).
+        """
+        cut_slip = self.scenario.levers.ai_gate_cut_slip
+        if cut_slip is None or project.gate.cut or project.gate.to_do <= 0.0 \
+                or project.to_do >= self.book.threshold * project.size:
+            return
+        slip = self.book.forecast_slip(project, self.env.now)
+        if slip > cut_slip:
+            project.gate.drop()
+            self.events.append({"day": float(self.env.now), "event": -1, "label": "gate cut",
+                                "change": f"evaluation gate of {project.name} cut "
+                                          f"(forecast slip {slip:.2f})"})
 
     def complete(self, project: Project) -> None:
         """Record ``project`` as finished and release its team."""
@@ -279,7 +299,8 @@ class Delivery:
             if not project.team:
                 continue
             rate = project.allocation * len(project.team)
-            forecast = (now - project.started) + (project.to_do + project.undiscovered) / rate
+            remaining = project.to_do + project.undiscovered + gate_left(project)
+            forecast = (now - project.started) + remaining / rate
             pressure = max(1.0, forecast / project.planned_duration)
             weighted[project.team] += project.allocation * pressure
         return np.divide(weighted, allocated, out=np.ones_like(weighted), where=allocated > 0)

@@ -31,7 +31,7 @@ import numpy as np
 import simpy
 from simpy.core import StopSimulation
 
-from sim.model import timeline
+from sim.model import ai, timeline
 from sim.model.benefits import BenefitLedger
 from sim.model.conditions import Conditions
 from sim.model.delivery import Delivery
@@ -68,6 +68,9 @@ class Organisation:
         self.delivery = Delivery(scenario, self.env, self.people)
         self.benefits = BenefitLedger(scenario.benefits.erosion)
         self.capability = Capability(scenario.opex.capability_initial)
+        self.ai = (ai.AiOperations(scenario.ai, scenario.levers.ai_operations, self.streams)
+                   if ai.has_ai(scenario) else None)
+        self._ai_ask: np.ndarray | None = None
         self.pmo = Pmo(scenario)
         self.timeline = timeline.Timeline(scenario.timeline)
         self.recorder = Recorder(scenario.hours_per_day)
@@ -95,7 +98,7 @@ class Organisation:
         self.delivery.start_pipeline(self.streams)
         self.recorder.open(self.snapshot())
         if self.scenario.warmup == 0:
-            self.recorder.open_window(self.snapshot())
+            self._open_window()
         self.env.process(self._daily_cycle())
 
     def run(self) -> None:
@@ -124,9 +127,12 @@ class Organisation:
         self.delivery.rescue_late_projects()
         self.delivery.hold_waiting_projects()
         s = self.scenario
+        if self.ai is not None:
+            self._ai_ask = self.people.upkeep_ask(s.levers.ai_operations, self.ai.asks())
         self.people.ask_for_sustainment(s.levers.sustainment,
                                         s.benefits.sustain_effort / DAYS_PER_WEEK,
-                                        len(self.benefits), self.delivery.keepers())
+                                        len(self.benefits), self.delivery.keepers(),
+                                        self._ai_ask)
         self.people.judge_and_divert(self.pressure())
         self.people.roster()
         self.desk.start_day(day + 1.0, self.today.value_rate)
@@ -151,11 +157,15 @@ class Organisation:
         self.scenario = scenario
         for component in (self.people, self.delivery, self.pmo):
             component.reconfigure(scenario)
+        if self.ai is not None:
+            self.ai.reconfigure(scenario)
 
     def _set_conditions(self, day: int) -> None:
         """Demand rate, defect probability, effort and speeds for the day ahead."""
         today = self.today = Conditions.for_day(self.scenario.operations, day, self.benefits,
                                                 self.capability.level)
+        if self.ai is not None:
+            today = self.today = self.ai.conditions(today)
         key = (today.capability, today.effort_multiplier, today.p_defect,
                self.people.staff.factor_version)
         if key != self._speed_key:
@@ -190,13 +200,21 @@ class Organisation:
         split = people.split_working_time(None if per_server is None
                                           else np.asarray(per_server))
         required = len(self.benefits) * s.benefits.sustain_effort / DAYS_PER_WEEK
-        self.coverage = min(split["sustainment"] / required, 1.0) if required > 0 else 0.0
+        sustained = split["sustainment"]
+        if self.ai is not None:
+            ai_time = self.people.upkeep_time(split, self._ai_ask)
+            sustained -= ai_time
+            self.ai.day(ai_time, now, self.desk.add_failure)
+        self.coverage = min(sustained / required, 1.0) if required > 0 else 0.0
         self.money.book_day(now, people.staff, people.plan, split, self.benefits.realised)
         self.benefits.step(1.0, self.coverage, s.benefits.erosion)
         project_work, completed = self.delivery.work(split["project_time"])
         for project in completed:
             self.benefits.hand_over(project.benefits)
             self.money.hand_over(project.id, [b.kind for b in project.benefits])
+            if project.ai is not None:
+                self.ai.hand_over(project.name, project.ai, project.gate, project.team,
+                                  project.started)
             self.pmo.learn()
         improvement = split["improvement_time"]
         self.capability.day(people.improvement_effort(improvement) if improvement.any()
@@ -208,7 +226,7 @@ class Organisation:
         if self.pmo.evening(now, self.delivery.stage_gates):
             self.delivery.review_at_gates(s.pmo.cancel_slip)
         if now == s.warmup:
-            self.recorder.open_window(self.snapshot())
+            self._open_window()
         self.money.mark(now, people.hires)
         if now % DAYS_PER_WEEK == 0 or now == s.horizon:
             self.recorder.close_week(self.snapshot(levels=True))
@@ -226,22 +244,32 @@ class Organisation:
         if now < self.scenario.horizon:
             raise StopSimulation(None)
 
+    def _open_window(self) -> None:
+        self.recorder.open_window(self.snapshot())
+        if self.ai is not None:
+            self.ai.open_window()
+
     # -- what the recorder reads -------------------------------------------------
 
     def snapshot(self, levels: bool = False) -> Snapshot:
         """What the components publish now (with the state variables if ``levels``)."""
         delivery = self.delivery
+        counts = {**self.people.counts(), **delivery.counts(),
+                  **self.money.counts(self.people.hires)}
+        if self.ai is not None:
+            counts.update(self.ai.counts())
         return Snapshot(self.env.now, self.desk.counters(), self.benefits.realised_days,
-                        delivery.starts, delivery.completions,
-                        {**self.people.counts(), **delivery.counts(),
-                         **self.money.counts(self.people.hires)},
+                        delivery.starts, delivery.completions, counts,
                         self.levels() if levels else None)
 
     def levels(self) -> dict[str, float]:
         """State variables now, for the weekly series."""
-        return {**self.desk.levels(), "pressure": self.pressure(), **self.today.levels(),
-                **self.people.levels(), **self.pmo.levels(), **self.delivery.levels(),
-                "sustainment_coverage": self.coverage, **self.benefits.levels()}
+        out = {**self.desk.levels(), "pressure": self.pressure(), **self.today.levels(),
+               **self.people.levels(), **self.pmo.levels(), **self.delivery.levels(),
+               "sustainment_coverage": self.coverage, **self.benefits.levels()}
+        if self.ai is not None:
+            out.update(self.ai.levels())
+        return out
 
     def summary(self) -> dict[str, float]:
         """The run's summary KPIs over the window after the warm-up."""
@@ -252,5 +280,5 @@ class Organisation:
                       benefits_sustained=self.benefits.sustained_share(),
                       projects=book.projects, active=len(book.active),
                       on_time_tolerance=self.scenario.projects.on_time_tolerance)
-        return {**self.recorder.summary(self.snapshot(), final),
+        return {**self.recorder.summary(self.snapshot(), final), **ai.summary(self.ai),
                 **self.money.summary(self.env.now, self.people.hires)}

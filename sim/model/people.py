@@ -231,15 +231,18 @@ class People:
         self.staff.replan()
 
     def ask_for_sustainment(self, owner: str, per_day: float, benefits: int,
-                            keepers: Iterator[tuple[list[int], int, float]]) -> None:
+                            keepers: Iterator[tuple[list[int], int, float]],
+                            extra: np.ndarray | None = None) -> None:
         """Share out the upkeep delivered benefits need among whoever sustains them.
 
         ``owner`` is ``levers.sustainment``; each of the ``benefits`` handed over
         needs ``per_day`` person-days a day. With ``opex`` the OpEx team shares it
         all; with ``project`` each completed project's former members still in
         their seats (``keepers``: team, benefits, start day) share that project's.
+        ``extra`` is other upkeep asked per seat (AI monitoring and retraining,
+        see :meth:`upkeep_ask`), planned as sustainment time.
         """
-        if owner == "none" and not self._sustaining:
+        if owner == "none" and not self._sustaining and extra is None:
             return
         staff = self.staff
         ask = np.zeros(staff.size)
@@ -252,10 +255,45 @@ class People:
                 kept = [i for i in members if staff.active[i] and staff.hired_at[i] <= started]
                 if kept:
                     ask[kept] += count * per_day / len(kept)
+        if extra is not None:
+            ask = ask + extra
         self._sustaining = bool(ask.any())
         if not np.array_equal(ask, self.sustain_ask):
             self.sustain_ask = ask
             self.staff.replan()
+
+    def upkeep_ask(self, owner: str, asks: list[tuple[list[int], float, float]]) -> np.ndarray:
+        """Per seat, the person-days a day that ``asks`` put on ``owner``.
+
+        Each ask is (former project team, project start day, person-days a day).
+        ``project`` shares each ask among that team's members still in their
+        seats since the project started; a group name (``opex``, ``operations``,
+        ``projects``) shares them all among the group's members; ``none`` asks
+        nobody.
+        """
+        staff = self.staff
+        ask = np.zeros(staff.size)
+        if owner == "project":
+            for members, started, per_day in asks:
+                kept = [i for i in members if staff.active[i] and staff.hired_at[i] <= started]
+                if kept:
+                    ask[kept] += per_day / len(kept)
+        elif owner != "none":
+            team = staff.members(owner)
+            total = sum(per_day for _, _, per_day in asks)
+            if len(team) and total:
+                ask[team] = total / len(team)
+        return ask
+
+    def upkeep_time(self, split: dict, ask: np.ndarray) -> float:
+        """Person-days of today's sustainment time (``split``) that served ``ask``.
+
+        Each person's sustainment time is shared between the asks on them in
+        proportion to what was asked.
+        """
+        total = self.sustain_ask
+        share = np.divide(ask, total, out=np.zeros_like(ask), where=total > 0.0)
+        return float(split["sustainment_time"] @ share)
 
     def judge_and_divert(self, pressure: float) -> None:
         """Rewards set what people protect; under pressure they divert the rest."""

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.model.ai import Gate
+from sim.schema.ai import AiSolution
 from sim.schema.scenario import Benefit, PlannedProject, ProjectTemplate
 from sim.units import DAYS_PER_YEAR
 
@@ -54,6 +56,8 @@ class Project:
     undiscovered: float = 0.0
     effort: float = 0.0
     work: float = 0.0
+    ai: AiSolution | None = None
+    gate: Gate | None = None
 
     @property
     def value(self) -> float:
@@ -138,11 +142,12 @@ class Portfolio:
         self.active: list[Project] = []
 
     def propose(self, name: str, template: str, size: float, error_z: float, team: int,
-                benefits: tuple[Benefit, ...], now: float) -> Project:
-        """Add a proposal to the funnel."""
+                benefits: tuple[Benefit, ...], now: float,
+                ai: AiSolution | None = None) -> Project:
+        """Add a proposal to the funnel (``ai``: the AI solution it delivers, if any)."""
         estimate = size * math.exp(self.estimate_error * error_z)
         project = Project(len(self.projects), name, template, size, estimate, team,
-                          benefits, now)
+                          benefits, now, ai=ai)
         self.projects.append(project)
         self.funnel.append(project)
         return project
@@ -150,7 +155,7 @@ class Portfolio:
     def propose_planned(self, spec: PlannedProject, error_z: float, now: float) -> Project:
         """Add an explicitly listed project to the funnel."""
         return self.propose(spec.name, "portfolio", spec.size, error_z, spec.team,
-                            spec.benefits, now)
+                            spec.benefits, now, spec.ai)
 
     def next_in_line(self, order: str) -> Project | None:
         """Return the proposal the PMO would start next (``value`` or ``fifo`` order)."""
@@ -161,8 +166,12 @@ class Portfolio:
         return max(self.funnel, key=lambda p: (p.value, -p.id))
 
     def start(self, project: Project, team: np.ndarray, allocation: float,
-              skill: np.ndarray, now: float) -> None:
-        """Start ``project`` with ``team`` and fix its plan."""
+              skill: np.ndarray, now: float, gate_share: float = 1.0) -> None:
+        """Start ``project`` with ``team`` and fix its plan.
+
+        An AI project plans ``gate_share`` of its evaluation gate, and its plan
+        includes that gate work at the estimated size.
+        """
         self.funnel.remove(project)
         self.active.append(project)
         project.team = [int(i) for i in team]
@@ -171,6 +180,10 @@ class Portfolio:
         project.to_do = project.size
         planned_rate = allocation * float(np.sum(skill[team]))
         project.planned_duration = project.estimate / planned_rate
+        if project.ai is not None:
+            project.gate = Gate.planned(project.ai, project.size, gate_share)
+            gate_plan = project.ai.gate_effort * gate_share * project.estimate
+            project.planned_duration = (project.estimate + gate_plan) / planned_rate
 
     def work(self, project: Project, capacity: float, time: float) -> float:
         """Apply one day of effort to ``project`` (the rework cycle).
@@ -199,6 +212,10 @@ class Portfolio:
             project.done += self.quality * done
             project.undiscovered += (1.0 - self.quality) * done
             project.work += done
+            if project.gate is not None and project.to_do < self.threshold * project.size:
+                gate_work, found = project.gate.evaluate(capacity - done)
+                project.to_do += found  # the gate's findings become rework to do
+                used += gate_work / capacity
             project.effort += time * used
         found = project.undiscovered * -math.expm1(-1.0 / self.discovery_delay)
         project.undiscovered -= found
@@ -210,16 +227,24 @@ class Portfolio:
 
         The team of such a project works the day job instead until rework is found.
         """
-        return project.to_do < self.threshold * project.size
+        limit = self.threshold * project.size
+        return project.to_do < limit and (project.gate is None or project.gate.to_do < limit)
 
     def is_complete(self, project: Project) -> bool:
         """Return True when work to do and undiscovered rework are both negligible."""
         limit = self.threshold * project.size
-        return project.to_do < limit and project.undiscovered < limit
+        return project.to_do < limit and project.undiscovered < limit \
+            and (project.gate is None or project.gate.to_do < limit)
 
     def complete(self, project: Project, now: float) -> None:
-        """Record ``project`` as finished at ``now``."""
+        """Record ``project`` as finished at ``now``.
+
+        Gate work left below the completion threshold counts as done, as the
+        build's does.
+        """
         project.finished = now
+        if project.gate is not None:
+            project.gate.close()
         self.active.remove(project)
 
     def cancel(self, project: Project, now: float) -> None:
@@ -230,8 +255,13 @@ class Portfolio:
     def forecast_slip(self, project: Project, now: float) -> float:
         """Forecast duration over planned duration, minus 1, at the planned team rate."""
         rate = project.allocation * max(len(project.team), 1)
-        remaining = (project.to_do + project.undiscovered) / rate
+        remaining = (project.to_do + project.undiscovered + gate_left(project)) / rate
         return ((now - project.started) + remaining) / project.planned_duration - 1.0
+
+
+def gate_left(project: Project) -> float:
+    """Evaluation-gate work still to do (0 for a project without AI)."""
+    return project.gate.to_do if project.gate is not None else 0.0
 
 
 def project_record(p: Project, tolerance: float) -> dict:

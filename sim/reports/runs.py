@@ -114,11 +114,14 @@ def write_brief(folder: Path, scenario: Scenario, source: str | None,
 
 def write_plots(folder: Path, weekly: pd.DataFrame, title: str) -> list[str]:
     """Draw the standard figures into ``folder/plots``; return their relative paths."""
-    from sim.plots import FIGURES
+    from sim.plots import FIGURE_NEEDS, FIGURES
 
     (folder / "plots").mkdir(exist_ok=True)
     names = []
     for name, draw in FIGURES.items():
+        needs = FIGURE_NEEDS.get(name)
+        if needs is not None and needs not in weekly:
+            continue  # e.g. no AI solution in the scenario
         figure = draw(weekly, title)
         write_png(folder / "plots" / f"{name}.png", figure)
         names.append(f"plots/{name}.png")

@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationError, model_validator
 
 from sim.schema import limits
+from sim.schema.ai import AiDynamics, AiOwner, AiSolution
 from sim.schema.base import CROSS_FIELD_SEPARATOR, Duration, Fraction, Section
 from sim.schema.finance import Finance
 from sim.schema.organisation import (
@@ -161,6 +162,7 @@ class ProjectTemplate(_Section):
         None, description="Coefficient of variation of size; default projects.size_cv.")
     team: Annotated[int, Field(ge=1)] = Field(4, description="People assigned to the project.")
     benefits: tuple[Benefit, ...] = ()
+    ai: AiSolution | None = Field(None, description="The AI solution the project delivers.")
 
 
 class PlannedProject(_Section):
@@ -172,6 +174,7 @@ class PlannedProject(_Section):
     size: Annotated[float, Field(gt=0.0)] = Field(description="True size in person-days.")
     team: Annotated[int, Field(ge=1)] = Field(4, description="People assigned to the project.")
     benefits: tuple[Benefit, ...] = ()
+    ai: AiSolution | None = Field(None, description="The AI solution the project delivers.")
 
 
 class Projects(_Section):
@@ -256,6 +259,16 @@ class Levers(_Section):
     sustainment: Literal["none", "opex", "project"] = Field(
         "none", description="Who sustains benefits after handover: nobody, the OpEx team, "
                             "or the project's former team.")
+    ai_gate: Fraction = Field(
+        1.0, description="Share of an AI project's planned evaluation gate that is done "
+                         "(1 = the full gate, 0 = skipped).")
+    ai_gate_cut_slip: Annotated[float, Field(ge=0.0)] | None = Field(
+        None, description="Drop the rest of an AI project's evaluation gate when its "
+                          "forecast slip passes this (schedule pressure; none: never).")
+    ai_operations: AiOwner = Field(
+        "none", description="Who monitors and retrains AI solutions in use: nobody, the "
+                            "OpEx team, the former project team, the day-job staff or the "
+                            "dedicated project staff.")
     governance: Literal["siloed", "systems"] | None = Field(
         None, description="A preset that sets rewards, sustainment and intake at once; "
                           "levers given explicitly win.")
@@ -288,6 +301,7 @@ class Scenario(_Section):
     workforce: Workforce = Field(default_factory=Workforce)
     projects: Projects = Field(default_factory=Projects)
     benefits: BenefitDynamics = Field(default_factory=BenefitDynamics)
+    ai: AiDynamics = Field(default_factory=AiDynamics)
     stress: Stress = Field(default_factory=Stress)
     behaviour: Behaviour = Field(default_factory=Behaviour)
     opex: Opex = Field(default_factory=Opex)
@@ -366,7 +380,7 @@ TIMELINE_KEYS = ("levers.", "operations.demand", "operations.demand_growth",
                  "operations.seasonality.", "operations.p_defect", "projects.quality",
                  "projects.discovery_delay", "projects.estimate_error", "projects.mentoring",
                  "projects.onboarding", "projects.newcomer_productivity",
-                 "projects.communication_overhead", "benefits.", "stress.", "behaviour.",
+                 "projects.communication_overhead", "benefits.", "ai.", "stress.", "behaviour.",
                  "workforce.attrition.", "workforce.max_assignments", "workforce.multitasking",
                  "opex.capability_max", "opex.capability_min", "opex.erosion",
                  "opex.improvement_yield", "pmo.")
