@@ -33,6 +33,10 @@ items, ``demand/(1-p)`` items handled):
 * ``revenue``: extra revenue, ``R x demand x value_per_item``;
 * ``capability``: not priced (its effect on effort is not a benefit handed over).
 
+An AI solution in use (:mod:`~sim.model.ai`) is priced the same way, at the rate
+of the kind it acts on, with its benefit in force (realised level times quality)
+as R; its value is the ``value_ai`` column, part of ``value_benefits``.
+
 The same rates value each project's own benefits (its ``benefit_value``) and the
 value a week of delay forgoes at full magnitude (``cost_of_delay_per_week``,
 Reinertsen 2009).
@@ -173,6 +177,8 @@ class MoneyBook:
         self.benefit_kind = np.zeros(0, dtype=np.int64)
         self.benefit_project = np.zeros(0, dtype=np.int64)
         self._rate_version, self._rate = -1, np.zeros(0)
+        self.ai_value = 0.0
+        """Money value of the AI solutions' benefits in force so far."""
         self._periods: list[tuple[float, dict[str, float]]] = []
         self._window: tuple[float, dict[str, float]] | None = None
         if scenario.warmup == 0:
@@ -221,6 +227,12 @@ class MoneyBook:
         if len(realised):
             self.benefit_days[:len(realised)] += realised
 
+    def book_ai(self, effects: list[tuple[str, float]]) -> None:
+        """Price a working day of AI solutions in use: ``(kind, benefit in force)`` pairs."""
+        benefit = self.prices.benefit
+        for kind, effect in effects:
+            self.ai_value += float(benefit[KINDS.index(kind)]) * effect
+
     def hand_over(self, project: int, kinds: list[str]) -> None:
         """Start valuing the benefits of ``kinds`` of project ``project`` (in ledger order)."""
         if not kinds:
@@ -242,7 +254,8 @@ class MoneyBook:
         out.update({"cost_staff": staff, "cost_hiring": hiring, "cost_total": staff + hiring,
                     "cost_change": change})
         out.update({f"value_{k}": float(by_kind[KINDS.index(k)]) for k in PRICED_KINDS})
-        out["value_benefits"] = float(by_kind.sum())
+        out["value_ai"] = self.ai_value
+        out["value_benefits"] = float(by_kind.sum()) + self.ai_value
         out["net_change"] = out["value_benefits"] - change
         return out
 

@@ -202,6 +202,7 @@ class Organisation:
         required = len(self.benefits) * s.benefits.sustain_effort / DAYS_PER_WEEK
         sustained = split["sustainment"]
         if self.ai is not None:
+            self.money.book_ai([(a.kind, a.effect) for a in self.ai.solutions])
             ai_time = self.people.upkeep_time(split, self._ai_ask)
             sustained -= ai_time
             self.ai.day(ai_time, now, self.desk.add_failure)

@@ -225,7 +225,7 @@ def npv_components(weekly: pd.DataFrame, base: str | None, scenario: str,
     discounted as for ``npv_change``.
     """
     rate = weekly_rate(settings.finance.discount_rate)
-    columns = [f"value_{k}" for k in PRICED_KINDS] + [f"cost_{a}" for a in CHANGE]
+    columns = [f"value_{k}" for k in PRICED_KINDS] + ["value_ai"] + [f"cost_{a}" for a in CHANGE]
 
     def present(runs: pd.DataFrame) -> pd.DataFrame:
         runs = runs[runs["day"] > settings.warmup]
@@ -237,6 +237,7 @@ def npv_components(weekly: pd.DataFrame, base: str | None, scenario: str,
         pv = pv - present(weekly[weekly["scenario"] == base])
     mean = pv.mean()
     out = {KIND_LABELS[k]: mean[f"value_{k}"] for k in PRICED_KINDS}
+    out["AI solutions"] = mean["value_ai"]
     out.update({ACTIVITY_LABELS[a]: -mean[f"cost_{a}"] for a in CHANGE})
     return pd.Series(out)
 
