@@ -316,7 +316,8 @@ class AiOperations:
             s.evidence += self.coverage
 
     def _incidents(self, s: Solution, p: AiDynamics, raise_failure) -> None:
-        quality = s.released if s.retraining else s.quality
+        # people watch a solution under retraining, unless nobody is tasked any more
+        quality = s.released if s.retraining and self.owner != "none" else s.quality
         rate = p.incidents_per_year / DAYS_PER_YEAR * (1.0 - quality) * s.propensity
         if rate <= 0.0:
             return

@@ -13,9 +13,11 @@ start of day
     timeline changes; hires who start today; the PMO in force and its staff;
     the day's conditions (demand rate, capability, defects, effort, server
     speeds) and the PMO's practices; intake; rescues of late projects; holds;
-    sustainment asks; rewards and diversion; the duty roster; the day's arrivals.
+    sustainment asks (with AI monitoring and retraining); rewards and diversion;
+    the duty roster; the day's arrivals.
 end of day
-    the desk's books; each person's off-duty time; benefits realised and eroded;
+    the desk's books; each person's off-duty time; AI solutions in use (see
+    :mod:`~sim.model.ai`, only with AI projects); benefits realised and eroded;
     project work and handovers; improvement and capability; the hours booked;
     stress; today's gauges; attrition; the PMO's evening (maturity, gates); the
     recorder's window and week; a collapse check. Money (:mod:`~sim.model.finance`)
