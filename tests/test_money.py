@@ -167,7 +167,7 @@ def test_a_project_costs_its_effort_and_its_delay_is_priced(baseline_run):
     assert lean == pytest.approx(0.15 * 300 / 0.95 * 5 * 250 * 0.3)
 
 
-def test_the_money_helpers_on_small_cases():
+def test_payback_and_irr_on_small_cases():
     assert payback_week(np.array([-10.0, 5.0, 5.0, 1.0])) == 3.0
     assert math.isnan(payback_week(np.array([-10.0, 5.0, 4.0])))
     assert payback_week(np.array([1.0, -0.5])) == 1.0

@@ -260,7 +260,7 @@ class MoneyBook:
         return out
 
     def mark(self, now: float, hires: float) -> None:
-        """Note the cumulative money at the end of a week or of the warm-up."""
+        """Record the cumulative money at the end of a week or of the warm-up."""
         if now == self._warmup:
             self._window = (now, self.counts(hires))
         if self._window is not None and (now % DAYS_PER_WEEK == 0 or now == self._horizon) \
