@@ -29,7 +29,6 @@ from sim.reports.brief import (
 from sim.reports.comparison import compare_to_folder
 from sim.reports.folder import write_text
 from sim.reports.runs import run_to_folder
-from sim.units import plain_number
 
 TO_BE = SCENARIOS / "examples" / "to_be_sustained.yaml"
 QUICK = {"replications": 3, "horizon": "2 years"}
@@ -77,7 +76,9 @@ def test_the_headline_numbers_are_those_of_comparison_csv(compared):
         in first
     assert "over 2 years" in first
     level = table.loc["ops_service_level"]
-    assert f"({plain_number(100 * level['baseline_mean'])}% → " in first
+    from sim.reports.brief import _percent_pair
+
+    assert f"({_percent_pair(level['baseline_mean'], level['scenario_mean'])})" in first
     value = table.loc["value_benefits"]
     assert money(value["difference"], currency, True) in headlines[1]
     assert npv["difference"] > 0  # sustaining benefits is worth it in this example
@@ -199,3 +200,11 @@ def test_the_standard_figures_drop_a_final_partial_week_and_keep_legends_off_the
     titles = [ax.get_title() for ax in overlay.axes if ax.get_visible()]
     assert "hours diverted a week" not in titles  # nobody diverts in this example: no panel
     assert overlay.legends and all(ax.get_legend() is None for ax in overlay.axes)
+
+
+def test_a_change_in_the_service_level_is_shown_with_the_decimals_that_tell_it_apart():
+    from sim.reports.brief import _percent_pair
+
+    assert _percent_pair(0.9991, 0.9994) == "99.91% → 99.94%"
+    assert _percent_pair(0.99912, 0.99913) == "99.912% → 99.913%"
+    assert _percent_pair(0.999, 0.999) == "99.9% → 99.9%"

@@ -161,8 +161,7 @@ def headline_sentences(rows: pd.DataFrame, base: Scenario, scenario: Scenario) -
         first += ", but the interval includes zero"
     service = rows.loc["ops_service_level"] if "ops_service_level" in rows.index else None
     if service is not None:
-        level = (f"{plain_number(100 * service['baseline_mean'])}% → "
-                 f"{plain_number(100 * service['scenario_mean'])}%")
+        level = _percent_pair(service["baseline_mean"], service["scenario_mean"])
         word = {"better": "raises", "worse": "lowers"}.get(service["verdict"], "keeps")
         first += f", and {word} the service level ({level})"
     sentences = [first + "."]
@@ -187,6 +186,16 @@ def headline_sentences(rows: pd.DataFrame, base: Scenario, scenario: Scenario) -
                          f"{plain_value(k, r['baseline_mean'], hpd, mag, currency)} → "
                          f"{plain_value(k, r['scenario_mean'], hpd, mag, currency)}.")
     return sentences
+
+
+def _percent_pair(before: float, after: float) -> str:
+    """``before → after`` as percentages with enough decimals to tell a change apart."""
+    first, second = plain_number(100 * before), plain_number(100 * after)
+    digits = 2
+    while first == second and before != after and digits <= 4:
+        first, second = f"{100 * before:.{digits}f}", f"{100 * after:.{digits}f}"
+        digits += 1
+    return f"{first}% → {second}%"
 
 
 def _comparison_table(rows: pd.DataFrame, base: Scenario, name: str) -> str:
