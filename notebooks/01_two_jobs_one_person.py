@@ -48,8 +48,9 @@ teaching.loops(lesson)
 # ## AS-IS against TO-BE
 #
 # The base is the baseline organisation with a busy season (demand swings over the year and
-# pushes the desk past its service-level limit at the peak). The AS-IS borrows people half
-# their time per project; the TO-BE below takes less of each person's day.
+# pushes the desk past its service-level limit at the peak). Both borrow people half their
+# time per project; the TO-BE protects half of project time, so nobody may divert it to the
+# queue at the peak.
 
 # %%
 outcome = teaching.compare(lesson)
@@ -58,8 +59,9 @@ teaching.show(outcome, lesson)
 # %% [markdown]
 # ## Your turn
 #
-# Allocation, the WIP limit, the most projects one person may hold, and protected time (the
-# share of project time nobody may divert). Press **Run** to compare.
+# Allocation, the WIP limit, how strongly the queue pulls people's time (a condition: it
+# changes both sides), and protected time (the share of project time nobody may divert).
+# Press **Run** to compare.
 
 # %%
 teaching.panel(lesson)
@@ -67,9 +69,9 @@ teaching.panel(lesson)
 # %% [markdown]
 # ## Exercises
 #
-# 1. **Protect the projects.** Keep the AS-IS allocation (half a day per project) and protect
-#    half of project time. What happens to diversion, to the projects and to the queue at the
-#    peak? Which loop did you switch off?
+# 1. **Lighter assignments.** Remove the protection and lower the allocation instead, so that
+#    each project takes less of a person's day. What happens to diversion, to the projects and
+#    to the queue at the peak? Which loop is weaker now, and why?
 # 2. **Fewer, faster.** Lower the WIP limit to two. Do fewer projects in progress finish more
 #    projects, or fewer?
 #

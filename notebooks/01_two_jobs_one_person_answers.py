@@ -23,14 +23,15 @@ from sim import teaching, workshop
 lesson = workshop.lesson("shared-staff")
 
 # %% [markdown]
-# ## 1. Protect the projects
+# ## 1. Lighter assignments
 #
-# Protected time caps diversion, so the work-harder loop (WH) is weakened: project time is
-# kept, at the price of fewer hands on the queue at the peak. Read the diversion, service-level
-# and slip rows to see the trade.
+# With less of each day on projects, more of it is on the queue, so pressure passes its limit
+# less often and less time is diverted: the work-harder loop (WH) has less to do. Projects get
+# fewer hours a day, so each takes longer. Read the diversion, service-level and slip rows to
+# see the trade.
 
 # %%
-outcome = teaching.compare(lesson, {"allocation": 0.5, "protected_time": 0.5})
+outcome = teaching.compare(lesson, {"allocation": 0.3, "protected_time": 0.0})
 teaching.show(outcome, lesson)
 
 # %% [markdown]
@@ -41,5 +42,5 @@ teaching.show(outcome, lesson)
 # finish within the horizon depends on how long the funnel waits: read the completions row.
 
 # %%
-outcome = teaching.compare(lesson, {"allocation": 0.5, "wip_limit": 2})
+outcome = teaching.compare(lesson, {"protected_time": 0.0, "wip_limit": 2})
 display(Markdown(teaching.reading(outcome, lesson)))

@@ -51,8 +51,8 @@ outcome = teaching.compare(c5)
 teaching.show(outcome, c5)
 
 # %% [markdown]
-# The preset sets three levers; you may still change them one at a time, to find which of
-# them does the work.
+# The systems preset is three levers; the controls change them one at a time, so you can find
+# which of them does the work.
 
 # %%
 teaching.panel(c5)

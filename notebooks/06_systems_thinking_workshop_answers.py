@@ -29,8 +29,7 @@ c5 = workshop.lesson("C5")
 # benefits row of each shows its share of the combined effect.
 
 # %%
-siloed = {"governance": None, "rewards": "operations_only", "sustainment": "none",
-          "capacity_aware_intake": False}
+siloed = {"rewards": "operations_only", "sustainment": "none", "capacity_aware_intake": False}
 for name, value in (("rewards", "outcome_based"), ("sustainment", "opex"),
                     ("capacity_aware_intake", True)):
     outcome = teaching.compare(c5, {**siloed, name: value})

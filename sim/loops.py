@@ -75,7 +75,7 @@ class Link:
 
 
 LINKS: tuple[Link, ...] = (
-    Link("PI", "DIV", "+", ("R1", "R4", "B1", "B2", "WH"), "above pressure 1"),
+    Link("PI", "DIV", "+", ("R1", "R1s", "R4", "B1", "B2", "WH"), "above pressure 1"),
     Link("DIV", "DUTY", "+", ("WH",)),
     Link("DIV", "IMP", "-", ("R1",)),
     Link("DIV", "SUS", "-", ("R1s",)),

@@ -39,15 +39,15 @@ def _shared_staff(root: Path | None) -> Lesson:
         kpis=("ops_service_level", "ops_time_in_system_mean", "hours_diverted_share",
               "projects_completed", "project_slip_mean", "stress_mean"),
         loops=("WH", "B4", "R4"),
-        knobs=(lever("allocation", 0.3), lever("wip_limit", 5),
-               setting("max_assignments", "workforce.max_assignments",
-                       "Most projects per person",
-                       "How many projects one person may hold at once; each extra one is "
-                       "another work stream to switch between.", "integer", 2, 1, 4, 1),
-               lever("protected_time", 0.0)),
+        knobs=(lever("allocation", 0.5), lever("wip_limit", 5),
+               setting("divert_gain", "behaviour.divert_gain", "Pull of the queue",
+                       "How strongly pressure above the service-level limit pulls people's "
+                       "project and improvement time to the day job (0: not at all).",
+                       "number", 1.0, 0.0, 3.0, 0.25, both=True),
+               lever("protected_time", 0.5)),
         shared={"operations.backlog_limit": 1000},
         series=("hours_diverted", "projects_active", "pressure"),
-        labels=("half-time assignments", "the changed staffing"))
+        labels=("the busy season as it is", "the changed staffing"))
 
 
 def _c1(root: Path | None) -> Lesson:
@@ -116,7 +116,7 @@ def _c6(root: Path | None) -> Lesson:
 
 def _c7(root: Path | None) -> Lesson:
     c7 = claim_lesson(
-        "scenarios/claims/c07_permanent_pmo.yaml", root=root, horizon="18 months",
+        "scenarios/claims/c07_permanent_pmo.yaml", root=root, horizon="2 years", replications=3,
         kpis=("projects_completed", "project_slip_mean"), loops=("R3",),
         knobs=(setting("learning_rate", "pmo.learning_rate", "Learning per completed project",
                        "Share of the gap to maturity level 5 each completed project closes "
@@ -125,9 +125,9 @@ def _c7(root: Path | None) -> Lesson:
                        "Time constant of the decay of maturity without a PMO (504 days are "
                        "two years).", "number", 504.0, 63.0, 2520.0, 21.0, both=True)),
         series=("maturity",))
-    return replace(c7, shared={**c7.shared, "warmup": "1 year"},
-                   as_is={"levers.pmo.disband_at": "6 months"},
-                   labels=("a PMO that disbands after six months", "a permanent PMO"))
+    return replace(c7, shared={**c7.shared, "warmup": "18 months"},
+                   as_is={"levers.pmo.disband_at": "1 year"},
+                   labels=("a PMO that disbands after a year", "a permanent PMO"))
 
 
 def _c8(root: Path | None) -> Lesson:
@@ -173,8 +173,8 @@ def _c5(root: Path | None) -> Lesson:
         kpis=("projects_completed", "benefits_sustained_final", "capability_final",
               "misalignment_mean"),
         loops=("R4", "R1s", "B4", "R2"),
-        knobs=(lever("governance", "systems"), lever("rewards", "outcome_based"),
-               lever("sustainment", "opex"), lever("capacity_aware_intake", True)),
+        knobs=(lever("rewards", "outcome_based"), lever("sustainment", "opex"),
+               lever("capacity_aware_intake", True)),
         series=("benefits_sustained", "service_level"))
 
 
