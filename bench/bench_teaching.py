@@ -1,0 +1,65 @@
+"""Teaching benchmark: how long each notebook's Run button takes.
+
+Times :func:`sim.teaching.compare` for every lesson of :mod:`sim.workshop`
+with its teaching settings (the default knob values, the workers a Run uses),
+``--repeats`` times each, and prints the median and best wall-clock seconds per
+lesson, grouped by notebook, against the 5-second target. With ``--quick`` the
+lessons run in quick mode (``PMOSIM_QUICK=1``), as the notebook tests do.
+
+Usage: ``python bench/bench_teaching.py [--repeats N] [--quick] [--json FILE]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+NOTEBOOKS = {
+    "baseline": "00_start_here", "shared-staff": "01_two_jobs_one_person",
+    "C1": "02_rewards_and_misalignment", "C2": "02_rewards_and_misalignment",
+    "C3": "03_completion_is_only_the_input", "C4": "03_completion_is_only_the_input",
+    "C6": "04_the_pmo", "C7": "04_the_pmo", "C8": "04_the_pmo",
+    "C10": "05_firefighting", "C9": "05_firefighting", "C5": "06_systems_thinking_workshop",
+}
+TARGET = 5.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    if args.quick:
+        os.environ["PMOSIM_QUICK"] = "1"
+    from sim import teaching, workshop
+
+    rows = []
+    print(f"{'notebook':34} {'lesson':13} {'runs':>5} {'median s':>9} {'best s':>7}  target")
+    for key, notebook in NOTEBOOKS.items():
+        lesson = workshop.lesson(key, ROOT)
+        settings = teaching.run_settings(lesson)
+        seconds = []
+        for _ in range(args.repeats):
+            started = time.perf_counter()
+            teaching.compare(lesson, root=ROOT)
+            seconds.append(time.perf_counter() - started)
+        median = statistics.median(seconds)
+        runs = 2 * settings["replications"]
+        rows.append({"notebook": notebook, "lesson": key, "runs": runs,
+                     "horizon_days": settings["horizon"], "workers": teaching.workers(),
+                     "median_s": median, "best_s": min(seconds)})
+        met = "met" if median <= TARGET else "NOT MET"
+        print(f"{notebook:34} {key:13} {runs:5d} {median:9.2f} {min(seconds):7.2f}  {met}")
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
