@@ -1,9 +1,11 @@
 """Teaching benchmark: how long each notebook's Run button takes.
 
-Times :func:`sim.teaching.compare` for every lesson of :mod:`sim.workshop`
-with its teaching settings (the default knob values, the workers a Run uses),
-``--repeats`` times each, and prints the median and best wall-clock seconds per
-lesson, grouped by notebook, against the 5-second target. With ``--quick`` the
+Times a Run of every lesson of :mod:`sim.workshop` with its teaching settings
+(the default knob values), ``--repeats`` times each: the comparison
+(:func:`sim.teaching.compare`) and what the Run shows after it (the table, the
+reading, and the figure rendered to PNG). Prints the median and best wall-clock
+seconds of the whole Run per lesson, grouped by notebook, against the
+5-second target, with the load average of the machine. With ``--quick`` the
 lessons run in quick mode (``PMOSIM_QUICK=1``), as the notebook tests do.
 
 Usage: ``python bench/bench_teaching.py [--repeats N] [--quick] [--json FILE]``.
@@ -12,6 +14,7 @@ Usage: ``python bench/bench_teaching.py [--repeats N] [--quick] [--json FILE]``.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import statistics
@@ -41,22 +44,30 @@ def main() -> None:
     from sim import teaching, workshop
 
     rows = []
-    print(f"{'notebook':34} {'lesson':13} {'runs':>5} {'median s':>9} {'best s':>7}  target")
+    print(f"{'notebook':34} {'lesson':13} {'runs':>5} {'compare s':>9} {'show s':>7} "
+          f"{'median s':>9} {'best s':>7}  target")
     for key, notebook in NOTEBOOKS.items():
         lesson = workshop.lesson(key, ROOT)
         settings = teaching.run_settings(lesson)
-        seconds = []
+        seconds, computing = [], []
         for _ in range(args.repeats):
             started = time.perf_counter()
-            teaching.compare(lesson, root=ROOT)
+            outcome = teaching.compare(lesson, root=ROOT)
+            computing.append(time.perf_counter() - started)
+            teaching.table(outcome, lesson.kpis)
+            teaching.reading(outcome, lesson)
+            teaching.figure(outcome, lesson).savefig(io.BytesIO(), format="png")
             seconds.append(time.perf_counter() - started)
         median = statistics.median(seconds)
+        compare = statistics.median(computing)
         runs = 2 * settings["replications"]
         rows.append({"notebook": notebook, "lesson": key, "runs": runs,
-                     "horizon_days": settings["horizon"], "workers": teaching.workers(),
-                     "median_s": median, "best_s": min(seconds)})
+                     "horizon_days": settings["horizon"],
+                     "compare_s": compare, "median_s": median, "best_s": min(seconds)})
         met = "met" if median <= TARGET else "NOT MET"
-        print(f"{notebook:34} {key:13} {runs:5d} {median:9.2f} {min(seconds):7.2f}  {met}")
+        print(f"{notebook:34} {key:13} {runs:5d} {compare:9.2f} {median - compare:7.2f} "
+              f"{median:9.2f} {min(seconds):7.2f}  {met}", flush=True)
+    print(f"load average (1, 5, 15 min): {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2), encoding="utf-8")
 

@@ -37,7 +37,7 @@ from matplotlib.figure import Figure
 from sim.errors import ScenarioError
 from sim.kpis import describe
 from sim.loops import loop_figure
-from sim.plots import FIGURES, overlay_figure
+from sim.plots import FIGURES, OVERLAY, overlay_figure
 from sim.schema.loading import load_scenario, read_document, scenario_with
 from sim.schema.scenario import Scenario
 from sim.studies.claims import judge, load_claim
@@ -205,7 +205,7 @@ class Lesson:
     expect: Mapping[str, str] = field(default_factory=dict)
     series: tuple[str, ...] = ()
     horizon: str = "1 year"
-    replications: int = 4
+    replications: int = 3
     labels: tuple[str, str] = ("AS-IS", "TO-BE")
     windows: tuple[tuple[str, str, str, str], ...] = ()
     claim: str | None = None
@@ -225,7 +225,7 @@ class Lesson:
 
 def claim_lesson(path: str, *, knobs: tuple[Knob, ...] = (), kpis: tuple[str, ...] = (),
                  arms: tuple[str, str] | None = None, loops: tuple[str, ...] = (),
-                 horizon: str | None = None, replications: int = 4,
+                 horizon: str | None = None, replications: int = 3,
                  series: tuple[str, ...] = (), question: str = "",
                  windows: tuple[tuple[str, str, str, str], ...] = (),
                  root: Path | None = None) -> Lesson:
@@ -314,9 +314,12 @@ def scenarios(lesson: Lesson, values: Mapping[str, Any] | None = None,
     return as_is, to_be
 
 
-def workers() -> int:
-    """Worker processes for a Run: none in quick mode (tests run notebooks side by side)."""
-    return 1 if quick() else max(1, min(2, os.cpu_count() or 1))
+WORKERS = 1
+"""Processes a Run uses: this one. A Run is a few short runs, and starting worker
+processes (each imports the package anew) costs more than it saves at that size: for the
+baseline lesson, 13 s in this process against 30 s with two workers on a loaded 2-core
+machine (see ``docs/teaching.md``). Running in the kernel also keeps notebooks free of
+process pools."""
 
 
 def compare(lesson: Lesson, values: Mapping[str, Any] | None = None,
@@ -336,13 +339,13 @@ def compare(lesson: Lesson, values: Mapping[str, Any] | None = None,
 
 def compare_scenarios(as_is: Scenario, to_be: Scenario) -> Outcome:
     """Compare two aligned scenarios (see :func:`sim.studies.comparison.align`)."""
-    results = run_tasks(comparison_tasks([as_is, to_be]), workers=workers())
+    results = run_tasks(comparison_tasks([as_is, to_be]), workers=WORKERS)
     tables, comparison = compare_results([as_is, to_be], results)
     return Outcome(as_is, to_be, (tables[0], tables[1]), comparison)
 
 
 def compare_files(as_is: str | Path, to_be: str | Path, text: str | None = None,
-                  horizon: str = "1 year", replications: int = 4,
+                  horizon: str = "1 year", replications: int = 3,
                   root: Path | None = None) -> Outcome:
     """Compare a TO-BE scenario file (or its text, taken to be at ``to_be``) with an AS-IS.
 
@@ -539,15 +542,21 @@ def window_rows(outcome: Outcome, lesson: Lesson) -> list[dict[str, Any]]:
     return rows
 
 
+FIGURE_PANELS = 6
+"""Panels of the comparison figure: the lesson's series first, then the studio's."""
+
+
 def figure(outcome: Outcome, lesson: Lesson | None = None) -> Figure:
-    """The key weekly series of both sides (the lesson's series first)."""
+    """The key weekly series of both sides (the lesson's series first), mean and 5-95% band."""
     weekly = pd.concat([t.weekly for t in outcome.tables], ignore_index=True)
     names = {outcome.as_is.name: "AS-IS", outcome.to_be.name: "TO-BE"}
     if lesson:
         names = dict(zip(names, lesson.labels, strict=True))
+    extra = list(lesson.series) if lesson else []
+    shown = [c for c in dict.fromkeys([*extra, *(c for c, _ in OVERLAY)]) if c in weekly]
+    weekly = weekly[["scenario", "replication", "day", *shown[:FIGURE_PANELS]]]
     weekly = weekly.assign(scenario=weekly["scenario"].map(names))
-    return overlay_figure(weekly, title=lesson.title if lesson else "",
-                          extra=list(lesson.series) if lesson else None)
+    return overlay_figure(weekly, title=lesson.title if lesson else "", extra=extra)
 
 
 def loops(lesson: Lesson) -> Figure:

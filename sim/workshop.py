@@ -75,7 +75,7 @@ def _c2(root: Path | None) -> Lesson:
 
 def _c3(root: Path | None) -> Lesson:
     c3 = claim_lesson("scenarios/claims/c03_benefit_kpi_calibration.yaml", root=root,
-                      arms=("delivered", "delivered"), horizon="18 months", replications=3,
+                      arms=("delivered", "delivered"), horizon="18 months",
                       kpis=("benefits_realised", "revenue_index_final", "ops_failure_share",
                             "ops_time_in_system_mean", "ops_arrival_rate"),
                       loops=("B1", "B2"))
@@ -116,7 +116,7 @@ def _c6(root: Path | None) -> Lesson:
 
 def _c7(root: Path | None) -> Lesson:
     c7 = claim_lesson(
-        "scenarios/claims/c07_permanent_pmo.yaml", root=root, horizon="2 years", replications=3,
+        "scenarios/claims/c07_permanent_pmo.yaml", root=root, horizon="2 years",
         kpis=("projects_completed", "project_slip_mean"), loops=("R3",),
         knobs=(setting("learning_rate", "pmo.learning_rate", "Learning per completed project",
                        "Share of the gap to maturity level 5 each completed project closes "
@@ -144,7 +144,7 @@ def _c8(root: Path | None) -> Lesson:
 def _c9(root: Path | None) -> Lesson:
     c9 = claim_lesson(
         "scenarios/claims/c09_work_harder_smarter.yaml", root=root, arms=("steady", "harder"),
-        horizon="18 months", replications=3,
+        horizon="18 months",
         kpis=("ops_time_in_system_mean", "capability_final", "hours_improvement_share"),
         loops=("WH", "R1"), knobs=(shift(0.0, "6 months", "the change"),),
         series=("time_in_system_mean", "capability"),
@@ -156,7 +156,7 @@ def _c9(root: Path | None) -> Lesson:
 def _c10(root: Path | None) -> Lesson:
     c10 = claim_lesson(
         "scenarios/claims/c10_firefighting_tipping_point.yaml", root=root,
-        arms=("near_steady", "near_spike"), horizon="18 months", replications=3,
+        arms=("near_steady", "near_spike"), horizon="18 months",
         kpis=("ops_backlog_final", "ops_time_in_system_mean", "hours_diverted_share",
               "capability_final"),
         loops=("R4", "R1", "WH"),
