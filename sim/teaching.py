@@ -466,9 +466,10 @@ def about(lesson: Lesson, root: Path | None = None) -> str:
     the claim file's own experiment, from the files themselves.
     """
     settings = run_settings(lesson)
-    lines = [f"**{lesson.title}.** {lesson.question}", ""]
-    if lesson.claim is not None:
-        claim = load_claim((root or project_root()) / lesson.claim)
+    claim = load_claim((root or project_root()) / lesson.claim) if lesson.claim else None
+    question = "" if claim and lesson.question == claim.claim else f" {lesson.question}"
+    lines = [f"**{lesson.title}.**{question}", ""]
+    if claim is not None:
         full = parse_duration(claim.set.get("horizon", 252.0))
         lines += [f"**Claim {claim.id}** ({claim.source.strip()}): {claim.claim.strip()}", "",
                   f"*What the experiment does not show:* {claim.caveats.strip()}", "",

@@ -94,3 +94,14 @@ def test_notebook_runs_top_to_bottom_in_quick_mode(name, monkeypatch):
     if not name.endswith("_answers"):
         assert shown, f"{name} drew no figure"
     assert seconds < 120, f"{name} took {seconds:.0f} s in quick mode"
+
+
+def test_the_python3_kernel_is_the_interpreter_running_the_notebooks():
+    import sys
+
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import sys, sim; print(sys.executable)")])
+    NotebookClient(notebook, kernel_name="python3", timeout=60,
+                   resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    printed = notebook.cells[0].outputs[0]["text"].strip()
+    assert Path(printed).resolve() == Path(sys.executable).resolve()
