@@ -289,9 +289,13 @@ def loop_figure(tags: tuple[str, ...] | list[str], title: str = "") -> Figure:
         ax.text(label[0], label[1], "+" if x.sign == "+" else "\N{MINUS SIGN}",
                 ha="center", va="center", fontsize=12, fontweight="bold",
                 color=arrow.get_edgecolor(), zorder=4)
+    placed: list[np.ndarray] = []
     for tag in tags:
         points = np.array([where[v] for v in loop(tag).path])
         centre = 0.55 * points.mean(axis=0)
+        while any(np.linalg.norm(centre - p) < 0.22 for p in placed):
+            centre = centre + np.array([0.0, -0.2])  # keep tags of loops with one centre apart
+        placed.append(centre)
         symbol = "\N{CLOCKWISE OPEN CIRCLE ARROW}"
         ax.text(centre[0], centre[1], f"{symbol} {tag}", ha="center", va="center",
                 fontsize=11, fontweight="bold", color="#404040", zorder=4)
