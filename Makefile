@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 SCENARIO ?= scenarios/baseline.yaml
 
-.PHONY: run studio test test-fast lint bench clean
+.PHONY: run studio notebooks test test-fast lint bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is required, found " + sys.version.split()[0]'
@@ -22,6 +22,10 @@ $(VENV)/.installed-studio: $(VENV)/.installed
 	$(PIP) install --quiet -c constraints.txt -e '.[studio]'
 	@touch $@
 
+$(VENV)/.installed-notebooks: $(VENV)/.installed
+	$(PIP) install --quiet -c constraints.txt -e '.[notebooks]'
+	@touch $@
+
 $(VENV)/.installed-test: $(VENV)/.installed
 	$(PIP) install --quiet -c constraints.txt -e '.[test]'
 	@touch $@
@@ -33,6 +37,14 @@ run: $(VENV)/.installed
 PORT ?= 8765
 studio: $(VENV)/.installed-studio
 	$(BIN)/pmosim studio $(SCENARIO) --port $(PORT)
+
+# The workshop notebooks in JupyterLab on http://127.0.0.1:8888 (NB_PORT=N for another port).
+# Kernels run this virtual environment's Python; Ctrl-C stops the server. JupyterLab refuses
+# to run as root unless told, so a root shell (a container) passes --allow-root.
+NB_PORT ?= 8888
+notebooks: $(VENV)/.installed-notebooks
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(NB_PORT) \
+		--ServerApp.root_dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -1,0 +1,646 @@
+"""Teaching helpers for the workshop notebooks: lessons, controls, comparisons, readings.
+
+A notebook stays short by calling this module, which calls the public layers
+of ``sim`` only (:mod:`sim.whatif`, :mod:`sim.plots`, :mod:`sim.loops` and the
+comparison statistics of :mod:`sim.studies`):
+
+- a :class:`Lesson` is one AS-IS vs TO-BE experiment: a base scenario, the
+  changes of each side, the KPIs it is about (with the direction a claim
+  expects) and the :class:`Knob` controls a participant may move on the TO-BE.
+  :func:`claim_lesson` builds one from a claim file (its first two arms);
+- :func:`compare` runs a lesson with paired replications and returns a
+  :class:`sim.whatif.Outcome`, the object the studio uses; :func:`table`,
+  :func:`reading` and :func:`figure` turn it into a KPI table in plain units, a
+  plain-language reading computed from the numbers, and the weekly series;
+- :func:`panel` draws the knobs as ipywidgets with an explicit **Run** button
+  (nothing runs when a slider moves);
+- :func:`compare_files` compares a participant's own TO-BE file with an AS-IS.
+
+Run settings: lessons carry *teaching* settings, chosen so that a Run takes
+seconds. With the environment variable ``PMOSIM_QUICK=1`` (the notebook tests)
+replications and horizons shrink further (:func:`quick`).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from sim.errors import ScenarioError
+from sim.kpis import describe
+from sim.loops import loop_figure
+from sim.plots import FIGURES, OVERLAY, overlay_figure
+from sim.schema.loading import load_scenario, read_document, scenario_with
+from sim.schema.scenario import Scenario
+from sim.studies.claims import judge, load_claim
+from sim.studies.comparison import align, compare_results, comparison_tasks
+from sim.studies.replications import run_tasks
+from sim.studies.statistics import NO_CLEAR, paired_difference
+from sim.units import format_days, parse_duration
+from sim.whatif import Outcome, control, plain_number
+
+QUICK_ENV = "PMOSIM_QUICK"
+"""Environment variable that shrinks every lesson's runs (for tests): set it to 1."""
+
+QUICK_HORIZON = 84.0
+"""Longest horizon in quick mode: 4 months (timeline events are moved to fit)."""
+
+QUICK_REPLICATIONS = 2
+"""Replications in quick mode (the fewest that give an interval)."""
+
+
+def quick() -> bool:
+    """Whether quick mode is on (``PMOSIM_QUICK`` set to anything but empty or 0)."""
+    return os.environ.get(QUICK_ENV, "") not in ("", "0")
+
+
+def project_root(start: str | Path | None = None) -> Path:
+    """The project folder: the first folder from ``start`` (default: here) up with ``scenarios/``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If no folder above ``start`` holds a ``scenarios`` folder.
+    """
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "scenarios").is_dir():
+            return folder
+    raise FileNotFoundError(f"no scenarios/ folder in {here} or above it; start the notebook "
+                            "from the project folder or its notebooks/ folder")
+
+
+@dataclass(frozen=True)
+class Knob:
+    """One control a participant may move on the TO-BE.
+
+    Attributes
+    ----------
+    name
+        Identifier, e.g. ``"allocation"``.
+    label, help
+        What it is called, and what it does in plain words.
+    kind
+        ``choice``, ``toggle``, ``integer`` or ``number``.
+    default
+        Its value when the lesson opens.
+    apply
+        The TO-BE changes for a value: key paths and values.
+    choices
+        For a choice: ``(value, label)`` pairs.
+    low, high, step
+        For numbers: the slider's range.
+    both
+        Whether it changes both sides (a condition of the experiment, such as
+        the load) instead of the TO-BE only.
+    """
+
+    name: str
+    label: str
+    help: str
+    kind: str
+    default: Any
+    apply: Callable[[Any], dict[str, Any]]
+    choices: tuple[tuple[Any, str], ...] = ()
+    low: float | None = None
+    high: float | None = None
+    step: float | None = None
+    both: bool = False
+
+
+def lever(name: str, default: Any, both: bool = False) -> Knob:
+    """A knob for the what-if control ``name`` of :data:`sim.whatif.CONTROLS`."""
+    c = control(name)
+    return Knob(c.name, c.label, c.help, c.kind, default, lambda v, p=c.path: {p: v},
+                c.choices, c.low, c.high, c.step, both)
+
+
+def setting(name: str, path: str, label: str, help: str, kind: str, default: Any,
+            low: float | None = None, high: float | None = None, step: float | None = None,
+            choices: tuple[tuple[Any, str], ...] = (), both: bool = False) -> Knob:
+    """A knob that sets one scenario key, for keys the what-if controls do not offer."""
+    return Knob(name, label, help, kind, default, lambda v: {path: v}, choices, low, high, step,
+                both)
+
+
+def shift(default: float, at: str, label: str) -> Knob:
+    """A knob for the improvement share operations staff keep from ``at`` on."""
+    def apply(share: float) -> dict[str, Any]:
+        return {"timeline": [{"at": at, "set": {"levers.improvement_share": share},
+                              "label": label}]}
+    return Knob("shift", "Improvement share from the change on",
+                f"Share of operations staff's time, after projects, kept for improvement "
+                f"from {at} on (before it: as in the base).", "number", default, apply,
+                low=0.0, high=0.4, step=0.05)
+
+
+def spike(default: float = 0.3, at: str = "1 year", length: str = "2 months") -> Knob:
+    """A knob for the size of a temporary rise in value demand (0: none), at ``at``."""
+    def apply(size: float) -> dict[str, Any]:
+        if not size:
+            return {"timeline": []}
+        return {"timeline": [{"at": at, "for": length, "scale": {"operations.demand": 1 + size},
+                              "label": "demand spike"}]}
+    return Knob("spike", "Demand spike", f"A temporary rise of value demand for {length} "
+                f"from {at}, as a share of normal demand (0: no spike).", "number", default,
+                apply, low=0.0, high=0.6, step=0.05)
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """One AS-IS vs TO-BE experiment of a workshop module.
+
+    Attributes
+    ----------
+    key
+        Identifier, e.g. ``"C1"`` or ``"shared-staff"``.
+    title, question
+        What the lesson is called and the question it answers.
+    base
+        The base scenario, relative to the project folder.
+    shared, as_is, to_be
+        Key paths and values for both sides, for the AS-IS, for the TO-BE
+        (the knobs' changes go on top of ``to_be``).
+    knobs
+        The controls a participant may move (they change the TO-BE).
+    kpis
+        The KPIs the lesson is about, in order.
+    expect
+        For some KPIs, the direction the claim expects of TO-BE minus AS-IS
+        (``higher`` or ``lower``).
+    series
+        Weekly columns drawn first in the figure.
+    loops
+        Tags of the feedback loops the lesson teaches (see :mod:`sim.loops`).
+    horizon, replications
+        Teaching run settings.
+    labels
+        How to call the AS-IS and the TO-BE in prose.
+    windows
+        Weekly series compared over a time window: ``(series, start, end,
+        expected direction)``, with durations as text (scaled with the horizon
+        in quick mode).
+    claim
+        The claim file, relative to the project folder, if the lesson is a claim's.
+    """
+
+    key: str
+    title: str
+    question: str
+    base: str
+    kpis: tuple[str, ...]
+    loops: tuple[str, ...]
+    knobs: tuple[Knob, ...] = ()
+    shared: Mapping[str, Any] = field(default_factory=dict)
+    as_is: Mapping[str, Any] = field(default_factory=dict)
+    to_be: Mapping[str, Any] = field(default_factory=dict)
+    expect: Mapping[str, str] = field(default_factory=dict)
+    series: tuple[str, ...] = ()
+    horizon: str = "1 year"
+    replications: int = 3
+    labels: tuple[str, str] = ("AS-IS", "TO-BE")
+    windows: tuple[tuple[str, str, str, str], ...] = ()
+    claim: str | None = None
+
+    def defaults(self) -> dict[str, Any]:
+        """Every knob's value when the lesson opens."""
+        return {k.name: k.default for k in self.knobs}
+
+    def knob(self, name: str) -> Knob:
+        """The knob called ``name``."""
+        for k in self.knobs:
+            if k.name == name:
+                return k
+        raise KeyError(f"lesson {self.key} has no knob {name!r}; knobs: "
+                       f"{', '.join(k.name for k in self.knobs)}")
+
+
+def claim_lesson(path: str, *, knobs: tuple[Knob, ...] = (), kpis: tuple[str, ...] = (),
+                 arms: tuple[str, str] | None = None, loops: tuple[str, ...] = (),
+                 horizon: str | None = None, replications: int = 3,
+                 series: tuple[str, ...] = (), question: str = "",
+                 windows: tuple[tuple[str, str, str, str], ...] = (),
+                 root: Path | None = None) -> Lesson:
+    """A lesson from a claim file: its first two arms (or ``arms``) as AS-IS and TO-BE.
+
+    The KPIs are those the claim's comparison checks name (then ``kpis``), each
+    with the direction the claim expects; the horizon is the claim's unless
+    ``horizon`` is given.
+    """
+    root = root or project_root()
+    claim = load_claim(root / path)
+    first, second = arms or tuple(claim.arms)[:2]
+    checks = [c for c in claim.checks if c.compare == (first, second) and c.kpi]
+    expect = {c.kpi: c.expect for c in checks}
+    base = (Path(path).parent / claim.scenario).as_posix()
+    shared = {k: v for k, v in claim.set.items()}
+    return Lesson(
+        key=claim.id, title=claim.title, question=question or claim.claim, base=base,
+        kpis=tuple(dict.fromkeys([*expect, *kpis])), loops=loops, knobs=knobs, shared=shared,
+        as_is=dict(claim.arms[first].set), to_be=dict(claim.arms[second].set),
+        expect=expect, series=series,
+        horizon=horizon or str(claim.set.get("horizon", "1 year")),
+        replications=replications,
+        labels=(claim.arms[first].label or first, claim.arms[second].label or second),
+        windows=windows, claim=path)
+
+
+def run_settings(lesson: Lesson) -> dict[str, Any]:
+    """Horizon (days) and replications a lesson runs with (smaller in quick mode)."""
+    horizon = parse_duration(lesson.horizon)
+    replications = lesson.replications
+    if quick():
+        horizon, replications = min(horizon, QUICK_HORIZON), QUICK_REPLICATIONS
+    return {"horizon": horizon, "replications": replications}
+
+
+def _fitted(overrides: Mapping[str, Any], horizon: float, full: float) -> dict[str, Any]:
+    """Overrides with timeline events (and a warm-up) scaled into a shortened horizon."""
+    out = dict(overrides)
+    if horizon >= full:
+        return out
+    factor = horizon / full
+    for key in ("warmup", "levers.pmo.disband_at"):
+        if out.get(key) is not None:
+            out[key] = float(round(parse_duration(out[key]) * factor))
+    if out.get("timeline"):
+        events = []
+        for event in out["timeline"]:
+            moved = {**event, "at": float(round(parse_duration(event["at"]) * factor))}
+            if event.get("for") is not None:
+                moved["for"] = float(max(1, round(parse_duration(event["for"]) * factor)))
+            events.append(moved)
+        out["timeline"] = events
+    return out
+
+
+def scenarios(lesson: Lesson, values: Mapping[str, Any] | None = None,
+              root: Path | None = None) -> tuple[Scenario, Scenario]:
+    """The AS-IS and TO-BE of a lesson with the knobs at ``values`` (default: theirs).
+
+    Raises
+    ------
+    ScenarioError
+        With the command line's message, if a knob's value is not valid.
+    KeyError
+        If ``values`` names a knob the lesson does not have.
+    """
+    values = {**lesson.defaults(), **(values or {})}
+    for name in values:
+        lesson.knob(name)
+    root = root or project_root()
+    settings = run_settings(lesson)
+    full = parse_duration(lesson.horizon)
+    changes: dict[str, Any] = {}
+    conditions: dict[str, Any] = {}
+    for knob in lesson.knobs:
+        (conditions if knob.both else changes).update(knob.apply(values[knob.name]))
+    sides = []
+    for name, own in (("as-is", {**lesson.as_is, **conditions}),
+                      ("to-be", {**lesson.to_be, **conditions, **changes})):
+        overrides = _fitted({**lesson.shared, **own}, settings["horizon"], full)
+        overrides.update(settings)
+        scenario = load_scenario(root / lesson.base, overrides)
+        sides.append(scenario.model_copy(update={"name": name}))
+    as_is, to_be = align(sides)
+    return as_is, to_be
+
+
+WORKERS = 1
+"""Processes a Run uses: this one. A Run is a few short runs, and starting worker
+processes (each imports the package anew) costs more than it saves at that size: for the
+baseline lesson, 13 s in this process against 30 s with two workers on a loaded 2-core
+machine (see ``docs/teaching.md``). Running in the kernel also keeps notebooks free of
+process pools."""
+
+
+def compare(lesson: Lesson, values: Mapping[str, Any] | None = None,
+            root: Path | None = None) -> Outcome:
+    """Run a lesson's AS-IS and TO-BE with paired replications and compare them.
+
+    The statistics are those of ``pmosim compare`` (paired differences with a
+    95% confidence interval, and a verdict per KPI).
+
+    Returns
+    -------
+    sim.whatif.Outcome
+    """
+    as_is, to_be = scenarios(lesson, values, root)
+    return compare_scenarios(as_is, to_be)
+
+
+def compare_scenarios(as_is: Scenario, to_be: Scenario) -> Outcome:
+    """Compare two aligned scenarios (see :func:`sim.studies.comparison.align`)."""
+    results = run_tasks(comparison_tasks([as_is, to_be]), workers=WORKERS)
+    tables, comparison = compare_results([as_is, to_be], results)
+    return Outcome(as_is, to_be, (tables[0], tables[1]), comparison)
+
+
+def compare_files(as_is: str | Path, to_be: str | Path, text: str | None = None,
+                  horizon: str = "1 year", replications: int = 3,
+                  root: Path | None = None) -> Outcome:
+    """Compare a TO-BE scenario file (or its text, taken to be at ``to_be``) with an AS-IS.
+
+    Paths are relative to the project folder; a TO-BE that ``extends`` a file
+    names it relative to its own location. Both run with the same settings
+    (smaller in quick mode).
+
+    Raises
+    ------
+    ScenarioError
+        With the message ``pmosim validate`` prints for the file.
+    """
+    root = root or project_root()
+    lesson = Lesson("files", "", "", str(as_is), (), (), horizon=horizon,
+                    replications=replications)
+    settings = run_settings(lesson)
+    first = load_scenario(root / as_is, settings)
+    document = read_document(root / to_be, text)
+    second = scenario_with(document, settings, source=str(to_be))
+    if second.name == first.name:
+        second = second.model_copy(update={"name": f"{second.name}-to-be"})
+    a, b = align([first, second])
+    return compare_scenarios(a, b)
+
+
+def table(outcome: Outcome, kpis: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """The comparison in plain units: one row per KPI (default: the headline KPIs)."""
+    rows = outcome.rows(kpis) if kpis else outcome.rows()
+    frame = pd.DataFrame(rows, columns=["label", "as_is", "to_be", "change", "ci", "verdict"])
+    return frame.rename(columns={"label": "KPI", "as_is": "AS-IS", "to_be": "TO-BE",
+                                 "change": "change", "ci": "95% CI of the change",
+                                 "verdict": "verdict"}).set_index("KPI")
+
+
+def kpi_table(outcome: Outcome, kpis: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """The AS-IS alone: mean and 95% interval of each KPI over its replications."""
+    from sim.kpis import HEADLINE
+
+    table_ = outcome.tables[0].kpis().set_index("kpi")
+    rows = []
+    for kpi in kpis or HEADLINE:
+        if kpi in table_.index:
+            r = table_.loc[kpi]
+            rows.append({"KPI": describe(kpi).label, "mean": r["mean"],
+                         "95% CI": f"{r['ci_low']:.4g} to {r['ci_high']:.4g}",
+                         "unit": describe(kpi).unit})
+    return pd.DataFrame(rows).set_index("KPI")
+
+
+def _direction(row: pd.Series) -> str:
+    """``higher``, ``lower`` or ``unclear``: where the TO-BE's mean went, by the interval."""
+    low, high = row["ci_low"], row["ci_high"]
+    if math.isnan(low) or low <= 0.0 <= high:
+        return "unclear"
+    return "higher" if low > 0 else "lower"
+
+
+def reading(outcome: Outcome, lesson: Lesson | None = None) -> str:
+    """What the comparison says, in plain Markdown computed from its numbers.
+
+    One sentence per KPI of the lesson (the headline KPIs without a lesson),
+    then, for a lesson with expectations, whether each came out as the claim
+    expects, and a count of better, worse and unclear KPIs among the headline ones.
+    """
+    labels = lesson.labels if lesson else ("AS-IS", "TO-BE")
+    rows = outcome.rows(lesson.kpis) if lesson and lesson.kpis else outcome.rows()
+    mine = outcome.comparison.set_index("kpi")
+    lines = [f"**{labels[1]}** compared with **{labels[0]}**, over "
+             f"{outcome.as_is.replications} paired replications of "
+             f"{outcome.as_is.horizon / 252:.3g} years:", ""]
+    lines += [f"- {row['sentence']}." for row in rows]
+    if lesson and lesson.expect:
+        lines += ["", "What the claim expects:", ""]
+        for kpi, expected in lesson.expect.items():
+            if kpi not in mine.index:
+                continue
+            went = _direction(mine.loc[kpi])
+            label = describe(kpi).label.lower()
+            if went == "unclear":
+                text = (f"the claim expects {label} to be {expected}; these runs cannot tell "
+                        "(the interval of the change includes zero): run more replications "
+                        "or a longer horizon")
+            elif went == expected:
+                text = f"the claim expects {label} to be {expected}, and it is"
+            else:
+                text = f"the claim expects {label} to be {expected}, but it is {went}"
+            lines.append(f"- {text[0].upper()}{text[1:]}.")
+    if lesson and lesson.windows:
+        lines += ["", "Over time:", ""]
+        for row in window_rows(outcome, lesson):
+            span = (f"{row['series'].replace('_', ' ')} from month {row['from'] / 21:.3g} to "
+                    f"month {row['to'] / 21:.3g}")
+            if row["went"] == "unclear":
+                text = f"{span}: no clear difference (expected {row['expect']})"
+            else:
+                agrees = "as expected" if row["went"] == row["expect"] else \
+                    f"expected {row['expect']}"
+                text = (f"{span}: {row['went']} under {labels[1]} "
+                        f"({plain_number(row['scenario_mean'])} against "
+                        f"{plain_number(row['baseline_mean'])}; "
+                        f"{agrees})")
+            lines.append(f"- {text[0].upper()}{text[1:]}.")
+    headline = outcome.rows()
+    counts = {v: sum(1 for r in headline if r["verdict"] == v) for v in ("better", "worse")}
+    unclear = sum(1 for r in headline if r["verdict"] == NO_CLEAR)
+    lines += ["", f"Of the {len(headline)} headline KPIs, {counts['better']} are better, "
+              f"{counts['worse']} worse and {unclear} show no clear difference "
+              "(the others have no good direction)." if len(headline) > sum(counts.values())
+              + unclear else f"Of the {len(headline)} headline KPIs, {counts['better']} are "
+              f"better, {counts['worse']} worse and {unclear} show no clear difference."]
+    return "\n".join(lines)
+
+
+def about(lesson: Lesson, root: Path | None = None) -> str:
+    """The lesson in Markdown: its question, and for a claim its text, source and caveats.
+
+    It also says how the lesson runs (its teaching settings, or quick mode) against
+    the claim file's own experiment, from the files themselves.
+    """
+    settings = run_settings(lesson)
+    claim = load_claim((root or project_root()) / lesson.claim) if lesson.claim else None
+    question = "" if claim and lesson.question == claim.claim else f" {lesson.question}"
+    lines = [f"**{lesson.title}.**{question}", ""]
+    if claim is not None:
+        full = parse_duration(claim.set.get("horizon", 252.0))
+        lines += [f"**Claim {claim.id}** ({claim.source.strip()}): {claim.claim.strip()}", "",
+                  f"*What the experiment does not show:* {claim.caveats.strip()}", "",
+                  f"The claim file runs {claim.replications} replications of "
+                  f"{format_days(full)} per arm; `pmosim claims {claim.id}` runs it with its "
+                  "robustness samples. Here:"]
+    else:
+        lines += ["Here:"]
+    lines[-1] += (f" {settings['replications']} paired replications of "
+                  f"{format_days(settings['horizon'])}"
+                  + (" (quick mode)." if quick() else ", so that a Run takes seconds."))
+    return "\n".join(lines)
+
+
+def handover_checks(lesson: Lesson, outcome: Outcome,
+                    root: Path | None = None) -> pd.DataFrame:
+    """The claim's value checks (a level reached after a handover), judged on the TO-BE.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per check: its label, the level reached (mean over replications), the
+        level the claim states, the share of replications that reach it and
+        the verdict (``supported`` only if every replication reaches it).
+    """
+    columns = ["check", "level reached", "stated level", "replications reaching it",
+               "verdict"]
+    if lesson.claim is None:
+        return pd.DataFrame(columns=columns)
+    claim = load_claim((root or project_root()) / lesson.claim)
+    rows = []
+    for check in claim.checks:
+        if check.compare is not None:
+            continue
+        result = judge(check, {check.arm: outcome.tables[1]})
+        rows.append({"check": " ".join(result["check"].split()),
+                     "level reached": result["a_mean"], "stated level": check.value,
+                     "replications reaching it": result["difference"],
+                     "verdict": result["verdict"]})
+    return pd.DataFrame(rows, columns=columns)
+
+
+def run_figures(outcome: Outcome, names: tuple[str, ...] = ("operations", "projects",
+                                                             "people", "hours")) -> list:
+    """The standard figures of :mod:`sim.plots` for the AS-IS alone."""
+    weekly = outcome.tables[0].weekly
+    return [FIGURES[name](weekly, title=outcome.as_is.name) for name in names]
+
+
+def window_rows(outcome: Outcome, lesson: Lesson) -> list[dict[str, Any]]:
+    """The lesson's weekly series compared over their windows, one row per window.
+
+    Each row has the series, the window in days, both means, the paired
+    difference with its 95% interval, the expected direction and where it went
+    (``higher``, ``lower`` or ``unclear``).
+    """
+    full = parse_duration(lesson.horizon)
+    factor = min(1.0, outcome.as_is.horizon / full)
+    rows = []
+    for series, start, end, expected in lesson.windows:
+        low, high = parse_duration(start) * factor, parse_duration(end) * factor
+        means = []
+        for tables in outcome.tables:
+            weekly = tables.weekly
+            inside = weekly[(weekly["day"] >= low) & (weekly["day"] < high)]
+            means.append(inside.groupby("replication")[series].mean()
+                         .reindex(tables.summary["replication"]).to_numpy(float))
+        result = paired_difference(means[0], means[1])
+        rows.append({"series": series, "from": low, "to": high, **result,
+                     "expect": expected, "went": _direction(pd.Series(result))})
+    return rows
+
+
+FIGURE_PANELS = 6
+"""Panels of the comparison figure: the lesson's series first, then the studio's."""
+
+
+def figure(outcome: Outcome, lesson: Lesson | None = None) -> Figure:
+    """The key weekly series of both sides (the lesson's series first), mean and 5-95% band."""
+    weekly = pd.concat([t.weekly for t in outcome.tables], ignore_index=True)
+    names = {outcome.as_is.name: "AS-IS", outcome.to_be.name: "TO-BE"}
+    if lesson:
+        names = dict(zip(names, lesson.labels, strict=True))
+    extra = list(lesson.series) if lesson else []
+    shown = [c for c in dict.fromkeys([*extra, *(c for c, _ in OVERLAY)]) if c in weekly]
+    weekly = weekly[["scenario", "replication", "day", *shown[:FIGURE_PANELS]]]
+    weekly = weekly.assign(scenario=weekly["scenario"].map(names))
+    return overlay_figure(weekly, title=lesson.title if lesson else "", extra=extra)
+
+
+def loops(lesson: Lesson) -> Figure:
+    """The causal-loop diagram of the loops a lesson teaches."""
+    return loop_figure(lesson.loops, title=f"The loops behind: {lesson.title}")
+
+
+def show(outcome: Outcome, lesson: Lesson | None = None, seconds: float | None = None) -> None:
+    """Display the KPI table, the plain-language reading and the figure in a notebook."""
+    from IPython.display import Markdown, display
+
+    display(table(outcome, lesson.kpis if lesson and lesson.kpis else None))
+    display(Markdown(reading(outcome, lesson)))
+    if seconds is not None:
+        display(Markdown(f"*Ran in {seconds:.1f} s.*"))
+    display(figure(outcome, lesson))
+
+
+def timed(lesson: Lesson, values: Mapping[str, Any] | None = None) -> tuple[Outcome, float]:
+    """Run :func:`compare` and return the outcome with the wall-clock seconds it took."""
+    started = time.perf_counter()
+    outcome = compare(lesson, values)
+    return outcome, time.perf_counter() - started
+
+
+def _widget(knob: Knob):
+    import ipywidgets as w
+
+    style = {"description_width": "initial"}
+    layout = w.Layout(width="480px")
+    if knob.kind == "choice":
+        return w.Dropdown(options=[(label, v) for v, label in knob.choices], value=knob.default,
+                          description=knob.label, style=style, layout=layout)
+    if knob.kind == "toggle":
+        return w.Checkbox(value=bool(knob.default), description=knob.label, style=style)
+    if knob.kind == "integer":
+        return w.IntSlider(value=int(knob.default), min=int(knob.low), max=int(knob.high),
+                           step=int(knob.step or 1), description=knob.label, style=style,
+                           layout=layout)
+    return w.FloatSlider(value=float(knob.default), min=knob.low, max=knob.high,
+                         step=knob.step, description=knob.label, style=style, layout=layout)
+
+
+def panel(lesson: Lesson, values: Mapping[str, Any] | None = None):
+    """The lesson's knobs as widgets with a **Run** button; results appear below it.
+
+    Moving a knob runs nothing; Run compares AS-IS with the TO-BE the knobs
+    describe and shows the table, the reading and the figure (with the time it
+    took). A value the scenario schema refuses shows its message instead.
+
+    Returns
+    -------
+    ipywidgets.VBox
+    """
+    import ipywidgets as w
+    from IPython.display import Markdown, display
+
+    start = {**lesson.defaults(), **(values or {})}
+    widgets = {k.name: _widget(replace(k, default=start[k.name])) for k in lesson.knobs}
+    helps = [w.HTML(f"<small>{k.help}</small>") for k in lesson.knobs]
+    button = w.Button(description="Run", button_style="primary", icon="play")
+    out = w.Output()
+
+    def run(_button=None) -> None:
+        out.clear_output()
+        button.disabled = True
+        try:
+            with out:
+                display(Markdown("*Running...*"))
+            chosen = {name: widget.value for name, widget in widgets.items()}
+            outcome, seconds = timed(lesson, chosen)
+            out.clear_output()
+            with out:
+                show(outcome, lesson, seconds)
+        except ScenarioError as exc:
+            out.clear_output()
+            with out:
+                display(Markdown(f"**Not a valid scenario:** {exc}"))
+        finally:
+            button.disabled = False
+
+    button.on_click(run)
+    rows = [item for pair in zip(widgets.values(), helps, strict=True) for item in pair]
+    box = w.VBox([*rows, button, out])
+    box.run = run  # lets a notebook (or a test) press Run from code
+    return box

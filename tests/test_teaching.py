@@ -1,0 +1,233 @@
+"""The teaching layer: lessons reach the scenarios, every knob matters, readings follow numbers."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pytest
+from conftest import ROOT
+
+import sim
+from sim import loops, teaching, workshop
+from sim.errors import ScenarioError
+from sim.studies.claims import load_claim
+
+NEW_VALUES = {
+    "baseline": {"demand": 360.0, "operations_headcount": 110},
+    "shared-staff": {"allocation": 0.3, "wip_limit": 2, "divert_gain": 2.0,
+                     "protected_time": 0.0},
+    "C1": {"rewards": "operations_only", "misalignment_gain": 1.5},
+    "C2": {"rewards": "balanced"},
+    "C3": {"sustainment": "none"},
+    "C4": {"sustainment": "none", "erosion": 63.0, "sustain_effort": 3.0},
+    "C6": {"pmo": "none"},
+    "C7": {"learning_rate": 0.2, "forgetting": 63.0},
+    "C8": {"learning_rate": 0.2},
+    "C9": {"shift": 0.3},
+    "C10": {"spike": 0.0, "demand": 300.0},
+    "C5": {"rewards": "operations_only", "sustainment": "none",
+           "capacity_aware_intake": False},
+}
+"""A value unlike the default for every knob of every lesson: a knob missing here fails."""
+
+
+@functools.cache
+def lesson(key: str) -> teaching.Lesson:
+    return workshop.lesson(key, ROOT)
+
+
+@functools.cache
+def summaries(key: str, name: str | None = None) -> dict:
+    """Replication 0 of both sides, with one knob moved: KPIs keyed (side, KPI)."""
+    values = {} if name is None else {name: NEW_VALUES[key][name]}
+    as_is, to_be = teaching.scenarios(lesson(key), values, ROOT)
+    knob = lesson(key).knob(name) if name else None
+    sides = (("to-be", to_be), ("as-is", as_is)) if knob is None or knob.both else \
+        (("to-be", to_be),)
+    return {(side, k): v for side, s in sides for k, v in sim.run(s, 0).summary.items()}
+
+
+def test_every_knob_has_a_test_value_unlike_its_default():
+    assert set(NEW_VALUES) == set(workshop.LESSONS)
+    for key in workshop.LESSONS:
+        knobs = lesson(key).defaults()
+        assert set(NEW_VALUES[key]) == set(knobs), key
+        for name, value in NEW_VALUES[key].items():
+            assert value != knobs[name], (key, name)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("key", list(NEW_VALUES))
+def test_every_knob_changes_the_result(key, monkeypatch):
+    monkeypatch.delenv(teaching.QUICK_ENV, raising=False)
+    default = summaries(key)
+    for name in NEW_VALUES[key]:
+        moved = summaries(key, name)
+        changed = [k for k in moved if not np.isclose(default[k], moved[k], equal_nan=True)]
+        assert changed, f"lesson {key}: knob {name} changed no KPI"
+
+
+def test_a_both_sides_knob_changes_the_as_is_too_and_a_to_be_knob_does_not():
+    c10 = lesson("C10")
+    as_is, to_be = teaching.scenarios(c10, {"demand": 300.0, "spike": 0.0}, ROOT)
+    assert as_is.operations.demand == to_be.operations.demand == 300.0
+    assert to_be.timeline == ()
+    as_is, to_be = teaching.scenarios(c10, {}, ROOT)
+    assert as_is.timeline == () and len(to_be.timeline) == 1
+    assert to_be.timeline[0].scale == {"operations.demand": 1.3}
+
+
+def test_claim_lessons_take_their_arms_and_directions_from_the_claim_file():
+    claim = load_claim(ROOT / "scenarios/claims/c01_rewards_misalignment.yaml")
+    c1 = lesson("C1")
+    assert dict(c1.as_is) == claim.arms["operations_only"].set
+    assert dict(c1.to_be) == claim.arms["balanced"].set
+    assert c1.expect == {c.kpi: c.expect for c in claim.checks}
+    as_is, to_be = teaching.scenarios(c1, {}, ROOT)
+    assert as_is.levers.rewards.scheme == "operations_only"
+    assert to_be.levers.rewards.scheme == "balanced"
+    assert as_is.seed == to_be.seed and as_is.replications == to_be.replications
+
+
+def test_quick_mode_shrinks_runs_and_moves_timeline_events_inside(monkeypatch):
+    c10 = lesson("C10")
+    monkeypatch.delenv(teaching.QUICK_ENV, raising=False)
+    assert teaching.run_settings(c10) == {"horizon": 378.0, "replications": 3}
+    monkeypatch.setenv(teaching.QUICK_ENV, "1")
+    assert teaching.run_settings(c10) == {"horizon": teaching.QUICK_HORIZON,
+                                          "replications": teaching.QUICK_REPLICATIONS}
+    _, to_be = teaching.scenarios(c10, {}, ROOT)
+    event = to_be.timeline[0]
+    factor = teaching.QUICK_HORIZON / 378.0
+    assert event.at == round(126 * factor) and event.for_ == round(42 * factor)
+    monkeypatch.setenv(teaching.QUICK_ENV, "0")
+    assert not teaching.quick()
+
+
+def test_a_bad_knob_value_or_name_gives_a_clear_error():
+    with pytest.raises(ScenarioError, match=r"levers\.allocation"):
+        teaching.scenarios(lesson("shared-staff"), {"allocation": 1.5}, ROOT)
+    with pytest.raises(KeyError, match="no knob 'alocation'"):
+        teaching.scenarios(lesson("shared-staff"), {"alocation": 0.3}, ROOT)
+
+
+@pytest.fixture(scope="module")
+def c10_outcome():
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(teaching.QUICK_ENV, "1")
+        return teaching.compare(lesson("C10"), {}, ROOT)
+
+
+def test_same_seed_same_comparison(c10_outcome, monkeypatch):
+    monkeypatch.setenv(teaching.QUICK_ENV, "1")
+    again = teaching.compare(lesson("C10"), {}, ROOT)
+    assert again.comparison.equals(c10_outcome.comparison)
+
+
+def test_the_reading_states_the_computed_numbers_and_directions(c10_outcome):
+    c10 = lesson("C10")
+    text = teaching.reading(c10_outcome, c10)
+    for row in c10_outcome.rows(c10.kpis):
+        assert row["sentence"] in text
+    comparison = c10_outcome.comparison.set_index("kpi")
+    for kpi, expected in c10.expect.items():
+        low, high = comparison.loc[kpi, ["ci_low", "ci_high"]]
+        label = sim.kpis.describe(kpi).label.lower()
+        if low > 0 or high < 0:
+            went = "higher" if low > 0 else "lower"
+            phrase = "and it is" if went == expected else f"but it is {went}"
+            assert f"{label} to be {expected}, {phrase}" in text.lower()
+        else:
+            assert f"{label} to be {expected}; these runs cannot tell" in text.lower()
+    for row in teaching.window_rows(c10_outcome, c10):
+        assert row["went"] in ("higher", "lower", "unclear")
+        if row["went"] != "unclear":
+            assert teaching.plain_number(row["scenario_mean"]) in text
+
+
+def test_the_table_and_figure_cover_the_lesson(c10_outcome):
+    c10 = lesson("C10")
+    frame = teaching.table(c10_outcome, c10.kpis)
+    assert list(frame.columns) == ["AS-IS", "TO-BE", "change", "95% CI of the change",
+                                   "verdict"]
+    assert len(frame) == len(c10.kpis)
+    fig = teaching.figure(c10_outcome, c10)
+    titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
+    assert titles[:2] == ["items in system", "pressure"]
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert legend == list(c10.labels)
+
+
+def test_compare_files_validates_a_to_be_text_as_the_command_line_does(monkeypatch):
+    monkeypatch.setenv(teaching.QUICK_ENV, "1")
+    bad = "extends: ../scenarios/baseline.yaml\nlevers: {wip_limt: 3}\n"
+    with pytest.raises(ScenarioError, match=r"wip_limt.*Did you mean 'levers\.wip_limit'"):
+        teaching.compare_files("scenarios/baseline.yaml", "notebooks/mine.yaml", text=bad,
+                               root=ROOT)
+    good = "extends: ../scenarios/baseline.yaml\nname: mine\nlevers: {wip_limit: 3}\n"
+    outcome = teaching.compare_files("scenarios/baseline.yaml", "notebooks/mine.yaml",
+                                     text=good, root=ROOT)
+    assert outcome.differences() == ["WIP limit (levers.wip_limit): 5 → 3"]
+
+
+def test_the_panel_runs_only_on_run_and_with_the_widget_values(monkeypatch):
+    pytest.importorskip("ipywidgets")
+    calls = []
+
+    def fake(lesson_, values):
+        calls.append(values)
+        raise ScenarioError("stop here")
+
+    monkeypatch.setattr(teaching, "timed", fake)
+    box = teaching.panel(lesson("shared-staff"))
+    sliders = {w.description: w for w in box.children if hasattr(w, "value")}
+    sliders["WIP limit"].value = 3
+    assert calls == []
+    box.run()
+    assert calls == [{"allocation": 0.5, "wip_limit": 3, "divert_gain": 1.0,
+                      "protected_time": 0.5}]
+
+
+def test_every_loop_closes_over_links_that_carry_its_tag():
+    tags = {x.tag for x in loops.LOOPS}
+    assert len(tags) == len(loops.LOOPS)
+    for x in loops.LOOPS:
+        for link in x.links():
+            assert x.tag in link.loops, (x.tag, link)
+        letter = {"R": "reinforcing", "B": "balancing"}.get(x.tag[0])
+        if letter is not None and letter != x.polarity:
+            assert x.note, f"{x.tag} is {x.polarity}: say why in its note"
+    for link in loops.LINKS:
+        assert link.cause in loops.VARIABLES and link.effect in loops.VARIABLES
+        assert link.sign in "+-"
+        for tag in link.loops:
+            assert tag in tags, (link, tag)
+            path = loops.loop(tag).path
+            assert link.cause in path and link.effect in path, (link, tag)
+
+
+def test_polarity_is_counted_from_the_links():
+    assert loops.loop("WH").polarity == "balancing"   # + + - +
+    assert loops.loop("R1").polarity == "reinforcing"
+    assert loops.loop("B3").polarity == "balancing"
+    assert loops.loop("B1").polarity == "reinforcing" and loops.loop("B1").note
+
+
+def test_the_loop_diagram_draws_each_link_of_its_loops_once():
+    fig = loops.loop_figure(("R4", "WH"))
+    arrows = [p for p in fig.axes[0].patches]
+    wanted = {(x.cause, x.effect) for x in loops.LINKS if {"R4", "WH"} & set(x.loops)}
+    assert len(arrows) == len(wanted)
+    text = " ".join(t.get_text() for ax in fig.axes for t in ax.texts)
+    assert "R4 firefighting (reinforcing)" in text and "WH work harder (balancing)" in text
+
+
+def test_the_model_docs_name_every_loop_of_the_diagrams():
+    text = (ROOT / "docs" / "model.md").read_text(encoding="utf-8")
+    for x in loops.LOOPS:
+        if x.tag in ("R1s", "R2a", "R2d"):   # branches the docs tell as part of R1 and R2
+            continue
+        assert f"**{x.tag} " in text, x.tag
+    for x in loops.LINKS:
+        assert x.cause in text and x.effect in text
