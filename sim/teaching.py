@@ -44,8 +44,8 @@ from sim.studies.claims import judge, load_claim
 from sim.studies.comparison import align, compare_results, comparison_tasks
 from sim.studies.replications import run_tasks
 from sim.studies.statistics import NO_CLEAR, paired_difference
-from sim.units import format_days, parse_duration
-from sim.whatif import Outcome, control, plain_number
+from sim.units import format_days, parse_duration, plain_number
+from sim.whatif import Outcome, control
 
 QUICK_ENV = "PMOSIM_QUICK"
 """Environment variable that shrinks every lesson's runs (for tests): set it to 1."""
