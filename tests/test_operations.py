@@ -16,9 +16,9 @@ def test_calendar_runs_entries_in_time_order_and_ties_in_scheduling_order():
     desk.duty_change(0.5, 1, on=False)
     desk.duty_change(0.2, 0, on=True)
     desk.advance(0.4)
-    assert desk.on_duty == [True, False] and desk.now == 0.4
+    assert desk.on_duty.tolist() == [True, False] and desk.now == 0.4
     desk.advance(1.0)
-    assert desk.on_duty == [True, False] and desk.idle == [0]
+    assert desk.on_duty.tolist() == [True, False] and desk.idle == [0]
 
 
 def desk_with(servers, gaps, efforts, sla=10.0):
@@ -42,14 +42,15 @@ def test_fcfs_non_preemptive_trace():
     # (overrun 0.6) and takes no more. Items 3 and 4 wait for server 0:
     # 0.3 -> starts 1.2, 0.4 -> starts 2.2.
     assert desk.completed == 4
-    assert desk.busy_since == [IDLE, IDLE]
+    assert desk.busy_since.tolist() == [IDLE, IDLE]
     waits = (1.2 - 0.3) + (2.2 - 0.4)
     assert abs(desk.wait_sum - waits) < 1e-12
-    busy_on, overrun = desk.busy_on[:], desk.overrun[:]
+    busy_on, overrun = desk.busy_on.tolist(), desk.overrun.tolist()
     assert abs(busy_on[0] - 3.0) < 1e-12 and overrun[0] == 0.0
     assert abs(busy_on[1] - 0.4) < 1e-12 and abs(overrun[1] - 0.6) < 1e-12
     busy, overrun_total, per_server = desk.take_day_hours()
     assert abs(busy - 3.4) < 1e-12 and abs(overrun_total - 0.6) < 1e-12
-    assert per_server == overrun and desk.busy_on == [0.0, 0.0] and desk.overrun == [0.0, 0.0]
+    assert per_server == overrun
+    assert desk.busy_on.tolist() == [0.0, 0.0] and desk.overrun.tolist() == [0.0, 0.0]
     assert abs(desk.time_in_system_sum - (1.0 + 1.0 + 1.9 + 2.8)) < 1e-12
     assert desk.counters()["value_arrivals"] == 4

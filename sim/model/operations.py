@@ -31,41 +31,68 @@ incidents are the desk's own events, and everything else (plans, the roster,
 staff changes, the books) happens at the day's boundaries. So the desk is not a
 set of SimPy events: it holds a heap of ``(time, sequence, kind, server)``
 entries (completions, duty changes, failure demand) and the time of the next value
-arrival, and :meth:`advance` runs them in time order up to a given moment
-(ties in the order they were scheduled, as SimPy orders equal times). The
+arrival, and :meth:`ServiceDesk.advance` runs them in time order up to a given
+moment (ties in the order they were scheduled, as SimPy orders equal times). The
 organisation advances it to the end of each day before closing the books, so
-the SimPy environment sees one event a day for the whole desk. No item is kept
-after it leaves: statistics are running sums, so memory does not grow with the
-horizon. The area under the items-in-system curve is not tallied at every
-event; it follows from the sums, because each item contributes its time in
-system: ``area(t) = sum of completed times in system + sum over items still
-inside of (t - arrival)``.
+the SimPy environment sees one event a day for the whole desk. That loop touches
+every item twice and is compiled (:mod:`sim.model.desk_kernel`); the desk's state
+lives in NumPy arrays it shares with the compiled code, and draws reach it a block
+at a time from the same named streams, in the same order, as one draw per item
+would. No item is kept after it leaves: statistics are running sums, so memory
+does not grow with the horizon. The area under the items-in-system curve is not
+tallied at every event; it follows from the sums, because each item contributes
+its time in system: ``area(t) = sum of completed times in system + sum over items
+still inside of (t - arrival)``.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections import deque
-from collections.abc import Iterator
-from heapq import heappop, heappush, heapreplace
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from sim.model.rng import Streams, buffered
+from sim.model import desk_kernel as k
+from sim.model.desk_kernel import DONE, FAILURE, IDLE, INF, OFF_DUTY, ON_DUTY
+from sim.model.rng import BLOCK, Streams
 from sim.schema.scenario import Operations
 from sim.units import DAYS_PER_YEAR
 
-INF = float("inf")
-IDLE = -1.0
-"""Value of ``busy_since`` for a person who is not serving an item."""
+Draws = Callable[[int], np.ndarray]
+"""A random source as a function ``draw(size) -> ndarray`` of i.i.d. variates."""
 
-DONE, ON_DUTY, OFF_DUTY, FAILURE = range(4)
-"""Kinds of calendar entry: a server finishes an item, goes on duty, goes off duty; a
-failure-demand item arrives."""
+
+class _Source:
+    """Blocks of draws from one random source, in the order the source gives them."""
+
+    __slots__ = ("_draw", "_name", "block")
+
+    def __init__(self, name: str, source: Iterator[float] | Draws | None):
+        self._name = name
+        if source is None:
+            self._draw = None
+        elif hasattr(source, "__next__"):  # an iterator: take its values a block at a time
+            self._draw = lambda n: np.fromiter(itertools.islice(source, n), dtype=np.float64)
+        else:
+            self._draw = source
+        self.block = np.empty(0)
+
+    def refill(self) -> None:
+        """Draw the next block (the previous one has been used up)."""
+        block = np.empty(0) if self._draw is None else np.asarray(self._draw(BLOCK), np.float64)
+        if block.size == 0:
+            raise RuntimeError(f"the desk's source of {self._name} has no more draws")
+        self.block = block
 
 
 class ServiceDesk:
     """The operations queue, its pool of on-duty servers and their calendar.
+
+    The state lives in NumPy arrays that :mod:`sim.model.desk_kernel` runs over
+    (see :meth:`advance`); the methods here handle what happens between days. The
+    per-server arrays (``on_duty``, ``busy_since``, ``busy_on``, ``overrun``,
+    ``speed``, ``item_arrival``, ``p_defect``) are indexed by person id.
 
     Parameters
     ----------
@@ -84,72 +111,143 @@ class ServiceDesk:
     patience
         Patience (days) of each value-demand item in arrival order, or None when
         nobody abandons.
+
+    Each source is an iterator of floats or a function ``draw(size)`` returning
+    an array of the next ``size`` variates.
     """
 
-    def __init__(self, servers: int, *, arrivals: Iterator[float],
-                 value_effort: Iterator[float], failure_effort: Iterator[float],
-                 defect_draws: Iterator[float], defect_delays: Iterator[float], sla: float,
-                 patience: Iterator[float] | None = None):
-        self.sla = sla
-        self.now = 0.0
-        # time, sequence, kind, server; an entry at infinity keeps the heap from emptying
-        self._calendar: list[tuple[float, int, int, int]] = [(INF, 0, FAILURE, -1)]
-        self._sequence = 0  # entries scheduled so far: ties run in that order
-        self._patience = patience
-        self._arrivals = arrivals
-        self._value_effort = value_effort
-        self._failure_effort = failure_effort
-        self._defect_draws = defect_draws
-        self._defect_delays = defect_delays
-        self.rate = 0.0
-        self.p_defect = [0.0] * servers  # per server: stress makes some people err more
-        self._day_end = 0.0
-        self._pending: float | None = next(arrivals)
-        self._next = INF  # time of the next value arrival (INF: none before the day ends)
-        self.queue: deque[tuple[float, float, float]] = deque()  # arrival, effort, gives up
-        self.idle: list[int] = []
-        self.on_duty = [False] * servers
-        self.busy_since = [IDLE] * servers
-        self.busy_on = [0.0] * servers
-        self.overrun = [0.0] * servers
-        self.speed = [1.0] * servers
-        self.item_arrival = [0.0] * servers
-        self.failure_arrivals = self.completed = self.within_sla = self.defects = 0
-        self.abandoned = 0
-        self._in_service: list[int] = []  # servers busy when the books last closed
-        self.wait_sum = self.time_in_system_sum = self.busy_time = 0.0
-        self.abandoned_time_sum = 0.0  # stays of the items that abandoned
-        self.queued_since_sum = 0.0  # arrival times of the items waiting, summed
+    def __init__(self, servers: int, *, arrivals: Iterator[float] | Draws,
+                 value_effort: Iterator[float] | Draws, failure_effort: Iterator[float] | Draws,
+                 defect_draws: Iterator[float] | Draws, defect_delays: Iterator[float] | Draws,
+                 sla: float, patience: Iterator[float] | Draws | None = None):
+        k.ready()
+        self._sources = [_Source("arrivals", arrivals), _Source("value efforts", value_effort),
+                         _Source("patience", patience),
+                         _Source("failure efforts", failure_effort),
+                         _Source("defect draws", defect_draws),
+                         _Source("defect delays", defect_delays)]
+        self._drawn = np.zeros(k.SOURCES, dtype=np.int64)  # draws used from each block
+        self._f = np.zeros(k.FLOATS)
+        self._i = np.zeros(k.INTS, dtype=np.int64)
+        self._f[k.SLA] = sla
+        self._f[k.NEXT] = INF  # time of the next value arrival (INF: none before the day ends)
+        self._i[k.PATIENT] = patience is not None
+        # the calendar: time, sequence, kind, server; an entry at infinity keeps it from emptying
+        room = 4 * servers + 64
+        self._ct = np.empty(room)
+        self._cs = np.empty(room, dtype=np.int64)
+        self._ck = np.empty(room, dtype=np.int64)
+        self._cv = np.empty(room, dtype=np.int64)
+        self._i[k.CALENDAR_SIZE] = k.heap_push(self._ct, self._cs, self._ck, self._cv, 0, INF, 0,
+                                               FAILURE, -1)
+        self._staged: list[tuple[float, int, int, int]] = []  # entries scheduled between days
+        self._sequence = 0  # entries scheduled so far (ties run in that order); see advance
+        # the queue: arrival, effort, gives up
+        self._qa, self._qe, self._qg = np.empty(256), np.empty(256), np.empty(256)
+        self._idle = np.empty(servers, dtype=np.int64)  # a stack of the idle servers on duty
+        self.on_duty = np.zeros(servers, dtype=bool)
+        self.busy_since = np.full(servers, IDLE)
+        self.busy_on = np.zeros(servers)
+        self.overrun = np.zeros(servers)
+        self.speed = np.ones(servers)
+        self.item_arrival = np.zeros(servers)
+        self.p_defect = np.zeros(servers)  # per server: stress makes some people err more
+        self.busy_time = 0.0
+        self._in_service = np.empty(0, dtype=np.int64)  # servers busy when the books last closed
+        self._pending = self._draw(k.GAPS)
 
     @classmethod
     def for_scenario(cls, servers: int, ops: Operations, streams: Streams) -> ServiceDesk:
         """The desk of a scenario's operations, drawing from the replication's streams."""
         return cls(
-            servers, arrivals=streams.exponential("arrivals"),
+            servers, arrivals=streams.generator("arrivals").standard_exponential,
             value_effort=_effort_source(streams.generator("service"), ops),
             failure_effort=_effort_source(streams.generator("failure_service"), ops),
-            defect_draws=streams.uniform("defects"),
+            defect_draws=streams.generator("defects").random,
             defect_delays=_scaled(streams.generator("defect_delay").standard_exponential,
                                   ops.defect_delay),
             sla=ops.sla,
             patience=None if ops.patience is None else _scaled(
                 streams.generator("patience").standard_exponential, ops.patience))
 
+    @property
+    def _pending(self) -> float | None:
+        """What is left of the arrival draw that today's rate did not use up (None: nothing)."""
+        value = float(self._f[k.PENDING])
+        return None if math.isnan(value) else value
+
+    @_pending.setter
+    def _pending(self, value: float | None) -> None:
+        self._f[k.PENDING] = math.nan if value is None else value
+
+    def _draw(self, source: int) -> float:
+        """Take one draw from ``source`` here rather than in the compiled loop."""
+        if self._drawn[source] >= self._sources[source].block.size:
+            self._sources[source].refill()
+            self._drawn[source] = 0
+        value = float(self._sources[source].block[self._drawn[source]])
+        self._drawn[source] += 1
+        return value
+
+    # -- state read by others ---------------------------------------------------------
+
+    now = property(lambda self: float(self._f[k.NOW]), doc="The time the desk stands at.")
+    rate = property(lambda self: float(self._f[k.RATE]),
+                    doc="Value demand (items per day) in force.")
+    sla = property(lambda self: float(self._f[k.SLA]), doc="Service-level target in days.")
+    completed = property(lambda self: int(self._i[k.COMPLETED]), doc="Items finished.")
+    within_sla = property(lambda self: int(self._i[k.WITHIN_SLA]),
+                          doc="Items finished within the SLA of their arrival.")
+    defects = property(lambda self: int(self._i[k.DEFECTS]),
+                       doc="Finished items that turned out defective.")
+    failure_arrivals = property(lambda self: int(self._i[k.FAILURES]),
+                                doc="Failure-demand items that arrived.")
+    abandoned = property(lambda self: int(self._i[k.ABANDONED]),
+                         doc="Value items that left unserved.")
+    wait_sum = property(lambda self: float(self._f[k.WAIT]),
+                        doc="Waits of the items that started service, summed.")
+    time_in_system_sum = property(lambda self: float(self._f[k.TIME_IN_SYSTEM]),
+                                  doc="Times in system of the finished items, summed.")
+    abandoned_time_sum = property(lambda self: float(self._f[k.ABANDONED_TIME]),
+                                  doc="Stays of the items that abandoned, summed.")
+    queued_since_sum = property(lambda self: float(self._f[k.QUEUED_SINCE]),
+                                doc="Arrival times of the items waiting, summed.")
+
+    @property
+    def queue_length(self) -> int:
+        """Items waiting (not in service)."""
+        return int(self._i[k.QUEUE_LENGTH])
+
+    @property
+    def queue(self) -> list[tuple[float, float, float]]:
+        """The items waiting, first to be served first: ``(arrival, effort, gives up)``."""
+        head, capacity = int(self._i[k.QUEUE_HEAD]), self._qa.size
+        slots = (head + np.arange(self.queue_length)) % capacity
+        return list(zip(self._qa[slots].tolist(), self._qe[slots].tolist(),
+                        self._qg[slots].tolist(), strict=True))
+
+    @property
+    def idle(self) -> list[int]:
+        """The idle servers on duty; the last one listed serves the next item."""
+        return self._idle[:self._i[k.IDLE_COUNT]].tolist()
+
     # -- the calendar -------------------------------------------------------------
+
+    def _schedule(self, time: float, kind: int, server: int) -> None:
+        """Stage an entry for the calendar; :meth:`advance` adds the staged entries first."""
+        self._sequence += 1
+        self._staged.append((time, self._sequence, kind, server))
 
     def duty_change(self, delay: float, server: int, on: bool) -> None:
         """Put ``server`` on (or take them off) duty ``delay`` days from now."""
-        self._sequence += 1
-        heappush(self._calendar,
-                 (self.now + delay, self._sequence, ON_DUTY if on else OFF_DUTY, server))
+        self._schedule(self.now + delay, ON_DUTY if on else OFF_DUTY, server)
 
     def add_failure(self, delay: float = 0.0) -> None:
         """Raise a failure-demand item ``delay`` days from now (e.g. an incident).
 
         It is served like a returning defect.
         """
-        self._sequence += 1
-        heappush(self._calendar, (self.now + delay, self._sequence, FAILURE, -1))
+        self._schedule(self.now + delay, FAILURE, -1)
 
     def advance(self, until: float) -> None:
         """Run the desk's events due before ``until``, in time order; then stand at ``until``.
@@ -157,141 +255,63 @@ class ServiceDesk:
         Value arrivals and calendar entries are merged by time; entries due at the
         same time run in the order they were scheduled. Every item passes through
         here twice (arriving, then finishing), so this loop sets the model's speed:
-        it keeps the desk's state in local variables and handles each kind of entry
-        in place rather than through a call per event (the rules are those of the
-        methods that handle the same cases between days: :meth:`go_on_duty`,
-        :meth:`go_off_duty`, :meth:`_take_next`).
+        it runs compiled (:func:`sim.model.desk_kernel.advance`), with the rules of
+        the methods that handle the same cases between days (:meth:`go_on_duty`,
+        :meth:`go_off_duty`, :meth:`_take_next`). When the compiled loop needs
+        fresh draws or more room it stops before the event that needs them and is
+        called again.
         """
-        cal = self._calendar
-        nxt = self._next
-        if nxt >= until and cal[0][0] >= until:
-            self.now = until
+        if self._staged:
+            staged = np.array(self._staged, dtype=np.float64)
+            self._staged.clear()
+            self._room_for(staged.shape[0])
+            self._i[k.CALENDAR_SIZE] = k.push_staged(self._ct, self._cs, self._ck, self._cv,
+                                                     self._i[k.CALENDAR_SIZE], staged)
+        if self._f[k.NEXT] >= until and self._ct[0] >= until:
+            self._f[k.NOW] = until
             return
-        push, pop, replace = heappush, heappop, heapreplace
-        queue, idle, on_duty = self.queue, self.idle, self.on_duty
-        busy_since, busy_on, overrun = self.busy_since, self.busy_on, self.overrun
-        item_arrival, speed, p_defect = self.item_arrival, self.speed, self.p_defect
-        # bound methods of the random streams: one C call per draw
-        draw_gap, draw_effort = self._arrivals.__next__, self._value_effort.__next__
-        draw_patience = None if self._patience is None else self._patience.__next__
-        draw_failure_effort = self._failure_effort.__next__
-        draw_defect, draw_delay = self._defect_draws.__next__, self._defect_delays.__next__
-        sequence = self._sequence
-        rate, day_end, sla = self.rate, self._day_end, self.sla
-        completed, within, defects = self.completed, self.within_sla, self.defects
-        time_in_system, wait_sum = self.time_in_system_sum, self.wait_sum
-        queued_since = self.queued_since_sum
-        failures = self.failure_arrivals
-        abandoned, abandoned_time = self.abandoned, self.abandoned_time_sum
-        pending = self._pending
+        sources = self._sources
+        self._i[k.SEQUENCE] = self._sequence
         while True:
-            due = cal[0][0]  # never empty: the entry at INF stays at the bottom
-            if nxt < due:  # a value item arrives
-                if nxt >= until:
-                    break
-                now = nxt
-                gives_up = now + draw_patience() if draw_patience is not None else INF
-                if idle:
-                    server = idle.pop()
-                    busy_since[server] = now
-                    item_arrival[server] = now
-                    sequence += 1
-                    push(cal, (now + draw_effort() / speed[server], sequence, DONE, server))
-                else:
-                    queue.append((now, draw_effort(), gives_up))
-                    queued_since += now
-                draw = draw_gap()
-                nxt = now + draw / rate
-                if nxt >= day_end:  # tomorrow's rate converts what is left of the draw
-                    nxt = INF
-                    pending = max(0.0, draw - rate * (day_end - now))
-                continue
-            if due >= until:
-                break
-            # Peek rather than pop: a server that finishes an item and takes the next
-            # one replaces its own entry (one heap operation instead of two). Keys are
-            # unique (time, sequence) pairs, so the order of events is the same.
-            now, _, kind, server = cal[0]
-            if kind == DONE or kind == ON_DUTY:
-                if kind == DONE:
-                    duty = on_duty[server]
-                    if duty:
-                        busy_on[server] += now - busy_since[server]
-                    else:
-                        overrun[server] += now - busy_since[server]
-                    stay = now - item_arrival[server]
-                    completed += 1
-                    time_in_system += stay
-                    if stay <= sla:
-                        within += 1
-                    p = p_defect[server]
-                    if p > 0.0 and draw_defect() < p:
-                        defects += 1
-                        sequence += 1
-                        # later than the entry on top, so that entry stays on top
-                        push(cal, (now + draw_delay(), sequence, FAILURE, -1))
-                    if not duty:
-                        busy_since[server] = IDLE
-                        pop(cal)
-                        continue
-                elif on_duty[server]:
-                    pop(cal)
-                    continue
-                elif busy_since[server] != IDLE:  # on duty again while finishing an item
-                    overrun[server] += now - busy_since[server]
-                    busy_since[server] = now
-                    on_duty[server] = True
-                    pop(cal)
-                    continue
-                else:
-                    on_duty[server] = True
-                # the server is free and on duty: the first item still waiting, if any
-                while queue:
-                    arrived, effort, gives_up = queue.popleft()
-                    queued_since -= arrived
-                    if gives_up <= now:  # left before anybody could serve it
-                        abandoned += 1
-                        abandoned_time += gives_up - arrived
-                        continue
-                    wait_sum += now - arrived
-                    busy_since[server] = now
-                    item_arrival[server] = arrived
-                    sequence += 1
-                    replace(cal, (now + effort / speed[server], sequence, DONE, server))
-                    break
-                else:
-                    idle.append(server)
-                    busy_since[server] = IDLE
-                    pop(cal)
-            elif kind == OFF_DUTY:
-                pop(cal)
-                if on_duty[server]:
-                    if busy_since[server] != IDLE:
-                        busy_on[server] += now - busy_since[server]
-                        busy_since[server] = now
-                    else:
-                        idle.remove(server)
-                    on_duty[server] = False
-            else:  # FAILURE: a failure item enters (it waits however long it takes)
-                pop(cal)
-                failures += 1
-                effort = draw_failure_effort()
-                if idle:
-                    server = idle.pop()
-                    busy_since[server] = now
-                    item_arrival[server] = now
-                    sequence += 1
-                    push(cal, (now + effort / speed[server], sequence, DONE, server))
-                else:
-                    queue.append((now, effort, INF))
-                    queued_since += now
-        self.completed, self.within_sla, self.defects = completed, within, defects
-        self.time_in_system_sum, self.wait_sum = time_in_system, wait_sum
-        self.queued_since_sum = queued_since
-        self.failure_arrivals = failures
-        self.abandoned, self.abandoned_time_sum = abandoned, abandoned_time
-        self._next, self._pending, self._sequence = nxt, pending, sequence
-        self.now = until
+            code = k.advance(until, self._f, self._i, self._ct, self._cs, self._ck, self._cv,
+                             self._qa, self._qe, self._qg, self._idle, self.on_duty,
+                             self.busy_since, self.busy_on, self.overrun, self.item_arrival,
+                             self.speed, self.p_defect, sources[0].block, sources[1].block,
+                             sources[2].block, sources[3].block, sources[4].block,
+                             sources[5].block, self._drawn)
+            if code == k.FINISHED:
+                self._sequence = int(self._i[k.SEQUENCE])
+                return
+            if code == k.CALENDAR_FULL:
+                self._room_for(2)
+            elif code == k.QUEUE_FULL:
+                self._grow_queue()
+            else:
+                sources[code].refill()
+                self._drawn[code] = 0
+
+    def _room_for(self, entries: int) -> None:
+        """Make the calendar's arrays hold ``entries`` more entries, with room to spare."""
+        size = int(self._i[k.CALENDAR_SIZE])
+        if size + entries + 2 <= self._ct.size:
+            return
+        room = 2 * (size + entries + 2)
+        for name in ("_ct", "_cs", "_ck", "_cv"):
+            old = getattr(self, name)
+            new = np.empty(room, dtype=old.dtype)
+            new[:size] = old[:size]
+            setattr(self, name, new)
+
+    def _grow_queue(self) -> None:
+        """Double the queue's room, keeping its items in order from the start of the arrays."""
+        head, length, capacity = int(self._i[k.QUEUE_HEAD]), self.queue_length, self._qa.size
+        slots = (head + np.arange(length)) % capacity
+        for name in ("_qa", "_qe", "_qg"):
+            old = getattr(self, name)
+            new = np.empty(2 * capacity)
+            new[:length] = old[slots]
+            setattr(self, name, new)
+        self._i[k.QUEUE_HEAD] = 0
 
     # -- servers ------------------------------------------------------------------
 
@@ -302,19 +322,23 @@ class ServiceDesk:
 
     def levels(self) -> dict[str, float]:
         """The items in system and waiting when the books last closed."""
-        return {"backlog": float(self.in_system), "queue": float(len(self.queue))}
+        return {"backlog": float(self.in_system), "queue": float(self.queue_length)}
 
     @property
     def in_system(self) -> int:
         """Items waiting or in service when the books last closed (see :meth:`close_books`)."""
-        return len(self.queue) + self.servers_busy()
+        return self.queue_length + self.servers_busy()
 
     def add_servers(self, count: int) -> None:
         """Add ``count`` seats to the pool (off duty until rostered)."""
-        for values, fill in ((self.on_duty, False), (self.busy_since, IDLE),
-                             (self.busy_on, 0.0), (self.overrun, 0.0), (self.speed, 1.0),
-                             (self.item_arrival, 0.0), (self.p_defect, 0.0)):
-            values.extend([fill] * count)
+        for name, fill in (("on_duty", False), ("busy_since", IDLE), ("busy_on", 0.0),
+                           ("overrun", 0.0), ("speed", 1.0), ("item_arrival", 0.0),
+                           ("p_defect", 0.0)):
+            old = getattr(self, name)
+            setattr(self, name, np.concatenate([old, np.full(count, fill, dtype=old.dtype)]))
+        idle = np.empty(self._idle.size + count, dtype=np.int64)
+        idle[:self._idle.size] = self._idle
+        self._idle = idle
 
     def servers_busy(self) -> int:
         """Return how many people were serving an item when the books last closed."""
@@ -324,15 +348,15 @@ class ServiceDesk:
 
     def start_day(self, day_end: float, rate: float) -> None:
         """Set the value-demand rate (items per day) in force until ``day_end``."""
-        self.rate = rate
-        self._day_end = day_end
+        self._f[k.RATE] = rate
+        self._f[k.DAY_END] = day_end
         pending, self._pending = self._pending, None
         if pending is None:
             return
         if rate <= 0.0:
             self._pending = pending
             return
-        self._next = self._next_arrival(self.now, pending)
+        self._f[k.NEXT] = self._next_arrival(self.now, pending)
 
     def _next_arrival(self, after: float, draw: float) -> float:
         """Return the time of the arrival that a unit exponential gives after ``after``.
@@ -340,18 +364,18 @@ class ServiceDesk:
         If it falls beyond today, keep what is left of the draw for tomorrow's
         rate (time rescaling) and return infinity.
         """
-        rate = self.rate
+        rate, day_end = self.rate, float(self._f[k.DAY_END])
         when = after + draw / rate
-        if when < self._day_end:
+        if when < day_end:
             return when
-        self._pending = max(0.0, draw - rate * (self._day_end - after))
+        self._pending = max(0.0, draw - rate * (day_end - after))
         return INF
 
     # -- service ----------------------------------------------------------------
 
     def _close_busy(self, server: int, now: float) -> None:
         """Book the busy time since ``busy_since`` as on-duty work or overrun."""
-        spent = now - self.busy_since[server]
+        spent = now - float(self.busy_since[server])
         if self.on_duty[server]:
             self.busy_on[server] += spent
         else:
@@ -360,42 +384,26 @@ class ServiceDesk:
 
     def _take_next(self, server: int, now: float) -> None:
         """Give a newly available ``server`` the first item still waiting, or make them idle."""
-        queue = self.queue
-        while queue:
-            arrived, effort, gives_up = queue.popleft()
-            self.queued_since_sum -= arrived
-            if gives_up <= now:
-                self._abandon(arrived, gives_up)
+        f, i = self._f, self._i
+        capacity = self._qa.size
+        while i[k.QUEUE_LENGTH] > 0:
+            head = int(i[k.QUEUE_HEAD])
+            arrived, effort, gives_up = (float(self._qa[head]), float(self._qe[head]),
+                                         float(self._qg[head]))
+            i[k.QUEUE_HEAD] = (head + 1) % capacity
+            i[k.QUEUE_LENGTH] -= 1
+            f[k.QUEUED_SINCE] -= arrived
+            if gives_up <= now:  # left before anybody could serve it
+                i[k.ABANDONED] += 1
+                f[k.ABANDONED_TIME] += gives_up - arrived
                 continue
-            self.wait_sum += now - arrived
+            f[k.WAIT] += now - arrived
             self.busy_since[server] = now
             self.item_arrival[server] = arrived
-            self._sequence += 1
-            heappush(self._calendar, (now + effort / self.speed[server], self._sequence,
-                                      DONE, server))
+            self._schedule(now + effort / float(self.speed[server]), DONE, server)
             return
-        self.idle.append(server)
-
-    def _abandon(self, arrived: float, gives_up: float) -> None:
-        """Book an item that left unserved when its patience ran out at ``gives_up``."""
-        self.abandoned += 1
-        self.abandoned_time_sum += gives_up - arrived
-
-    def _purge(self, now: float) -> None:
-        """Take every item whose patience has run out by ``now`` out of the queue."""
-        queue = self.queue
-        if self._patience is None or not queue:
-            return
-        kept = []
-        for item in queue:
-            if item[2] <= now:
-                self.queued_since_sum -= item[0]
-                self._abandon(item[0], item[2])
-            else:
-                kept.append(item)
-        if len(kept) < len(queue):
-            queue.clear()  # in place: the per-item callbacks hold this deque
-            queue.extend(kept)
+        self._idle[i[k.IDLE_COUNT]] = server
+        i[k.IDLE_COUNT] += 1
 
     # -- duty roster ------------------------------------------------------------
 
@@ -418,26 +426,30 @@ class ServiceDesk:
         if self.busy_since[server] != IDLE:
             self._close_busy(server, self.now)
         else:
-            self.idle.remove(server)
+            count = int(self._i[k.IDLE_COUNT])
+            k.remove_idle(self._idle, count, server)
+            self._i[k.IDLE_COUNT] = count - 1
         self.on_duty[server] = False
 
     # -- books ------------------------------------------------------------------
 
     def close_books(self, now: float) -> None:
-        """Run the desk up to ``now`` and bring its sums there (call before reading counters)."""
+        """Run the desk up to ``now`` and bring its sums there (call before reading counters).
+
+        Items whose patience has run out by ``now`` leave the queue here.
+        """
         self.advance(now)
-        self._purge(now)
-        busy_since, on_duty, busy_on, overrun = (self.busy_since, self.on_duty, self.busy_on,
-                                                 self.overrun)
-        in_service = []
-        for server, since in enumerate(busy_since):  # as _close_busy, for everyone busy
-            if since != IDLE:
-                in_service.append(server)
-                if on_duty[server]:
-                    busy_on[server] += now - since
-                else:
-                    overrun[server] += now - since
-                busy_since[server] = now
+        if self._i[k.PATIENT] and self._i[k.QUEUE_LENGTH]:
+            k.purge(now, self._f, self._i, self._qa, self._qe, self._qg)
+        busy_since, on_duty = self.busy_since, self.on_duty
+        busy = busy_since != IDLE
+        in_service = np.flatnonzero(busy)
+        if in_service.size:  # as _close_busy, for everyone busy
+            on = busy & on_duty
+            off = busy & ~on_duty
+            self.busy_on[on] += now - busy_since[on]
+            self.overrun[off] += now - busy_since[off]
+            busy_since[in_service] = now
         self._in_service = in_service
 
     def counters(self) -> dict[str, float]:
@@ -452,17 +464,19 @@ class ServiceDesk:
         """
         now = self.now
         in_service = self._in_service
-        inside = len(self.queue) + len(in_service)
+        waiting = self.queue_length
+        inside = waiting + len(in_service)
+        completed, abandoned = self.completed, self.abandoned
         area = (self.time_in_system_sum + self.abandoned_time_sum
-                + len(self.queue) * now - self.queued_since_sum
-                + sum(now - self.item_arrival[i] for i in in_service))
+                + waiting * now - self.queued_since_sum
+                + sum((now - self.item_arrival[in_service]).tolist()))
         return {
-            "value_arrivals": self.completed + self.abandoned + inside - self.failure_arrivals,
-            "abandoned": self.abandoned, "abandoned_time_sum": self.abandoned_time_sum,
+            "value_arrivals": completed + abandoned + inside - self.failure_arrivals,
+            "abandoned": abandoned, "abandoned_time_sum": self.abandoned_time_sum,
             "failure_arrivals": self.failure_arrivals, "wait_sum": self.wait_sum,
-            "completed": self.completed, "time_in_system_sum": self.time_in_system_sum,
+            "completed": completed, "time_in_system_sum": self.time_in_system_sum,
             "within_sla": self.within_sla, "busy_time": self.busy_time,
-            "defects": self.defects, "started": self.completed + len(in_service),
+            "defects": self.defects, "started": completed + len(in_service),
             "area": area,
         }
 
@@ -477,14 +491,14 @@ class ServiceDesk:
             Total busy time on duty, total overrun, and each server's overrun
             (None when nobody overran).
         """
-        n = len(self.busy_on)
-        busy, overrun = sum(self.busy_on), sum(self.overrun)
-        per_server = self.overrun[:] if overrun else None
+        per_server = self.overrun.tolist()
+        busy, overrun = sum(self.busy_on.tolist()), sum(per_server)
         self.busy_time += busy + overrun
-        self.busy_on[:] = [0.0] * n
+        self.busy_on[:] = 0.0
         if overrun:
-            self.overrun[:] = [0.0] * n
-        return busy, overrun, per_server
+            self.overrun[:] = 0.0
+            return busy, overrun, per_server
+        return busy, overrun, None
 
 
 def base_demand(ops: Operations, t: float) -> float:
@@ -495,17 +509,17 @@ def base_demand(ops: Operations, t: float) -> float:
     return ops.demand * growth * wave
 
 
-def _scaled(draw, scale: float) -> Iterator[float]:
-    return buffered(lambda n: draw(n) * scale)
+def _scaled(draw: Draws, scale: float) -> Draws:
+    return lambda n: draw(n) * scale
 
 
-def _effort_source(gen: np.random.Generator, ops: Operations) -> Iterator[float]:
+def _effort_source(gen: np.random.Generator, ops: Operations) -> Draws:
     """Efforts per item in person-days, from the scenario's service distribution."""
     mean = ops.service_mean
     if ops.service == "exponential":
         return _scaled(gen.standard_exponential, mean)
     if ops.service == "deterministic":
-        return buffered(lambda n: np.full(n, mean))
+        return lambda n: np.full(n, mean)
     sigma2 = math.log1p(ops.service_cv ** 2)
     mu = math.log(mean) - sigma2 / 2.0
-    return buffered(lambda n: np.exp(mu + math.sqrt(sigma2) * gen.standard_normal(n)))
+    return lambda n: np.exp(mu + math.sqrt(sigma2) * gen.standard_normal(n))

@@ -1,0 +1,335 @@
+"""The service desk's inner loop, compiled.
+
+Every work item passes through the desk twice (it arrives, it is finished), so
+the loop that runs the desk's calendar between two day boundaries sets the
+model's speed. This module holds that loop as plain functions over NumPy arrays,
+compiled to machine code by Numba (``cache=True``: the compiled code is kept on
+disk and reused by later processes). Numba is imported, and the functions
+compiled, by :func:`ready`, which the desk calls when it is created, so that a
+process that only reads or checks scenarios never loads the compiler. With the
+environment variable ``NUMBA_DISABLE_JIT=1`` the very same functions run as
+ordinary Python, which is how the tests check that compiling changes no number.
+
+The rules are those of :class:`sim.model.operations.ServiceDesk`, which owns the
+state and documents the mechanics; this module only knows array layouts:
+
+- the calendar is a binary heap of entries ``(time, sequence, kind, server)`` in
+  four arrays, ordered by ``(time, sequence)``; sequences are unique, so the
+  order in which entries run does not depend on how the heap is laid out;
+- the queue is a ring buffer of ``(arrival, effort, gives up)`` in three arrays;
+- the idle servers are a stack (the last to become idle is the first to serve);
+- the desk's scalar state sits in one float and one integer array, indexed by the
+  constants below;
+- each random source is a block of draws and an index into it. A draw is taken
+  only once everything the event needs is at hand: if a block runs out, or the
+  calendar or the queue is full, :func:`advance` returns a code saying which,
+  before it changes anything for that event, and the caller refills or grows and
+  calls again.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+INF = np.inf
+IDLE = -1.0
+
+DONE, ON_DUTY, OFF_DUTY, FAILURE = 0, 1, 2, 3
+
+# float state
+NOW, RATE, DAY_END, SLA, NEXT, PENDING, TIME_IN_SYSTEM, WAIT, QUEUED_SINCE, ABANDONED_TIME = (
+    range(10))
+FLOATS = 10
+# integer state
+CALENDAR_SIZE, SEQUENCE, QUEUE_HEAD, QUEUE_LENGTH, IDLE_COUNT, COMPLETED, WITHIN_SLA, DEFECTS, \
+    FAILURES, ABANDONED, PATIENT = range(11)
+INTS = 11
+# random sources, in the order of the index array and of the codes below
+GAPS, EFFORTS, PATIENCE, FAILURE_EFFORTS, DEFECT_DRAWS, DEFECT_DELAYS = range(6)
+SOURCES = 6
+
+FINISHED = -1
+"""Return code of :func:`advance`: the desk stands at ``until``."""
+CALENDAR_FULL, QUEUE_FULL = SOURCES, SOURCES + 1
+"""Return codes: the calendar or the queue needs more room (0..5 name a source to refill)."""
+
+
+def heap_push(ct, cs, ck, cv, size, time, sequence, kind, server):
+    """Add an entry to a heap of ``size`` entries (with room for it); return the new size."""
+    pos = size
+    while pos > 0:
+        parent = (pos - 1) >> 1
+        pt = ct[parent]
+        if pt < time or (pt == time and cs[parent] < sequence):
+            break
+        ct[pos], cs[pos], ck[pos], cv[pos] = pt, cs[parent], ck[parent], cv[parent]
+        pos = parent
+    ct[pos], cs[pos], ck[pos], cv[pos] = time, sequence, kind, server
+    return size + 1
+
+
+def _sift_down(ct, cs, ck, cv, size, time, sequence, kind, server):
+    """Put an entry at the root of a heap of ``size`` entries and sift it down to its place."""
+    pos = 0
+    while True:
+        child = 2 * pos + 1
+        if child >= size:
+            break
+        right = child + 1
+        if right < size and (ct[right] < ct[child]
+                             or (ct[right] == ct[child] and cs[right] < cs[child])):
+            child = right
+        tc = ct[child]
+        if time < tc or (time == tc and sequence < cs[child]):
+            break
+        ct[pos], cs[pos], ck[pos], cv[pos] = tc, cs[child], ck[child], cv[child]
+        pos = child
+    ct[pos], cs[pos], ck[pos], cv[pos] = time, sequence, kind, server
+
+
+def _heap_pop(ct, cs, ck, cv, size):
+    """Remove the root of a heap of ``size`` entries; return the new size."""
+    size -= 1
+    if size > 0:
+        _sift_down(ct, cs, ck, cv, size, ct[size], cs[size], ck[size], cv[size])
+    return size
+
+
+def push_staged(ct, cs, ck, cv, size, staged):
+    """Add the rows ``(time, sequence, kind, server)`` of ``staged``; return the new size."""
+    for row in range(staged.shape[0]):
+        size = heap_push(ct, cs, ck, cv, size, staged[row, 0], np.int64(staged[row, 1]),
+                         np.int64(staged[row, 2]), np.int64(staged[row, 3]))
+    return size
+
+
+def advance(until, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, on_duty, busy_since, busy_on,
+            overrun, item_arrival, speed, p_defect, gaps, efforts, patience, failure_efforts,
+            defect_draws, defect_delays, drawn):
+    """Run the calendar's entries and the value arrivals due before ``until``, in time order.
+
+    Returns :data:`FINISHED` once the desk stands at ``until``, or the code of what
+    it needs first (a source to refill, more calendar or queue room); state and
+    indices are written back either way, so a second call carries on.
+    """
+    nxt, rate, day_end, sla = sf[NEXT], sf[RATE], sf[DAY_END], sf[SLA]
+    pending = sf[PENDING]
+    time_in_system, wait_sum = sf[TIME_IN_SYSTEM], sf[WAIT]
+    queued_since, abandoned_time = sf[QUEUED_SINCE], sf[ABANDONED_TIME]
+    size, sequence = si[CALENDAR_SIZE], si[SEQUENCE]
+    head, length, n_idle = si[QUEUE_HEAD], si[QUEUE_LENGTH], si[IDLE_COUNT]
+    completed, within, defects = si[COMPLETED], si[WITHIN_SLA], si[DEFECTS]
+    failures, abandoned = si[FAILURES], si[ABANDONED]
+    patient = si[PATIENT] != 0
+    g, e, pa, fe, dd, dl = (drawn[GAPS], drawn[EFFORTS], drawn[PATIENCE],
+                            drawn[FAILURE_EFFORTS], drawn[DEFECT_DRAWS], drawn[DEFECT_DELAYS])
+    room, capacity = ct.shape[0], qa.shape[0]
+    code = FINISHED
+    while True:
+        if size + 2 > room:
+            code = CALENDAR_FULL
+            break
+        if length + 1 > capacity:
+            code = QUEUE_FULL
+            break
+        due = ct[0]  # never empty: the entry at infinity stays at the bottom
+        if nxt < due:  # a value item arrives
+            if nxt >= until:
+                break
+            if g >= gaps.shape[0]:
+                code = GAPS
+                break
+            if e >= efforts.shape[0]:
+                code = EFFORTS
+                break
+            if patient and pa >= patience.shape[0]:
+                code = PATIENCE
+                break
+            now = nxt
+            gives_up = INF
+            if patient:
+                gives_up = now + patience[pa]
+                pa += 1
+            effort = efforts[e]
+            e += 1
+            draw = gaps[g]
+            g += 1
+            nxt = now + draw / rate
+            if nxt >= day_end:  # tomorrow's rate converts what is left of the draw
+                nxt = INF
+                pending = max(0.0, draw - rate * (day_end - now))
+        elif due >= until:
+            break
+        else:
+            now, kind, server = ct[0], ck[0], cv[0]
+            if kind == DONE or kind == ON_DUTY:
+                if kind == DONE:
+                    p = p_defect[server]
+                    defective = False
+                    if p > 0.0:
+                        if dd >= defect_draws.shape[0]:
+                            code = DEFECT_DRAWS
+                            break
+                        if defect_draws[dd] < p:
+                            if dl >= defect_delays.shape[0]:
+                                code = DEFECT_DELAYS
+                                break
+                            defective = True
+                        dd += 1
+                    duty = on_duty[server]
+                    if duty:
+                        busy_on[server] += now - busy_since[server]
+                    else:
+                        overrun[server] += now - busy_since[server]
+                    stay = now - item_arrival[server]
+                    completed += 1
+                    time_in_system += stay
+                    if stay <= sla:
+                        within += 1
+                    if defective:
+                        defects += 1
+                        sequence += 1
+                        # later than the entry on top, so that entry stays on top
+                        size = heap_push(ct, cs, ck, cv, size, now + defect_delays[dl], sequence,
+                                         FAILURE, -1)
+                        dl += 1
+                    if not duty:
+                        busy_since[server] = IDLE
+                        size = _heap_pop(ct, cs, ck, cv, size)
+                        continue
+                elif on_duty[server]:
+                    size = _heap_pop(ct, cs, ck, cv, size)
+                    continue
+                elif busy_since[server] != IDLE:  # on duty again while finishing an item
+                    overrun[server] += now - busy_since[server]
+                    busy_since[server] = now
+                    on_duty[server] = True
+                    size = _heap_pop(ct, cs, ck, cv, size)
+                    continue
+                else:
+                    on_duty[server] = True
+                # the server is free and on duty: the first item still waiting, if any
+                served = False
+                while length > 0:
+                    arrived, effort, gives_up = qa[head], qe[head], qg[head]
+                    head = (head + 1) % capacity
+                    length -= 1
+                    queued_since -= arrived
+                    if gives_up <= now:  # left before anybody could serve it
+                        abandoned += 1
+                        abandoned_time += gives_up - arrived
+                        continue
+                    wait_sum += now - arrived
+                    busy_since[server] = now
+                    item_arrival[server] = arrived
+                    sequence += 1
+                    # the finished entry on top makes way for the next one (one heap operation)
+                    _sift_down(ct, cs, ck, cv, size, now + effort / speed[server], sequence, DONE,
+                               server)
+                    served = True
+                    break
+                if not served:
+                    idle[n_idle] = server
+                    n_idle += 1
+                    busy_since[server] = IDLE
+                    size = _heap_pop(ct, cs, ck, cv, size)
+                continue
+            elif kind == OFF_DUTY:
+                size = _heap_pop(ct, cs, ck, cv, size)
+                if on_duty[server]:
+                    if busy_since[server] != IDLE:
+                        busy_on[server] += now - busy_since[server]
+                        busy_since[server] = now
+                    else:
+                        remove_idle(idle, n_idle, server)
+                        n_idle -= 1
+                    on_duty[server] = False
+                continue
+            else:  # FAILURE: a failure item enters (it waits however long it takes)
+                if fe >= failure_efforts.shape[0]:
+                    code = FAILURE_EFFORTS
+                    break
+                size = _heap_pop(ct, cs, ck, cv, size)
+                failures += 1
+                effort = failure_efforts[fe]
+                fe += 1
+                gives_up = INF
+        # an item enters (a value arrival or a failure item): the last idle server takes it
+        if n_idle > 0:
+            n_idle -= 1
+            server = idle[n_idle]
+            busy_since[server] = now
+            item_arrival[server] = now
+            sequence += 1
+            size = heap_push(ct, cs, ck, cv, size, now + effort / speed[server], sequence, DONE,
+                             server)
+        else:
+            slot = (head + length) % capacity
+            qa[slot], qe[slot], qg[slot] = now, effort, gives_up
+            length += 1
+            queued_since += now
+    sf[NEXT], sf[PENDING] = nxt, pending
+    sf[TIME_IN_SYSTEM], sf[WAIT] = time_in_system, wait_sum
+    sf[QUEUED_SINCE], sf[ABANDONED_TIME] = queued_since, abandoned_time
+    si[CALENDAR_SIZE], si[SEQUENCE] = size, sequence
+    si[QUEUE_HEAD], si[QUEUE_LENGTH], si[IDLE_COUNT] = head, length, n_idle
+    si[COMPLETED], si[WITHIN_SLA], si[DEFECTS] = completed, within, defects
+    si[FAILURES], si[ABANDONED] = failures, abandoned
+    drawn[GAPS], drawn[EFFORTS], drawn[PATIENCE] = g, e, pa
+    drawn[FAILURE_EFFORTS], drawn[DEFECT_DRAWS], drawn[DEFECT_DELAYS] = fe, dd, dl
+    if code == FINISHED:
+        sf[NOW] = until
+    return code
+
+
+def remove_idle(idle, n_idle, server):
+    """Take ``server`` out of the first ``n_idle`` entries of the idle stack, keeping the order."""
+    found = False
+    for j in range(n_idle):
+        if found:
+            idle[j - 1] = idle[j]
+        elif idle[j] == server:
+            found = True
+
+
+def purge(now, sf, si, qa, qe, qg):
+    """Take every waiting item whose patience ran out by ``now`` out of the queue, in order."""
+    head, length, capacity = si[QUEUE_HEAD], si[QUEUE_LENGTH], qa.shape[0]
+    queued_since, abandoned_time = sf[QUEUED_SINCE], sf[ABANDONED_TIME]
+    abandoned = si[ABANDONED]
+    kept = 0
+    for k in range(length):
+        slot = (head + k) % capacity
+        if qg[slot] <= now:
+            queued_since -= qa[slot]
+            abandoned += 1
+            abandoned_time += qg[slot] - qa[slot]
+        else:
+            target = (head + kept) % capacity
+            qa[target], qe[target], qg[target] = qa[slot], qe[slot], qg[slot]
+            kept += 1
+    si[QUEUE_LENGTH], si[ABANDONED] = kept, abandoned
+    sf[QUEUED_SINCE], sf[ABANDONED_TIME] = queued_since, abandoned_time
+
+
+_KERNELS = ("heap_push", "_sift_down", "_heap_pop", "push_staged", "remove_idle", "advance",
+            "purge")
+_ready = False
+
+
+def ready() -> None:
+    """Replace this module's functions by their compiled versions (once per process).
+
+    The helpers come first, so that a function calling them is compiled against
+    their compiled versions; compiling itself happens on each one's first call,
+    from the on-disk cache when it holds them.
+    """
+    global _ready
+    if _ready:
+        return
+    from numba import njit
+
+    space = globals()
+    for name in _KERNELS:
+        space[name] = njit(cache=True)(space[name])
+    _ready = True
