@@ -7,6 +7,9 @@ notebooks share. It knows nothing about any user interface:
   its label, a plain-language help text, the scenario key it sets, its kind and
   range, and how its current value is read from a scenario. A lever added to
   this list appears in the studio (and in any notebook that draws the list).
+  A control may apply only to some scenarios (the AI levers act only where a
+  project delivers an AI solution): :meth:`Control.active` says whether it
+  does, and :attr:`Control.inactive` why not.
 - :func:`initial_values` reads the controls' values from a base scenario,
   :func:`choose` sets one (a preset also moves the controls it sets), and
   :func:`build` turns the values into the AS-IS and TO-BE scenarios.
@@ -38,6 +41,7 @@ import yaml
 from matplotlib.figure import Figure
 
 from sim.kpis import HEADLINE, describe
+from sim.model.ai import has_ai
 from sim.plots import overlay_figure
 from sim.reports.comparison import report_markdown
 from sim.reports.folder import scenario_document
@@ -83,6 +87,15 @@ class Control:
     low, high, step
         For numbers: the range a slider would offer. Values outside it are
         allowed; the scenario schema decides what is valid.
+    optional
+        For numbers: the value may be ``None`` (an empty field), which the
+        help text explains, e.g. ``levers.ai_gate_cut_slip`` (none: never).
+    applies
+        Whether the control acts on a scenario (default: always). Where it does
+        not, the studio shows it disabled with :attr:`inactive`; :func:`build`
+        still sets it if asked (the scenario stays valid and runs the same).
+    inactive
+        Why the control changes nothing on a scenario it does not apply to.
     presets
         For a choice that is a preset: per choice, the key paths and values it
         sets (see :func:`choose`).
@@ -101,8 +114,15 @@ class Control:
     low: float | None = None
     high: float | None = None
     step: float | None = None
+    optional: bool = False
+    applies: Callable[[Scenario], bool] | None = None
+    inactive: str = ""
     presets: Mapping[Any, Mapping[str, Any]] = field(default_factory=dict)
     read: Callable[[Scenario], Any] | None = None
+
+    def active(self, scenario: Scenario) -> bool:
+        """Whether moving the control can change anything in ``scenario``."""
+        return self.applies is None or self.applies(scenario)
 
     def current(self, scenario: Scenario) -> Any:
         """The control's value in ``scenario``."""
@@ -128,6 +148,10 @@ def _flat(mapping: Mapping[str, Any], prefix: str) -> dict[str, Any]:
         else:
             out[f"{prefix}.{key}"] = value
     return out
+
+
+_NO_AI = ("This base has no project that delivers an AI solution (an `ai` block), so the AI "
+          "levers change nothing here.")
 
 
 CONTROLS: tuple[Control, ...] = (
@@ -176,6 +200,30 @@ CONTROLS: tuple[Control, ...] = (
     Control("capacity_aware_intake", "Capacity-aware intake",
             "Start new projects only while the day job is not overloaded.",
             "levers.capacity_aware_intake", "toggle"),
+    Control("ai_gate", "AI evaluation gate",
+            "Share of each AI project's evaluation gate (bias, robustness and documentation "
+            "work) that is planned: 1 the full gate, 0 skipped (0 to 1). Less gate work saves "
+            "the gate and the rework its findings cause: the solution goes live earlier, at "
+            "lower quality and more prone to incidents.",
+            "levers.ai_gate", "number", low=0.0, high=1.0, step=0.1,
+            applies=has_ai, inactive=_NO_AI),
+    Control("ai_gate_cut_slip", "Cut the AI gate above slip",
+            "Schedule pressure: once the build is done, an AI project drops the rest of its "
+            "evaluation gate as soon as its forecast slip passes this (0.2: forecast 20% "
+            "longer than planned). Leave it empty to never cut the gate.",
+            "levers.ai_gate_cut_slip", "number", low=0.0, high=1.0, step=0.05,
+            optional=True, applies=has_ai, inactive=_NO_AI),
+    Control("ai_operations", "AI operations owner",
+            "Who monitors AI solutions in use and retrains them when their quality drifts, "
+            "in their sustainment time. With nobody, a degraded solution is never detected "
+            "nor retrained: its quality keeps drifting down, and its incidents raise "
+            "failure demand at the desk.",
+            "levers.ai_operations", "choice",
+            choices=(("none", "nobody"), ("opex", "the OpEx team"),
+                     ("project", "each AI project's former team"),
+                     ("operations", "the day-job staff"),
+                     ("projects", "the dedicated project staff")),
+            applies=has_ai, inactive=_NO_AI),
     Control("demand", "Demand (items per day)",
             "Value-demand items arriving per working day.",
             "operations.demand", "number", group="conditions", low=0, high=1000, step=10),
@@ -183,6 +231,20 @@ CONTROLS: tuple[Control, ...] = (
             "Day-job staff; projects borrow their time.",
             "workforce.operations.headcount", "integer", group="conditions", low=0,
             high=500, step=1),
+    Control("discount_rate", "Discount rate",
+            "Annual real discount rate of the net present value (0 to below 1; 0.035 is the "
+            "Green Book's 3.5%). Try the organisation's own rate: it changes the NPV only, "
+            "no simulated figure and no undiscounted cost or value.",
+            "finance.discount_rate", "number", group="conditions", low=0.0, high=0.15,
+            step=0.005),
+    Control("operations_cost_per_day", "Day-job staff cost per person-day",
+            "Loaded cost (salary, on-costs, overheads) of one person-day of operations "
+            "staff, in the scenario's currency. It prices all their time, whatever they spend "
+            "it on, and, unless the scenario sets finance.cost_per_item, the "
+            "effort an item takes, so what productivity, failure- and demand-reduction "
+            "benefits are worth. Money only: no simulated figure changes.",
+            "finance.cost_per_day.operations", "number", group="conditions", low=0.0,
+            high=1000.0, step=10.0),
     Control("horizon", "Horizon",
             "Simulated time of both scenarios, e.g. '1 year' or '18 months' "
             "(1 month = 21 working days).",

@@ -21,7 +21,7 @@ from sim.errors import ScenarioError
 from sim.reports.folder import scenario_document
 from sim.schema.loading import get_key_path
 from sim.studio.app import BasePicker, Studio, kpi_table
-from tests.test_whatif import NEW_VALUES, small_base
+from tests.test_whatif import AI_ASSISTANT, AI_LEVERS, NEW_VALUES, base_file, small_base
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -73,7 +73,7 @@ def set_control(rc, c: whatif.Control, value) -> None:
     elif c.kind == "toggle":
         widget.v_model = bool(value)
     else:
-        widget.v_model = str(value)
+        widget.v_model = "" if value is None else str(value)  # empty: none
         widget.fire_event("keyup.enter", None)  # fields update on Enter or leaving them
 
 
@@ -88,9 +88,11 @@ def press_run(rc, runner: RecordingRunner) -> tuple:
 @pytest.mark.parametrize("name", list(NEW_VALUES))
 def test_each_control_changes_the_scenario_the_run_receives(answer, name):
     runner = RecordingRunner(answer)
-    _, rc = solara.render(Studio(BASELINE, SCENARIOS, lambda: runner), handle_error=False)
+    _, rc = solara.render(Studio(base_file(name), SCENARIOS, lambda: runner),
+                          handle_error=False)
     c = whatif.control(name)
-    base = whatif.open_base(BASELINE).scenario
+    base = whatif.open_base(base_file(name)).scenario
+    assert not field(rc, c).disabled
     untouched = press_run(rc, runner)
     assert whatif.differences(*untouched) == []
     set_control(rc, c, NEW_VALUES[name])
@@ -120,6 +122,52 @@ def test_a_bad_value_shows_the_command_line_message_and_run_is_disabled(answer, 
     set_control(rc, whatif.control("wip_limit"), 3)  # fixing it brings Run back
     rc.find(v.Alert, class_="pmosim-invalid").assert_empty()
     assert not rc.find(v.Btn, children=["Run"]).widget.disabled
+    rc.close()
+
+
+def test_an_ai_gate_out_of_range_shows_the_schema_message(answer, capsys):
+    runner = RecordingRunner(answer)
+    _, rc = solara.render(Studio(AI_ASSISTANT, SCENARIOS, lambda: runner), handle_error=False)
+    set_control(rc, whatif.control("ai_gate"), 1.5)
+    shown = str(one(rc.find(v.Alert, class_="pmosim-invalid")).children)
+    assert main(["validate", whatif.open_base(AI_ASSISTANT).source, "--set",
+                 "levers.ai_gate=1.5"]) == 2
+    expected = capsys.readouterr().err.removeprefix("pmosim: error: ").strip()
+    assert expected in shown and "less than or equal to 1" in shown
+    assert "Traceback" not in shown and rc.find(v.Btn, children=["Run"]).widget.disabled
+    rc.close()
+
+
+def test_the_ai_levers_are_disabled_and_say_why_on_a_base_without_ai(answer):
+    runner = RecordingRunner(answer)
+    for path, active in ((BASELINE, False), (AI_ASSISTANT, True)):
+        _, rc = solara.render(Studio(path, SCENARIOS, lambda: runner), handle_error=False)
+        for c in whatif.CONTROLS:
+            disabled = bool(field(rc, c).disabled)
+            assert disabled == (c.name in AI_LEVERS and not active), (path.name, c.name)
+            note = rc.find(v.Html, class_=f"pmosim-inactive-{c.name}")
+            if disabled:
+                assert whatif.control(c.name).inactive in str(one(note).children)
+            else:
+                note.assert_empty()
+        rc.close()
+
+
+def test_emptying_the_cut_slip_field_means_never(answer):
+    runner = RecordingRunner(answer)
+    _, rc = solara.render(Studio(AI_ASSISTANT, SCENARIOS, lambda: runner), handle_error=False)
+    c = whatif.control("ai_gate_cut_slip")
+    assert field(rc, c).v_model in ("", None)
+    set_control(rc, c, 0.3)
+    rc.find(v.Alert, class_="pmosim-invalid").assert_empty()
+    assert press_run(rc, runner)[1].levers.ai_gate_cut_slip == 0.3
+    set_control(rc, c, None)
+    rc.find(v.Alert, class_="pmosim-stale").wait_for(timeout=5)  # the page saw the change
+    listed = [w.unsafe_innerHTML for w in rc.find(HTML).widgets
+              if 'class="pmosim-differences"' in w.unsafe_innerHTML]
+    assert listed == ['<ul class="pmosim-differences"></ul>']  # nothing differs any more
+    as_is, to_be = press_run(rc, runner)
+    assert to_be.levers.ai_gate_cut_slip is None and whatif.differences(as_is, to_be) == []
     rc.close()
 
 

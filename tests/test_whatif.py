@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import math
 import re
 import shlex
 import threading
@@ -22,14 +24,44 @@ from sim.studies.comparison import align, compare
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
+AI_ASSISTANT = ROOT / "scenarios" / "examples" / "ai_assistant.yaml"
 
 NEW_VALUES = {
     "governance": "systems", "rewards": "balanced", "pmo": "directive", "wip_limit": 2,
     "allocation": 0.3, "protected_time": 0.4, "improvement_share": 0.1,
-    "sustainment": "project", "capacity_aware_intake": True, "demand": 250.0,
-    "operations_headcount": 110, "horizon": "6 months", "replications": 3,
+    "sustainment": "project", "capacity_aware_intake": True, "ai_gate": 0.5,
+    "ai_gate_cut_slip": 0.2, "ai_operations": "project", "demand": 250.0,
+    "operations_headcount": 110, "discount_rate": 0.08, "operations_cost_per_day": 300.0,
+    "horizon": "6 months", "replications": 3,
 }
-"""A value unlike the baseline's for every control: a control missing here fails a test."""
+"""A value unlike its base's for every control: a control missing here fails a test."""
+
+AI_LEVERS = ("ai_gate", "ai_gate_cut_slip", "ai_operations")
+"""The controls that act only where a project delivers an AI solution."""
+
+MONEY = {"cost_total", "cost_change", "value_benefits", "npv_change", "payback_weeks",
+         "irr_change"}
+"""The KPIs that prices change (every other figure of a run is the same whatever the prices)."""
+
+
+@functools.cache
+def opened(path: Path) -> whatif.Base:
+    return whatif.open_base(path)
+
+
+def base_file(name: str) -> Path:
+    """The base a control is tried on: the baseline, or the AI assistant where the baseline
+    ignores the control."""
+    return next(p for p in (BASELINE, AI_ASSISTANT)
+                if whatif.control(name).active(opened(p).scenario))
+
+
+def moved(comparison: pd.DataFrame) -> set[str]:
+    """The KPIs whose mean differs between AS-IS and TO-BE."""
+    rows = comparison[[not (math.isnan(a) and math.isnan(b)) and a != b for a, b in
+                       zip(comparison["baseline_mean"], comparison["scenario_mean"],
+                           strict=True)]]
+    return set(rows["kpi"])
 
 
 def small_base(folder: Path) -> Path:
@@ -53,16 +85,15 @@ def cli_error(capsys, *args: str) -> str:
     return capsys.readouterr().err.removeprefix("pmosim: error: ").rstrip("\n")
 
 
-def test_every_control_has_a_test_value_unlike_the_baseline():
-    base = whatif.open_base(BASELINE)
+def test_every_control_has_a_test_value_unlike_its_base():
     assert set(NEW_VALUES) == {c.name for c in whatif.CONTROLS}
     for c in whatif.CONTROLS:
-        assert NEW_VALUES[c.name] != c.current(base.scenario), c.name
+        assert NEW_VALUES[c.name] != c.current(opened(base_file(c.name)).scenario), c.name
 
 
 @pytest.mark.parametrize("name", list(NEW_VALUES))
 def test_each_control_changes_the_scenario_the_run_receives(name):
-    base = whatif.open_base(BASELINE)
+    base = whatif.open_base(base_file(name))
     c = whatif.control(name)
     before = whatif.initial_values(base.scenario)
     as_is, to_be = whatif.build(base, whatif.choose(before, name, NEW_VALUES[name]))
@@ -105,16 +136,69 @@ def test_unchanged_controls_make_no_changes_and_the_run_settings_start_quick():
     ("allocation", 1.5, "levers.allocation=1.5"),
     ("demand", -5.0, "operations.demand=-5.0"),
     ("horizon", "1 yaer", "horizon=1 yaer"),
+    ("ai_gate", 1.5, "levers.ai_gate=1.5"),
+    ("ai_gate_cut_slip", -0.1, "levers.ai_gate_cut_slip=-0.1"),
+    ("discount_rate", 1.0, "finance.discount_rate=1.0"),
+    ("operations_cost_per_day", -250.0, "finance.cost_per_day.operations=-250.0"),
 ])
 def test_a_bad_value_raises_the_command_line_message(capsys, name, value, flag):
-    base = whatif.open_base(BASELINE)
+    base = whatif.open_base(base_file(name))
     values = whatif.choose(whatif.initial_values(base.scenario), name, value)
     with pytest.raises(ScenarioError) as caught:
         whatif.build(base, values)
-    source = whatif.open_base(BASELINE).source
+    source = base.source
     expected = cli_error(capsys, "validate", source, "--set", flag)
     assert str(caught.value) == expected
     assert flag.split("=")[0] in str(caught.value)
+
+
+def test_the_ai_levers_apply_only_where_a_project_delivers_an_ai_solution():
+    baseline, assistant = opened(BASELINE).scenario, opened(AI_ASSISTANT).scenario
+    for c in whatif.CONTROLS:
+        assert c.active(assistant), c.name
+        assert c.active(baseline) == (c.name not in AI_LEVERS), c.name
+        assert bool(c.inactive) == (c.name in AI_LEVERS), c.name
+
+
+def test_no_cut_slip_means_never_and_clearing_it_is_no_change():
+    base = opened(AI_ASSISTANT)
+    values = whatif.initial_values(base.scenario)
+    assert values["ai_gate_cut_slip"] is None and whatif.control("ai_gate_cut_slip").optional
+    _, to_be = whatif.build(base, whatif.choose(values, "ai_gate_cut_slip", 0.2))
+    assert to_be.levers.ai_gate_cut_slip == 0.2
+    assert "ai_gate_cut_slip: 0.2" in whatif.to_be_yaml(base, whatif.choose(
+        values, "ai_gate_cut_slip", 0.2))
+    cleared = whatif.choose(whatif.choose(values, "ai_gate_cut_slip", 0.2),
+                            "ai_gate_cut_slip", None)
+    assert whatif.changes(base.scenario, cleared) == {}
+
+
+def test_a_changed_ai_lever_changes_the_kpis_of_the_ai_assistant():
+    base = opened(AI_ASSISTANT)
+    values = whatif.initial_values(base.scenario, {"horizon": "1 year", "replications": 2})
+    as_is, to_be = whatif.build(base, whatif.choose(values, "ai_gate", 0.0))
+    assert (as_is.levers.ai_gate, to_be.levers.ai_gate) == (1.0, 0.0)
+    comparison = compare([as_is, to_be])[1]  # in this process: as the Runner, fewer seconds
+    changed = moved(comparison)
+    assert changed & set(sim.kpis.HEADLINE) - MONEY, changed  # the run itself changed
+    rows = whatif.plain_rows(comparison, to_be.name, to_be.hours_per_day)
+    assert any(row["as_is"] != row["to_be"] for row in rows)
+
+
+def test_the_ai_levers_change_nothing_without_an_ai_project_and_prices_only_money(tmp_path):
+    base = whatif.open_base(small_base(tmp_path))
+    assert not any(whatif.control(name).active(base.scenario) for name in AI_LEVERS)
+    values = whatif.initial_values(base.scenario, {"horizon": "2 months", "replications": 2})
+    ai = values
+    for name in AI_LEVERS:
+        ai = whatif.choose(ai, name, NEW_VALUES[name])
+    pair = whatif.build(base, ai)
+    assert len(whatif.differences(*pair)) == len(AI_LEVERS)
+    assert moved(compare(list(pair))[1]) == set()
+    prices = whatif.choose(whatif.choose(values, "discount_rate", 0.5),
+                           "operations_cost_per_day", 400.0)
+    changed = moved(compare(list(whatif.build(base, prices)))[1])
+    assert "npv_change" in changed and changed <= MONEY, changed
 
 
 @pytest.mark.parametrize(("name", "text"), [

@@ -23,6 +23,7 @@ import solara.lab
 from sim import whatif
 from sim.errors import ScenarioError, UserError
 from sim.schema.loading import display_path
+from sim.schema.scenario import Scenario
 from sim.studio import SCENARIO_ENV
 
 SCENARIOS = Path("scenarios")
@@ -80,33 +81,44 @@ def Prose(text: str, css_class: str = "pmosim-prose"):
 
 
 @solara.component
-def ControlField(control: whatif.Control, value: Any, on_value: Callable[[Any], None]):
-    """One control: a field of the control's kind, with its help below."""
+def ControlField(control: whatif.Control, value: Any, on_value: Callable[[Any], None],
+                 active: bool = True):
+    """One control: a field of the control's kind, with its help below.
+
+    A control that does not apply to the base (``active`` false) is shown
+    disabled, with the reason in place of its help.
+    """
+    classes = [f"pmosim-control-{control.name}"]
     if control.kind == "choice":
         options = control.options(value)
         index = next(i for i, (option, _) in enumerate(options) if option == value)
         rv.Select(label=control.label, v_model=index, dense=True,
                   items=[{"text": label, "value": i} for i, (_, label) in enumerate(options)],
                   on_v_model=lambda i: on_value(options[i][0]), hide_details=True,
-                  class_=f"pmosim-control-{control.name}")
+                  disabled=not active, class_=classes[0])
     elif control.kind == "toggle":
         solara.Switch(label=control.label, value=bool(value), on_value=on_value,
-                      classes=[f"pmosim-control-{control.name}"])
+                      disabled=not active, classes=classes)
     elif control.kind == "integer":
         solara.InputInt(control.label, value=value, on_value=on_value, dense=True,
-                        hide_details=True, classes=[f"pmosim-control-{control.name}"])
+                        hide_details=True, disabled=not active, classes=classes)
     elif control.kind == "number":
         solara.InputFloat(control.label, value=value, on_value=on_value, dense=True,
-                          hide_details=True, classes=[f"pmosim-control-{control.name}"])
+                          optional=control.optional, clearable=control.optional,
+                          hide_details=True, disabled=not active, classes=classes)
     else:
         solara.InputText(control.label, value=str(value), on_value=on_value, dense=True,
-                         hide_details=True, classes=[f"pmosim-control-{control.name}"])
+                         hide_details=True, disabled=not active, classes=classes)
     solara.Text(control.help, style=HELP)
+    if not active:
+        solara.Text(control.inactive, style={**HELP, "font-style": "italic"},
+                    classes=[f"pmosim-inactive-{control.name}"])
 
 
 @solara.component
-def Controls(values: Mapping[str, Any], on_values: Callable[[dict[str, Any]], None]):
-    """Every control of :data:`sim.whatif.CONTROLS`, by group."""
+def Controls(values: Mapping[str, Any], on_values: Callable[[dict[str, Any]], None],
+             scenario: Scenario):
+    """Every control of :data:`sim.whatif.CONTROLS` by group (disabled if the base ignores it)."""
     titles = {"levers": "Levers (TO-BE)", "conditions": "Conditions (TO-BE)",
               "run": "Run settings (both)"}
     for group, title in titles.items():
@@ -115,7 +127,8 @@ def Controls(values: Mapping[str, Any], on_values: Callable[[dict[str, Any]], No
                 if c.group == group:
                     ControlField(c, values[c.name],
                                  lambda value, name=c.name: on_values(
-                                     whatif.choose(values, name, value)))
+                                     whatif.choose(values, name, value)),
+                                 active=c.active(scenario))
 
 
 @solara.component
@@ -256,7 +269,7 @@ def Studio(scenario: str | Path, root: str | Path = SCENARIOS,
             BasePicker(base, choices, problem, lambda p: open_new(lambda: whatif.open_base(p)),
                        upload)
             if base is not None:
-                Controls(values, set_values)
+                Controls(values, set_values, base.scenario)
         with solara.Column():
             Prose("## What if?\n\nAS-IS is the base scenario; TO-BE is the base with the "
                   "levers and conditions you change. Both run the same paired replications "
