@@ -15,7 +15,11 @@ Two measurements are printed side by side in one plain-text report:
 (b) **Baseline cost.** Wall time and peak resident memory of one replication
     of ``scenarios/baseline.yaml``, each in a fresh interpreter so that the
     import cost is excluded from the timing (only ``sim.run`` is timed in the
-    child) while the peak RSS is that of the whole child process. Horizons of
+    child) while the peak RSS is that of the whole child process. Each child
+    runs two replications: the first also pays the one-off cost of loading
+    the compiled service desk (shown as *first run s*), the second is the
+    cost of every further replication in that process (the *wall s* columns,
+    which the target refers to). Horizons of
     1, 3 and 6 years and a child that only imports ``sim`` and loads the
     scenario (the memory floor) show that memory does not grow with the
     simulated horizon.
@@ -61,6 +65,9 @@ mode, path, horizon = sys.argv[1:4]
 scenario = sim.load_scenario(path, {"horizon": horizon})
 out = {"mode": mode, "horizon_days": scenario.horizon}
 if mode == "run":
+    started = time.perf_counter()
+    sim.run(scenario, replication=1)  # a process's first run also loads the compiled desk
+    out["first_wall_seconds"] = time.perf_counter() - started
     started = time.perf_counter()
     result = sim.run(scenario, replication=0)
     out["wall_seconds"] = time.perf_counter() - started
@@ -357,11 +364,13 @@ def bench_baseline(horizons: list[str], repeats: int) -> dict[str, Any]:
             samples[horizon].append(_run_child("run", path, horizon))
     for horizon, rows in samples.items():
         walls = [r["wall_seconds"] for r in rows]
+        firsts = [r["first_wall_seconds"] for r in rows]
         peak = max(r["max_rss_mib"] for r in rows)
         per_horizon[horizon] = {
             "horizon_days": rows[0]["horizon_days"],
             "wall_seconds_median": statistics.median(walls),
             "wall_seconds_best": min(walls),
+            "first_wall_seconds_median": statistics.median(firsts),
             "max_rss_mib": peak,
             "rss_over_floor_mib": peak - floor_mib,
             "items": rows[0]["items"],
@@ -456,16 +465,19 @@ def _baseline_lines(base: dict[str, Any]) -> list[str]:
     lines = [
         "",
         f"(b) Baseline cost: {base['scenario']}, one replication per fresh interpreter, "
-        f"{base['repeats']} per horizon; wall = sim.run only, RSS = whole child",
-        f"    {'':<24}{'sim days':>9}{'wall s median':>15}{'wall s best':>13}"
+        f"{base['repeats']} per horizon; wall = sim.run only (second run in the child), "
+        "RSS = whole child",
+        f"    {'':<24}{'sim days':>9}{'first run s':>13}{'wall s median':>15}"
+        f"{'wall s best':>13}"
         f"{'peak RSS MiB':>14}{'over floor MiB':>16}{'ops items':>11}",
-        f"    {'floor (import + load)':<24}{'':>9}{'':>15}{'':>13}"
+        f"    {'floor (import + load)':<24}{'':>9}{'':>13}{'':>15}{'':>13}"
         f"{base['floor_max_rss_mib']:>14.1f}{'':>16}{'':>11}",
     ]
     for horizon, row in base["horizons"].items():
         lines.append(
             f"    {'run ' + horizon:<24}{row['horizon_days']:>9.0f}"
-            f"{row['wall_seconds_median']:>15.2f}{row['wall_seconds_best']:>13.2f}"
+            f"{row['first_wall_seconds_median']:>13.2f}{row['wall_seconds_median']:>15.2f}"
+            f"{row['wall_seconds_best']:>13.2f}"
             f"{row['max_rss_mib']:>14.1f}{row['rss_over_floor_mib']:>16.1f}"
             f"{row['items']:>11,.0f}")
     ref = base["horizons"]["3 years"]

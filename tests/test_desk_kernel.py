@@ -1,7 +1,7 @@
 """The compiled service desk does exactly what the desk did when its loop ran in Python.
 
-Two checks. (1) Random programs of desk operations (duty changes now and later,
-failures, speeds and defect rates, hires, rates from zero to far above capacity,
+Two checks. (1) Random programs of desk operations (rosters, duty changes now and
+later, failures, speeds and defect rates, hires, rates from zero to far above capacity,
 patience or none, advances inside a day) drive the compiled desk and the Python
 desk of ``tests/reference_desk.py`` side by side from the same draws; every
 counter, every server's state and the queue must be equal as floats, not just
@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 
 import sim
 from sim.model.operations import ServiceDesk
+from sim.model.workforce import duty_windows
 from tests.reference_desk import ServiceDesk as ReferenceDesk
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,6 +51,21 @@ def _desks(servers: int, lists: dict, sla: float):
         made.append(cls(servers, sla=sla, **{name: itertools.cycle(values)
                                              for name, values in lists.items()}))
     return made
+
+
+def _reference_roster(desk: ReferenceDesk, people, phases, shares, eps: float) -> None:
+    """The roster as it was written against the Python desk, person by person."""
+    for person, phase, share in zip(people, phases, shares, strict=True):
+        windows = duty_windows(phase, share)
+        if windows and windows[0][0] <= eps:
+            desk.go_on_duty(person)
+        else:
+            desk.go_off_duty(person)
+        for start, end in windows:
+            if start > eps:
+                desk.duty_change(start, person, on=True)
+            if end < 1.0 - eps:
+                desk.duty_change(end, person, on=False)
 
 
 def _same(new: ServiceDesk, old: ReferenceDesk) -> None:
@@ -93,6 +109,14 @@ def test_compiled_desk_matches_the_python_desk(seed, servers, patience, days):
                 else:
                     desk.add_failure(delay)
         _same(new, old)
+        if rng.random() < 0.7:  # the day's duty blocks: whole, none, or parts that may wrap
+            people = np.flatnonzero(rng.random(servers) < 0.8)
+            shares = rng.choice([0.0, 1.0, 0.3, 0.5, 0.9], size=len(people))
+            shares = np.where(rng.random(len(people)) < 0.5, rng.random(len(people)), shares)
+            phases = rng.random(len(people)) * (rng.random(len(people)) < 0.8)
+            new.roster(people, phases, shares, 1e-12)
+            _reference_roster(old, people.tolist(), phases.tolist(), shares.tolist(), 1e-12)
+            _same(new, old)
         rate = float(rng.choice([0.0, rng.uniform(1, 30), rng.uniform(100, 600)]))
         for desk in both:
             desk.start_day(day + 1.0, rate)

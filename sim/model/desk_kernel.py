@@ -282,6 +282,100 @@ def advance(until, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, on_duty, busy_since
     return code
 
 
+def take_next(server, now, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, busy_since, item_arrival,
+              speed):
+    """Give a newly available ``server`` the first item still waiting, or make them idle."""
+    head, length, capacity = si[QUEUE_HEAD], si[QUEUE_LENGTH], qa.shape[0]
+    while length > 0:
+        arrived, effort, gives_up = qa[head], qe[head], qg[head]
+        head = (head + 1) % capacity
+        length -= 1
+        sf[QUEUED_SINCE] -= arrived
+        if gives_up <= now:  # left before anybody could serve it
+            si[ABANDONED] += 1
+            sf[ABANDONED_TIME] += gives_up - arrived
+            continue
+        sf[WAIT] += now - arrived
+        busy_since[server] = now
+        item_arrival[server] = arrived
+        si[SEQUENCE] += 1
+        si[CALENDAR_SIZE] = heap_push(ct, cs, ck, cv, si[CALENDAR_SIZE],
+                                      now + effort / speed[server], si[SEQUENCE], DONE, server)
+        si[QUEUE_HEAD], si[QUEUE_LENGTH] = head, length
+        return
+    si[QUEUE_HEAD], si[QUEUE_LENGTH] = head, length
+    idle[si[IDLE_COUNT]] = server
+    si[IDLE_COUNT] += 1
+
+
+def go_on(server, now, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, on_duty, busy_since, overrun,
+          item_arrival, speed):
+    """Put ``server`` on duty now; a free server takes the next item if any waits."""
+    if on_duty[server]:
+        return
+    if busy_since[server] != IDLE:  # still finishing an item from before: overrun so far
+        overrun[server] += now - busy_since[server]
+        busy_since[server] = now
+        on_duty[server] = True
+    else:
+        on_duty[server] = True
+        take_next(server, now, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, busy_since,
+                  item_arrival, speed)
+
+
+def go_off(server, now, si, idle, on_duty, busy_since, busy_on):
+    """Take ``server`` off duty now; an item in hand is finished first (non-preemptive)."""
+    if not on_duty[server]:
+        return
+    if busy_since[server] != IDLE:
+        busy_on[server] += now - busy_since[server]
+        busy_since[server] = now
+    else:
+        remove_idle(idle, si[IDLE_COUNT], server)
+        si[IDLE_COUNT] -= 1
+    on_duty[server] = False
+
+
+def roster(now, eps, people, phases, shares, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, on_duty,
+           busy_since, busy_on, overrun, item_arrival, speed):
+    """Put each of ``people`` on today's duty block of length ``share`` from ``phase``.
+
+    A block that would run past the end of the day wraps to its start, so a
+    person has one or two windows of duty. Whoever is on duty at the start of the
+    day goes on now, everybody else off; each window's start and end (unless at
+    the day's edges, within ``eps``) become duty changes in the calendar, person by
+    person in the order given. The calendar must have room for three entries a
+    person.
+    """
+    for j in range(people.shape[0]):
+        person, phase, share = people[j], phases[j], shares[j]
+        count = 0
+        start1, end1, start2, end2 = 0.0, 0.0, 0.0, 0.0
+        if share >= 1.0:
+            count, start1, end1 = 1, 0.0, 1.0
+        elif share > 0.0:
+            end = phase + share
+            if end <= 1.0:
+                count, start1, end1 = 1, phase, end
+            else:
+                count, start1, end1, start2, end2 = 2, 0.0, end - 1.0, phase, 1.0
+        if count and start1 <= eps:
+            go_on(person, now, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, on_duty, busy_since,
+                  overrun, item_arrival, speed)
+        else:
+            go_off(person, now, si, idle, on_duty, busy_since, busy_on)
+        for w in range(count):
+            start, end = (start1, end1) if w == 0 else (start2, end2)
+            if start > eps:
+                si[SEQUENCE] += 1
+                si[CALENDAR_SIZE] = heap_push(ct, cs, ck, cv, si[CALENDAR_SIZE], now + start,
+                                              si[SEQUENCE], ON_DUTY, person)
+            if end < 1.0 - eps:
+                si[SEQUENCE] += 1
+                si[CALENDAR_SIZE] = heap_push(ct, cs, ck, cv, si[CALENDAR_SIZE], now + end,
+                                              si[SEQUENCE], OFF_DUTY, person)
+
+
 def remove_idle(idle, n_idle, server):
     """Take ``server`` out of the first ``n_idle`` entries of the idle stack, keeping the order."""
     found = False
@@ -312,8 +406,8 @@ def purge(now, sf, si, qa, qe, qg):
     sf[QUEUED_SINCE], sf[ABANDONED_TIME] = queued_since, abandoned_time
 
 
-_KERNELS = ("heap_push", "_sift_down", "_heap_pop", "push_staged", "remove_idle", "advance",
-            "purge")
+_KERNELS = ("heap_push", "_sift_down", "_heap_pop", "push_staged", "remove_idle", "take_next",
+            "go_on", "go_off", "roster", "advance", "purge")
 _ready = False
 
 

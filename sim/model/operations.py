@@ -54,7 +54,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from sim.model import desk_kernel as k
-from sim.model.desk_kernel import DONE, FAILURE, IDLE, INF, OFF_DUTY, ON_DUTY
+from sim.model.desk_kernel import FAILURE, IDLE, INF, OFF_DUTY, ON_DUTY
 from sim.model.rng import BLOCK, Streams
 from sim.schema.scenario import Operations
 from sim.units import DAYS_PER_YEAR
@@ -141,7 +141,6 @@ class ServiceDesk:
         self._i[k.CALENDAR_SIZE] = k.heap_push(self._ct, self._cs, self._ck, self._cv, 0, INF, 0,
                                                FAILURE, -1)
         self._staged: list[tuple[float, int, int, int]] = []  # entries scheduled between days
-        self._sequence = 0  # entries scheduled so far (ties run in that order); see advance
         # the queue: arrival, effort, gives up
         self._qa, self._qe, self._qg = np.empty(256), np.empty(256), np.empty(256)
         self._idle = np.empty(servers, dtype=np.int64)  # a stack of the idle servers on duty
@@ -235,8 +234,8 @@ class ServiceDesk:
 
     def _schedule(self, time: float, kind: int, server: int) -> None:
         """Stage an entry for the calendar; :meth:`advance` adds the staged entries first."""
-        self._sequence += 1
-        self._staged.append((time, self._sequence, kind, server))
+        self._i[k.SEQUENCE] += 1
+        self._staged.append((time, int(self._i[k.SEQUENCE]), kind, server))
 
     def duty_change(self, delay: float, server: int, on: bool) -> None:
         """Put ``server`` on (or take them off) duty ``delay`` days from now."""
@@ -271,7 +270,6 @@ class ServiceDesk:
             self._f[k.NOW] = until
             return
         sources = self._sources
-        self._i[k.SEQUENCE] = self._sequence
         while True:
             code = k.advance(until, self._f, self._i, self._ct, self._cs, self._ck, self._cv,
                              self._qa, self._qe, self._qg, self._idle, self.on_duty,
@@ -280,7 +278,6 @@ class ServiceDesk:
                              sources[2].block, sources[3].block, sources[4].block,
                              sources[5].block, self._drawn)
             if code == k.FINISHED:
-                self._sequence = int(self._i[k.SEQUENCE])
                 return
             if code == k.CALENDAR_FULL:
                 self._room_for(2)
@@ -371,65 +368,43 @@ class ServiceDesk:
         self._pending = max(0.0, draw - rate * (day_end - after))
         return INF
 
-    # -- service ----------------------------------------------------------------
-
-    def _close_busy(self, server: int, now: float) -> None:
-        """Book the busy time since ``busy_since`` as on-duty work or overrun."""
-        spent = now - float(self.busy_since[server])
-        if self.on_duty[server]:
-            self.busy_on[server] += spent
-        else:
-            self.overrun[server] += spent
-        self.busy_since[server] = now
-
-    def _take_next(self, server: int, now: float) -> None:
-        """Give a newly available ``server`` the first item still waiting, or make them idle."""
-        f, i = self._f, self._i
-        capacity = self._qa.size
-        while i[k.QUEUE_LENGTH] > 0:
-            head = int(i[k.QUEUE_HEAD])
-            arrived, effort, gives_up = (float(self._qa[head]), float(self._qe[head]),
-                                         float(self._qg[head]))
-            i[k.QUEUE_HEAD] = (head + 1) % capacity
-            i[k.QUEUE_LENGTH] -= 1
-            f[k.QUEUED_SINCE] -= arrived
-            if gives_up <= now:  # left before anybody could serve it
-                i[k.ABANDONED] += 1
-                f[k.ABANDONED_TIME] += gives_up - arrived
-                continue
-            f[k.WAIT] += now - arrived
-            self.busy_since[server] = now
-            self.item_arrival[server] = arrived
-            self._schedule(now + effort / float(self.speed[server]), DONE, server)
-            return
-        self._idle[i[k.IDLE_COUNT]] = server
-        i[k.IDLE_COUNT] += 1
-
     # -- duty roster ------------------------------------------------------------
 
     def go_on_duty(self, server: int) -> None:
-        """Put ``server`` on operations duty; they take the next item if any waits."""
-        if self.on_duty[server]:
-            return
-        now = self.now
-        if self.busy_since[server] != IDLE:
-            self._close_busy(server, now)
-            self.on_duty[server] = True
-        else:
-            self.on_duty[server] = True
-            self._take_next(server, now)
+        """Put ``server`` on operations duty; they take the next item if any waits.
+
+        A server still finishing an item from an earlier duty block books the time
+        so far as overrun and carries on with it.
+        """
+        self._room_for(1)
+        k.go_on(server, self.now, self._f, self._i, self._ct, self._cs, self._ck, self._cv,
+                self._qa, self._qe, self._qg, self._idle, self.on_duty, self.busy_since,
+                self.overrun, self.item_arrival, self.speed)
 
     def go_off_duty(self, server: int) -> None:
         """Take ``server`` off duty; an item in hand is finished first (non-preemptive)."""
-        if not self.on_duty[server]:
+        k.go_off(server, self.now, self._i, self._idle, self.on_duty, self.busy_since,
+                 self.busy_on)
+
+    def roster(self, people: np.ndarray, phases: np.ndarray, shares: np.ndarray,
+               eps: float) -> None:
+        """Put each of ``people`` on a duty block of ``shares`` of the day from ``phases``.
+
+        Whoever's block covers the start of the day goes on duty now, the others
+        off; the rest of each block (one window, or two when it wraps past the end
+        of the day) becomes duty changes today, person by person: the same as
+        :meth:`go_on_duty` or :meth:`go_off_duty` and then :meth:`duty_change` for
+        each window's start and end (those within ``eps`` of the day's edges
+        omitted), see :func:`sim.model.workforce.duty_windows`.
+        """
+        if not len(people):
             return
-        if self.busy_since[server] != IDLE:
-            self._close_busy(server, self.now)
-        else:
-            count = int(self._i[k.IDLE_COUNT])
-            k.remove_idle(self._idle, count, server)
-            self._i[k.IDLE_COUNT] = count - 1
-        self.on_duty[server] = False
+        self._room_for(3 * len(people))
+        k.roster(self.now, eps, np.asarray(people, dtype=np.int64),
+                 np.asarray(phases, dtype=np.float64), np.asarray(shares, dtype=np.float64),
+                 self._f, self._i, self._ct, self._cs, self._ck, self._cv, self._qa, self._qe,
+                 self._qg, self._idle, self.on_duty, self.busy_since, self.busy_on,
+                 self.overrun, self.item_arrival, self.speed)
 
     # -- books ------------------------------------------------------------------
 

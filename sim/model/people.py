@@ -33,7 +33,6 @@ from sim.model.workforce import (
     DayPlan,
     Staff,
     choose_team,
-    duty_windows,
     multitasking_efficiency,
     plan_day,
 )
@@ -376,20 +375,10 @@ class People:
     def _put_on_roster(self, shares: np.ndarray) -> None:
         desk = self.desk
         full, none = shares >= 1.0 - _EPS, shares <= _EPS
-        on_duty = np.array(desk.on_duty, dtype=bool)
         split = ~(full | none)
         self._splits = bool(split.any())
-        for person in np.flatnonzero(split | (full & ~on_duty) | (none & on_duty)).tolist():
-            windows = duty_windows(self.staff.phase[person], float(shares[person]))
-            if windows and windows[0][0] <= _EPS:
-                desk.go_on_duty(person)
-            else:
-                desk.go_off_duty(person)
-            for start, end in windows:
-                if start > _EPS:
-                    desk.duty_change(start, person, on=True)
-                if end < 1.0 - _EPS:
-                    desk.duty_change(end, person, on=False)
+        people = np.flatnonzero(split | (full & ~desk.on_duty) | (none & desk.on_duty))
+        desk.roster(people, self.staff.phase[people], shares[people], _EPS)
 
     # -- the day's work ----------------------------------------------------------------
 
