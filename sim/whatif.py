@@ -568,21 +568,52 @@ class Runner:
     ----------
     workers
         Worker processes (default: one per core).
+    keep_warm
+        Start the workers ``warm_after`` seconds from now (or with the first
+        comparison, if that comes first) and keep them between comparisons, each
+        with the compiled service desk loaded, so that a comparison starts at
+        once (the studio does this, a moment after the page opens so that the
+        workers' start does not slow its first drawing). Otherwise workers start
+        with each comparison and end with it, so nothing is left running between
+        comparisons.
+    warm_after
+        Seconds to wait before starting warm workers.
 
     Notes
     -----
     :meth:`compare` blocks; call it from a background thread to keep a page
-    responsive, and :meth:`cancel` from any other thread to stop it. Workers
-    start with each comparison and end with it, so nothing is left running
-    between comparisons; a cancel ends them at once. Results do not depend on
-    the number of workers.
+    responsive, and :meth:`cancel` from any other thread to stop it. A cancel
+    ends the workers at once, warm or not; the next comparison starts new ones.
+    Results do not depend on the number of workers or on whether they were warm.
     """
 
-    def __init__(self, workers: int | None = None):
+    def __init__(self, workers: int | None = None, keep_warm: bool = False,
+                 warm_after: float = 0.0):
         self.workers = max(1, workers or os.cpu_count() or 1)
+        self.keep_warm = keep_warm
         self._lock = threading.Lock()
         self._pool = None
         self._cancelled = threading.Event()
+        self._timer: threading.Timer | None = None
+        if keep_warm:
+            self._timer = threading.Timer(warm_after, self._warm_now)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _warm_now(self) -> None:
+        """Start the warm workers, unless a comparison or a cancel came first."""
+        with self._lock:
+            if self._pool is None and self._timer is not None:
+                self._pool = self._warm_pool()
+            self._timer = None
+
+    def _warm_pool(self):
+        """A pool of :attr:`workers` processes, each starting to load the compiled desk now."""
+        from sim.studies.executors import LocalPool
+
+        pool = LocalPool(self.workers, warm=True)
+        pool.start_all()
+        return pool
 
     def compare(self, as_is: Scenario, to_be: Scenario,
                 on_progress: Callable[[int, int], None] | None = None) -> Outcome:
@@ -608,7 +639,11 @@ class Runner:
         tasks = comparison_tasks(scenarios)
         results: list[RunResult] = []
         with self._lock:
-            self._pool = pool = LocalPool(min(self.workers, len(tasks)))
+            self._timer = None  # a comparison asked for now starts the workers itself
+            pool = self._pool
+            if pool is None:
+                self._pool = pool = (self._warm_pool() if self.keep_warm
+                                     else LocalPool(min(self.workers, len(tasks))))
         try:
             for result in pool.imap(run_task, tasks):
                 results.append(result)
@@ -620,7 +655,8 @@ class Runner:
             if not self._cancelled.is_set():
                 raise
         finally:
-            self._close(cancel=len(results) < len(tasks))
+            if len(results) < len(tasks) or not self.keep_warm:
+                self._close(cancel=len(results) < len(tasks))
         if self._cancelled.is_set():
             logger.info("comparison cancelled after %d of %d runs", len(results), len(tasks))
             raise Cancelled(f"cancelled after {len(results)} of {len(tasks)} runs")
@@ -638,10 +674,13 @@ class Runner:
     def _close(self, cancel: bool) -> None:
         with self._lock:
             pool, self._pool = self._pool, None
+            timer, self._timer = self._timer, None
+        if timer is not None:
+            timer.cancel()
         if pool is not None:
             pool.close(cancel=cancel)
 
     def pids(self) -> list[int]:
-        """Process ids of the workers of the comparison in progress (none between them)."""
+        """Process ids of the workers now (between comparisons: none, unless kept warm)."""
         with self._lock:
             return [] if self._pool is None else self._pool.pids()

@@ -341,3 +341,33 @@ def test_every_control_is_documented():
     text = (ROOT / "docs" / "studio.md").read_text(encoding="utf-8")
     for c in whatif.CONTROLS:
         assert f"| {c.label} | `{c.path}` |" in text, c.name
+
+
+def test_a_warm_runner_keeps_its_workers_and_gives_the_same_numbers(tmp_path):
+    """Kept warm, the workers start at once, serve comparison after comparison, and the
+    numbers equal those of workers started for the comparison; a cancel still ends them."""
+    small = whatif.open_base(small_base(tmp_path))
+    pair = whatif.build(small, whatif.choose(
+        whatif.initial_values(small.scenario, {"horizon": "1 month", "replications": 2}),
+        "wip_limit", 2))
+    warm = whatif.Runner(2, keep_warm=True)
+    try:
+        deadline = time.monotonic() + 60
+        while len(warm.pids()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        pids = warm.pids()
+        assert len(pids) == 2  # started before any comparison was asked for
+        first = warm.compare(*pair).comparison
+        assert sorted(warm.pids()) == sorted(pids)  # the same workers wait for the next one
+        second = warm.compare(*pair).comparison
+        cold = whatif.Runner(1).compare(*pair).comparison
+        pd.testing.assert_frame_equal(first, cold)
+        pd.testing.assert_frame_equal(second, cold)
+        warm.cancel()
+        assert warm.pids() == []
+        deadline = time.monotonic() + 10
+        while [p for p in pids if running(p)] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not [p for p in pids if running(p)], "a warm worker outlived the cancel"
+    finally:
+        warm.cancel()

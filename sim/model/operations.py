@@ -476,6 +476,24 @@ class ServiceDesk:
         return busy, overrun, None
 
 
+def warm_up() -> None:
+    """Load the compiled desk now (about a second, once per process) rather than in a first run.
+
+    A one-server desk with impatient customers goes through a rostered day, so
+    that every compiled function is loaded (or compiled, the first time on a
+    machine). Nothing else in the process changes.
+    """
+    unit = itertools.repeat(1.0)
+    desk = ServiceDesk(1, arrivals=unit, value_effort=unit, failure_effort=unit,
+                       defect_draws=unit, defect_delays=unit, sla=1.0, patience=unit)
+    desk.roster(np.array([0]), np.array([0.5]), np.array([0.25]), 1e-12)
+    desk.go_on_duty(0)
+    desk.go_off_duty(0)
+    desk.add_failure(0.1)
+    desk.start_day(1.0, 5.0)
+    desk.close_books(1.0)
+
+
 def base_demand(ops: Operations, t: float) -> float:
     """Value demand per day at time ``t`` before benefits: growth and seasonality."""
     growth = (1.0 + ops.demand_growth) ** (t / DAYS_PER_YEAR)

@@ -56,11 +56,12 @@ class LocalPool:
 
     name = "local"
 
-    def __init__(self, workers: int):
+    def __init__(self, workers: int, warm: bool = False):
         self.workers = workers
         self._pool = ProcessPoolExecutor(max_workers=workers,
                                          mp_context=multiprocessing.get_context("spawn"),
-                                         initializer=start_worker, initargs=(os.getpid(),))
+                                         initializer=start_worker,
+                                         initargs=(os.getpid(), warm))
 
     def imap(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
         """Yield results as they finish, with at most two tasks per worker submitted."""
@@ -78,6 +79,15 @@ class LocalPool:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 yield future.result()
+
+    def start_all(self) -> None:
+        """Start every worker now rather than with the first tasks.
+
+        The pool starts a worker for each task submitted while none is idle, so
+        one trivial task per worker starts them all.
+        """
+        for _ in range(self.workers):
+            self._pool.submit(os.getpid)
 
     def pids(self) -> list[int]:
         """Process ids of the workers started so far."""

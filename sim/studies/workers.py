@@ -30,18 +30,25 @@ PARENT_CHECK_SECONDS = 1.0
 _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
-def start(parent: int | None = None) -> None:
-    """Set up a worker: ignore Ctrl-C and, given its ``parent``'s id, end when it ends."""
+def start(parent: int | None = None, warm: bool = False) -> None:
+    """Set up a worker: ignore Ctrl-C and, given its ``parent``'s id, end when it ends.
+
+    With ``warm``, also load the compiled service desk now, before any task
+    (see :func:`sim.model.operations.warm_up`).
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if parent is None:
-        return
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent:  # the parent died before the line above
-        os._exit(1)
-    threading.Thread(target=_watch_parent, args=(parent,), name="parent-watchdog",
-                     daemon=True).start()
+    if parent is not None:
+        if sys.platform.startswith("linux"):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the line above
+            os._exit(1)
+        threading.Thread(target=_watch_parent, args=(parent,), name="parent-watchdog",
+                         daemon=True).start()
+    if warm:
+        from sim.model.operations import warm_up
+
+        warm_up()
 
 
 def _watch_parent(parent: int) -> None:

@@ -27,6 +27,8 @@ from sim.schema.scenario import Scenario
 from sim.studio import SCENARIO_ENV
 
 SCENARIOS = Path("scenarios")
+WARM_AFTER = 0.5
+"""Seconds after a page opens at which its worker processes start (and load the model)."""
 """The folder whose scenario files the page offers (and where uploads are taken to be)."""
 
 HELP = {"font-size": "0.8em", "color": "#555", "margin": "-4px 0 10px 0",
@@ -194,7 +196,8 @@ def png(figure) -> bytes:
 
 @solara.component
 def Studio(scenario: str | Path, root: str | Path = SCENARIOS,
-           runner_factory: Callable[[], whatif.Runner] = whatif.Runner):
+           runner_factory: Callable[[], whatif.Runner] = lambda: whatif.Runner(
+               keep_warm=True, warm_after=WARM_AFTER)):
     """The whole page, opening ``scenario`` first.
 
     Parameters
@@ -204,7 +207,8 @@ def Studio(scenario: str | Path, root: str | Path = SCENARIOS,
     root
         The folder of scenario files offered; uploads are taken to be there.
     runner_factory
-        Makes the :class:`~sim.whatif.Runner` of this page (one per page).
+        Makes the :class:`~sim.whatif.Runner` of this page (one per page; by default
+        one that keeps its workers warm while the page is open).
     """
     root = Path(root)
     choices = solara.use_memo(lambda: base_choices(Path(scenario), root), [scenario, root])
