@@ -1,7 +1,9 @@
 """The service desk as it was when its loop ran in Python: an oracle for the compiled desk.
 
-The same rules, on lists, a deque and ``heapq``; ``tests/test_desk_kernel.py`` drives it and
-:class:`sim.model.operations.ServiceDesk` through the same operations and compares them.
+The same rules, on lists, a deque and ``heapq``, and :func:`duty_windows`, the cut of a
+person's duty block that the roster once asked for person by person;
+``tests/test_desk_kernel.py`` drives this desk and :class:`sim.model.operations.ServiceDesk`
+through the same operations and compares them.
 """
 
 from __future__ import annotations
@@ -426,3 +428,28 @@ class ServiceDesk:
         if overrun:
             self.overrun[:] = [0.0] * n
         return busy, overrun, per_server
+
+
+def duty_windows(phase: float, share: float) -> tuple[tuple[float, float], ...]:
+    """Return the parts of the day ``[0, 1)`` a person spends on operations duty.
+
+    Parameters
+    ----------
+    phase
+        Where the person's day-job block starts, as a fraction of the day.
+    share
+        Length of the block as a fraction of the day.
+
+    Returns
+    -------
+    tuple of (start, end)
+        One window, or two when the block wraps past the end of the day.
+    """
+    if share <= 0.0:
+        return ()
+    if share >= 1.0:
+        return ((0.0, 1.0),)
+    end = phase + share
+    if end <= 1.0:
+        return ((phase, end),)
+    return ((0.0, end - 1.0), (phase, 1.0))

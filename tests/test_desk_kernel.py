@@ -26,8 +26,8 @@ from hypothesis import strategies as st
 
 import sim
 from sim.model.operations import ServiceDesk
-from sim.model.workforce import duty_windows
 from tests.reference_desk import ServiceDesk as ReferenceDesk
+from tests.reference_desk import duty_windows
 
 ROOT = Path(__file__).resolve().parents[1]
 

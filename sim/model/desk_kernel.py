@@ -95,12 +95,48 @@ def _heap_pop(ct, cs, ck, cv, size):
     return size
 
 
-def push_staged(ct, cs, ck, cv, size, staged):
-    """Add the rows ``(time, sequence, kind, server)`` of ``staged``; return the new size."""
-    for row in range(staged.shape[0]):
-        size = heap_push(ct, cs, ck, cv, size, staged[row, 0], np.int64(staged[row, 1]),
-                         np.int64(staged[row, 2]), np.int64(staged[row, 3]))
-    return size
+def schedule(ct, cs, ck, cv, si, time, kind, server):
+    """Add an entry to the calendar with the next sequence number (room for it must exist)."""
+    si[SEQUENCE] += 1
+    si[CALENDAR_SIZE] = heap_push(ct, cs, ck, cv, si[CALENDAR_SIZE], time, si[SEQUENCE], kind,
+                                  server)
+
+
+def _pop_waiting(now, sf, si, qa, qg):
+    """Take the first item still waiting off the queue; return its slot, or -1 if none.
+
+    Items whose patience ran out by ``now`` leave on the way (they abandon). The
+    slot's arrival and effort stay readable until the next item joins the queue.
+    """
+    capacity = qa.shape[0]
+    while si[QUEUE_LENGTH] > 0:
+        slot = si[QUEUE_HEAD]
+        si[QUEUE_HEAD] = (slot + 1) % capacity
+        si[QUEUE_LENGTH] -= 1
+        sf[QUEUED_SINCE] -= qa[slot]
+        if qg[slot] <= now:  # left before anybody could serve it
+            si[ABANDONED] += 1
+            sf[ABANDONED_TIME] += qg[slot] - qa[slot]
+            continue
+        sf[WAIT] += now - qa[slot]
+        return slot
+    return -1
+
+
+def _enter(now, effort, gives_up, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, busy_since,
+           item_arrival, speed):
+    """An item arrives: the last server to become idle takes it, or it joins the queue."""
+    if si[IDLE_COUNT] > 0:
+        si[IDLE_COUNT] -= 1
+        server = idle[si[IDLE_COUNT]]
+        busy_since[server] = now
+        item_arrival[server] = now
+        schedule(ct, cs, ck, cv, si, now + effort / speed[server], DONE, server)
+    else:
+        slot = (si[QUEUE_HEAD] + si[QUEUE_LENGTH]) % qa.shape[0]
+        qa[slot], qe[slot], qg[slot] = now, effort, gives_up
+        si[QUEUE_LENGTH] += 1
+        sf[QUEUED_SINCE] += now
 
 
 def advance(until, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, on_duty, busy_since, busy_on,
@@ -109,203 +145,113 @@ def advance(until, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, on_duty, busy_since
     """Run the calendar's entries and the value arrivals due before ``until``, in time order.
 
     Returns :data:`FINISHED` once the desk stands at ``until``, or the code of what
-    it needs first (a source to refill, more calendar or queue room); state and
-    indices are written back either way, so a second call carries on.
+    it needs first (a source to refill, more calendar or queue room) before it
+    changes anything for that event, so that a second call carries on.
     """
-    nxt, rate, day_end, sla = sf[NEXT], sf[RATE], sf[DAY_END], sf[SLA]
-    pending = sf[PENDING]
-    time_in_system, wait_sum = sf[TIME_IN_SYSTEM], sf[WAIT]
-    queued_since, abandoned_time = sf[QUEUED_SINCE], sf[ABANDONED_TIME]
-    size, sequence = si[CALENDAR_SIZE], si[SEQUENCE]
-    head, length, n_idle = si[QUEUE_HEAD], si[QUEUE_LENGTH], si[IDLE_COUNT]
-    completed, within, defects = si[COMPLETED], si[WITHIN_SLA], si[DEFECTS]
-    failures, abandoned = si[FAILURES], si[ABANDONED]
     patient = si[PATIENT] != 0
-    g, e, pa, fe, dd, dl = (drawn[GAPS], drawn[EFFORTS], drawn[PATIENCE],
-                            drawn[FAILURE_EFFORTS], drawn[DEFECT_DRAWS], drawn[DEFECT_DELAYS])
-    room, capacity = ct.shape[0], qa.shape[0]
-    code = FINISHED
     while True:
-        if size + 2 > room:
-            code = CALENDAR_FULL
-            break
-        if length + 1 > capacity:
-            code = QUEUE_FULL
-            break
-        due = ct[0]  # never empty: the entry at infinity stays at the bottom
+        if si[CALENDAR_SIZE] + 2 > ct.shape[0]:
+            return CALENDAR_FULL
+        if si[QUEUE_LENGTH] + 1 > qa.shape[0]:
+            return QUEUE_FULL
+        nxt, due = sf[NEXT], ct[0]  # the calendar is never empty: its entry at infinity stays
         if nxt < due:  # a value item arrives
             if nxt >= until:
                 break
-            if g >= gaps.shape[0]:
-                code = GAPS
-                break
-            if e >= efforts.shape[0]:
-                code = EFFORTS
-                break
-            if patient and pa >= patience.shape[0]:
-                code = PATIENCE
-                break
-            now = nxt
+            if drawn[GAPS] >= gaps.shape[0]:
+                return GAPS
+            if drawn[EFFORTS] >= efforts.shape[0]:
+                return EFFORTS
+            if patient and drawn[PATIENCE] >= patience.shape[0]:
+                return PATIENCE
             gives_up = INF
             if patient:
-                gives_up = now + patience[pa]
-                pa += 1
-            effort = efforts[e]
-            e += 1
-            draw = gaps[g]
-            g += 1
-            nxt = now + draw / rate
-            if nxt >= day_end:  # tomorrow's rate converts what is left of the draw
-                nxt = INF
-                pending = max(0.0, draw - rate * (day_end - now))
-        elif due >= until:
+                gives_up = nxt + patience[drawn[PATIENCE]]
+                drawn[PATIENCE] += 1
+            effort = efforts[drawn[EFFORTS]]
+            drawn[EFFORTS] += 1
+            draw = gaps[drawn[GAPS]]
+            drawn[GAPS] += 1
+            rate, day_end = sf[RATE], sf[DAY_END]
+            sf[NEXT] = nxt + draw / rate
+            if sf[NEXT] >= day_end:  # tomorrow's rate converts what is left of the draw
+                sf[NEXT] = INF
+                sf[PENDING] = max(0.0, draw - rate * (day_end - nxt))
+            _enter(nxt, effort, gives_up, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, busy_since,
+                   item_arrival, speed)
+            continue
+        if due >= until:
             break
-        else:
-            now, kind, server = ct[0], ck[0], cv[0]
-            if kind == DONE or kind == ON_DUTY:
-                if kind == DONE:
-                    p = p_defect[server]
-                    defective = False
-                    if p > 0.0:
-                        if dd >= defect_draws.shape[0]:
-                            code = DEFECT_DRAWS
-                            break
-                        if defect_draws[dd] < p:
-                            if dl >= defect_delays.shape[0]:
-                                code = DEFECT_DELAYS
-                                break
-                            defective = True
-                        dd += 1
-                    duty = on_duty[server]
-                    if duty:
-                        busy_on[server] += now - busy_since[server]
-                    else:
-                        overrun[server] += now - busy_since[server]
-                    stay = now - item_arrival[server]
-                    completed += 1
-                    time_in_system += stay
-                    if stay <= sla:
-                        within += 1
-                    if defective:
-                        defects += 1
-                        sequence += 1
-                        # later than the entry on top, so that entry stays on top
-                        size = heap_push(ct, cs, ck, cv, size, now + defect_delays[dl], sequence,
-                                         FAILURE, -1)
-                        dl += 1
-                    if not duty:
-                        busy_since[server] = IDLE
-                        size = _heap_pop(ct, cs, ck, cv, size)
-                        continue
-                elif on_duty[server]:
-                    size = _heap_pop(ct, cs, ck, cv, size)
-                    continue
-                elif busy_since[server] != IDLE:  # on duty again while finishing an item
-                    overrun[server] += now - busy_since[server]
+        now, kind, server = due, ck[0], cv[0]
+        if kind == DONE:
+            p = p_defect[server]
+            defective = False
+            if p > 0.0:
+                if drawn[DEFECT_DRAWS] >= defect_draws.shape[0]:
+                    return DEFECT_DRAWS
+                if defect_draws[drawn[DEFECT_DRAWS]] < p:
+                    if drawn[DEFECT_DELAYS] >= defect_delays.shape[0]:
+                        return DEFECT_DELAYS
+                    defective = True
+                drawn[DEFECT_DRAWS] += 1
+            if on_duty[server]:
+                busy_on[server] += now - busy_since[server]
+            else:
+                overrun[server] += now - busy_since[server]
+            stay = now - item_arrival[server]
+            si[COMPLETED] += 1
+            sf[TIME_IN_SYSTEM] += stay
+            if stay <= sf[SLA]:
+                si[WITHIN_SLA] += 1
+            if defective:  # returns later than the entry on top, so that entry stays on top
+                si[DEFECTS] += 1
+                schedule(ct, cs, ck, cv, si, now + defect_delays[drawn[DEFECT_DELAYS]], FAILURE,
+                         -1)
+                drawn[DEFECT_DELAYS] += 1
+            if on_duty[server]:
+                slot = _pop_waiting(now, sf, si, qa, qg)
+                if slot >= 0:  # the finished entry on top makes way for the next one
                     busy_since[server] = now
-                    on_duty[server] = True
-                    size = _heap_pop(ct, cs, ck, cv, size)
+                    item_arrival[server] = qa[slot]
+                    si[SEQUENCE] += 1
+                    _sift_down(ct, cs, ck, cv, si[CALENDAR_SIZE], now + qe[slot] / speed[server],
+                               si[SEQUENCE], DONE, server)
                     continue
-                else:
-                    on_duty[server] = True
-                # the server is free and on duty: the first item still waiting, if any
-                served = False
-                while length > 0:
-                    arrived, effort, gives_up = qa[head], qe[head], qg[head]
-                    head = (head + 1) % capacity
-                    length -= 1
-                    queued_since -= arrived
-                    if gives_up <= now:  # left before anybody could serve it
-                        abandoned += 1
-                        abandoned_time += gives_up - arrived
-                        continue
-                    wait_sum += now - arrived
-                    busy_since[server] = now
-                    item_arrival[server] = arrived
-                    sequence += 1
-                    # the finished entry on top makes way for the next one (one heap operation)
-                    _sift_down(ct, cs, ck, cv, size, now + effort / speed[server], sequence, DONE,
-                               server)
-                    served = True
-                    break
-                if not served:
-                    idle[n_idle] = server
-                    n_idle += 1
-                    busy_since[server] = IDLE
-                    size = _heap_pop(ct, cs, ck, cv, size)
-                continue
-            elif kind == OFF_DUTY:
-                size = _heap_pop(ct, cs, ck, cv, size)
-                if on_duty[server]:
-                    if busy_since[server] != IDLE:
-                        busy_on[server] += now - busy_since[server]
-                        busy_since[server] = now
-                    else:
-                        remove_idle(idle, n_idle, server)
-                        n_idle -= 1
-                    on_duty[server] = False
-                continue
-            else:  # FAILURE: a failure item enters (it waits however long it takes)
-                if fe >= failure_efforts.shape[0]:
-                    code = FAILURE_EFFORTS
-                    break
-                size = _heap_pop(ct, cs, ck, cv, size)
-                failures += 1
-                effort = failure_efforts[fe]
-                fe += 1
-                gives_up = INF
-        # an item enters (a value arrival or a failure item): the last idle server takes it
-        if n_idle > 0:
-            n_idle -= 1
-            server = idle[n_idle]
-            busy_since[server] = now
-            item_arrival[server] = now
-            sequence += 1
-            size = heap_push(ct, cs, ck, cv, size, now + effort / speed[server], sequence, DONE,
-                             server)
-        else:
-            slot = (head + length) % capacity
-            qa[slot], qe[slot], qg[slot] = now, effort, gives_up
-            length += 1
-            queued_since += now
-    sf[NEXT], sf[PENDING] = nxt, pending
-    sf[TIME_IN_SYSTEM], sf[WAIT] = time_in_system, wait_sum
-    sf[QUEUED_SINCE], sf[ABANDONED_TIME] = queued_since, abandoned_time
-    si[CALENDAR_SIZE], si[SEQUENCE] = size, sequence
-    si[QUEUE_HEAD], si[QUEUE_LENGTH], si[IDLE_COUNT] = head, length, n_idle
-    si[COMPLETED], si[WITHIN_SLA], si[DEFECTS] = completed, within, defects
-    si[FAILURES], si[ABANDONED] = failures, abandoned
-    drawn[GAPS], drawn[EFFORTS], drawn[PATIENCE] = g, e, pa
-    drawn[FAILURE_EFFORTS], drawn[DEFECT_DRAWS], drawn[DEFECT_DELAYS] = fe, dd, dl
-    if code == FINISHED:
-        sf[NOW] = until
-    return code
+                idle[si[IDLE_COUNT]] = server
+                si[IDLE_COUNT] += 1
+            busy_since[server] = IDLE
+            si[CALENDAR_SIZE] = _heap_pop(ct, cs, ck, cv, si[CALENDAR_SIZE])
+        elif kind == ON_DUTY:
+            si[CALENDAR_SIZE] = _heap_pop(ct, cs, ck, cv, si[CALENDAR_SIZE])
+            go_on(server, now, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, on_duty, busy_since,
+                  overrun, item_arrival, speed)
+        elif kind == OFF_DUTY:
+            si[CALENDAR_SIZE] = _heap_pop(ct, cs, ck, cv, si[CALENDAR_SIZE])
+            go_off(server, now, si, idle, on_duty, busy_since, busy_on)
+        else:  # FAILURE: a failure item enters (it waits however long it takes)
+            if drawn[FAILURE_EFFORTS] >= failure_efforts.shape[0]:
+                return FAILURE_EFFORTS
+            si[CALENDAR_SIZE] = _heap_pop(ct, cs, ck, cv, si[CALENDAR_SIZE])
+            si[FAILURES] += 1
+            effort = failure_efforts[drawn[FAILURE_EFFORTS]]
+            drawn[FAILURE_EFFORTS] += 1
+            _enter(now, effort, INF, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, busy_since,
+                   item_arrival, speed)
+    sf[NOW] = until
+    return FINISHED
 
 
 def take_next(server, now, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, busy_since, item_arrival,
               speed):
     """Give a newly available ``server`` the first item still waiting, or make them idle."""
-    head, length, capacity = si[QUEUE_HEAD], si[QUEUE_LENGTH], qa.shape[0]
-    while length > 0:
-        arrived, effort, gives_up = qa[head], qe[head], qg[head]
-        head = (head + 1) % capacity
-        length -= 1
-        sf[QUEUED_SINCE] -= arrived
-        if gives_up <= now:  # left before anybody could serve it
-            si[ABANDONED] += 1
-            sf[ABANDONED_TIME] += gives_up - arrived
-            continue
-        sf[WAIT] += now - arrived
+    slot = _pop_waiting(now, sf, si, qa, qg)
+    if slot >= 0:
         busy_since[server] = now
-        item_arrival[server] = arrived
-        si[SEQUENCE] += 1
-        si[CALENDAR_SIZE] = heap_push(ct, cs, ck, cv, si[CALENDAR_SIZE],
-                                      now + effort / speed[server], si[SEQUENCE], DONE, server)
-        si[QUEUE_HEAD], si[QUEUE_LENGTH] = head, length
-        return
-    si[QUEUE_HEAD], si[QUEUE_LENGTH] = head, length
-    idle[si[IDLE_COUNT]] = server
-    si[IDLE_COUNT] += 1
+        item_arrival[server] = qa[slot]
+        schedule(ct, cs, ck, cv, si, now + qe[slot] / speed[server], DONE, server)
+    else:
+        idle[si[IDLE_COUNT]] = server
+        si[IDLE_COUNT] += 1
 
 
 def go_on(server, now, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, on_duty, busy_since, overrun,
@@ -367,13 +313,9 @@ def roster(now, eps, people, phases, shares, sf, si, ct, cs, ck, cv, qa, qe, qg,
         for w in range(count):
             start, end = (start1, end1) if w == 0 else (start2, end2)
             if start > eps:
-                si[SEQUENCE] += 1
-                si[CALENDAR_SIZE] = heap_push(ct, cs, ck, cv, si[CALENDAR_SIZE], now + start,
-                                              si[SEQUENCE], ON_DUTY, person)
+                schedule(ct, cs, ck, cv, si, now + start, ON_DUTY, person)
             if end < 1.0 - eps:
-                si[SEQUENCE] += 1
-                si[CALENDAR_SIZE] = heap_push(ct, cs, ck, cv, si[CALENDAR_SIZE], now + end,
-                                              si[SEQUENCE], OFF_DUTY, person)
+                schedule(ct, cs, ck, cv, si, now + end, OFF_DUTY, person)
 
 
 def remove_idle(idle, n_idle, server):
@@ -406,8 +348,8 @@ def purge(now, sf, si, qa, qe, qg):
     sf[QUEUED_SINCE], sf[ABANDONED_TIME] = queued_since, abandoned_time
 
 
-_KERNELS = ("heap_push", "_sift_down", "_heap_pop", "push_staged", "remove_idle", "take_next",
-            "go_on", "go_off", "roster", "advance", "purge")
+_KERNELS = ("heap_push", "_sift_down", "_heap_pop", "schedule", "_pop_waiting", "_enter",
+            "remove_idle", "take_next", "go_on", "go_off", "roster", "advance", "purge")
 _ready = False
 
 

@@ -86,6 +86,11 @@ class _Source:
         self.block = block
 
 
+def _read(array: str, index: int, cast: type, doc: str) -> property:
+    """A read-only attribute: element ``index`` of the desk's state array ``array``."""
+    return property(lambda self: cast(getattr(self, array)[index]), doc=doc)
+
+
 class ServiceDesk:
     """The operations queue, its pool of on-duty servers and their calendar.
 
@@ -140,7 +145,6 @@ class ServiceDesk:
         self._cv = np.empty(room, dtype=np.int64)
         self._i[k.CALENDAR_SIZE] = k.heap_push(self._ct, self._cs, self._ck, self._cv, 0, INF, 0,
                                                FAILURE, -1)
-        self._staged: list[tuple[float, int, int, int]] = []  # entries scheduled between days
         # the queue: arrival, effort, gives up
         self._qa, self._qe, self._qg = np.empty(256), np.empty(256), np.empty(256)
         self._idle = np.empty(servers, dtype=np.int64)  # a stack of the idle servers on duty
@@ -190,27 +194,21 @@ class ServiceDesk:
 
     # -- state read by others ---------------------------------------------------------
 
-    now = property(lambda self: float(self._f[k.NOW]), doc="The time the desk stands at.")
-    rate = property(lambda self: float(self._f[k.RATE]),
-                    doc="Value demand (items per day) in force.")
-    sla = property(lambda self: float(self._f[k.SLA]), doc="Service-level target in days.")
-    completed = property(lambda self: int(self._i[k.COMPLETED]), doc="Items finished.")
-    within_sla = property(lambda self: int(self._i[k.WITHIN_SLA]),
-                          doc="Items finished within the SLA of their arrival.")
-    defects = property(lambda self: int(self._i[k.DEFECTS]),
-                       doc="Finished items that turned out defective.")
-    failure_arrivals = property(lambda self: int(self._i[k.FAILURES]),
-                                doc="Failure-demand items that arrived.")
-    abandoned = property(lambda self: int(self._i[k.ABANDONED]),
-                         doc="Value items that left unserved.")
-    wait_sum = property(lambda self: float(self._f[k.WAIT]),
-                        doc="Waits of the items that started service, summed.")
-    time_in_system_sum = property(lambda self: float(self._f[k.TIME_IN_SYSTEM]),
-                                  doc="Times in system of the finished items, summed.")
-    abandoned_time_sum = property(lambda self: float(self._f[k.ABANDONED_TIME]),
-                                  doc="Stays of the items that abandoned, summed.")
-    queued_since_sum = property(lambda self: float(self._f[k.QUEUED_SINCE]),
-                                doc="Arrival times of the items waiting, summed.")
+    now = _read("_f", k.NOW, float, "The time the desk stands at.")
+    rate = _read("_f", k.RATE, float, "Value demand (items per day) in force.")
+    sla = _read("_f", k.SLA, float, "Service-level target in days.")
+    completed = _read("_i", k.COMPLETED, int, "Items finished.")
+    within_sla = _read("_i", k.WITHIN_SLA, int, "Items finished within the SLA of their arrival.")
+    defects = _read("_i", k.DEFECTS, int, "Finished items that turned out defective.")
+    failure_arrivals = _read("_i", k.FAILURES, int, "Failure-demand items that arrived.")
+    abandoned = _read("_i", k.ABANDONED, int, "Value items that left unserved.")
+    wait_sum = _read("_f", k.WAIT, float, "Waits of the items that started service, summed.")
+    time_in_system_sum = _read("_f", k.TIME_IN_SYSTEM, float,
+                               "Times in system of the finished items, summed.")
+    abandoned_time_sum = _read("_f", k.ABANDONED_TIME, float,
+                               "Stays of the items that abandoned, summed.")
+    queued_since_sum = _read("_f", k.QUEUED_SINCE, float,
+                             "Arrival times of the items waiting, summed.")
 
     @property
     def queue_length(self) -> int:
@@ -233,9 +231,8 @@ class ServiceDesk:
     # -- the calendar -------------------------------------------------------------
 
     def _schedule(self, time: float, kind: int, server: int) -> None:
-        """Stage an entry for the calendar; :meth:`advance` adds the staged entries first."""
-        self._i[k.SEQUENCE] += 1
-        self._staged.append((time, int(self._i[k.SEQUENCE]), kind, server))
+        self._room_for(1)
+        k.schedule(self._ct, self._cs, self._ck, self._cv, self._i, time, kind, server)
 
     def duty_change(self, delay: float, server: int, on: bool) -> None:
         """Put ``server`` on (or take them off) duty ``delay`` days from now."""
@@ -254,18 +251,12 @@ class ServiceDesk:
         Value arrivals and calendar entries are merged by time; entries due at the
         same time run in the order they were scheduled. Every item passes through
         here twice (arriving, then finishing), so this loop sets the model's speed:
-        it runs compiled (:func:`sim.model.desk_kernel.advance`), with the rules of
-        the methods that handle the same cases between days (:meth:`go_on_duty`,
-        :meth:`go_off_duty`, :meth:`_take_next`). When the compiled loop needs
+        it runs compiled (:func:`sim.model.desk_kernel.advance`), and a duty change
+        in it follows the same rules as :meth:`go_on_duty` and :meth:`go_off_duty`
+        between days (the same compiled functions). When the compiled loop needs
         fresh draws or more room it stops before the event that needs them and is
         called again.
         """
-        if self._staged:
-            staged = np.array(self._staged, dtype=np.float64)
-            self._staged.clear()
-            self._room_for(staged.shape[0])
-            self._i[k.CALENDAR_SIZE] = k.push_staged(self._ct, self._cs, self._ck, self._cv,
-                                                     self._i[k.CALENDAR_SIZE], staged)
         if self._f[k.NEXT] >= until and self._ct[0] >= until:
             self._f[k.NOW] = until
             return
@@ -395,7 +386,7 @@ class ServiceDesk:
         of the day) becomes duty changes today, person by person: the same as
         :meth:`go_on_duty` or :meth:`go_off_duty` and then :meth:`duty_change` for
         each window's start and end (those within ``eps`` of the day's edges
-        omitted), see :func:`sim.model.workforce.duty_windows`.
+        omitted); see :func:`sim.model.desk_kernel.roster`.
         """
         if not len(people):
             return

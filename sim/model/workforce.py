@@ -322,28 +322,3 @@ def plan_day(staff: Staff, on_hold: np.ndarray | None = None, *,
         for name, value in vars(plan).items():
             setattr(plan, name, np.where(staff.active, value, 0.0))
     return plan
-
-
-def duty_windows(phase: float, share: float) -> tuple[tuple[float, float], ...]:
-    """Return the parts of the day ``[0, 1)`` a person spends on operations duty.
-
-    Parameters
-    ----------
-    phase
-        Where the person's day-job block starts, as a fraction of the day.
-    share
-        Length of the block as a fraction of the day.
-
-    Returns
-    -------
-    tuple of (start, end)
-        One window, or two when the block wraps past the end of the day.
-    """
-    if share <= 0.0:
-        return ()
-    if share >= 1.0:
-        return ((0.0, 1.0),)
-    end = phase + share
-    if end <= 1.0:
-        return ((phase, end),)
-    return ((0.0, end - 1.0), (phase, 1.0))
