@@ -1,5 +1,8 @@
 """The whole model, every mechanism on, reproduces its golden files bit for bit.
 
+It does so whatever the processor: the last tests run it as NumPy runs on older
+machines.
+
 ``tests/golden/make_model_golden.py`` froze five scenarios that between them
 switch on every mechanism (attrition, both kinds of stress, diversion, time debt,
 capability, benefits and sustainment, PMO gates and a disbanding PMO, rescues,
@@ -11,6 +14,9 @@ refactor, a faster desk) must reproduce them exactly.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -41,3 +47,38 @@ def test_the_model_reproduces_its_golden_files(case, replication):
         columns = pd.read_csv(path, nrows=0).columns
         got = getattr(result, table)[columns].to_csv(index=False, float_format="%.17g")
         assert got == path.read_text(), f"{table} differs from {path.name}"
+
+
+# NumPy picks its BLAS kernel (OPENBLAS_CORETYPE) and its vectorised maths
+# (NPY_DISABLE_CPU_FEATURES) by the processor it finds. Forcing the oldest kernels
+# imitates a machine without AVX2 or AVX-512: the model must not notice.
+OLDER_MACHINES = {
+    "generic BLAS kernel": {"OPENBLAS_CORETYPE": "Prescott"},
+    "no AVX-512 or AVX2 in NumPy": {
+        "NPY_DISABLE_CPU_FEATURES": "X86_V3 X86_V4 AVX512_ICL AVX512_SPR",
+        "OPENBLAS_CORETYPE": "Haswell"},
+}
+
+_FINGERPRINT = """
+import hashlib, json, sys
+import sim
+digest = hashlib.sha256()
+for path in sys.argv[1:]:
+    result = sim.run(sim.load_scenario(path), 0)
+    digest.update(json.dumps(result.summary, sort_keys=True, default=repr).encode())
+    for table in ("weekly", "projects", "events"):
+        digest.update(getattr(result, table).to_csv(index=False, float_format="%.17g").encode())
+print(digest.hexdigest())
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("machine", sorted(OLDER_MACHINES))
+def test_the_figures_do_not_depend_on_the_processor(machine):
+    paths = [str(GOLDEN / f"{case}.yaml") for case in CASES]
+    here = subprocess.run([sys.executable, "-c", _FINGERPRINT, *paths], capture_output=True,
+                          text=True, check=True).stdout
+    env = {**os.environ, **OLDER_MACHINES[machine]}
+    there = subprocess.run([sys.executable, "-c", _FINGERPRINT, *paths], capture_output=True,
+                           text=True, check=True, env=env).stdout
+    assert here == there

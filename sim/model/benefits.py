@@ -19,6 +19,7 @@ import math
 
 import numpy as np
 
+from sim.model import arith
 from sim.schema.scenario import Benefit
 
 KINDS = ("demand_reduction", "failure_reduction", "productivity", "revenue", "capability")
@@ -73,7 +74,7 @@ class BenefitLedger:
             self.erosion = erosion
         self.potential = self.potential * math.exp(-(1.0 - coverage) * days / self.erosion)
         gap = self.realised - self.potential
-        self.realised = self.potential + gap * np.exp(-days / self.tau)
+        self.realised = self.potential + gap * arith.exp(-days / self.tau)
 
     def level(self, kind: str) -> float:
         """Return the combined effect of all benefits of ``kind`` now.
@@ -86,17 +87,17 @@ class BenefitLedger:
             return 0.0
         values = self.realised[self.kind == KINDS.index(kind)]
         if kind == "revenue":
-            return float(np.prod(1.0 + values) - 1.0)
+            return float((1.0 + values).prod() - 1.0)
         if kind == "capability":
-            return float(np.sum(values))
-        return float(1.0 - np.prod(1.0 - values))
+            return float(values.sum())
+        return float(1.0 - (1.0 - values).prod())
 
     def demand_factor(self) -> float:
         """Multiplier on value demand from demand reductions and revenue coupling."""
         if not len(self):
             return 1.0
         coupled = self.coupling * self.realised
-        return (1.0 - self.level("demand_reduction")) * float(np.prod(1.0 + coupled))
+        return (1.0 - self.level("demand_reduction")) * float((1.0 + coupled).prod())
 
     def levels(self) -> dict[str, float]:
         """The benefits now, for the weekly series: sustained share, revenue, each kind."""

@@ -50,6 +50,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy_financial as npf
 
+from sim.model.arith import dot
 from sim.model.benefits import KINDS
 from sim.model.workforce import GROUPS, DayPlan, Staff
 from sim.schema.scenario import Scenario
@@ -124,11 +125,22 @@ def weekly_rate(annual: float) -> float:
 def present_value(flows: np.ndarray, rate: float) -> float:
     """Discounted sum of ``flows``, the first discounted one period.
 
-    ``numpy_financial.npv`` leaves its first value undiscounted (it is at time
-    0); a zero is put in front so that week 1's flow is discounted once, week 2's
-    twice, and so on.
+    Week 1's flow is discounted once, week 2's twice, and so on (the convention
+    of ``numpy_financial.npv`` with a zero put in front). It is evaluated by
+    Horner's rule in plain floats, which gives the same last bit on every
+    processor; ``npv`` raises ``1 + rate`` to an array of powers, and NumPy's
+    vectorised power differs between processors.
     """
-    return float(npf.npv(rate, np.concatenate(([0.0], flows))))
+    x = 1.0 / (1.0 + rate)
+    return x * _polynomial(np.asarray(flows, dtype=float).tolist(), x)
+
+
+def _polynomial(coefficients: list[float], x: float) -> float:
+    """``sum(c_t x^t)`` for t from 0, by Horner's rule."""
+    total = 0.0
+    for value in reversed(coefficients):
+        total = total * x + value
+    return total
 
 
 def payback_week(net: np.ndarray) -> float:
@@ -154,7 +166,46 @@ def annual_irr(net: np.ndarray) -> float:
     weekly = npf.irr(net)
     if weekly is None or not np.isfinite(weekly) or weekly <= -1.0:
         return math.nan
+    weekly = _refine_rate(net.tolist(), float(weekly))
     return float((1.0 + weekly) ** (DAYS_PER_YEAR / DAYS_PER_WEEK) - 1.0)
+
+
+def _refine_rate(net: list[float], rate: float) -> float:
+    """The root of the NPV of ``net`` near ``rate``, found the same way on every machine.
+
+    ``numpy_financial.irr`` chooses the root (the one closest to zero) from the
+    eigenvalues of a companion matrix; LAPACK's kernels differ between
+    processors, so that value's last bits do too. Here the root is bracketed by
+    halving a fixed interval, [-1, 2^k] with 2^k above ``rate``, always keeping
+    the half that holds ``rate`` until it is 2^-20 wide (a bracket that depends
+    only on which dyadic cell ``rate`` lies in), and then bisected on the sign of
+    the NPV, evaluated by Horner's rule in plain floats, down to adjacent floats.
+    Where the NPV does not change sign across the bracket (a double root) the
+    library's value is kept.
+    """
+    def npv(r: float) -> float:
+        return _polynomial(net, 1.0 / (1.0 + r))
+
+    low, high = -1.0, 2.0 ** max(math.ceil(math.log2(rate + 1.0)), 0)
+    while high - low > 2.0 ** -20:
+        middle = 0.5 * (low + high)
+        low, high = (low, middle) if rate < middle else (middle, high)
+    if low <= -1.0:
+        return rate
+    f_low, f_high = npv(low), npv(high)
+    if not (math.isfinite(f_low) and math.isfinite(f_high)) or f_low * f_high > 0.0:
+        return rate
+    while True:
+        if f_low == 0.0:
+            return low
+        middle = 0.5 * (low + high)
+        if middle in (low, high):
+            return high if abs(f_high) < abs(f_low) else low
+        f_middle = npv(middle)
+        if (f_middle < 0.0) == (f_low < 0.0):
+            low, f_low = middle, f_middle
+        else:
+            high, f_high = middle, f_middle
 
 
 class MoneyBook:
@@ -212,10 +263,10 @@ class MoneyBook:
         else:  # nobody is ramping up
             lost, worked = None, rate
         spent = self.spent
-        projects = float(worked @ (split["project_time"] + plan.unassigned))
-        opex = float(worked @ split["improvement_time"])
-        sustainment = float(worked @ split["sustainment_time"])
-        pmo = float(worked @ plan.overhead)
+        projects = dot(worked, split["project_time"] + plan.unassigned)
+        opex = dot(worked, split["improvement_time"])
+        sustainment = dot(worked, split["sustainment_time"])
+        pmo = dot(worked, plan.overhead)
         total = float(worked.sum())
         spent["projects"] += projects
         spent["opex"] += opex
@@ -297,7 +348,7 @@ class MoneyBook:
         """One project's money columns (see ``docs/results.md``)."""
         prices = self.prices
         mine = self.benefit_project == project
-        value = float(prices.benefit[self.benefit_kind[mine]] @ self.benefit_days[mine])
+        value = dot(prices.benefit[self.benefit_kind[mine]], self.benefit_days[mine])
         delay = float(sum(prices.benefit[KINDS.index(b.kind)] * b.magnitude
                           for b in benefits)) * DAYS_PER_WEEK
         slip = delay * max(slip_days, 0.0) / DAYS_PER_WEEK if slip_days == slip_days \

@@ -50,6 +50,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Iterator
+from functools import partial
 
 import numpy as np
 
@@ -409,7 +410,7 @@ class ServiceDesk:
             k.purge(now, self._f, self._i, self._qa, self._qe, self._qg)
         busy_since, on_duty = self.busy_since, self.on_duty
         busy = busy_since != IDLE
-        in_service = np.flatnonzero(busy)
+        in_service = busy.nonzero()[0]
         if in_service.size:  # as _close_busy, for everyone busy
             on = busy & on_duty
             off = busy & ~on_duty
@@ -506,4 +507,6 @@ def _effort_source(gen: np.random.Generator, ops: Operations) -> Draws:
         return lambda n: np.full(n, mean)
     sigma2 = math.log1p(ops.service_cv ** 2)
     mu = math.log(mean) - sigma2 / 2.0
-    return lambda n: np.exp(mu + math.sqrt(sigma2) * gen.standard_normal(n))
+    # exp(mu + sigma z) of one standard normal each, by the C library's exp (np.exp on
+    # an array would differ in the last bit on processors with AVX-512).
+    return partial(gen.lognormal, mu, math.sqrt(sigma2))

@@ -23,6 +23,7 @@ of leaving is multiplied by 1 + k_C C + k_H H.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -32,9 +33,17 @@ from sim.schema.organisation import Curve, Stress
 
 def lookup(curve: Curve, x: np.ndarray) -> np.ndarray:
     """Interpolate ``curve`` at ``x`` (flat beyond its first and last points)."""
+    xs, ys = _points(curve)
+    return np.interp(x, xs, ys)
+
+
+@functools.lru_cache(maxsize=64)
+def _points(curve: Curve) -> tuple[np.ndarray, np.ndarray]:
+    """The curve's x and y values as arrays (curves are tuples: values, so cacheable)."""
     xs = np.array([p[0] for p in curve])
     ys = np.array([p[1] for p in curve])
-    return np.interp(x, xs, ys)
+    xs.flags.writeable = ys.flags.writeable = False
+    return xs, ys
 
 
 def target(load: np.ndarray, gain: float, ceiling: float = np.inf) -> np.ndarray:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.model.arith import dot
 from sim.schema.scenario import Projects
 
 
@@ -59,7 +60,7 @@ def team_capacity(time: np.ndarray, productivity: np.ndarray, tenure: np.ndarray
         Person-days of effective work.
     """
     if tenure is None:
-        capacity = float(time @ productivity)
+        capacity = dot(time, productivity)
     else:
         progress = np.minimum(tenure / params.onboarding, 1.0)
         start = params.newcomer_productivity
@@ -67,7 +68,8 @@ def team_capacity(time: np.ndarray, productivity: np.ndarray, tenure: np.ndarray
         effective = time * productivity * ramp
         established = effective[progress >= 1.0]
         ramping = int(np.count_nonzero(progress < 1.0))
-        cost = params.mentoring * ramping * (float(established.mean()) if len(established)
+        mentors = len(established)
+        cost = params.mentoring * ramping * (float(established.sum()) / mentors if mentors
                                              else 0.0)
         capacity = max(float(effective.sum()) - cost, 0.0)
     if params.communication_overhead:

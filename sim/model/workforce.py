@@ -100,7 +100,7 @@ class Staff:
 
     def members(self, group: str) -> np.ndarray:
         """Ids of the people currently in ``group`` (filled seats only)."""
-        return np.flatnonzero((self.group == GROUPS.index(group)) & self.active)
+        return ((self.group == GROUPS.index(group)) & self.active).nonzero()[0]
 
     def headcount(self, group: str) -> int:
         """Return the number of people currently in ``group``."""
@@ -177,7 +177,8 @@ class Staff:
 
     def onboarding_factor(self, now: float, onboarding: float, start: float) -> np.ndarray:
         """Productivity of each person from their tenure: ``start`` rising to 1."""
-        progress = np.clip((now - self.hired_at) / onboarding, 0.0, 1.0)
+        # np.minimum/np.maximum give np.clip's values at a fraction of its call cost.
+        progress = np.minimum(np.maximum((now - self.hired_at) / onboarding, 0.0), 1.0)
         return start + (1.0 - start) * progress
 
 
@@ -240,7 +241,7 @@ def multitasking_efficiency(streams: np.ndarray, table: tuple[float, ...]) -> np
         Efficiency per person.
     """
     lookup = np.asarray(table, dtype=float)
-    index = np.clip(streams - 1, 0, len(lookup) - 1)
+    index = np.minimum(np.maximum(streams - 1, 0), len(lookup) - 1)
     return lookup[index]
 
 
@@ -294,7 +295,7 @@ def plan_day(staff: Staff, on_hold: np.ndarray | None = None, *,
     in_ops = group == GROUPS.index("operations")
     in_opex = group == GROUPS.index("opex")
     allocated = staff.allocated if on_hold is None else staff.allocated - on_hold
-    project = np.clip(allocated, 0.0, 1.0)
+    project = np.minimum(np.maximum(allocated, 0.0), 1.0)
     rest = np.where(in_ops, 1.0 - project, 0.0)
     own_improvement = improvement_share * rest
     asked = np.zeros(staff.size) if sustainment is None else sustainment

@@ -27,9 +27,9 @@ from sim.schema.scenario import Scenario
 from sim.studio import SCENARIO_ENV
 
 SCENARIOS = Path("scenarios")
+"""The folder whose scenario files the page offers (and where uploads are taken to be)."""
 WARM_AFTER = 0.5
 """Seconds after a page opens at which its worker processes start (and load the model)."""
-"""The folder whose scenario files the page offers (and where uploads are taken to be)."""
 
 HELP = {"font-size": "0.8em", "color": "#555", "margin": "-4px 0 10px 0",
         "line-height": "1.3"}
