@@ -79,9 +79,15 @@ def set_control(rc, c: whatif.Control, value) -> None:
 
 def press_run(rc, runner: RecordingRunner) -> tuple:
     runner.done.clear()
+    before = set(threading.enumerate())
     one(rc.find(v.Btn, children=["Run"])).click()
     assert runner.done.wait(10), "Run did not call the runner"
     rc.find(HTML, attributes={"class": "pmosim-table"}).wait_for(timeout=10)  # the table
+    # The table appears during the render that the Run's thread starts; let that render
+    # end before the test touches a widget, or the two threads race (as a person cannot).
+    for thread in set(threading.enumerate()) - before:
+        thread.join(10)
+        assert not thread.is_alive(), f"the Run's thread {thread.name} did not end"
     return runner.received[-1]
 
 
