@@ -66,6 +66,18 @@ def test_the_rate_is_the_librarys_root_refined(flows):
     assert abs(sum(v * x ** t for t, v in enumerate(flows))) < 1e-9 * sum(map(abs, flows))
 
 
+@pytest.mark.parametrize("flows", [[-100, 39, 59, 55, 20], [-100, 0, 0, 74], [-5, 10.5, 1, -8, 1],
+                                   [-1e6, *[9000.0] * 155]])
+def test_the_refined_rate_ignores_the_last_bits_of_the_librarys(flows):
+    # What LAPACK on another processor may give: the library's root a few ulps away.
+    library = float(npf.irr(flows))
+    net = [float(v) for v in flows]
+    nearby = [library]
+    for _ in range(4):
+        nearby = [np.nextafter(nearby[0], -np.inf), *nearby, np.nextafter(nearby[-1], np.inf)]
+    assert len({_refine_rate(net, float(r)) for r in nearby}) == 1
+
+
 def test_present_value_matches_numpy_financial():
     flows = np.random.default_rng(3).normal(size=260)
     expected = float(npf.npv(0.002, np.concatenate(([0.0], flows))))

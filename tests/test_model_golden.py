@@ -13,6 +13,7 @@ refactor, a faster desk) must reproduce them exactly.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -24,7 +25,8 @@ import pytest
 
 import sim
 
-GOLDEN = Path(__file__).resolve().parent / "golden" / "model"
+ROOT = Path(__file__).resolve().parents[1]
+GOLDEN = ROOT / "tests" / "golden" / "model"
 CASES = sorted(p.stem for p in GOLDEN.glob("*.yaml"))
 
 
@@ -59,26 +61,34 @@ OLDER_MACHINES = {
         "OPENBLAS_CORETYPE": "Haswell"},
 }
 
-_FINGERPRINT = """
-import hashlib, json, sys
-import sim
-digest = hashlib.sha256()
-for path in sys.argv[1:]:
-    result = sim.run(sim.load_scenario(path), 0)
-    digest.update(json.dumps(result.summary, sort_keys=True, default=repr).encode())
-    for table in ("weekly", "projects", "events"):
-        digest.update(getattr(result, table).to_csv(index=False, float_format="%.17g").encode())
-print(digest.hexdigest())
-"""
+def fingerprint(paths: list[str]) -> str:
+    """A hash of replication 0 of each scenario: summary, weekly series, projects, events."""
+    digest = hashlib.sha256()
+    for path in paths:
+        result = sim.run(sim.load_scenario(path), 0)
+        digest.update(json.dumps(result.summary, sort_keys=True, default=repr).encode())
+        for table in ("weekly", "projects", "events"):
+            digest.update(getattr(result, table).to_csv(index=False,
+                                                        float_format="%.17g").encode())
+    return digest.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def golden_paths() -> list[str]:
+    return [str(GOLDEN / f"{case}.yaml") for case in CASES]
+
+
+@pytest.fixture(scope="module")
+def here(golden_paths) -> str:
+    return fingerprint(golden_paths)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("machine", sorted(OLDER_MACHINES))
-def test_the_figures_do_not_depend_on_the_processor(machine):
-    paths = [str(GOLDEN / f"{case}.yaml") for case in CASES]
-    here = subprocess.run([sys.executable, "-c", _FINGERPRINT, *paths], capture_output=True,
-                          text=True, check=True).stdout
-    env = {**os.environ, **OLDER_MACHINES[machine]}
-    there = subprocess.run([sys.executable, "-c", _FINGERPRINT, *paths], capture_output=True,
-                           text=True, check=True, env=env).stdout
-    assert here == there
+def test_the_figures_do_not_depend_on_the_processor(machine, golden_paths, here):
+    script = ("import sys; from tests.test_model_golden import fingerprint; "
+              "print(fingerprint(sys.argv[1:]))")
+    there = subprocess.run([sys.executable, "-c", script, *golden_paths], capture_output=True,
+                           text=True, check=True, cwd=ROOT,
+                           env={**os.environ, **OLDER_MACHINES[machine]}).stdout.strip()
+    assert there == here

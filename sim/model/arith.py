@@ -20,6 +20,7 @@ benefit, so the per-element loop costs microseconds a day.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -31,9 +32,14 @@ def dot(a: np.ndarray, b: np.ndarray) -> float:
 
 def exp(x: np.ndarray) -> np.ndarray:
     """Element-wise ``e ** x``, by the C library on every processor."""
-    return np.fromiter(map(math.exp, np.asarray(x, dtype=float).tolist()), float, np.size(x))
+    return _each(math.exp, x)
 
 
 def expm1(x: np.ndarray) -> np.ndarray:
     """Element-wise ``e ** x - 1``, by the C library on every processor."""
-    return np.fromiter(map(math.expm1, np.asarray(x, dtype=float).tolist()), float, np.size(x))
+    return _each(math.expm1, x)
+
+
+def _each(function: Callable[[float], float], x: np.ndarray) -> np.ndarray:
+    """``function`` of each element of the vector ``x``."""
+    return np.fromiter(map(function, np.asarray(x, dtype=float).tolist()), float, np.size(x))

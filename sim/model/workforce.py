@@ -177,7 +177,8 @@ class Staff:
 
     def onboarding_factor(self, now: float, onboarding: float, start: float) -> np.ndarray:
         """Productivity of each person from their tenure: ``start`` rising to 1."""
-        # np.minimum/np.maximum give np.clip's values at a fraction of its call cost.
+        # np.minimum/np.maximum: np.clip's values (but for the sign of a zero, which
+        # nothing here can tell) at a fraction of its call cost on small arrays.
         progress = np.minimum(np.maximum((now - self.hired_at) / onboarding, 0.0), 1.0)
         return start + (1.0 - start) * progress
 
