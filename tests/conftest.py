@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import functools
 import math
+import os
+import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pytest
 from scipy import stats
 
 import sim
@@ -27,6 +30,11 @@ ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
 BASELINE = SCENARIOS / "baseline.yaml"
 MMC = SCENARIOS / "reference" / "mmc.yaml"
+CHROMIUM = Path("/usr/bin/chromium")
+"""Debian's Chromium: the browser of the page and print tests (never a downloaded one)."""
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
 
 CONFIDENCE = 0.999
 """Quantile of Student's t used for every mean-vs-theory tolerance."""
@@ -118,3 +126,25 @@ def same_summary(a: Mapping[str, float], b: Mapping[str, float]) -> bool:
     """Summaries are equal key by key, with NaN equal to NaN."""
     return a.keys() == b.keys() and all(
         a[k] == b[k] or (math.isnan(a[k]) and math.isnan(b[k])) for k in a)
+
+
+def need_chromium() -> None:
+    """Skip without Debian's Chromium, except under CI (``CI=true``), where that fails."""
+    if CHROMIUM.is_file():
+        return
+    reason = f"no Chromium at {CHROMIUM} (apt-get install chromium); the browser tier needs it"
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason)
+    print(f"skipped: {reason}")
+    pytest.skip(reason)
+
+
+def print_to_pdf(page: Path, pdf: Path) -> list[tuple[float, float]]:
+    """Print an HTML file to PDF with headless Chromium; return each page's size in points."""
+    from pypdf import PdfReader
+
+    need_chromium()
+    subprocess.run([str(CHROMIUM), "--headless", *CHROMIUM_ARGS, "--no-pdf-header-footer",
+                    f"--print-to-pdf={pdf}", page.resolve().as_uri()],
+                   check=True, capture_output=True, timeout=120)
+    return [(float(p.mediabox.width), float(p.mediabox.height)) for p in PdfReader(pdf).pages]

@@ -1,17 +1,22 @@
-"""The decision brief: one printable page that says what a comparison found.
+"""The decision brief: one printed A4 page that says what a comparison found.
 
 ``pmosim compare`` writes ``brief.html`` beside ``comparison.csv`` and
-``pmosim run`` a single-scenario version. The page opens with two or three
-sentences computed from the results (the NPV of the change with its interval,
-what happens to the service level, what the money is made of), then the KPI
-table in plain units, a chart of where the NPV (or its difference) comes from,
-the key weekly series chosen by what the scenarios contain, and the
-assumptions: what differs, seeds, replications, horizon and prices. The HTML
-has no external asset: figures are embedded PNG data URIs.
+``pmosim run`` a single-scenario version; the studio offers the same page as a
+download. The page opens with two or three sentences computed from the
+results (the net present value of the change with its interval, what the
+money is made of, and the KPIs that change clearly and materially), then the
+KPI table in plain units, where the NPV (or its difference) comes from, the
+cumulative cash flow of the change, the key weekly series chosen by what the
+scenarios contain and the assumptions: what differs, seeds, replications,
+horizon and prices. The HTML has no external asset: figures are embedded PNG
+data URIs, and a print stylesheet fits a comparison of two scenarios (or one
+scenario's run) on one A4 page.
 
-Every number shown comes from the tables the folder holds: the headline
-figures are those of ``comparison.csv`` (or ``kpis.csv``), formatted by
-:func:`money`, :func:`plain_value` and never in e-notation.
+Every number shown comes from the tables the folder holds (``comparison.csv``
+or ``kpis.csv``, ``weekly.parquet``) and is written by :mod:`sim.reports.plain`,
+the precision rule the studio uses too. A change is named in a headline only if
+it is statistically clear (its 95% interval excludes zero) and material (the two
+values differ at three significant figures).
 """
 
 from __future__ import annotations
@@ -31,9 +36,14 @@ from sim.kpis import describe
 from sim.model.benefits import KINDS
 from sim.model.finance import CHANGE, PRICED_KINDS, present_value, weekly_rate
 from sim.reports.folder import scenario_document
+from sim.reports.plain import PlainRow, first_decimals, fixed, money, plain_row, plain_value, scale
 from sim.schema.scenario import Scenario
 from sim.studies.statistics import scenario_differences
-from sim.units import DAYS_PER_MONTH, DAYS_PER_WEEK, display_unit, format_days, plain_number
+from sim.units import DAYS_PER_MONTH, DAYS_PER_WEEK, DAYS_PER_YEAR, format_days, plain_number
+
+__all__ = ["BRIEF_KPIS", "FLOW_SERIES", "LEVEL_SERIES", "cash_figure", "chosen_series",
+           "comparison_brief", "headline_sentences", "money", "npv_components", "npv_figure",
+           "per_week", "run_brief", "series_figure", "smoothing_weeks"]
 
 BRIEF_KPIS = ("npv_change", "value_benefits", "cost_change", "cost_total", "payback_weeks",
               "ops_service_level", "ops_time_in_system_mean", "ops_wait_mean",
@@ -41,6 +51,10 @@ BRIEF_KPIS = ("npv_change", "value_benefits", "cost_change", "cost_total", "payb
               "revenue_index_final", "capability_final", "stress_mean", "misalignment_mean",
               "attrition_count", "hours_diverted_share")
 """The KPIs of the brief's table, in order."""
+MONEY_KPIS = ("npv_change", "value_benefits", "cost_change", "cost_total", "payback_weeks")
+"""KPIs the first two headline sentences speak of; the third names the others."""
+MOST_NAMED = 3
+"""Most KPIs the third headline sentence names on each side (better, worse)."""
 
 ACTIVITY_LABELS = {"projects": "project time", "opex": "OpEx improvement",
                    "sustainment": "sustainment", "pmo": "PMO overhead",
@@ -51,53 +65,24 @@ KIND_LABELS = {"demand_reduction": "demand avoided", "failure_reduction": "failu
 
 FLOW_SERIES = (("value_benefits", "value of benefits per week"),
                ("cost_change", "cost of change per week"))
-LEVEL_SERIES = (("service_level", "service level"), ("backlog", "items in system"),
-                *((f"benefit_{k}", f"{k.replace('_', ' ')} realised") for k in KINDS),
+LEVEL_SERIES = (("service_level", "service level"), ("backlog", "items in the system"),
+                *((f"benefit_{k}", f"{KIND_LABELS[k]} (realised level)") for k in KINDS),
                 ("capability", "operations capability"),
-                ("stress_mean", "mean stress"), ("projects_active", "projects in progress"))
+                ("stress_mean", "staff strain"), ("projects_active", "projects in progress"))
 """Weekly series the brief may draw: flows (money per week) and levels."""
 
 _FLAT = 1e-9
 _SMALL = 0.005
 """Parts of the NPV smaller than this share of the largest are left out of its chart."""
-MAX_PANELS = 9
-
-
-# -- numbers in words -------------------------------------------------------------------
-
-def money(x: float, currency: str = "", signed: bool = False) -> str:
-    """An amount in thousands or millions with three significant digits: ``1.23 M GBP``."""
-    if x is None or not math.isfinite(x):
-        return "n/a"
-    size = abs(x)
-    for scale, suffix in ((1e9, " bn"), (1e6, " M"), (1e3, " k")):
-        if size >= scale:
-            text = plain_number(x / scale, signed) + suffix
-            break
-    else:
-        text = plain_number(x, signed)
-    return f"{text} {currency}".rstrip()
-
-
-def plain_value(kpi: str, x: float, hours_per_day: float, magnitude: float, currency: str,
-                signed: bool = False, difference: bool = False) -> str:
-    """One KPI value in plain units (money, hours or minutes, percentages, weeks)."""
-    if x is None or not math.isfinite(x):
-        return "n/a"
-    unit = describe(kpi).unit
-    if unit == "money":
-        return money(x, currency, signed)
-    if unit == "weeks":
-        return plain_number(x, signed) + " weeks"
-    if unit == "share/year":
-        return plain_number(100.0 * x, signed) + (" pp" if difference else "% a year")
-    factor, suffix, diff_suffix = display_unit(unit, magnitude, hours_per_day)
-    return plain_number(x * factor, signed) + (diff_suffix if difference else suffix)
+MAX_PANELS = 8
+PANEL_COLUMNS = 4
+DPI = 110
+"""Resolution of the embedded figures (sharp when printed at their size on A4)."""
 
 
 def _years(days: float) -> str:
     label = format_days(days)
-    return label if not label.endswith(" days") else f"{days / 252:.1f} years"
+    return label if not label.endswith(" days") else f"{days / DAYS_PER_YEAR:.1f} years"
 
 
 # -- the comparison brief -------------------------------------------------------------
@@ -120,105 +105,129 @@ def comparison_brief(scenarios: Sequence[Scenario], sources: Sequence[str | None
     Returns
     -------
     str
-        The page.
+        The page: one A4 page when printed for one TO-BE; each further TO-BE
+        starts a page of its own.
     """
     base = scenarios[0]
     currency = base.finance.currency
+    names = [s.name for s in scenarios]
     parts = []
-    for scenario in scenarios[1:]:
+    for k, scenario in enumerate(scenarios[1:]):
         rows = comparison[comparison["scenario"] == scenario.name].set_index("kpi")
-        parts.append(f"<h2>{_e(scenario.name)} compared with {_e(base.name)}</h2>")
+        parts.append(f"<section class='comparison{' next' if k else ''}'>"
+                     f"<h2>{_e(scenario.name)} compared with {_e(base.name)}</h2>")
         parts.append("".join(f"<p class='headline'>{_e(s)}</p>"
                              for s in headline_sentences(rows, base, scenario)))
         parts.append(_comparison_table(rows, base, scenario.name))
         components = npv_components(weekly, base.name, scenario.name, base)
-        parts.append(_figure_html(npv_figure(components, currency,
-                                             f"Where the NPV difference comes from "
-                                             f"({scenario.name} − {base.name})"),
-                                  "Where the NPV difference comes from"))
-    names = [s.name for s in scenarios]
-    parts.append(_figure_html(series_figure(weekly, names, base.warmup), "Key weekly series"))
+        waterfall = npv_figure(components, currency, "Where the NPV difference comes from "
+                               f"({scenario.name} − {base.name})")
+        cash = cash_figure(weekly, [base.name, scenario.name], base, currency)
+        parts.append("<div class='pair'>"
+                     + _figure_html(waterfall, "Where the NPV difference comes from")
+                     + _figure_html(cash, "Cumulative net cash flow of the change")
+                     + "</div></section>")
+    window = smoothing_weeks(base)
+    parts.append(_figure_html(series_figure(weekly, names, base.warmup, window),
+                              "Key weekly series", "series"))
+    parts.append(_series_caption(window, len(names) > 1))
     parts.append(_assumptions(scenarios, sources))
     title = " vs ".join(names)
     return _page(title, f"Decision brief: {title}", parts)
 
 
-def headline_sentences(rows: pd.DataFrame, base: Scenario, scenario: Scenario) -> list[str]:
-    """Two or three sentences on one TO-BE: NPV, service level, what the money is made of.
+def brief_rows(rows: pd.DataFrame, base: Scenario, kpis: Sequence[str] = BRIEF_KPIS
+               ) -> list[PlainRow]:
+    """The brief's table of one TO-BE in plain units, without the rows that are all zero.
 
     ``rows`` is the TO-BE's part of ``comparison.csv``, indexed by KPI.
     """
+    out = [plain_row(k, rows.loc[k], base.hours_per_day, base.finance.currency)
+           for k in kpis if k in rows.index]
+    return [r for r in out if not r.zero]
+
+
+def headline_sentences(rows: pd.DataFrame, base: Scenario, scenario: Scenario) -> list[str]:
+    """Three sentences on one TO-BE: its NPV, what the money is made of, what else changes.
+
+    ``rows`` is the TO-BE's part of ``comparison.csv``, indexed by KPI. A KPI is
+    named as changed only if its change is both statistically clear (the 95%
+    interval excludes zero) and material (its two values differ at three
+    significant figures); the figures are those of the table.
+    """
     currency = base.finance.currency
     horizon = _years(base.horizon - base.warmup)
+    table = {r.kpi: r for r in brief_rows(rows, base, list(rows.index))}
     npv = rows.loc["npv_change"]
     d, low, high = npv["difference"], npv["ci_low"], npv["ci_high"]
-    verb = "adds" if d >= 0 else "loses"
-    interval = (f" (95% CI {money(low, signed=True)} to {money(high, signed=True)})"
+    interval = (f" (95% CI {money(low, signed=True)} to {money(high, signed=True)} {currency})"
                 if math.isfinite(low) else "")
-    first = f"The {scenario.name} scenario {verb} {money(abs(d), currency)} of NPV{interval} " \
-            f"over {horizon} compared with {base.name}"
-    if math.isfinite(low) and low <= 0.0 <= high:
-        first += ", but the interval includes zero"
-    service = rows.loc["ops_service_level"] if "ops_service_level" in rows.index else None
-    if service is not None:
-        level = _percent_pair(service["baseline_mean"], service["scenario_mean"])
-        word = {"better": "raises", "worse": "lowers"}.get(service["verdict"], "keeps")
-        first += f", and {word} the service level ({level})"
-    sentences = [first + "."]
-    value, change = rows.loc["value_benefits"], rows.loc["cost_change"]
-    second = (f"Benefits are worth {money(value['difference'], currency, True)} "
-              f"({money(value['baseline_mean'])} → {money(value['scenario_mean'])}) for "
-              f"{money(change['difference'], currency, True)} of change cost")
-    if "payback_weeks" in rows.index and math.isfinite(rows.loc["payback_weeks",
-                                                                "scenario_mean"]):
-        second += (f"; the change pays back after "
-                   f"{plain_number(rows.loc['payback_weeks', 'scenario_mean'])} weeks on "
-                   "average")
-    sentences.append(second + ".")
-    worse = [k for k in BRIEF_KPIS if k in rows.index and rows.loc[k, "verdict"] == "worse"
-             and describe(k).unit != "money" and k != "ops_service_level"]
-    if worse:
-        k = worse[0]
-        r = rows.loc[k]
-        mag = max(abs(r["baseline_mean"]), abs(r["scenario_mean"]))
-        hpd = base.hours_per_day
-        sentences.append(f"Watch: {describe(k).label.lower()} gets worse, "
-                         f"{plain_value(k, r['baseline_mean'], hpd, mag, currency)} → "
-                         f"{plain_value(k, r['scenario_mean'], hpd, mag, currency)}.")
+    if d == low == high == 0.0:
+        first = (f"Over {horizon}, {scenario.name} has the same net present value as "
+                 f"{base.name} in every replication.")
+    elif math.isfinite(low) and low <= 0.0 <= high:
+        first = (f"Over {horizon}, {scenario.name} shows no clear difference in net present "
+                 f"value from {base.name}: {money(d, currency, True)}{interval}.")
+    else:
+        verb = "adds" if d >= 0 else "loses"
+        first = (f"Over {horizon}, {scenario.name} {verb} {money(abs(d), currency)} of net "
+                 f"present value compared with {base.name}{interval}.")
+    second = [_money_clause(table.get("value_benefits"), "benefits are worth", "more", "less",
+                            "the value of benefits"),
+              _money_clause(table.get("cost_change"), "the cost of change", "rises by",
+                            "falls by", "the cost of change", subject_first=True)]
+    second = [c for c in second if c]
+    payback = rows.loc["payback_weeks", "scenario_mean"] if "payback_weeks" in rows.index \
+        else math.nan
+    if math.isfinite(payback):
+        second.append(f"the change pays back after {plain_number(payback)} weeks on average")
+    sentences = [first]
+    if second:
+        text = "; ".join(second)
+        sentences.append(text[0].upper() + text[1:] + ".")
+    sentences.append(_others_sentence([table[k] for k in BRIEF_KPIS
+                                       if k in table and k not in MONEY_KPIS]))
     return sentences
 
 
-def _percent_pair(before: float, after: float) -> str:
-    """``before → after`` as percentages with enough decimals to tell a change apart."""
-    first, second = plain_number(100 * before), plain_number(100 * after)
-    digits = 2
-    while first == second and before != after and digits <= 4:
-        first, second = f"{100 * before:.{digits}f}", f"{100 * after:.{digits}f}"
-        digits += 1
-    return f"{first}% → {second}%"
+def _money_clause(row: PlainRow | None, subject: str, up: str, down: str, name: str,
+                  subject_first: bool = False) -> str:
+    """``benefits are worth 4.11 M GBP more (3.66 M → 7.76 M GBP)``, or no clear change."""
+    if row is None:
+        return ""
+    pair = f"{row.as_is} → {row.to_be}"
+    if not row.headline:
+        return f"no clear change in {name} ({pair})"
+    amount = row.change.lstrip("+" + "\N{MINUS SIGN}")
+    rising = not row.change.startswith("\N{MINUS SIGN}")
+    if subject_first:
+        return f"{subject} {up if rising else down} {amount} ({pair})"
+    return f"{subject} {amount} {up if rising else down} ({pair})"
+
+
+def _others_sentence(rows: list[PlainRow]) -> str:
+    """The KPIs that change clearly and materially, better first, with their figures."""
+    parts = []
+    for verdict in ("better", "worse", "higher", "lower"):
+        named = [r for r in rows if r.headline and r.verdict == verdict][:MOST_NAMED]
+        if named:
+            parts.append(f"Clearly {verdict}: " + "; ".join(
+                f"{r.short} {r.as_is} → {r.to_be}" for r in named) + ".")
+    if not parts:
+        return ("No other KPI of the table changes both clearly (by its 95% interval) and "
+                "materially (at three significant figures).")
+    return " ".join(parts)
 
 
 def _comparison_table(rows: pd.DataFrame, base: Scenario, name: str) -> str:
-    currency, hpd = base.finance.currency, base.hours_per_day
-    head = (f"<table><tr><th>KPI</th><th>{_e(base.name)}</th><th>{_e(name)}</th>"
+    head = (f"<table class='kpis'><tr><th>KPI</th><th>{_e(base.name)}</th><th>{_e(name)}</th>"
             "<th>change (95% CI)</th><th>verdict</th></tr>")
     body = []
-    for k in BRIEF_KPIS:
-        if k not in rows.index:
-            continue
-        r = rows.loc[k]
-        finite = [abs(v) for v in (r["baseline_mean"], r["scenario_mean"]) if math.isfinite(v)]
-        mag = max(finite, default=0.0)
-
-        def show(x, signed=False, diff=False, k=k, mag=mag):
-            return plain_value(k, x, hpd, mag, currency, signed, diff)
-
-        ci = "" if not math.isfinite(r["ci_low"]) else \
-            f" ({show(r['ci_low'], True, True)} to {show(r['ci_high'], True, True)})"
-        body.append(f"<tr><td>{_e(describe(k).label)}</td><td>{show(r['baseline_mean'])}</td>"
-                    f"<td>{show(r['scenario_mean'])}</td>"
-                    f"<td>{show(r['difference'], True, True)}{ci}</td>"
-                    f"<td class='{_e(r['verdict'].split()[0])}'>{_e(r['verdict'])}</td></tr>")
+    for r in brief_rows(rows, base):
+        ci = f" <span class='ci'>({_e(r.interval)})</span>" if r.interval else ""
+        body.append(f"<tr><td>{_e(r.label)}</td><td>{_e(r.as_is)}</td><td>{_e(r.to_be)}</td>"
+                    f"<td>{_e(r.change)}{ci}</td>"
+                    f"<td class='{_e(r.verdict.split()[0])}'>{_e(r.verdict)}</td></tr>")
     return head + "".join(body) + "</table>"
 
 
@@ -286,15 +295,84 @@ def npv_figure(components: pd.Series, currency: str, title: str) -> Figure:
     return fig
 
 
+# -- the cumulative cash flow -------------------------------------------------------------
+
+def net_cash(weekly: pd.DataFrame, warmup: float = 0.0) -> pd.DataFrame:
+    """Cumulative net cash flow of the change per run: value of benefits less cost of change.
+
+    Undiscounted, from the first week after the warm-up: the flows whose sum is
+    ``value_benefits - cost_change`` and whose first lasting zero crossing is
+    ``payback_weeks``. Columns ``scenario``, ``replication``, ``day``, ``cash``.
+    """
+    after = weekly[weekly["day"] > warmup]
+    net = after["value_benefits"] - after["cost_change"]
+    cash = net.groupby([after["scenario"], after["replication"]]).cumsum()
+    return after[["scenario", "replication", "day"]].assign(cash=cash.to_numpy())
+
+
+def cash_figure(weekly: pd.DataFrame, names: Sequence[str], settings: Scenario,
+                currency: str) -> Figure:
+    """The cumulative net cash flow of each scenario's change (mean and 5-95% band)."""
+    cash = net_cash(weekly, settings.warmup)
+    fig = Figure(figsize=(4.4, 2.5))
+    ax = fig.subplots()
+    for k, name in enumerate(names):
+        runs = cash[cash["scenario"] == name]
+        if runs.empty:
+            continue
+        grouped = runs.groupby("day")["cash"]
+        months = grouped.mean().index.to_numpy() / DAYS_PER_MONTH
+        ax.plot(months, grouped.mean().to_numpy(), color=f"C{k}", linewidth=1.2,
+                label=str(name))
+        if runs["replication"].nunique() > 1:
+            ax.fill_between(months, grouped.quantile(0.05).to_numpy(),
+                            grouped.quantile(0.95).to_numpy(), color=f"C{k}", alpha=0.2,
+                            linewidth=0)
+    ax.axhline(0.0, color="black", linewidth=0.6)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: money(v)))
+    ax.yaxis.set_major_locator(MaxNLocator(5))
+    ax.xaxis.set_major_locator(MaxNLocator(6, integer=True))
+    ax.tick_params(labelsize="x-small")
+    ax.set_xlabel("months", fontsize="small")
+    ax.set_ylabel(currency, fontsize="small")
+    ax.set_title("Cumulative net cash flow of the change\n(value of benefits − cost of change, "
+                 "undiscounted)", fontsize="small")
+    ax.legend(fontsize="x-small", frameon=False, loc="best")
+    fig.subplots_adjust(left=0.17, right=0.97, bottom=0.17, top=0.84)
+    return fig
+
+
 # -- the weekly series ------------------------------------------------------------------
 
 def per_week(weekly: pd.DataFrame) -> pd.DataFrame:
     """Weekly flows as per-week rates: a final partial week is scaled to five days."""
     days = weekly.groupby(["scenario", "replication"])["day"].diff()
     days = days.fillna(weekly["day"])
-    scale = DAYS_PER_WEEK / days
+    scale_ = DAYS_PER_WEEK / days
     flows = [c for c, _ in FLOW_SERIES if c in weekly]
-    return weekly.assign(**{c: weekly[c] * scale for c in flows})
+    return weekly.assign(**{c: weekly[c] * scale_ for c in flows})
+
+
+def smoothing_weeks(scenario: Scenario) -> int:
+    """Weeks of one kaizen cycle: the window that averages out its sawtooth.
+
+    Improvement gains land at once at the end of each cycle
+    (``opex.kaizen_cycle``, 4 weeks by default) and capability erodes
+    continuously in between, so the weekly capability, and what depends on it,
+    rises and falls once a cycle. A moving average over exactly one cycle
+    removes that rhythm and keeps the trend.
+    """
+    return max(1, round(scenario.opex.kaizen_cycle / DAYS_PER_WEEK))
+
+
+def smoothed(weekly: pd.DataFrame, columns: Sequence[str], window: int) -> pd.DataFrame:
+    """Each run's ``columns`` as a trailing moving average over ``window`` weeks."""
+    if window <= 1:
+        return weekly
+    ordered = weekly.sort_values(["scenario", "replication", "day"])
+    runs = ordered.groupby(["scenario", "replication"], sort=False)[list(columns)]
+    means = runs.rolling(window, min_periods=1).mean().reset_index(level=[0, 1], drop=True)
+    return ordered.assign(**{c: means[c] for c in columns})
 
 
 def chosen_series(weekly: pd.DataFrame) -> list[tuple[str, str]]:
@@ -310,23 +388,28 @@ def chosen_series(weekly: pd.DataFrame) -> list[tuple[str, str]]:
     return out
 
 
-def series_figure(weekly: pd.DataFrame, names: Sequence[str], warmup: float = 0.0) -> Figure:
+def series_figure(weekly: pd.DataFrame, names: Sequence[str], warmup: float = 0.0,
+                  window: int = 1) -> Figure:
     """The chosen weekly series of every scenario (mean and 5-95% band), one panel each.
 
-    The statistics of every series are computed in one pass, and the layout is
-    fixed rather than fitted, so that the figure takes a fraction of a second.
+    Each run's series is first averaged over ``window`` weeks (see
+    :func:`smoothing_weeks`); the mean and band are then taken over the
+    replications. The statistics of every series are computed in one pass, and
+    the layout is fixed rather than fitted, so that the figure takes a fraction
+    of a second.
     """
     weekly = per_week(weekly)
     shown = chosen_series(weekly)[:MAX_PANELS]
     columns = [c for c, _ in shown]
+    weekly = smoothed(weekly, columns, window)
     grouped = weekly.groupby(["scenario", "day"], sort=True)[columns]
     mean = grouped.mean()
     several = weekly["replication"].nunique() > 1
     low, high = (grouped.quantile(0.05), grouped.quantile(0.95)) if several else (None, None)
-    cols = 3
+    cols = PANEL_COLUMNS
     rows = max(-(-len(shown) // cols), 1)
-    height = 1.55 * rows + 0.55
-    fig = Figure(figsize=(7.4, height))
+    height = 1.45 * rows + 0.5
+    fig = Figure(figsize=(9.0, height))
     axes = fig.subplots(rows, cols, sharex=True, squeeze=False).ravel()
     for ax, (column, label) in zip(axes, shown, strict=False):
         for k, name in enumerate(names):
@@ -355,17 +438,25 @@ def series_figure(weekly: pd.DataFrame, names: Sequence[str], warmup: float = 0.
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="upper center", ncol=max(len(labels), 1),
                fontsize="small", frameon=False)
-    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.45 / height, top=1 - 0.5 / height,
-                        wspace=0.32, hspace=0.45)
+    fig.subplots_adjust(left=0.07, right=0.99, bottom=0.42 / height, top=1 - 0.45 / height,
+                        wspace=0.34, hspace=0.5)
     return fig
+
+
+def _series_caption(window: int, several: bool) -> str:
+    band = " and the 5–95% band over replications" if several else ""
+    smooth = (f" Each line is a {window}-week moving average: improvement gains land every "
+              f"{window} weeks (one kaizen cycle), which makes weekly values rise and fall "
+              "in that rhythm; the average keeps the trend." if window > 1 else "")
+    return f"<p class='caption'>Key weekly series: mean{band}.{smooth}</p>"
 
 
 def _tick(column: str):
     """Tick labels without e-notation: money in k or M, shares in percent."""
     if column in dict(FLOW_SERIES):
         return lambda v, _p: money(v)
-    if column == "service_level" or (column.startswith("benefit_") \
-            and column != "benefit_capability"):
+    if column == "service_level" or (column.startswith("benefit_")
+                                     and column != "benefit_capability"):
         return lambda v, _p: plain_number(100.0 * v) + "%"
     return lambda v, _p: plain_number(v)
 
@@ -385,20 +476,20 @@ def run_brief(scenario: Scenario, source: str | None, kpis: pd.DataFrame,
     def mean(k):
         return table.loc[k, "mean"]
 
+    def show(k):
+        return plain_value(k, mean(k), hpd, currency)
+
     npv = table.loc["npv_change"]
-    interval = (f" (95% CI {money(npv['ci_low'])} to {money(npv['ci_high'])})"
+    interval = (f" (95% CI {money(npv['ci_low'])} to {money(npv['ci_high'])} {currency})"
                 if math.isfinite(npv["ci_low"]) else "")
-    time = mean("ops_time_in_system_mean")
     sentences = [
-        f"Over {horizon}, {scenario.name} spends {money(mean('cost_change'), currency)} on "
-        f"change (projects, PMO, OpEx and sustainment) and realises benefits worth "
-        f"{money(mean('value_benefits'), currency)}: an NPV of "
-        f"{money(mean('npv_change'), currency)}{interval}.",
-        f"The service level is {plain_number(100 * mean('ops_service_level'))}% and the mean "
-        f"time from arrival to completion "
-        f"{plain_value('ops_time_in_system_mean', time, hpd, abs(time), currency)}; "
+        f"Over {horizon}, {scenario.name} spends {show('cost_change')} on change (projects, "
+        f"PMO, OpEx and sustainment) and realises benefits worth {show('value_benefits')}: "
+        f"a net present value of {show('npv_change')}{interval}.",
+        f"The service level is {show('ops_service_level')} and an item takes "
+        f"{show('ops_time_in_system_mean')} from arrival to completion on average; "
         f"{plain_number(mean('projects_completed'))} projects complete, "
-        f"{plain_number(100 * mean('projects_on_time_rate'))}% of them on time."]
+        f"{show('projects_on_time_rate')} of them on time."]
     if math.isfinite(mean("payback_weeks")):
         sentences.append(f"The change pays back after {plain_number(mean('payback_weeks'))} "
                          "weeks on average.")
@@ -407,25 +498,43 @@ def run_brief(scenario: Scenario, source: str | None, kpis: pd.DataFrame,
         if k not in table.index:
             continue
         r = table.loc[k]
-        mag = abs(r["mean"]) if math.isfinite(r["mean"]) else 0.0
-
-        def show(x, k=k, mag=mag):
-            return plain_value(k, x, hpd, mag, currency)
-
-        ci = "" if not math.isfinite(r["ci_low"]) else f"{show(r['ci_low'])} to " \
-                                                       f"{show(r['ci_high'])}"
-        rows.append(f"<tr><td>{_e(describe(k).label)}</td><td>{show(r['mean'])}</td>"
-                    f"<td>{ci}</td></tr>")
+        value, ci = _estimate(k, r["mean"], r["ci_low"], r["ci_high"], hpd, currency)
+        if value is None:
+            continue
+        rows.append(f"<tr><td>{_e(describe(k).label)}</td><td>{_e(value)}</td>"
+                    f"<td>{_e(ci)}</td></tr>")
+    window = smoothing_weeks(scenario)
     parts = ["".join(f"<p class='headline'>{_e(s)}</p>" for s in sentences),
-             "<table><tr><th>KPI</th><th>mean</th><th>95% CI</th></tr>" + "".join(rows)
-             + "</table>",
-             _figure_html(npv_figure(npv_components(weekly, None, scenario.name, scenario),
-                                     currency, "Where the NPV comes from"),
-                          "Where the NPV comes from"),
-             _figure_html(series_figure(weekly, [scenario.name], scenario.warmup),
-                          "Key weekly series"),
+             "<table class='kpis'><tr><th>KPI</th><th>mean</th><th>95% CI</th></tr>"
+             + "".join(rows) + "</table>",
+             "<div class='pair'>"
+             + _figure_html(npv_figure(npv_components(weekly, None, scenario.name, scenario),
+                                       currency, "Where the NPV comes from"),
+                            "Where the NPV comes from")
+             + _figure_html(cash_figure(weekly, [scenario.name], scenario, currency),
+                            "Cumulative net cash flow of the change")
+             + "</div>",
+             _figure_html(series_figure(weekly, [scenario.name], scenario.warmup, window),
+                          "Key weekly series", "series"),
+             _series_caption(window, weekly["replication"].nunique() > 1),
              _assumptions([scenario], [source])]
     return _page(scenario.name, f"Decision brief: {scenario.name}", parts)
+
+
+def _estimate(kpi: str, mean: float, low: float, high: float, hours_per_day: float,
+              currency: str) -> tuple[str | None, str]:
+    """A mean and its interval to three significant figures of the mean (None if all zero)."""
+    if all(v == 0.0 for v in (mean, low, high)):
+        return None, ""
+    if not math.isfinite(mean):
+        return "n/a", ""
+    unit = scale(kpi, abs(mean), hours_per_day, currency)
+    places = first_decimals(mean * unit.factor)
+    value = fixed(mean * unit.factor, places) + unit.value
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return value, ""
+    return value, (f"{fixed(low * unit.factor, places)} to "
+                   f"{fixed(high * unit.factor, places)}{unit.value}")
 
 
 # -- page parts -------------------------------------------------------------------------
@@ -433,7 +542,7 @@ def run_brief(scenario: Scenario, source: str | None, kpis: pd.DataFrame,
 def _assumptions(scenarios: Sequence[Scenario], sources: Sequence[str | None]) -> str:
     base = scenarios[0]
     f = base.finance
-    rates = ", ".join(f"{g} {money(getattr(f.cost_per_day, g))}"
+    rates = ", ".join(f"{g} {money(getattr(f.cost_per_day, g), f.currency)}"
                       for g in ("operations", "projects", "opex", "pmo"))
     items = [
         f"{base.replications} replications per scenario with root seed {base.seed}; "
@@ -445,8 +554,8 @@ def _assumptions(scenarios: Sequence[Scenario], sources: Sequence[str | None]) -
         f"Prices in {_e(f.currency)} of {f.price_base_year}, real terms; annual discount rate "
         f"{plain_number(100 * f.discount_rate)}% (HM Treasury Green Book), weekly flows, the "
         "first week discounted one period.",
-        f"Loaded cost per person-day: {_e(rates)}; {money(f.cost_per_hire)} per hire; value "
-        f"{money(f.value_per_item)} per value-demand item.",
+        f"Loaded cost per person-day: {_e(rates)}; {money(f.cost_per_hire, f.currency)} per "
+        f"hire; value {money(f.value_per_item, f.currency)} per value-demand item.",
     ]
     for scenario, source in zip(scenarios, sources, strict=True):
         about = f" ({_e(source)})" if source else ""
@@ -459,7 +568,14 @@ def _assumptions(scenarios: Sequence[Scenario], sources: Sequence[str | None]) -
                           for k, a, b in changes[:12]) or "nothing"
         more = f"; and {len(changes) - 12} more keys" if len(changes) > 12 else ""
         items.append(f"What differs in {_e(scenario.name)}: {shown}{more}.")
-    return "<h2>Assumptions</h2><ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
+    if len(scenarios) > 1:
+        items.append("Verdicts: <i>better</i> or <i>worse</i> when the 95% interval of the "
+                     "paired difference excludes zero. A headline names a change only when "
+                     "it is also material: its two values differ at three significant "
+                     "figures. Each row shows the figures that tell its two values apart "
+                     "(<i>no change</i> when none do); pp: percentage points.")
+    return ("<section class='assumptions'><h2>Assumptions</h2><ul>"
+            + "".join(f"<li>{i}</li>" for i in items) + "</ul></section>")
 
 
 def _text(value) -> str:
@@ -468,11 +584,12 @@ def _text(value) -> str:
     return str(value)
 
 
-def _figure_html(figure: Figure, alt: str) -> str:
+def _figure_html(figure: Figure, alt: str, css_class: str = "") -> str:
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=80)
+    figure.savefig(buffer, format="png", dpi=DPI)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return f"<img alt='{_e(alt)}' src='data:image/png;base64,{data}'>"
+    about = f" class='{css_class}'" if css_class else ""
+    return f"<img{about} alt='{_e(alt)}' src='data:image/png;base64,{data}'>"
 
 
 def _e(text) -> str:
@@ -480,18 +597,31 @@ def _e(text) -> str:
 
 
 _STYLE = """
-@page { size: A4; margin: 12mm; }
-body { font-family: sans-serif; font-size: 10pt; max-width: 190mm; margin: 0 auto;
-       color: #222; }
-h1 { font-size: 15pt; margin: 0 0 4pt; } h2 { font-size: 11.5pt; margin: 8pt 0 3pt; }
-p.headline { font-size: 11pt; margin: 3pt 0; }
-table { border-collapse: collapse; font-size: 8.5pt; margin: 4pt 0; }
-td, th { border-bottom: 1px solid #ccc; padding: 1pt 5pt; text-align: right; }
-td:first-child, th:first-child { text-align: left; }
+@page { size: A4; margin: 9mm 10mm; }
+body { font-family: sans-serif; font-size: 9.5pt; max-width: 190mm; margin: 0 auto;
+       color: #222; line-height: 1.3; }
+h1 { font-size: 14pt; margin: 0 0 2pt; } h2 { font-size: 11pt; margin: 5pt 0 2pt; }
+p.headline { font-size: 9pt; margin: 1.5pt 0; }
+table { border-collapse: collapse; font-size: 7.5pt; margin: 4pt 0; width: 100%; }
+td, th { border-bottom: 1px solid #ddd; padding: 0.5pt 3pt; text-align: right;
+         white-space: nowrap; vertical-align: top; }
+td:first-child, th:first-child { text-align: left; white-space: normal; padding-left: 0; }
+th { font-weight: 600; border-bottom: 1px solid #888; }
 td.better { color: #161; } td.worse { color: #a11; }
-img { max-width: 100%; display: block; margin: 3pt 0; }
-ul { padding-left: 14pt; font-size: 8.5pt; } code { font-size: 8pt; }
-@media print { img { max-height: 95mm; } }
+span.ci { color: #555; }
+img { max-width: 100%; display: block; margin: 2pt 0; }
+.pair { display: flex; justify-content: space-between; }
+.pair img { width: 49%; height: auto; }
+p.caption { font-size: 7pt; color: #444; margin: 0 0 2pt; }
+.assumptions ul { padding-left: 12pt; margin: 2pt 0; font-size: 7pt; }
+.assumptions li { margin: 0.3pt 0; } code { font-size: 6.5pt; }
+@media print {
+  body { max-width: none; }
+  section.next { break-before: page; }
+  table, .pair, img, li { break-inside: avoid; }
+  .pair img { height: 44mm; width: auto; max-width: 49%; }
+  img.series { height: 56mm; width: auto; margin: 0 auto; }
+}
 """
 
 
