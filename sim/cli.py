@@ -445,7 +445,11 @@ def _studio(args: argparse.Namespace) -> int:
               file=sys.stderr)
     print(f"pmosim studio: open http://{args.host}:{args.port} in a browser; Ctrl-C stops it",
           flush=True)
-    return serve(args.file, host=args.host, port=args.port)
+    try:
+        return serve(args.file, host=args.host, port=args.port)
+    except KeyboardInterrupt:
+        print("pmosim studio: stopped", file=sys.stderr)
+        return 0
 
 
 def _top_level(files) -> list[str]:

@@ -40,11 +40,12 @@ import pandas as pd
 import yaml
 from matplotlib.figure import Figure
 
-from sim.kpis import HEADLINE, describe
+from sim.kpis import HEADLINE
 from sim.model.ai import has_ai
 from sim.plots import overlay_figure
 from sim.reports.comparison import report_markdown
 from sim.reports.folder import scenario_document
+from sim.reports.plain import plain_row
 from sim.run import RunResult
 from sim.schema.loading import display_path, get_key_path, read_document, scenario_with
 from sim.schema.organisation import GOVERNANCE_PRESETS
@@ -53,7 +54,7 @@ from sim.studies.comparison import align, compare_results, comparison_tasks
 from sim.studies.replications import Replications
 from sim.studies.statistics import scenario_differences
 from sim.studies.workers import run_task
-from sim.units import display_unit, format_days, parse_duration, plain_number
+from sim.units import display_unit, format_days, parse_duration, plain_number  # noqa: F401
 
 logger = logging.getLogger(__name__)
 
@@ -455,8 +456,11 @@ def differences(as_is: Scenario, to_be: Scenario) -> list[str]:
 
 
 def plain_rows(comparison: pd.DataFrame, scenario: str, hours_per_day: float,
-               kpis: tuple[str, ...] = HEADLINE) -> list[dict[str, str]]:
+               kpis: tuple[str, ...] = HEADLINE, currency: str = "") -> list[dict[str, Any]]:
     """The comparison of one TO-BE in plain units and words, one row per KPI.
+
+    The numbers are written by :func:`sim.reports.plain.plain_row`, the rule the
+    decision brief uses too.
 
     Parameters
     ----------
@@ -468,13 +472,18 @@ def plain_rows(comparison: pd.DataFrame, scenario: str, hours_per_day: float,
         Hours in a working day, to show short durations in hours or minutes.
     kpis
         Which KPIs, in order (default: the headline KPIs).
+    currency
+        Written after every money figure.
 
     Returns
     -------
     list of dict
-        Per KPI: ``kpi``, ``label``, ``as_is``, ``to_be``, ``change``, ``ci``,
-        ``relative``, ``verdict`` and ``sentence``, e.g. ``"Mean wait before
-        service 14 min → 9 min (−5 min, 95% CI −6 to −4): better"``.
+        Per KPI: ``kpi``, ``label``, ``short``, ``as_is``, ``to_be``, ``change``,
+        ``interval``, ``ci`` (the interval with "95% CI" before it), ``relative``,
+        ``verdict``, ``sentence`` (e.g. ``"Wait before service (mean) 14 min → 9 min
+        (−5 min, 95% CI −6 to −4 min): better"``), and the flags ``material``
+        (visible at three significant figures), ``headline`` (clear and
+        material) and ``zero`` (values and interval all zero).
     """
     rows = comparison[comparison["scenario"] == scenario].set_index("kpi")
     out = []
@@ -482,25 +491,17 @@ def plain_rows(comparison: pd.DataFrame, scenario: str, hours_per_day: float,
         if kpi not in rows.index:
             continue
         r = rows.loc[kpi]
-        magnitude = max(abs(r["baseline_mean"]), abs(r["scenario_mean"])) \
-            if math.isfinite(r["baseline_mean"]) and math.isfinite(r["scenario_mean"]) else 0.0
-        factor, suffix, diff_suffix = display_unit(describe(kpi).unit, magnitude, hours_per_day)
-
-        def value(x: float, signed: bool = False, end: str = suffix,
-                  factor: float = factor) -> str:
-            return "n/a" if not math.isfinite(x) else plain_number(x * factor, signed) + end
-
-        ci = "" if not math.isfinite(r["ci_low"]) else \
-            f"95% CI {value(r['ci_low'], True, '')} to {value(r['ci_high'], True, '')}"
+        plain = plain_row(kpi, r, hours_per_day, currency)
+        ci = f"95% CI {plain.interval}" if plain.interval else ""
         relative = "" if not math.isfinite(r["relative_change"]) else \
             plain_number(r["relative_change"] * 100.0, signed=True) + "%"
-        row = {"kpi": kpi, "label": describe(kpi).label,
-               "as_is": value(r["baseline_mean"]), "to_be": value(r["scenario_mean"]),
-               "change": value(r["difference"], True, diff_suffix), "ci": ci,
-               "relative": relative, "verdict": r["verdict"]}
-        detail = f"{row['change']}, {ci}" if ci else f"{row['change']}, no interval"
-        row["sentence"] = (f"{row['label']} {row['as_is']} → {row['to_be']} ({detail}): "
-                           f"{row['verdict']}")
+        row = {"kpi": kpi, "label": plain.label, "short": plain.short, "as_is": plain.as_is,
+               "to_be": plain.to_be, "change": plain.change, "interval": plain.interval,
+               "ci": ci, "relative": relative, "verdict": plain.verdict,
+               "material": plain.material, "headline": plain.headline, "zero": plain.zero}
+        detail = f"{plain.change}, {ci}" if ci else f"{plain.change}, no interval"
+        row["sentence"] = (f"{plain.label} {plain.as_is} → {plain.to_be} ({detail}): "
+                           f"{plain.verdict}")
         out.append(row)
     return out
 
@@ -526,7 +527,8 @@ class Outcome:
 
     def rows(self, kpis: tuple[str, ...] = HEADLINE) -> list[dict[str, str]]:
         """The KPI table in plain units and words (see :func:`plain_rows`)."""
-        return plain_rows(self.comparison, self.to_be.name, self.as_is.hours_per_day, kpis)
+        return plain_rows(self.comparison, self.to_be.name, self.as_is.hours_per_day, kpis,
+                          self.as_is.finance.currency)
 
     def differences(self) -> list[str]:
         """What differs between the two scenarios (see :func:`differences`)."""

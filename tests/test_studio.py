@@ -115,6 +115,21 @@ def test_each_control_changes_the_scenario_the_run_receives(answer, name):
     rc.close()
 
 
+def test_the_page_starts_at_the_base_files_horizon_and_replications(answer):
+    runner = RecordingRunner(answer)
+    _, rc = solara.render(Studio(BASELINE, SCENARIOS, lambda: runner), handle_error=False)
+    base = whatif.open_base(BASELINE).scenario
+    assert field(rc, whatif.control("horizon")).v_model == "3 years" == \
+        whatif.control("horizon").current(base)
+    assert int(field(rc, whatif.control("replications")).v_model) == base.replications == 10
+    as_is, to_be = press_run(rc, runner)
+    assert (as_is.horizon, as_is.replications) == (to_be.horizon, to_be.replications) == \
+        (base.horizon, base.replications)
+    headline = one(rc.find(HTML, attributes={"class": "pmosim-headline"})).unsafe_innerHTML
+    assert headline.count("<p>") == 3 and "net present value" in headline
+    rc.close()
+
+
 def test_a_bad_value_shows_the_command_line_message_and_run_is_disabled(answer, capsys):
     runner = RecordingRunner(answer)
     _, rc = solara.render(Studio(BASELINE, SCENARIOS, lambda: runner), handle_error=False)

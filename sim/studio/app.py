@@ -16,12 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import markdown
+import pandas as pd
 import reacton.ipyvuetify as rv
 import solara
 import solara.lab
 
 from sim import whatif
 from sim.errors import ScenarioError, UserError
+from sim.reports.brief import comparison_brief, headline_sentences
 from sim.schema.loading import display_path
 from sim.schema.scenario import Scenario
 from sim.studio import SCENARIO_ENV
@@ -33,14 +35,29 @@ WARM_AFTER = 0.5
 
 HELP = {"font-size": "0.8em", "color": "#555", "margin": "-4px 0 10px 0",
         "line-height": "1.3"}
-VERDICT_COLOURS = {"better": "#1b7e3c", "worse": "#b3261e"}
+VERDICT_COLOURS = {"better": "#1b7e3c", "worse": "#b3261e", "higher": "#222", "lower": "#222"}
+VERDICT_CLASSES = {"better": "better", "worse": "worse", "higher": "clear", "lower": "clear"}
 CSS = """
-table.pmosim-kpis { border-collapse: collapse; width: 100%; font-size: 0.92em; }
-table.pmosim-kpis th, table.pmosim-kpis td { padding: 4px 8px; border-bottom: 1px solid #ddd;
-  text-align: right; white-space: nowrap; }
+.pmosim-head h2 { font-size: 1.35em; margin: 0 0 2px 0; }
+.pmosim-head p { margin: 0 0 6px 0; color: #555; font-size: 0.88em; line-height: 1.35; }
+ul.pmosim-differences { margin: 0 0 4px 0; font-size: 0.88em; }
+.pmosim-headline { border-left: 3px solid #1976d2; background: #f5f8fc; padding: 2px 10px;
+  margin: 6px 0 8px 0; }
+.pmosim-headline p { margin: 4px 0; line-height: 1.4; }
+table.pmosim-kpis { border-collapse: collapse; width: 100%; max-width: 64em;
+  font-size: 0.9em; }
+table.pmosim-kpis th, table.pmosim-kpis td { padding: 3px 6px; border-bottom: 1px solid #ddd;
+  text-align: right; white-space: nowrap; vertical-align: top; }
+table.pmosim-kpis th { border-bottom: 1px solid #999; font-weight: 600; }
 table.pmosim-kpis th:first-child, table.pmosim-kpis td:first-child { text-align: left;
-  white-space: normal; }
-table.pmosim-kpis td.verdict { text-align: left; font-weight: 600; white-space: normal; }
+  white-space: normal; min-width: 11em; padding-left: 0; }
+table.pmosim-kpis th .name { display: block; font-weight: 400; color: #666; font-size: 0.85em;
+  white-space: normal; overflow-wrap: anywhere; }
+table.pmosim-kpis td .ci { display: block; color: #666; font-size: 0.82em; }
+table.pmosim-kpis th:last-child, table.pmosim-kpis td.verdict { text-align: left;
+  white-space: normal; min-width: 5.5em; }
+table.pmosim-kpis td.better, table.pmosim-kpis td.worse { font-weight: 600; }
+table.pmosim-kpis td.verdict.unclear { color: #666; }
 .pmosim-table { overflow-x: auto; }
 """
 
@@ -52,22 +69,42 @@ def base_choices(first: Path, root: Path = SCENARIOS) -> list[Path]:
     return [first, *others]
 
 
-def kpi_table(rows: list[dict[str, str]], as_is: str, to_be: str) -> str:
-    """The KPI rows as an HTML table (values escaped)."""
+def shown_rows(outcome: whatif.Outcome) -> list[dict[str, Any]]:
+    """The headline KPIs of a comparison as the page shows them: rows all zero left out."""
+    return [r for r in outcome.rows() if not r["zero"]]
+
+
+def kpi_table(rows: list[dict[str, Any]], as_is: str, to_be: str) -> str:
+    """The KPI rows as an HTML table (values escaped): the interval sits under the change."""
     e = html.escape
-    head = (f"<tr><th>KPI</th><th>AS-IS ({e(as_is)})</th><th>TO-BE ({e(to_be)})</th>"
-            "<th>change</th><th>95% CI</th><th>relative</th><th>verdict</th></tr>")
+    head = (f'<tr><th>KPI</th><th>AS-IS<span class="name">{e(as_is)}</span></th>'
+            f'<th>TO-BE<span class="name">{e(to_be)}</span></th>'
+            '<th>change<span class="name">95% CI</span></th><th>verdict</th></tr>')
     body = []
     for r in rows:
-        colour = VERDICT_COLOURS.get(r["verdict"], "#444")
-        ci = r["ci"].removeprefix("95% CI ")
+        colour = VERDICT_COLOURS.get(r["verdict"], "#666")
+        ci = f'<span class="ci">{e(r["interval"])}</span>' if r["interval"] else ""
         body.append(
             f'<tr data-kpi="{e(r["kpi"])}" title="{e(r["sentence"])}">'
             f'<td class="label">{e(r["label"])}</td><td class="as-is">{e(r["as_is"])}</td>'
-            f'<td class="to-be">{e(r["to_be"])}</td><td class="change">{e(r["change"])}</td>'
-            f'<td class="ci">{e(ci)}</td><td class="relative">{e(r["relative"])}</td>'
-            f'<td class="verdict" style="color: {colour}">{e(r["verdict"])}</td></tr>')
+            f'<td class="to-be">{e(r["to_be"])}</td>'
+            f'<td class="change">{e(r["change"])}{ci}</td>'
+            f'<td class="verdict {VERDICT_CLASSES.get(r["verdict"], "unclear")}" '
+            f'style="color: {colour}">{e(r["verdict"])}</td></tr>')
     return f'<table class="pmosim-kpis">{head}{"".join(body)}</table>'
+
+
+def headlines(outcome: whatif.Outcome) -> list[str]:
+    """The decision brief's headline sentences of a comparison."""
+    rows = outcome.comparison[outcome.comparison["scenario"] == outcome.to_be.name]
+    return headline_sentences(rows.set_index("kpi"), outcome.as_is, outcome.to_be)
+
+
+def brief_html(outcome: whatif.Outcome, base: whatif.Base) -> str:
+    """The decision brief of a comparison (``brief.html``), as ``pmosim compare`` writes it."""
+    sources = [base.source, display_path(base.path.with_name(whatif.to_be_file_name(base)))]
+    weekly = pd.concat([t.weekly for t in outcome.tables], ignore_index=True)
+    return comparison_brief([outcome.as_is, outcome.to_be], sources, outcome.comparison, weekly)
 
 
 def bullet_list(lines: list[str], css_class: str) -> str:
@@ -165,26 +202,41 @@ def BasePicker(base: whatif.Base | None, choices: list[Path], problem: str | Non
 @solara.component
 def Results(outcome: whatif.Outcome, figure: bytes, base: whatif.Base,
             values: Mapping[str, Any], stale: bool):
-    """The table, the sentences, the figure and the downloads of one comparison."""
+    """The headline, the table, the downloads and the figure of one comparison."""
     if stale:
         solara.Warning("The controls have changed since this comparison: press Run to update it.",
-                       classes=["pmosim-stale"])
-    solara.HTML(tag="div", unsafe_innerHTML=kpi_table(outcome.rows(), outcome.as_is.name,
+                       classes=["pmosim-stale"], dense=True)
+    solara.HTML(tag="div", unsafe_innerHTML="".join(f"<p>{html.escape(s)}</p>"
+                                                    for s in headlines(outcome)),
+                classes=["pmosim-headline"])
+    solara.HTML(tag="div", unsafe_innerHTML=kpi_table(shown_rows(outcome), outcome.as_is.name,
                                                       outcome.to_be.name),
                 classes=["pmosim-table"])
-    solara.Text("Hover over a row for it in words. pp: percentage points; better or worse "
-                "when the 95% interval of the paired difference excludes zero.", style=HELP)
-    solara.Image(figure, width="100%")
-    with solara.Row():
+    solara.Text("Hover over a row to read it as a sentence. pp: percentage points. Better or "
+                "worse when the 95% interval of the paired difference excludes zero; the "
+                "headline names only such changes that also show at three significant "
+                "figures.", style=HELP)
+    with solara.Row(style={"flex-wrap": "wrap"}):
         name = whatif.to_be_file_name(base)
+        solara.FileDownload(lambda: brief_html(outcome, base), filename="brief.html",
+                            label="decision brief (brief.html)", mime_type="text/html")
         solara.FileDownload(whatif.to_be_yaml(base, values), filename=name,
                             label=f"TO-BE file ({name})", mime_type="application/yaml")
         solara.FileDownload(lambda: outcome.report(base, values), filename="report.md",
                             label="report (Markdown)", mime_type="text/markdown")
         solara.FileDownload(outcome.csv(), filename="comparison.csv",
                             label="table (CSV)", mime_type="text/csv")
+    solara.Image(figure, width="100%")
     Prose("Reproduce it on the command line: save the TO-BE file beside the base, then "
           f"run\n\n    {whatif.compare_command(base, values)}\n", "pmosim-command")
+
+
+@solara.component
+def RunProgress(done: solara.Reactive[int], runs: int):
+    """How many of the comparison's runs are done (redrawn alone as each one ends)."""
+    solara.ProgressLinear(100.0 * done.value / runs if runs and done.value else True)
+    solara.Text(f"Running {done.value} of {runs} runs in worker processes...",
+                classes=["pmosim-progress"])
 
 
 def png(figure) -> bytes:
@@ -223,7 +275,7 @@ def Studio(scenario: str | Path, root: str | Path = SCENARIOS,
     base, set_base = solara.use_state(opened[0])
     problem, set_problem = solara.use_state(opened[1])
     values, set_values = solara.use_state(
-        whatif.initial_values(opened[0].scenario) if opened[0] is not None else {})
+        whatif.initial_values(opened[0].scenario, {}) if opened[0] is not None else {})
     runner = solara.use_memo(runner_factory, [])
     solara.use_effect(lambda: runner.cancel, [])  # a closed page leaves no worker behind
 
@@ -235,36 +287,41 @@ def Studio(scenario: str | Path, root: str | Path = SCENARIOS,
             return
         set_problem(None)
         set_base(new)
-        keep = {c.name: values[c.name] for c in whatif.CONTROLS if c.group == "run"} \
-            if values else whatif.QUICK_RUN
-        set_values(whatif.initial_values(new.scenario, keep))
+        set_values(whatif.initial_values(new.scenario, {}))  # the new file's run settings too
 
     folder = root if root.is_dir() else Path(".")
 
     def upload(name: str, data: bytes) -> None:
         open_new(lambda: whatif.open_base(folder / Path(name).name, data))
 
-    pair, invalid = None, None
-    if base is not None:
+    def build() -> tuple[tuple[Scenario, Scenario] | None, str | None]:
+        if base is None:
+            return None, None
         try:
-            pair = whatif.build(base, values)
+            return whatif.build(base, values), None
         except ScenarioError as exc:
-            invalid = str(exc)
+            return None, str(exc)
 
-    current_task = solara.use_ref(None)
+    pair, invalid = solara.use_memo(build, [base, values])
+    done = solara.use_reactive(0)  # read only by RunProgress: a run done redraws just that
 
     def compare(scenarios: tuple, snapshot: dict[str, Any], at_base: whatif.Base
-                ) -> tuple[whatif.Outcome, bytes, dict[str, Any], whatif.Base]:
+                ) -> tuple[whatif.Outcome, bytes, dict[str, Any], whatif.Base] | whatif.Cancelled:
         # The task keeps the first version of this function, so everything that changes
-        # between renders comes in as arguments, and the task itself through a ref.
-        def progress(done: int, total: int) -> None:
-            current_task.current.progress = 100.0 * done / total
+        # between renders comes in as arguments. A cancel is an answer, not an error
+        # (Solara would print an error's traceback in the terminal).
+        done.value = 0
 
-        outcome = runner.compare(*scenarios, on_progress=progress)
+        def progress(count: int, _total: int) -> None:
+            done.value = count
+
+        try:
+            outcome = runner.compare(*scenarios, on_progress=progress)
+        except whatif.Cancelled as cancelled:
+            return cancelled
         return outcome, png(outcome.figure()), snapshot, at_base
 
     task = solara.lab.use_task(compare, dependencies=None, raise_error=False)
-    current_task.current = task
 
     solara.Title("pmosim studio")
     solara.Style(CSS)
@@ -277,13 +334,14 @@ def Studio(scenario: str | Path, root: str | Path = SCENARIOS,
         with solara.Column():
             Prose("## What if?\n\nAS-IS is the base scenario; TO-BE is the base with the "
                   "levers and conditions you change. Both run the same paired replications "
-                  "(the same random numbers), as `pmosim compare` does.")
+                  "(the same random numbers), as `pmosim compare` does.", "pmosim-head")
             if invalid:
                 solara.Error(invalid, classes=["pmosim-invalid"])
             elif pair is not None:
                 lines = whatif.differences(*pair)
-                Prose("**What differs**" if lines else
-                      "**Nothing differs yet**: change a lever or a condition.")
+                solara.Text("What differs:" if lines else
+                            "Nothing differs yet: change a lever or a condition.",
+                            style={"font-weight": "600", "font-size": "0.9em"})
                 solara.HTML(tag="div", unsafe_innerHTML=bullet_list(lines, "pmosim-differences"))
             with solara.Row():
                 solara.Button("Run", on_click=lambda: task(pair, dict(values), base),
@@ -292,17 +350,12 @@ def Studio(scenario: str | Path, root: str | Path = SCENARIOS,
                 solara.Button("Cancel", on_click=runner.cancel, disabled=not task.pending,
                               classes=["pmosim-cancel"])
             if task.pending:
-                runs = 0 if pair is None else 2 * pair[0].replications
-                done = round((task.progress or 0.0) * runs / 100.0)
-                solara.ProgressLinear(task.progress or True)
-                solara.Text(f"Running {done} of {runs} runs in worker processes...",
-                            classes=["pmosim-progress"])
+                RunProgress(done, 0 if pair is None else 2 * pair[0].replications)
             elif task.error:
-                if isinstance(task.exception, whatif.Cancelled):
-                    solara.Info(f"Cancelled: {task.exception}.", classes=["pmosim-cancelled"])
-                else:
-                    solara.Error(f"The comparison failed: {task.exception}",
-                                 classes=["pmosim-failed"])
+                solara.Error(f"The comparison failed: {task.exception}",
+                             classes=["pmosim-failed"])
+            elif isinstance(task.value, whatif.Cancelled):
+                solara.Info(f"Cancelled: {task.value}.", classes=["pmosim-cancelled"])
             elif task.finished and task.value is not None:
                 outcome, figure, snapshot, at_base = task.value
                 Results(outcome, figure, at_base, snapshot,
