@@ -362,7 +362,7 @@ def test_reading_puts_the_most_influential_parameter_first(kind, samples):
     design = sampled(kind, samples)
     sens = sobol_linear()[1] if kind == "sobol" else sensitivity(design, runs_for(design), [KPI])
     (text,) = reading(sens)
-    assert text.startswith(f"{KPI} (mean wait before service, days): projects.quality")
+    assert text.startswith(f"{KPI} (wait before service, days): projects.quality")
     positions = _order_in(text, [*ORDER, INERT])
     assert positions == sorted(positions)
     assert f"{INERT} matters little" in text
@@ -379,7 +379,7 @@ def test_reading_wording_per_method():
     assert "raising it lowers the KPI" in morris_text
     grid = grid_design()
     grid_text = reading(sensitivity(grid, runs_for(grid, additive), [KPI]))[0]
-    assert grid_text.startswith(f"{KPI} (mean wait before service, days): projects.quality has "
+    assert grid_text.startswith(f"{KPI} (wait before service, days): projects.quality has "
                                 "the largest main effect")
     assert "at projects.quality = 0.6" in grid_text
 

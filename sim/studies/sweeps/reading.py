@@ -80,10 +80,10 @@ def kpi_title(kpi: str) -> str:
     Returns
     -------
     str
-        The name, followed by the label (lower-case first letter) and unit when known.
+        The name, followed by its short name in words and unit when known.
     """
     meta = describe(kpi)
-    parts = [] if meta.label == kpi else [meta.label[:1].lower() + meta.label[1:]]
+    parts = [] if meta.short == kpi else [meta.short]
     parts += [meta.unit] if meta.unit else []
     return f"{kpi} ({', '.join(parts)})" if parts else kpi
 
