@@ -14,10 +14,13 @@ multiplier of realised productivity benefits:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sim.model.benefits import BenefitLedger
 from sim.model.operations import base_demand
-from sim.schema.scenario import Operations
+
+if TYPE_CHECKING:
+    from sim.model.benefits import BenefitLedger
+    from sim.schema.scenario import Operations
 
 
 @dataclass(frozen=True)
