@@ -58,6 +58,7 @@ class Delivery(Component):
         self.scenario = scenario
         self.env = env
         self.workforce = workforce
+        self._seats = workforce.seats  # read only: the teams
         p = scenario.projects
         self.book = Portfolio(quality=p.quality, discovery_delay=p.discovery_delay,
                               threshold=p.completion_threshold,
@@ -94,7 +95,7 @@ class Delivery(Component):
 
     def team(self, project: Project) -> list[int]:
         """The current team of a running ``project``, in the order its members joined."""
-        return self.workforce.team(project.id)
+        return self._seats.team(project.id)
 
     # -- the day ------------------------------------------------------------------------
 

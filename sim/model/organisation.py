@@ -91,6 +91,11 @@ class Organisation:
             self.delivery, self.benefits, self.capability, *solutions, self.money)
         """Every component, in the order their counts and levels are read."""
         self.workforce.tell(self.components)
+        self._hooks = {name: _taking_part(components, name) for name, components in (
+            ("begin_day", self.morning), ("end_day", self.evening),
+            ("close_day", self.evening), ("reconfigure", self.components),
+            ("open_window", self.components), ("counts", self.components),
+            ("levels", self.components), ("summary", self.components))}
         self.timeline = timeline.Timeline(scenario.timeline)
         self.recorder = Recorder(scenario.hours_per_day)
         self.day = Day(-1, 0.0, 0, scenario.operations.sla)
@@ -137,8 +142,8 @@ class Organisation:
         self._apply_timeline()
         today = self.day = Day(number, self.env.now, self.day.in_system,
                                self.scenario.operations.sla)
-        for component in self.morning:
-            component.begin_day(today)
+        for begin_day in self._hooks["begin_day"]:
+            begin_day(today)
         self.desk.start_day(number + 1.0, today.conditions.value_rate)
 
     def _apply_timeline(self) -> None:
@@ -146,8 +151,8 @@ class Organisation:
         now = self.env.now
         for change in self.timeline.due(now):
             self.scenario = self.timeline.scenario_after(change, self.scenario)
-            for component in self.components:
-                component.reconfigure(self.scenario)
+            for reconfigure in self._hooks["reconfigure"]:
+                reconfigure(self.scenario)
             event = change.event
             described = timeline.describe(event, change.ending)
             if not change.ending:
@@ -165,10 +170,10 @@ class Organisation:
         today.in_system = self.desk.in_system
         today.busy, today.overrun, per_server = self.desk.take_day_hours()
         today.overrun_by_person = None if per_server is None else np.asarray(per_server)
-        for component in self.evening:
-            component.end_day(today)
-        for component in self.evening:
-            component.close_day(today)
+        for end_day in self._hooks["end_day"]:
+            end_day(today)
+        for close_day in self._hooks["close_day"]:
+            close_day(today)
         self.recorder.book_day(**today.hours)
         self.recorder.gauge_day(**today.gauges)
         if now == self.scenario.warmup:
@@ -192,8 +197,8 @@ class Organisation:
 
     def _open_window(self) -> None:
         self.recorder.open_window(self.snapshot())
-        for component in self.components:
-            component.open_window()
+        for open_window in self._hooks["open_window"]:
+            open_window()
 
     # -- what the recorder reads -------------------------------------------------
 
@@ -204,8 +209,8 @@ class Organisation:
     def snapshot(self, levels: bool = False) -> Snapshot:
         """What the components publish now (with the state variables if ``levels``)."""
         counts: dict[str, float] = {}
-        for component in self.components:
-            counts.update(component.counts())
+        for component_counts in self._hooks["counts"]:
+            counts.update(component_counts())
         starts, completions = self.delivery.progress()
         return Snapshot(self.env.now, self.desk.counters(), self.benefits.realised_days,
                         starts, completions, counts, self.levels() if levels else None)
@@ -214,8 +219,8 @@ class Organisation:
         """State variables now, for the weekly series."""
         out = {**self.desk.levels(), "pressure": self.pressure(),
                **self.day.conditions.levels()}
-        for component in self.components:
-            out.update(component.levels())
+        for component_levels in self._hooks["levels"]:
+            out.update(component_levels())
         return out
 
     def summary(self) -> dict[str, float]:
@@ -228,8 +233,8 @@ class Organisation:
                       projects=self.delivery.projects(), active=self.delivery.in_progress(),
                       on_time_tolerance=self.scenario.projects.on_time_tolerance)
         out = {**self.recorder.summary(self.snapshot(), final), **ai.ABSENT}
-        for component in self.components:
-            out.update(component.summary(self.env.now))
+        for component_summary in self._hooks["summary"]:
+            out.update(component_summary(self.env.now))
         return out
 
     def projects(self) -> list[Project]:
@@ -250,3 +255,13 @@ class Organisation:
     def has_window(self) -> bool:
         """Whether the warm-up ended before the run did (else there is nothing to summarise)."""
         return self.recorder.window is not None
+
+
+def _taking_part(components: tuple[Component, ...], name: str) -> list:
+    """The bound methods ``name`` of the components that override it, in order.
+
+    The protocol's defaults do nothing, so skipping them changes nothing but
+    the cost of calling them every day.
+    """
+    default = getattr(Component, name)
+    return [getattr(c, name) for c in components if getattr(type(c), name) is not default]
