@@ -26,7 +26,7 @@ import pandas as pd
 import psutil
 import pytest
 
-from sim import whatif
+from sim.teaching import whatif
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")

@@ -4,5 +4,5 @@ Everything that writes a study's results to disk lives here: the result-folder
 mechanics (:mod:`~sim.reports.folder`: new folders, manifests, atomic and
 exclusive writes), a run's folder (:mod:`~sim.reports.runs`), a comparison's
 (:mod:`~sim.reports.comparison`) and the claims report (:mod:`~sim.reports.claims`).
-The standard figures are :mod:`sim.plots`.
+The standard figures are :mod:`sim.reports.figures`.
 """

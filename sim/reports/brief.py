@@ -30,8 +30,8 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from sim.kpis import describe
 from sim.model.benefits import KINDS
 from sim.model.finance import CHANGE, PRICED_KINDS, present_value, weekly_rate
-from sim.reports.folder import scenario_document
 from sim.schema.scenario import Scenario
+from sim.studies.folders import scenario_document
 from sim.studies.statistics import scenario_differences
 from sim.units import DAYS_PER_MONTH, DAYS_PER_WEEK, display_unit, format_days, plain_number
 

@@ -20,11 +20,11 @@ import reacton.ipyvuetify as rv
 import solara
 import solara.lab
 
-from sim import whatif
 from sim.errors import ScenarioError, UserError
 from sim.schema.loading import display_path
 from sim.schema.scenario import Scenario
 from sim.studio import SCENARIO_ENV
+from sim.teaching import whatif
 
 SCENARIOS = Path("scenarios")
 """The folder whose scenario files the page offers (and where uploads are taken to be)."""
