@@ -143,7 +143,7 @@ def test_the_graph_is_read_from_the_source():
     assert "sim.model.organisation" in graph["sim.run"]
     assert "sim.model.component" in graph["sim.model.roster"]
     assert "sim.kpis" in graph["sim.run"]  # a deferred import counts
-    assert "sim.model.pmo" not in graph["sim.model.component"]  # annotations only
+    assert "sim.model.pmo" in graph["sim.model.organisation"]
 
 
 def test_every_module_is_in_a_layer():

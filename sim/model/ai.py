@@ -48,6 +48,7 @@ import numpy as np
 
 from sim.model.component import Component, Day
 from sim.model.conditions import Conditions
+from sim.model.projects import Gate
 from sim.model.rng import Streams
 from sim.schema.ai import AiDynamics, AiSolution
 from sim.schema.scenario import Scenario
@@ -60,62 +61,6 @@ def has_ai(scenario: Scenario) -> bool:
     """Whether any project of ``scenario`` delivers an AI solution."""
     p = scenario.projects
     return any(spec.ai is not None for spec in (*p.templates, *p.portfolio))
-
-
-# -- built responsibly: the evaluation gate ------------------------------------------------
-
-@dataclass
-class Gate:
-    """A project's evaluation gate.
-
-    Attributes
-    ----------
-    full
-        Person-days of the full gate (``gate_effort`` x size).
-    to_do
-        Gate work still planned.
-    findings
-        Rework per person-day of gate work.
-    done
-        Gate work done so far.
-    cut
-        True once schedule pressure has dropped the rest of the gate.
-    """
-
-    full: float
-    to_do: float
-    findings: float
-    done: float = 0.0
-    cut: bool = False
-
-    @classmethod
-    def planned(cls, spec: AiSolution, size: float, share: float) -> Gate:
-        """The gate of a project of ``size`` with ``share`` of the full gate planned."""
-        full = spec.gate_effort * size
-        return cls(full=full, to_do=full * share, findings=spec.findings)
-
-    @property
-    def share(self) -> float:
-        """Share of the full gate done (0 when the gate has no effort)."""
-        return min(self.done / self.full, 1.0) if self.full > 0.0 else 0.0
-
-    def evaluate(self, spare: float) -> tuple[float, float]:
-        """Spend up to ``spare`` work on the gate; return (gate work, rework found)."""
-        work = min(spare, self.to_do)
-        self.to_do -= work
-        self.done += work
-        return work, self.findings * work
-
-    def close(self) -> None:
-        """Count what is left (below the project's completion threshold) as done."""
-        self.done += self.to_do
-        self.to_do = 0.0
-
-    def drop(self) -> None:
-        """Cut the rest of the gate (schedule pressure)."""
-        if self.to_do > 0.0:
-            self.to_do = 0.0
-            self.cut = True
 
 
 # -- used responsibly: solutions in operation ------------------------------------------------

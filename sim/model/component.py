@@ -31,17 +31,28 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.model.conditions import Conditions
+from sim.model.projects import Project
+from sim.model.workforce import DayPlan, Staff
+from sim.schema.scenario import Scenario
 
-if TYPE_CHECKING:  # annotations only: the components import this module
-    from sim.model.pmo import Practices
-    from sim.model.projects import Project
-    from sim.model.workforce import DayPlan, Staff
-    from sim.schema.scenario import Scenario
+
+@dataclass(frozen=True)
+class Practices:
+    """What the PMO in force and maturity do to projects, worked out for the day.
+
+    Published by :class:`sim.model.pmo.Pmo`.
+    """
+
+    estimate_error: float
+    quality: float
+    discovery_delay: float
+    protected_time: float
+    wip_limit: int
+    stage_gates: bool
 
 
 @dataclass

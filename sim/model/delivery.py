@@ -29,10 +29,9 @@ from collections.abc import Iterator
 import numpy as np
 import simpy
 
-from sim.model.component import Component, Day
+from sim.model.component import Component, Day, Practices
 from sim.model.joining import Joining
 from sim.model.pipeline import start_pipeline
-from sim.model.pmo import Practices
 from sim.model.projects import Portfolio, Project, schedule_pressure
 from sim.model.rng import Streams
 from sim.model.staffing import Workforce

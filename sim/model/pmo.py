@@ -14,9 +14,8 @@ each practice's effect is ``1 - (1 - bundle share)(1 - maturity share)``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
-from sim.model.component import Component, Day
+from sim.model.component import Component, Day, Practices
 from sim.schema.organisation import Pmo as PmoParameters
 from sim.schema.organisation import PmoBundle, PmoPolicy
 from sim.schema.scenario import Scenario
@@ -147,15 +146,3 @@ class Pmo(Component):
             return False
         return bool(stage_gates and params.cancel_slip is not None
                     and now % params.gate_interval < 1.0)
-
-
-@dataclass(frozen=True)
-class Practices:
-    """What the PMO in force and maturity do to projects, worked out for the day."""
-
-    estimate_error: float
-    quality: float
-    discovery_delay: float
-    protected_time: float
-    wip_limit: int
-    stage_gates: bool
