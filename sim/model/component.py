@@ -82,7 +82,7 @@ class Day:
     """Benefits in force (and AI solutions): the day's operating conditions."""
     benefits_delivered: int = 0
     """Benefits: the number of benefits handed over so far."""
-    realised: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    realised: np.ndarray | None = None
     """Benefits: each benefit's realised level during the day."""
     upkeep: list[tuple[str, str, list]] = field(default_factory=list)
     """Asks for upkeep time besides the benefits': (asker, owner, asks)."""

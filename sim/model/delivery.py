@@ -188,8 +188,9 @@ class Delivery(Component):
         used = np.zeros(self.workforce.size)
         done: list[Project] = []
         params = self.scenario.projects
+        teams = self._seats
         for project in list(book.active):
-            members = self.team(project)
+            members = teams.team(project.id)
             team = np.asarray(members, dtype=np.int64)
             if project.id in self._held or not len(team):
                 time = np.zeros(len(team))
@@ -243,7 +244,8 @@ class Delivery(Component):
 
     def schedule_pressure(self, allocated: np.ndarray) -> np.ndarray:
         """Per person, the allocation-weighted forecast / planned duration of their projects."""
-        return schedule_pressure([(p, self.team(p)) for p in self.book.active], allocated,
+        teams = self._seats
+        return schedule_pressure([(p, teams.team(p.id)) for p in self.book.active], allocated,
                                  self.env.now)
 
     def keepers(self) -> Iterator[tuple[list[int], int, float]]:
