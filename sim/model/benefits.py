@@ -109,6 +109,10 @@ class BenefitLedger(Component):
         gap = self.realised - self.potential
         self.realised = self.potential + gap * arith.exp(-days / self.tau)
 
+    def realised_so_far(self) -> np.ndarray:
+        """Realised level integrated over working days so far, by kind (:data:`KINDS`)."""
+        return self.realised_days
+
     def level(self, kind: str) -> float:
         """Return the combined effect of all benefits of ``kind`` now.
 

@@ -18,9 +18,9 @@ end):
     The workforce tells every component when seats are added, filled or
     emptied, so that per-seat arrays stay the size of the staff and a leaver's
     place can be taken.
-``open_window()``, ``counts()``, ``levels()``, ``summary(now)``
+``open_window()``, ``counts()``, ``levels()``, ``summary(now)``, ``log()``
     What the recorder reads: the end of the warm-up, cumulative counts, state
-    variables for the weekly series and summary KPIs.
+    variables for the weekly series, summary KPIs and the changes logged.
 
 Each method does nothing by default, so a component implements only the ones it
 takes part in. Components never read or write each other's attributes: they
@@ -55,6 +55,10 @@ class Practices:
     stage_gates: bool
 
 
+NO_CONDITIONS = Conditions()
+"""The conditions before the first day is set (no demand, capability 1)."""
+
+
 @dataclass
 class Day:
     """What the components publish during one working day.
@@ -78,7 +82,7 @@ class Day:
     """The workforce: the seats, their assignments and teams (read only)."""
     capability_stock: float = 1.0
     """Capability: the stock built by improvement."""
-    conditions: Conditions = field(default_factory=Conditions)
+    conditions: Conditions = NO_CONDITIONS
     """Benefits in force (and AI solutions): the day's operating conditions."""
     benefits_delivered: int = 0
     """Benefits: the number of benefits handed over so far."""
@@ -174,3 +178,7 @@ class Component:
     def summary(self, now: float) -> dict[str, float]:
         """Summary KPIs over the window after the warm-up."""
         return {}
+
+    def log(self) -> list[dict]:
+        """The changes it logged (``day``, ``event``, ``label``, ``change``), in order."""
+        return []

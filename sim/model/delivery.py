@@ -270,6 +270,10 @@ class Delivery(Component):
         """Number of projects in progress."""
         return len(self.book.active)
 
+    def log(self) -> list[dict]:
+        """The changes logged so far, in the order they happened."""
+        return self.events
+
     def levels(self) -> dict[str, float]:
         """The portfolio now, for the weekly series."""
         return {"projects_funnel": float(len(self.book.funnel)),

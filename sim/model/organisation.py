@@ -95,7 +95,8 @@ class Organisation:
             ("begin_day", self.morning), ("end_day", self.evening),
             ("close_day", self.evening), ("reconfigure", self.components),
             ("open_window", self.components), ("counts", self.components),
-            ("levels", self.components), ("summary", self.components))}
+            ("levels", self.components), ("summary", self.components),
+            ("log", self.components))}
         self.timeline = timeline.Timeline(scenario.timeline)
         self.recorder = Recorder(scenario.hours_per_day)
         self.day = Day(-1, 0.0, 0, scenario.operations.sla)
@@ -104,7 +105,7 @@ class Organisation:
     @property
     def events(self) -> list[dict]:
         """Every logged change (timeline, PMO, rescues), in the order they happened."""
-        logs = (self.timeline.events, self.pmo.events, self.delivery.events)
+        logs = [self.timeline.events, *(log() for log in self._hooks["log"])]
         return sorted((e for log in logs for e in log), key=lambda e: e["day"])
 
     # -- running ----------------------------------------------------------------
@@ -212,7 +213,7 @@ class Organisation:
         for component_counts in self._hooks["counts"]:
             counts.update(component_counts())
         starts, completions = self.delivery.progress()
-        return Snapshot(self.env.now, self.desk.counters(), self.benefits.realised_days,
+        return Snapshot(self.env.now, self.desk.counters(), self.benefits.realised_so_far(),
                         starts, completions, counts, self.levels() if levels else None)
 
     def levels(self) -> dict[str, float]:

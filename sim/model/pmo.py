@@ -129,6 +129,10 @@ class Pmo(Component):
             wip_limit=in_force.wip_limit or s.levers.wip_limit,
             stage_gates=in_force.stage_gates)
 
+    def log(self) -> list[dict]:
+        """The changes logged so far, in the order they happened."""
+        return self.events
+
     def levels(self) -> dict[str, float]:
         """The PMO now, for the weekly series: maturity, and whether one is in force."""
         return {"maturity": self.maturity, "pmo_active": float(self.kind != "none")}
