@@ -1,8 +1,8 @@
 """Teaching benchmark: how long each notebook's Run button takes.
 
-Times a Run of every lesson of :mod:`sim.workshop` with its teaching settings
+Times a Run of every lesson of :mod:`sim.teaching.workshop` with its teaching settings
 (the default knob values), ``--repeats`` times each: the comparison
-(:func:`sim.teaching.compare`) and what the Run shows after it (the table, the
+(:func:`sim.teaching.lessons.compare`) and what the Run shows after it (the table, the
 reading, and the figure rendered to PNG). Prints the median and best wall-clock
 seconds of the whole Run per lesson, grouped by notebook, against the
 5-second target, the CPU seconds of this process (a Run computes in the
@@ -43,22 +43,22 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         os.environ["PMOSIM_QUICK"] = "1"
-    from sim import teaching, workshop
+    from sim.teaching import lessons, workshop
 
     rows = []
     print(f"{'notebook':34} {'lesson':13} {'runs':>5} {'compare s':>9} {'show s':>7} "
           f"{'median s':>9} {'best s':>7} {'CPU s':>6}  target")
     for key, notebook in NOTEBOOKS.items():
         lesson = workshop.lesson(key, ROOT)
-        settings = teaching.run_settings(lesson)
+        settings = lessons.lesson_settings(lesson)
         seconds, computing, cpu = [], [], []
         for _ in range(args.repeats):
             started, cpu_started = time.perf_counter(), time.process_time()
-            outcome = teaching.compare(lesson, root=ROOT)
+            outcome = lessons.compare(lesson, root=ROOT)
             computing.append(time.perf_counter() - started)
-            teaching.table(outcome, lesson.kpis)
-            teaching.reading(outcome, lesson)
-            teaching.figure(outcome, lesson).savefig(io.BytesIO(), format="png")
+            lessons.table(outcome, lesson.kpis)
+            lessons.reading(outcome, lesson)
+            lessons.figure(outcome, lesson).savefig(io.BytesIO(), format="png")
             seconds.append(time.perf_counter() - started)
             cpu.append(time.process_time() - cpu_started)
         median = statistics.median(seconds)

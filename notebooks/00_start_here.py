@@ -30,10 +30,10 @@
 # %matplotlib inline
 from IPython.display import Markdown, display
 
-from sim import teaching, workshop
+from sim.teaching import lessons, workshop
 
 lesson = workshop.lesson("baseline")
-display(Markdown(teaching.about(lesson)))
+display(Markdown(lessons.about(lesson)))
 
 # %% [markdown]
 # ## The model in one picture
@@ -49,7 +49,7 @@ display(Markdown(teaching.about(lesson)))
 # *reinforcing* (it amplifies a change), an odd number makes it *balancing* (it pushes back).
 
 # %%
-teaching.loops(lesson)
+lessons.loops(lesson)
 
 # %% [markdown]
 # ## Run the baseline and a change
@@ -60,8 +60,8 @@ teaching.loops(lesson)
 # confidence interval.
 
 # %%
-outcome = teaching.compare(lesson)
-teaching.kpi_table(outcome)
+outcome = lessons.compare(lesson)
+lessons.kpi_table(outcome)
 
 # %% [markdown]
 # ### Reading the figures
@@ -71,7 +71,7 @@ teaching.kpi_table(outcome)
 # finishing, and where the hours go.
 
 # %%
-for fig in teaching.run_figures(outcome):
+for fig in lessons.run_figures(outcome):
     display(fig)
 
 # %% [markdown]
@@ -82,7 +82,7 @@ for fig in teaching.run_figures(outcome):
 # excludes zero. The reading below the table is written from the same numbers.
 
 # %%
-teaching.show(outcome, lesson)
+lessons.show(outcome, lesson)
 
 # %% [markdown]
 # ## Your turn
@@ -91,7 +91,7 @@ teaching.show(outcome, lesson)
 # the baseline with the organisation the controls describe.
 
 # %%
-teaching.panel(lesson)
+lessons.panel(lesson)
 
 # %% [markdown]
 # ## Exercises

@@ -20,7 +20,7 @@
 # %matplotlib inline
 from IPython.display import Markdown, display
 
-from sim import teaching, workshop
+from sim.teaching import lessons, workshop
 
 lesson = workshop.lesson("baseline")
 
@@ -34,9 +34,9 @@ lesson = workshop.lesson("baseline")
 
 # %%
 for demand in (320.0, 350.0, 380.0):
-    outcome = teaching.compare(lesson, {"demand": demand})
+    outcome = lessons.compare(lesson, {"demand": demand})
     display(Markdown(f"### Demand {demand:g} items a day"))
-    display(teaching.table(outcome, ("ops_utilisation", "ops_service_level",
+    display(lessons.table(outcome, ("ops_utilisation", "ops_service_level",
                                      "hours_diverted_share", "projects_completed")))
 
 # %% [markdown]
@@ -48,6 +48,6 @@ for demand in (320.0, 350.0, 380.0):
 
 # %%
 for headcount in (120, 135):
-    outcome = teaching.compare(lesson, {"demand": 350.0, "operations_headcount": headcount})
+    outcome = lessons.compare(lesson, {"demand": 350.0, "operations_headcount": headcount})
     display(Markdown(f"### Demand raised, {headcount} operations staff"))
-    display(Markdown(teaching.reading(outcome, lesson)))
+    display(Markdown(lessons.reading(outcome, lesson)))

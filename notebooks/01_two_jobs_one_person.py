@@ -26,10 +26,10 @@
 # %matplotlib inline
 from IPython.display import Markdown, display
 
-from sim import teaching, workshop
+from sim.teaching import lessons, workshop
 
 lesson = workshop.lesson("shared-staff")
-display(Markdown(teaching.about(lesson)))
+display(Markdown(lessons.about(lesson)))
 
 # %% [markdown]
 # ## The loops
@@ -42,7 +42,7 @@ display(Markdown(teaching.about(lesson)))
 #   fewer benefits relieve the day job.
 
 # %%
-teaching.loops(lesson)
+lessons.loops(lesson)
 
 # %% [markdown]
 # ## AS-IS against TO-BE
@@ -53,8 +53,8 @@ teaching.loops(lesson)
 # queue at the peak.
 
 # %%
-outcome = teaching.compare(lesson)
-teaching.show(outcome, lesson)
+outcome = lessons.compare(lesson)
+lessons.show(outcome, lesson)
 
 # %% [markdown]
 # ## Your turn
@@ -64,7 +64,7 @@ teaching.show(outcome, lesson)
 # Press **Run** to compare.
 
 # %%
-teaching.panel(lesson)
+lessons.panel(lesson)
 
 # %% [markdown]
 # ## Exercises

@@ -18,7 +18,7 @@
 # %matplotlib inline
 from IPython.display import Markdown, display
 
-from sim import teaching, workshop
+from sim.teaching import lessons, workshop
 
 lesson = workshop.lesson("shared-staff")
 
@@ -31,8 +31,8 @@ lesson = workshop.lesson("shared-staff")
 # see the trade.
 
 # %%
-outcome = teaching.compare(lesson, {"allocation": 0.3, "protected_time": 0.0})
-teaching.show(outcome, lesson)
+outcome = lessons.compare(lesson, {"allocation": 0.3, "protected_time": 0.0})
+lessons.show(outcome, lesson)
 
 # %% [markdown]
 # ## 2. Fewer, faster
@@ -42,5 +42,5 @@ teaching.show(outcome, lesson)
 # finish within the horizon depends on how long the funnel waits: read the completions row.
 
 # %%
-outcome = teaching.compare(lesson, {"protected_time": 0.0, "wip_limit": 2})
-display(Markdown(teaching.reading(outcome, lesson)))
+outcome = lessons.compare(lesson, {"protected_time": 0.0, "wip_limit": 2})
+display(Markdown(lessons.reading(outcome, lesson)))

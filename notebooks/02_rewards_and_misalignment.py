@@ -33,10 +33,10 @@
 # %matplotlib inline
 from IPython.display import Markdown, display
 
-from sim import teaching, workshop
+from sim.teaching import lessons, workshop
 
 c1 = workshop.lesson("C1")
-display(Markdown(teaching.about(c1)))
+display(Markdown(lessons.about(c1)))
 
 # %% [markdown]
 # ## The loops
@@ -47,33 +47,33 @@ display(Markdown(teaching.about(c1)))
 #   the queue is long.
 
 # %%
-teaching.loops(c1)
+lessons.loops(c1)
 
 # %% [markdown]
 # ## C1: operations-only against balanced reviews
 
 # %%
-outcome = teaching.compare(c1)
-teaching.show(outcome, c1)
+outcome = lessons.compare(c1)
+lessons.show(outcome, c1)
 
 # %% [markdown]
 # Try it: the rewards scheme of the TO-BE, and how strongly misalignment turns into hindrance
 # stress (this one changes both sides: it is a condition, not a lever).
 
 # %%
-teaching.panel(c1)
+lessons.panel(c1)
 
 # %% [markdown]
 # ## C2: outcome-based reviews
 
 # %%
 c2 = workshop.lesson("C2")
-display(Markdown(teaching.about(c2)))
-outcome2 = teaching.compare(c2)
-teaching.show(outcome2, c2)
+display(Markdown(lessons.about(c2)))
+outcome2 = lessons.compare(c2)
+lessons.show(outcome2, c2)
 
 # %%
-teaching.panel(c2)
+lessons.panel(c2)
 
 # %% [markdown]
 # ## Exercises

@@ -18,7 +18,7 @@
 # %matplotlib inline
 from IPython.display import Markdown, display
 
-from sim import teaching, workshop
+from sim.teaching import lessons, workshop
 
 c1 = workshop.lesson("C1")
 c2 = workshop.lesson("C2")
@@ -31,9 +31,9 @@ c2 = workshop.lesson("C2")
 # Compare the stress rows: only the challenge part can remain.
 
 # %%
-outcome = teaching.compare(c1, {"misalignment_gain": 0.0})
-display(teaching.table(outcome, c1.kpis))
-display(Markdown(teaching.reading(outcome, c1)))
+outcome = lessons.compare(c1, {"misalignment_gain": 0.0})
+display(lessons.table(outcome, c1.kpis))
+display(Markdown(lessons.reading(outcome, c1)))
 
 # %% [markdown]
 # ## 2. Project bonus
@@ -43,5 +43,5 @@ display(Markdown(teaching.reading(outcome, c1)))
 # outcome-based run above.
 
 # %%
-outcome = teaching.compare(c2, {"rewards": "project_bonus"})
-display(Markdown(teaching.reading(outcome, c2)))
+outcome = lessons.compare(c2, {"rewards": "project_bonus"})
+display(Markdown(lessons.reading(outcome, c2)))

@@ -31,10 +31,10 @@
 # %matplotlib inline
 from IPython.display import Markdown, display
 
-from sim import teaching, workshop
+from sim.teaching import lessons, workshop
 
 c3 = workshop.lesson("C3")
-display(Markdown(teaching.about(c3)))
+display(Markdown(lessons.about(c3)))
 
 # %% [markdown]
 # ## The loops
@@ -45,7 +45,7 @@ display(Markdown(teaching.about(c3)))
 #   from the projects that brought them.
 
 # %%
-teaching.loops(c3)
+lessons.loops(c3)
 
 # %% [markdown]
 # ## C3: nothing delivered against the flagships delivered
@@ -55,25 +55,25 @@ teaching.loops(c3)
 # figures: the level each benefit reached at its stated time after handover.
 
 # %%
-outcome = teaching.compare(c3)
-teaching.show(outcome, c3)
-teaching.handover_checks(c3, outcome)
+outcome = lessons.compare(c3)
+lessons.show(outcome, c3)
+lessons.handover_checks(c3, outcome)
 
 # %%
-teaching.panel(c3)
+lessons.panel(c3)
 
 # %% [markdown]
 # ## C4: who keeps the benefits alive?
 
 # %%
 c4 = workshop.lesson("C4")
-display(Markdown(teaching.about(c4)))
-display(teaching.loops(c4))
-outcome4 = teaching.compare(c4)
-teaching.show(outcome4, c4)
+display(Markdown(lessons.about(c4)))
+display(lessons.loops(c4))
+outcome4 = lessons.compare(c4)
+lessons.show(outcome4, c4)
 
 # %%
-teaching.panel(c4)
+lessons.panel(c4)
 
 # %% [markdown]
 # ## Exercises

@@ -18,7 +18,7 @@
 # %matplotlib inline
 from IPython.display import Markdown, display
 
-from sim import teaching, workshop
+from sim.teaching import lessons, workshop
 
 c3 = workshop.lesson("C3")
 c4 = workshop.lesson("C4")
@@ -31,9 +31,9 @@ c4 = workshop.lesson("C4")
 # level read later is lower than the stated one. The handover table shows the levels reached.
 
 # %%
-outcome = teaching.compare(c3, {"sustainment": "none"})
-display(teaching.handover_checks(c3, outcome))
-display(Markdown(teaching.reading(outcome, c3)))
+outcome = lessons.compare(c3, {"sustainment": "none"})
+display(lessons.handover_checks(c3, outcome))
+display(Markdown(lessons.reading(outcome, c3)))
 
 # %% [markdown]
 # ## 2. The cost of upkeep
@@ -42,6 +42,6 @@ display(Markdown(teaching.reading(outcome, c3)))
 # needs, the less capability they build, and the capability row moves down.
 
 # %%
-outcome = teaching.compare(c4, {"sustain_effort": 3.0})
-display(teaching.table(outcome, c4.kpis))
-display(Markdown(teaching.reading(outcome, c4)))
+outcome = lessons.compare(c4, {"sustain_effort": 3.0})
+display(lessons.table(outcome, c4.kpis))
+display(Markdown(lessons.reading(outcome, c4)))

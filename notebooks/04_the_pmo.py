@@ -33,10 +33,10 @@
 # %matplotlib inline
 from IPython.display import Markdown, display
 
-from sim import teaching, workshop
+from sim.teaching import lessons, workshop
 
 c6 = workshop.lesson("C6")
-display(Markdown(teaching.about(c6)))
+display(Markdown(lessons.about(c6)))
 
 # %% [markdown]
 # ## The loop
@@ -45,17 +45,17 @@ display(Markdown(teaching.about(c6)))
 # less rework make the next projects finish sooner, so more of them complete.
 
 # %%
-teaching.loops(c6)
+lessons.loops(c6)
 
 # %% [markdown]
 # ## C6: no PMO against a controlling PMO
 
 # %%
-outcome = teaching.compare(c6)
-teaching.show(outcome, c6)
+outcome = lessons.compare(c6)
+lessons.show(outcome, c6)
 
 # %%
-teaching.panel(c6)
+lessons.panel(c6)
 
 # %% [markdown]
 # ## C7: temporary against permanent
@@ -65,24 +65,24 @@ teaching.panel(c6)
 
 # %%
 c7 = workshop.lesson("C7")
-display(Markdown(teaching.about(c7)))
-outcome7 = teaching.compare(c7)
-teaching.show(outcome7, c7)
+display(Markdown(lessons.about(c7)))
+outcome7 = lessons.compare(c7)
+lessons.show(outcome7, c7)
 
 # %%
-teaching.panel(c7)
+lessons.panel(c7)
 
 # %% [markdown]
 # ## C8: lessons learned
 
 # %%
 c8 = workshop.lesson("C8")
-display(Markdown(teaching.about(c8)))
-outcome8 = teaching.compare(c8)
-teaching.show(outcome8, c8)
+display(Markdown(lessons.about(c8)))
+outcome8 = lessons.compare(c8)
+lessons.show(outcome8, c8)
 
 # %%
-teaching.panel(c8)
+lessons.panel(c8)
 
 # %% [markdown]
 # ## Exercises

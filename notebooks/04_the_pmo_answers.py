@@ -18,7 +18,7 @@
 # %matplotlib inline
 from IPython.display import Markdown, display
 
-from sim import teaching, workshop
+from sim.teaching import lessons, workshop
 
 c6 = workshop.lesson("C6")
 c7 = workshop.lesson("C7")
@@ -31,9 +31,9 @@ c7 = workshop.lesson("C7")
 
 # %%
 for pmo in ("supportive", "controlling", "directive"):
-    outcome = teaching.compare(c6, {"pmo": pmo})
+    outcome = lessons.compare(c6, {"pmo": pmo})
     display(Markdown(f"### {pmo.capitalize()} PMO against no PMO"))
-    display(teaching.table(outcome, ("projects_on_time_rate", "project_slip_mean",
+    display(lessons.table(outcome, ("projects_on_time_rate", "project_slip_mean",
                                      "ops_service_level", "hours_diverted_share")))
 
 # %% [markdown]
@@ -43,5 +43,5 @@ for pmo in ("supportive", "controlling", "directive"):
 # disbands, so the gap to the permanent PMO at the end narrows.
 
 # %%
-outcome = teaching.compare(c7, {"forgetting": 2520.0})
-display(Markdown(teaching.reading(outcome, c7)))
+outcome = lessons.compare(c7, {"forgetting": 2520.0})
+display(Markdown(lessons.reading(outcome, c7)))

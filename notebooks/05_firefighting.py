@@ -28,10 +28,10 @@
 # %matplotlib inline
 from IPython.display import Markdown, display
 
-from sim import teaching, workshop
+from sim.teaching import lessons, workshop
 
 c10 = workshop.lesson("C10")
-display(Markdown(teaching.about(c10)))
+display(Markdown(lessons.about(c10)))
 
 # %% [markdown]
 # ## The loops
@@ -41,7 +41,7 @@ display(Markdown(teaching.about(c10)))
 # spike can push pressure above its limit long enough for the reinforcing loops to take over.
 
 # %%
-teaching.loops(c10)
+lessons.loops(c10)
 
 # %% [markdown]
 # ## C10: a demand pulse near the tipping point
@@ -50,14 +50,14 @@ teaching.loops(c10)
 # Watch the backlog after the spike has ended.
 
 # %%
-outcome = teaching.compare(c10)
-teaching.show(outcome, c10)
+outcome = lessons.compare(c10)
+lessons.show(outcome, c10)
 
 # %% [markdown]
 # Try it: the size of the spike, and the load both sides run at.
 
 # %%
-teaching.panel(c10)
+lessons.panel(c10)
 
 # %% [markdown]
 # ## C9: work harder against work smarter
@@ -69,13 +69,13 @@ teaching.panel(c10)
 
 # %%
 c9 = workshop.lesson("C9")
-display(Markdown(teaching.about(c9)))
-display(teaching.loops(c9))
-outcome9 = teaching.compare(c9)
-teaching.show(outcome9, c9)
+display(Markdown(lessons.about(c9)))
+display(lessons.loops(c9))
+outcome9 = lessons.compare(c9)
+lessons.show(outcome9, c9)
 
 # %%
-teaching.panel(c9)
+lessons.panel(c9)
 
 # %% [markdown]
 # ## Exercises

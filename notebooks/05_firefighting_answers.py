@@ -18,7 +18,7 @@
 # %matplotlib inline
 from IPython.display import Markdown, display
 
-from sim import teaching, workshop
+from sim.teaching import lessons, workshop
 
 c10 = workshop.lesson("C10")
 c9 = workshop.lesson("C9")
@@ -31,9 +31,9 @@ c9 = workshop.lesson("C9")
 # small or unclear, where near the threshold it was large.
 
 # %%
-outcome = teaching.compare(c10, {"demand": 300.0})
-display(Markdown(teaching.reading(outcome, c10)))
-display(teaching.figure(outcome, c10))
+outcome = lessons.compare(c10, {"demand": 300.0})
+display(Markdown(lessons.reading(outcome, c10)))
+display(lessons.figure(outcome, c10))
 
 # %% [markdown]
 # ## 2. Work smarter
@@ -42,5 +42,5 @@ display(teaching.figure(outcome, c10))
 # end of each improvement cycle, pays back later. Compare the two windows of the reading.
 
 # %%
-outcome = teaching.compare(c9, {"shift": 0.2})
-display(Markdown(teaching.reading(outcome, c9)))
+outcome = lessons.compare(c9, {"shift": 0.2})
+display(Markdown(lessons.reading(outcome, c9)))

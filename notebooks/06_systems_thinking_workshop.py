@@ -28,10 +28,10 @@
 # %matplotlib inline
 from IPython.display import Markdown, display
 
-from sim import teaching, workshop
+from sim.teaching import lessons, workshop
 
 c5 = workshop.lesson("C5")
-display(Markdown(teaching.about(c5)))
+display(Markdown(lessons.about(c5)))
 
 # %% [markdown]
 # ## The loops
@@ -41,21 +41,21 @@ display(Markdown(teaching.about(c5)))
 # the misalignment behind burnout (**R2**).
 
 # %%
-teaching.loops(c5)
+lessons.loops(c5)
 
 # %% [markdown]
 # ## C5: siloed against systems
 
 # %%
-outcome = teaching.compare(c5)
-teaching.show(outcome, c5)
+outcome = lessons.compare(c5)
+lessons.show(outcome, c5)
 
 # %% [markdown]
 # The systems preset is three levers; the controls change them one at a time, so you can find
 # which of them does the work.
 
 # %%
-teaching.panel(c5)
+lessons.panel(c5)
 
 # %% [markdown]
 # ## Exercise: build your own TO-BE
@@ -74,10 +74,10 @@ levers:
   wip_limit: 3
   sustainment: opex
 """
-mine = teaching.compare_files("scenarios/claims/bases/busy_season.yaml",
+mine = lessons.compare_files("scenarios/claims/bases/busy_season.yaml",
                               "notebooks/my_to_be.yaml", text=my_to_be)
 display(Markdown("\n".join(f"- {line}" for line in mine.differences())))
-teaching.show(mine)
+lessons.show(mine)
 
 # %% [markdown]
 # ## Exercises

@@ -18,7 +18,7 @@
 # %matplotlib inline
 from IPython.display import Markdown, display
 
-from sim import teaching, workshop
+from sim.teaching import lessons, workshop
 
 c5 = workshop.lesson("C5")
 
@@ -32,9 +32,9 @@ c5 = workshop.lesson("C5")
 siloed = {"rewards": "operations_only", "sustainment": "none", "capacity_aware_intake": False}
 for name, value in (("rewards", "outcome_based"), ("sustainment", "opex"),
                     ("capacity_aware_intake", True)):
-    outcome = teaching.compare(c5, {**siloed, name: value})
+    outcome = lessons.compare(c5, {**siloed, name: value})
     display(Markdown(f"### Only {name.replace('_', ' ')} changed"))
-    display(teaching.table(outcome, ("benefits_realised", "benefits_sustained_final",
+    display(lessons.table(outcome, ("benefits_realised", "benefits_sustained_final",
                                      "ops_service_level")))
 
 # %% [markdown]
@@ -53,6 +53,6 @@ levers:
   capacity_aware_intake: true
   protected_time: 0.3
 """
-outcome = teaching.compare_files("scenarios/claims/bases/busy_season.yaml",
+outcome = lessons.compare_files("scenarios/claims/bases/busy_season.yaml",
                                  "notebooks/answer_to_be.yaml", text=answer)
-display(Markdown(teaching.reading(outcome)))
+display(Markdown(lessons.reading(outcome)))

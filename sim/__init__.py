@@ -3,7 +3,7 @@
 The public API is small: :func:`load_scenario` reads and validates a scenario
 file, :func:`run` simulates one replication and returns a :class:`RunResult`,
 :func:`sweep` runs a sweep file and :func:`open_sweep` opens its results.
-:mod:`sim.whatif` moves levers on a base scenario and compares AS-IS with TO-BE
+:mod:`sim.teaching.whatif` moves levers on a base scenario and compares AS-IS with TO-BE
 in plain words (the layer of ``pmosim studio`` and of teaching notebooks).
 """
 

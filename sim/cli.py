@@ -243,7 +243,7 @@ def _load(args: argparse.Namespace, **extra) -> Scenario:
 def _validate(args: argparse.Namespace) -> int:
     import yaml
 
-    from sim.reports.folder import scenario_document
+    from sim.studies.folders import scenario_document
 
     scenario = _load(args)
     if args.show:
@@ -319,14 +319,14 @@ def _compare(args: argparse.Namespace) -> int:
 
 def claims_folder(given: str | None) -> Path:
     """The claims to use: ``--dir``, else ``scenarios/claims`` here, else the shipped ones."""
-    from sim.shipped import shipped_scenarios
+    from sim.shipped import shipped_folder
 
     if given is not None:
         return Path(given)
     here = Path("scenarios") / "claims"
     if here.is_dir():
         return here
-    shipped = shipped_scenarios()
+    shipped = shipped_folder()
     if shipped is None:
         raise ScenarioError("no claims here (scenarios/claims) and none shipped with pmosim "
                             "(the installation has no scenarios folder); pass --dir DIR")

@@ -75,14 +75,12 @@ def run(scenario: Scenario, replication: int = 0) -> RunResult:
     org = Organisation(scenario, replication_seed(scenario.seed, replication))
     org.run()
     tolerance = scenario.projects.on_time_tolerance
-    group = scenario.levers.staffing_source
-    projects = pd.DataFrame([{**project_record(p, tolerance), **org.money.project_money(
-        p.id, p.effort, group, p.benefits, p.finished - p.started - p.planned_duration)}
-        for p in org.delivery.book.projects], columns=PROJECT_COLUMNS)
+    projects = pd.DataFrame([{**project_record(p, tolerance), **org.project_money(p)}
+                             for p in org.projects()], columns=PROJECT_COLUMNS)
     return RunResult(
         scenario=scenario.name, replication=replication, seed=scenario.seed,
         summary=summary(org),
-        weekly=pd.DataFrame(org.recorder.rows),
+        weekly=pd.DataFrame(org.weekly_rows()),
         projects=projects,
         events=pd.DataFrame(org.events, columns=EVENT_COLUMNS),
         wall_seconds=time.perf_counter() - started)
@@ -96,7 +94,7 @@ def summary(org: Organisation) -> dict[str, float]:
     """
     from sim.kpis import KPIS
 
-    if org.recorder.window is None:
+    if not org.has_window():
         kpis = dict.fromkeys((k for k in KPIS if k not in COLLAPSE_KPIS), math.nan)
     else:
         kpis = org.summary()

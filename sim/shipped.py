@@ -26,7 +26,7 @@ def candidates() -> list[Path]:
     return [beside, *(Path(p) / SHARE for p in prefixes if p)]
 
 
-def shipped_scenarios() -> Path | None:
+def shipped_folder() -> Path | None:
     """The folder of shipped scenarios (with ``claims/`` inside), or None if there is none."""
     for folder in candidates():
         if (folder / "claims").is_dir():

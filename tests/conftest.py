@@ -122,10 +122,14 @@ def week_days(weekly: pd.DataFrame) -> np.ndarray:
     return np.diff(day, prepend=0.0)
 
 
+def same_figure(got: float, expected: float) -> bool:
+    """Equal, or both undefined (NaN): an undefined figure must stay undefined."""
+    return got == expected or (math.isnan(got) and math.isnan(expected))
+
+
 def same_summary(a: Mapping[str, float], b: Mapping[str, float]) -> bool:
     """Summaries are equal key by key, with NaN equal to NaN."""
-    return a.keys() == b.keys() and all(
-        a[k] == b[k] or (math.isnan(a[k]) and math.isnan(b[k])) for k in a)
+    return a.keys() == b.keys() and all(same_figure(a[k], b[k]) for k in a)
 
 
 def need_chromium() -> None:

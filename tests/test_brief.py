@@ -36,9 +36,9 @@ from sim.reports.brief import (
     smoothing_weeks,
 )
 from sim.reports.comparison import compare_to_folder
-from sim.reports.folder import write_text
 from sim.reports.plain import plain_row
 from sim.reports.runs import run_to_folder
+from sim.studies.folders import write_text
 
 TO_BE = SCENARIOS / "examples" / "to_be_sustained.yaml"
 QUICK = {"replications": 3, "horizon": "2 years"}
@@ -279,7 +279,7 @@ def test_the_brief_module_writes_nothing_itself():
 
 def test_the_standard_figures_drop_a_final_partial_week_and_keep_legends_off_the_data(
         compared):
-    from sim import plots
+    from sim.reports import figures as plots
 
     _, folder, _ = compared
     weekly = pd.read_parquet(folder / "weekly.parquet")

@@ -2,13 +2,15 @@
 
 The organisation only wires components together (docs/architecture.md); these
 tests build one component at a time, with the few connections it declares (the
-service desk for the people, the people for the portfolio), call its daily
-methods as the daily cycle would, and check what it owns and what it returns.
+service desk for the workforce, wellbeing and the roster; rewards for the
+roster; the workforce for the portfolio), call its daily methods as the daily
+cycle would, and check what it owns and what it returns.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -16,24 +18,61 @@ import simpy
 from conftest import scenario_from
 
 from sim.model.benefits import BenefitLedger
+from sim.model.component import Component, Day
 from sim.model.conditions import Conditions
 from sim.model.delivery import Delivery
 from sim.model.operations import ServiceDesk
-from sim.model.people import People
 from sim.model.pmo import Pmo
 from sim.model.recorder import Final, Recorder, Snapshot
+from sim.model.rewards import Rewards
 from sim.model.rng import Streams, replication_seed
+from sim.model.roster import Roster
+from sim.model.staffing import Workforce
 from sim.model.timeline import Timeline
+from sim.model.wellbeing import Wellbeing
 from sim.schema.scenario import apply_changes
 
 
-def people_of(scenario):
+@dataclass
+class Crew:
+    """The people's components of one run, wired as the organisation wires them."""
+
+    env: simpy.Environment
+    desk: ServiceDesk
+    streams: Streams
+    workforce: Workforce
+    wellbeing: Wellbeing
+    rewards: Rewards
+    roster: Roster
+
+
+class Listener(Component):
+    """A component that only notes the seats vacated."""
+
+    def __init__(self):
+        self.vacated = []
+
+    def seat_vacated(self, seat, projects):
+        self.vacated.append((seat, projects))
+
+
+def crew_of(scenario, *listeners):
     env = simpy.Environment()
     streams = Streams(replication_seed(scenario.seed, 0))
     servers = sum(getattr(scenario.workforce, g).headcount
                   for g in ("operations", "projects", "opex"))
     desk = ServiceDesk.for_scenario(servers, scenario.operations, streams)
-    return env, desk, streams, People(scenario, env, desk, streams)
+    workforce = Workforce(scenario, env, desk, streams)
+    wellbeing = Wellbeing(scenario, env, workforce.seats, desk)
+    rewards = Rewards(scenario, workforce.seats)
+    roster = Roster(scenario, workforce, desk, rewards)
+    workforce.tell((wellbeing, rewards, roster, *listeners))
+    return Crew(env, desk, streams, workforce, wellbeing, rewards, roster)
+
+
+def day_at(pressure: float) -> Day:
+    """A morning's day record whose ops pressure is ``pressure`` (no demand, SLA 1)."""
+    return Day(0, 0.0, pressure, 1.0)
 
 
 SMALL = {"operations": {"demand": 20, "service_mean": 0.2, "p_defect": 0.0},
@@ -41,54 +80,56 @@ SMALL = {"operations": {"demand": 20, "service_mean": 0.2, "p_defect": 0.0},
                        "attrition": {"hiring_delay": 10, "new_hire_productivity": 0.4}}}
 
 
-# -- people ------------------------------------------------------------------------------
+# -- the workforce, wellbeing, rewards and the roster --------------------------------------
 
-def test_people_grow_seats_that_start_as_new_hires_and_reach_the_desk():
-    _env, desk, _, people = people_of(scenario_from(SMALL))
-    ids = people.grow("operations", 2)
-    assert ids.tolist() == [6, 7] and people.size == 8 and len(desk.speed) == 8
-    np.testing.assert_allclose(people.staff.productivity_factor[ids], 0.4)
-    assert people.counts()["hires"] == 2
-    assert people.levels()["headcount_operations"] == 8
+def test_new_seats_start_as_new_hires_and_reach_the_desk_and_every_listener():
+    crew = crew_of(scenario_from(SMALL))
+    ids = crew.workforce.grow("operations", 2)
+    assert ids.tolist() == [6, 7] and crew.workforce.size == 8 and len(crew.desk.speed) == 8
+    np.testing.assert_allclose(crew.wellbeing.productivity_factor[ids], 0.4)
+    assert len(crew.roster.time_debt) == len(crew.rewards.diversion) == 8
+    assert crew.workforce.counts()["hires"] == 2
+    assert crew.workforce.levels()["headcount_operations"] == 8
 
 
-def test_a_leaver_is_backfilled_after_the_hiring_delay_and_reported_to_on_vacate():
-    env, _, _, people = people_of(scenario_from(SMALL))
-    vacated = []
-    people.on_vacate = lambda person, projects: vacated.append((person, projects))
-    people.assign(3, project=7, allocation=0.5)
-    people.leave(3, backfill=True)
-    assert vacated == [(3, [7])] and not people.staff.active[3]
-    assert people.counts()["leavers"] == 1 and people.levels()["vacancies"] == 1
-    env.run(until=9)
-    people.hire_due()
-    assert not people.staff.active[3]
-    env.run(until=10)
-    people.hire_due()
-    assert people.staff.active[3] and people.counts()["hires"] == 1
-    assert people.staff.productivity_factor[3] == 0.4
+def test_a_leaver_is_backfilled_after_the_hiring_delay_and_every_listener_hears_of_it():
+    listener = Listener()
+    crew = crew_of(scenario_from(SMALL), listener)
+    workforce = crew.workforce
+    workforce.assign(3, project=7, allocation=0.5)
+    assert workforce.team(7) == [3]
+    workforce.leave(3, backfill=True)
+    assert listener.vacated == [(3, [7])] and not workforce.seats.active[3]
+    assert workforce.team(7) == []  # the one record of the team lost them too
+    assert workforce.counts()["leavers"] == 1 and workforce.levels()["vacancies"] == 1
+    crew.env.run(until=9)
+    workforce.hire_due()
+    assert not workforce.seats.active[3]
+    crew.env.run(until=10)
+    workforce.hire_due()
+    assert workforce.seats.active[3] and workforce.counts()["hires"] == 1
+    assert crew.wellbeing.productivity_factor[3] == 0.4
 
 
 def test_keep_group_hires_or_removes_to_the_wanted_headcount():
-    _, _, _, people = people_of(scenario_from(SMALL))
-    people.keep_group("pmo", 3)
-    assert people.staff.headcount("pmo") == 3
-    people.keep_group("pmo", 1)
-    assert people.staff.headcount("pmo") == 1 and people.counts()["removed"] == 2
+    workforce = crew_of(scenario_from(SMALL)).workforce
+    workforce.keep_group("pmo", 3)
+    assert workforce.seats.headcount("pmo") == 3
+    workforce.keep_group("pmo", 1)
+    assert workforce.seats.headcount("pmo") == 1 and workforce.counts()["removed"] == 2
 
 
 def test_roster_puts_the_day_job_shares_on_the_desk():
     """Two people lent half their time to a project get a duty block each; the rest
     are on duty all day."""
-    _, desk, _, people = people_of(scenario_from(SMALL))
+    crew = crew_of(scenario_from(SMALL))
     for person in (0, 1):
-        people.assign(person, project=0, allocation=0.5)
-    people.judge_and_divert(pressure=0.5)
-    people.roster()
-    np.testing.assert_allclose(people.duty_share, [0.5, 0.5, 1, 1, 1, 1])
-    assert all(desk.on_duty[2:])
-    totals = people.hours(busy=0.0, overrun=0.0,
-                          split=people.split_working_time(None), project_work=0.0)
+        crew.workforce.assign(person, project=0, allocation=0.5)
+    crew.roster.begin_day(day_at(0.5))
+    np.testing.assert_allclose(crew.roster.duty_share, [0.5, 0.5, 1, 1, 1, 1])
+    assert all(crew.desk.duty()[2:])
+    totals = crew.roster.hours(busy=0.0, overrun=0.0,
+                               split=crew.roster.split_working_time(None))
     assert totals["project_planned"] == 1.0 and totals["ops_planned"] == 5.0
 
 
@@ -96,39 +137,55 @@ def test_operations_only_reviews_divert_project_time_under_pressure():
     scenario = scenario_from({**SMALL, "behaviour": {"divert_gain": 1.0, "divert_max": 0.8},
                               "levers": {"rewards": {"scheme": "operations_only"}}},
                              dynamics=True)
-    _, _, _, people = people_of(scenario)
-    people.assign(0, project=0, allocation=0.5)
-    people.judge_and_divert(pressure=1.5)
-    people.roster()
-    assert people.plan.project[0] == pytest.approx(0.5 * (1 - 0.5))  # d = 1 x 0.5 x 1
-    people.judge_and_divert(pressure=0.5)  # back below target: nobody diverts
-    people.roster()
-    assert people.plan.project[0] == 0.5
+    crew = crew_of(scenario)
+    crew.workforce.assign(0, project=0, allocation=0.5)
+    crew.roster.begin_day(day_at(1.5))
+    assert crew.roster.plan.project[0] == pytest.approx(0.5 * (1 - 0.5))  # d = 1 x 0.5 x 1
+    assert crew.rewards.diversion[0] == pytest.approx(0.5)
+    crew.roster.begin_day(day_at(0.5))  # back below target: nobody diverts
+    assert crew.roster.plan.project[0] == 0.5
 
 
 def test_overrun_becomes_debt_repaid_from_the_next_duty_block():
-    _, _, _, people = people_of(scenario_from({**SMALL, "levers": {"improvement_share": 0.2}}))
-    people.judge_and_divert(pressure=0.5)
-    people.roster()
-    assert people.duty_share[0] == pytest.approx(0.8)
-    overrun = np.zeros(people.size)
+    crew = crew_of(scenario_from({**SMALL, "levers": {"improvement_share": 0.2}}))
+    roster = crew.roster
+    roster.begin_day(day_at(0.5))
+    assert roster.duty_share[0] == pytest.approx(0.8)
+    overrun = np.zeros(crew.workforce.size)
     overrun[0] = 0.1
-    split = people.split_working_time(overrun)
+    split = roster.split_working_time(overrun)
     assert split["improvement_time"][0] == pytest.approx(0.1)  # 0.2 planned, 0.1 overrun
-    people.roster()
-    assert people.duty_share[0] == pytest.approx(0.7)  # the debt comes off the duty block
-    split = people.split_working_time(None)
+    roster.begin_day(day_at(0.5))
+    assert roster.duty_share[0] == pytest.approx(0.7)  # the debt comes off the duty block
+    split = roster.split_working_time(None)
     assert split["improvement_time"][0] == pytest.approx(0.3)  # and goes back to improvement
+
+
+def test_stress_lowers_productivity_and_the_desk_gets_the_new_speeds():
+    scenario = scenario_from({**SMALL, "stress": {"overload_gain": 1.0, "tau": 1.0}},
+                             dynamics=True)
+    crew = crew_of(scenario)
+    morning = day_at(3.0)
+    crew.roster.begin_day(morning)
+    crew.wellbeing.begin_day(morning)
+    assert crew.desk.speed[0] == 1.0
+    crew.wellbeing.update(3.0, crew.roster.plan, crew.rewards.misaligned,
+                          lambda allocated: np.ones(len(allocated)))
+    assert crew.wellbeing.levels()["stress_mean"] > 0.0
+    assert (crew.wellbeing.productivity_factor < 1.0).all()
+    crew.wellbeing.begin_day(morning)
+    np.testing.assert_allclose(crew.desk.speed, crew.wellbeing.productivity_factor)
 
 
 # -- delivery ----------------------------------------------------------------------------
 
 def delivery_of(data):
     scenario = scenario_from(data)
-    env, _desk, streams, people = people_of(scenario)
-    delivery = Delivery(scenario, env, people)
-    delivery.start_pipeline(streams)
-    return env, people, delivery
+    crew = crew_of(scenario)
+    delivery = Delivery(scenario, crew.env, crew.workforce)
+    crew.workforce.tell((crew.wellbeing, crew.rewards, crew.roster, delivery))
+    delivery.start_pipeline(crew.streams)
+    return crew, delivery
 
 
 PROJECTS = {**SMALL, "projects": {"portfolio": [{"name": "a", "size": 8, "team": 2},
@@ -138,60 +195,64 @@ PROJECTS = {**SMALL, "projects": {"portfolio": [{"name": "a", "size": 8, "team":
 
 
 def test_intake_starts_up_to_the_wip_limit_and_staffs_each_project():
-    _, people, delivery = delivery_of(PROJECTS)
+    crew, delivery = delivery_of(PROJECTS)
     delivery.intake(pressure=0.1)
     active = delivery.book.active
     assert [p.name for p in active] == ["a", "b"] and delivery.starts == 2
-    staffed = sorted(i for p in active for i in p.team)
+    staffed = sorted(i for p in active for i in delivery.team(p))
     assert len(set(staffed)) == 4
-    np.testing.assert_allclose(people.staff.allocated[staffed], 0.5)
+    np.testing.assert_allclose(crew.workforce.seats.allocated[staffed], 0.5)
 
 
 def test_work_completes_projects_and_releases_their_teams():
-    _, people, delivery = delivery_of(PROJECTS)
+    crew, delivery = delivery_of(PROJECTS)
     delivery.intake(pressure=0.1)
-    time = np.full(people.size, 0.5)
+    teams = {p.name: delivery.team(p) for p in delivery.book.active}
+    time = np.full(crew.workforce.size, 0.5)
     completed = []
     for _ in range(200):
-        used, done = delivery.work(time)
+        used, done = delivery.work(time, crew.wellbeing.project_productivity,
+                                   crew.roster.project_allocation)
         completed += done
         if len(completed) == 2:
             break
     assert [p.name for p in completed] == ["a", "b"] and delivery.completions == 2
-    assert not people.staff.allocated.any()
+    assert not crew.workforce.seats.allocated.any()
+    assert {p.name: p.final_team for p in completed} == teams
     assert used > 0
 
 
 def test_a_leaver_is_replaced_on_a_running_project_as_a_newcomer():
-    env, people, delivery = delivery_of(PROJECTS)
+    crew, delivery = delivery_of(PROJECTS)
     delivery.intake(pressure=0.1)
     project = delivery.book.active[0]
-    leaver = project.team[0]
-    people.leave(leaver, backfill=False)
-    assert leaver not in project.team and len(project.team) == 2
-    newcomer = project.team[-1]
-    assert project.joined == {newcomer: env.now}
+    leaver = delivery.team(project)[0]
+    crew.workforce.leave(leaver, backfill=False)
+    team = delivery.team(project)
+    assert leaver not in team and len(team) == 2
+    newcomer = team[-1]
+    assert project.joined == {newcomer: crew.env.now}
 
 
 def test_a_join_adds_people_and_says_how_many():
-    _, _, delivery = delivery_of(PROJECTS)
+    _, delivery = delivery_of(PROJECTS)
     delivery.intake(pressure=0.1)
     join = scenario_from({**PROJECTS, "timeline": [
         {"at": 1, "join": {"project": "a", "people": 5}}]}).timeline[0].join
     # four others have room for another half-day (two of them are on project b)
     assert delivery.join(join) == "join a: 4 of 5 joined"
     project = delivery.book.active[0]
-    assert len(project.team) == 6 and len(project.joined) == 4
+    assert len(delivery.team(project)) == 6 and len(project.joined) == 4
 
 
 def test_a_stage_gate_cancels_projects_forecast_to_slip_too_much():
-    _, people, delivery = delivery_of(PROJECTS)
+    crew, delivery = delivery_of(PROJECTS)
     delivery.intake(pressure=0.1)
     for project in delivery.book.active:
         project.planned_duration = 1.0  # hopelessly late
     delivery.review_at_gates(cancel_slip=0.5)
     assert delivery.cancelled == 2 and not delivery.book.active
-    assert not people.staff.allocated.any()
+    assert not crew.workforce.seats.allocated.any()
 
 
 # -- PMO, timeline, conditions, recorder -----------------------------------------------------

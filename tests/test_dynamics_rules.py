@@ -89,8 +89,8 @@ def _staff_with_projects() -> Staff:
 @pytest.mark.parametrize("d", [0.0, 0.2, 0.6, 0.9])
 def test_protected_time_caps_diversion_in_the_day_plan(d, protected):
     staff = _staff_with_projects()
-    staff.set_diversion(np.full(staff.size, d))
-    plan = plan_day(staff, improvement_share=0.2, protected=protected)
+    plan = plan_day(staff, improvement_share=0.2, protected=protected,
+                    diversion=np.full(staff.size, d))
     d_eff = min(d, 1.0 - protected)
     movable = plan.assigned_project + plan.assigned_improvement + plan.assigned_sustainment
     np.testing.assert_allclose(plan.diverted, d_eff * movable, rtol=REL, atol=1e-15)
@@ -107,8 +107,7 @@ def test_protected_time_caps_diversion_in_the_day_plan(d, protected):
 
 def test_day_plan_hand_values_under_diversion():
     staff = _staff_with_projects()
-    staff.set_diversion(np.full(staff.size, 0.5))
-    plan = plan_day(staff, protected=0.2)
+    plan = plan_day(staff, protected=0.2, diversion=np.full(staff.size, 0.5))
     # person 1: projects 0.75, day job 0.25; half the project time moves to the day job
     assert plan.assigned_project[1] == 0.75 and plan.assigned_ops[1] == 0.25
     assert plan.project[1] == pytest.approx(0.375, rel=REL)

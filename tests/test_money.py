@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import BASELINE, HOURS, SCENARIOS, load
+from conftest import BASELINE, HOURS, SCENARIOS, load, same_figure
 
 import sim
 from sim.model.finance import (
@@ -98,6 +98,12 @@ def test_new_hires_ramping_up_cost_onboarding_time(baseline_run):
     assert (w.loc[w["hires"].cumsum() == 0, "cost_onboarding"] == 0.0).all()
 
 
+def test_same_figure_tells_undefined_from_defined():
+    assert same_figure(1.5, 1.5) and same_figure(math.nan, math.nan)
+    assert not same_figure(1.5, math.nan) and not same_figure(math.nan, 1.5)
+    assert not same_figure(0.0, 1.0)
+
+
 def test_doubling_every_rate_doubles_costs_and_changes_nothing_else():
     prices = {"finance.cost_per_item": 80.0}
     base = load(BASELINE, {**ONE_YEAR, **prices})
@@ -112,7 +118,7 @@ def test_doubling_every_rate_doubles_costs_and_changes_nothing_else():
     assert b.summary["value_benefits"] == a.summary["value_benefits"]
     for name, value in a.summary.items():
         if name not in MONEY_KPIS:
-            assert b.summary[name] == value or (value != value and b.summary[name] != 0), name
+            assert same_figure(b.summary[name], value), (name, b.summary[name], value)
     assert (b.projects["cost"] == 2 * a.projects["cost"]).all()
     assert b.projects["benefit_value"].equals(a.projects["benefit_value"])
 

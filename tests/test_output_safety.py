@@ -14,7 +14,7 @@ import yaml
 
 from sim.cli import main
 from sim.errors import OutputError
-from sim.reports.folder import unique_labels, write_atomically, write_text
+from sim.studies.folders import unique_labels, write_atomically, write_text
 
 ROOT = Path(__file__).resolve().parents[1]
 MMC = ROOT / "scenarios" / "reference" / "mmc.yaml"

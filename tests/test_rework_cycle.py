@@ -210,7 +210,7 @@ def test_organisation_hands_over_on_the_first_day_the_criterion_holds(kwargs, ef
 
         portfolio, twin = fresh_project(project.size, scenario.projects.quality,
                                         scenario.projects.discovery_delay, THRESHOLD)
-        time = project.allocation * len(project.team)
+        time = project.allocation * len(project.final_team)
         trace = work_to_completion(portfolio, twin, time * skill * efficiency,
                                    skill * efficiency, hold=True)
         assert project.finished - project.started == len(trace)

@@ -15,12 +15,12 @@ import pytest
 import solara
 from solara.widgets.widgets import HTML
 
-from sim import whatif
 from sim.cli import main
 from sim.errors import ScenarioError
-from sim.reports.folder import scenario_document
 from sim.schema.loading import get_key_path
+from sim.studies.folders import scenario_document
 from sim.studio.app import BasePicker, Studio, kpi_table
+from sim.teaching import whatif
 from tests.test_whatif import AI_ASSISTANT, AI_LEVERS, NEW_VALUES, base_file, small_base
 
 ROOT = Path(__file__).resolve().parents[1]

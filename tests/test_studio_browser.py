@@ -32,7 +32,7 @@ import psutil
 import pytest
 from conftest import CHROMIUM, CHROMIUM_ARGS, need_chromium
 
-from sim import whatif
+from sim.teaching import whatif
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE_READY_TARGET, TABLE_TARGET = 2.0, 6.0  # seconds, reported (not asserted: shared CI cores)

@@ -9,9 +9,9 @@ import pytest
 from conftest import ROOT
 
 import sim
-from sim import loops, teaching, workshop
 from sim.errors import ScenarioError
 from sim.studies.claims import load_claim
+from sim.teaching import lessons, loops, workshop
 
 NEW_VALUES = {
     "baseline": {"demand": 360.0, "operations_headcount": 110},
@@ -33,7 +33,7 @@ NEW_VALUES = {
 
 
 @functools.cache
-def lesson(key: str) -> teaching.Lesson:
+def lesson(key: str) -> lessons.Lesson:
     return workshop.lesson(key, ROOT)
 
 
@@ -41,7 +41,7 @@ def lesson(key: str) -> teaching.Lesson:
 def summaries(key: str, name: str | None = None) -> dict:
     """Replication 0 of both sides, with one knob moved: KPIs keyed (side, KPI)."""
     values = {} if name is None else {name: NEW_VALUES[key][name]}
-    as_is, to_be = teaching.scenarios(lesson(key), values, ROOT)
+    as_is, to_be = lessons.scenarios(lesson(key), values, ROOT)
     knob = lesson(key).knob(name) if name else None
     sides = (("to-be", to_be), ("as-is", as_is)) if knob is None or knob.both else \
         (("to-be", to_be),)
@@ -60,7 +60,7 @@ def test_every_knob_has_a_test_value_unlike_its_default():
 @pytest.mark.slow
 @pytest.mark.parametrize("key", list(NEW_VALUES))
 def test_every_knob_changes_the_result(key, monkeypatch):
-    monkeypatch.delenv(teaching.QUICK_ENV, raising=False)
+    monkeypatch.delenv(lessons.QUICK_ENV, raising=False)
     default = summaries(key)
     for name in NEW_VALUES[key]:
         moved = summaries(key, name)
@@ -70,10 +70,10 @@ def test_every_knob_changes_the_result(key, monkeypatch):
 
 def test_a_both_sides_knob_changes_the_as_is_too_and_a_to_be_knob_does_not():
     c10 = lesson("C10")
-    as_is, to_be = teaching.scenarios(c10, {"demand": 300.0, "spike": 0.0}, ROOT)
+    as_is, to_be = lessons.scenarios(c10, {"demand": 300.0, "spike": 0.0}, ROOT)
     assert as_is.operations.demand == to_be.operations.demand == 300.0
     assert to_be.timeline == ()
-    as_is, to_be = teaching.scenarios(c10, {}, ROOT)
+    as_is, to_be = lessons.scenarios(c10, {}, ROOT)
     assert as_is.timeline == () and len(to_be.timeline) == 1
     assert to_be.timeline[0].scale == {"operations.demand": 1.3}
 
@@ -84,7 +84,7 @@ def test_claim_lessons_take_their_arms_and_directions_from_the_claim_file():
     assert dict(c1.as_is) == claim.arms["operations_only"].set
     assert dict(c1.to_be) == claim.arms["balanced"].set
     assert c1.expect == {c.kpi: c.expect for c in claim.checks}
-    as_is, to_be = teaching.scenarios(c1, {}, ROOT)
+    as_is, to_be = lessons.scenarios(c1, {}, ROOT)
     assert as_is.levers.rewards.scheme == "operations_only"
     assert to_be.levers.rewards.scheme == "balanced"
     assert as_is.seed == to_be.seed and as_is.replications == to_be.replications
@@ -92,42 +92,42 @@ def test_claim_lessons_take_their_arms_and_directions_from_the_claim_file():
 
 def test_quick_mode_shrinks_runs_and_moves_timeline_events_inside(monkeypatch):
     c10 = lesson("C10")
-    monkeypatch.delenv(teaching.QUICK_ENV, raising=False)
-    assert teaching.run_settings(c10) == {"horizon": 378.0, "replications": 3}
-    monkeypatch.setenv(teaching.QUICK_ENV, "1")
-    assert teaching.run_settings(c10) == {"horizon": teaching.QUICK_HORIZON,
-                                          "replications": teaching.QUICK_REPLICATIONS}
-    _, to_be = teaching.scenarios(c10, {}, ROOT)
+    monkeypatch.delenv(lessons.QUICK_ENV, raising=False)
+    assert lessons.lesson_settings(c10) == {"horizon": 378.0, "replications": 3}
+    monkeypatch.setenv(lessons.QUICK_ENV, "1")
+    assert lessons.lesson_settings(c10) == {"horizon": lessons.QUICK_HORIZON,
+                                          "replications": lessons.QUICK_REPLICATIONS}
+    _, to_be = lessons.scenarios(c10, {}, ROOT)
     event = to_be.timeline[0]
-    factor = teaching.QUICK_HORIZON / 378.0
+    factor = lessons.QUICK_HORIZON / 378.0
     assert event.at == round(126 * factor) and event.for_ == round(42 * factor)
-    monkeypatch.setenv(teaching.QUICK_ENV, "0")
-    assert not teaching.quick()
+    monkeypatch.setenv(lessons.QUICK_ENV, "0")
+    assert not lessons.quick()
 
 
 def test_a_bad_knob_value_or_name_gives_a_clear_error():
     with pytest.raises(ScenarioError, match=r"levers\.allocation"):
-        teaching.scenarios(lesson("shared-staff"), {"allocation": 1.5}, ROOT)
+        lessons.scenarios(lesson("shared-staff"), {"allocation": 1.5}, ROOT)
     with pytest.raises(KeyError, match="no knob 'alocation'"):
-        teaching.scenarios(lesson("shared-staff"), {"alocation": 0.3}, ROOT)
+        lessons.scenarios(lesson("shared-staff"), {"alocation": 0.3}, ROOT)
 
 
 @pytest.fixture(scope="module")
 def c10_outcome():
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(teaching.QUICK_ENV, "1")
-        return teaching.compare(lesson("C10"), {}, ROOT)
+        mp.setenv(lessons.QUICK_ENV, "1")
+        return lessons.compare(lesson("C10"), {}, ROOT)
 
 
 def test_same_seed_same_comparison(c10_outcome, monkeypatch):
-    monkeypatch.setenv(teaching.QUICK_ENV, "1")
-    again = teaching.compare(lesson("C10"), {}, ROOT)
+    monkeypatch.setenv(lessons.QUICK_ENV, "1")
+    again = lessons.compare(lesson("C10"), {}, ROOT)
     assert again.comparison.equals(c10_outcome.comparison)
 
 
 def test_the_reading_states_the_computed_numbers_and_directions(c10_outcome):
     c10 = lesson("C10")
-    text = teaching.reading(c10_outcome, c10)
+    text = lessons.reading(c10_outcome, c10)
     for row in c10_outcome.rows(c10.kpis):
         assert row["sentence"] in text
     comparison = c10_outcome.comparison.set_index("kpi")
@@ -140,19 +140,19 @@ def test_the_reading_states_the_computed_numbers_and_directions(c10_outcome):
             assert f"{label} to be {expected}, {phrase}" in text.lower()
         else:
             assert f"{label} to be {expected}; these runs cannot tell" in text.lower()
-    for row in teaching.window_rows(c10_outcome, c10):
+    for row in lessons.window_rows(c10_outcome, c10):
         assert row["went"] in ("higher", "lower", "unclear")
         if row["went"] != "unclear":
-            assert teaching.plain_number(row["scenario_mean"]) in text
+            assert lessons.plain_number(row["scenario_mean"]) in text
 
 
 def test_the_table_and_figure_cover_the_lesson(c10_outcome):
     c10 = lesson("C10")
-    frame = teaching.table(c10_outcome, c10.kpis)
+    frame = lessons.table(c10_outcome, c10.kpis)
     assert list(frame.columns) == ["AS-IS", "TO-BE", "change", "95% CI of the change",
                                    "verdict"]
     assert len(frame) == len(c10.kpis)
-    fig = teaching.figure(c10_outcome, c10)
+    fig = lessons.figure(c10_outcome, c10)
     titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
     assert titles[:2] == ["items in system", "pressure"]
     # the overlay keeps its legend off the panels: one legend for the figure
@@ -163,13 +163,13 @@ def test_the_table_and_figure_cover_the_lesson(c10_outcome):
 
 
 def test_compare_files_validates_a_to_be_text_as_the_command_line_does(monkeypatch):
-    monkeypatch.setenv(teaching.QUICK_ENV, "1")
+    monkeypatch.setenv(lessons.QUICK_ENV, "1")
     bad = "extends: ../scenarios/baseline.yaml\nlevers: {wip_limt: 3}\n"
     with pytest.raises(ScenarioError, match=r"wip_limt.*Did you mean 'levers\.wip_limit'"):
-        teaching.compare_files("scenarios/baseline.yaml", "notebooks/mine.yaml", text=bad,
+        lessons.compare_files("scenarios/baseline.yaml", "notebooks/mine.yaml", text=bad,
                                root=ROOT)
     good = "extends: ../scenarios/baseline.yaml\nname: mine\nlevers: {wip_limit: 3}\n"
-    outcome = teaching.compare_files("scenarios/baseline.yaml", "notebooks/mine.yaml",
+    outcome = lessons.compare_files("scenarios/baseline.yaml", "notebooks/mine.yaml",
                                      text=good, root=ROOT)
     assert outcome.differences() == ["WIP limit (levers.wip_limit): 5 → 3"]
 
@@ -182,8 +182,8 @@ def test_the_panel_runs_only_on_run_and_with_the_widget_values(monkeypatch):
         calls.append(values)
         raise ScenarioError("stop here")
 
-    monkeypatch.setattr(teaching, "timed", fake)
-    box = teaching.panel(lesson("shared-staff"))
+    monkeypatch.setattr(lessons, "timed", fake)
+    box = lessons.panel(lesson("shared-staff"))
     sliders = {w.description: w for w in box.children if hasattr(w, "value")}
     sliders["WIP limit"].value = 3
     assert calls == []

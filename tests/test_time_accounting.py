@@ -65,11 +65,11 @@ def test_staff_added_by_a_timeline_event_start_at_new_hire_productivity():
         "timeline": [{"at": 10, "staff": {"operations": 3}}]})
     org = _organisation_on_day(scenario, 10)
     new = np.arange(8, 11)
-    np.testing.assert_allclose(org.people.staff.productivity_factor[new], 0.4)
+    np.testing.assert_allclose(org.wellbeing.productivity_factor[new], 0.4)
     np.testing.assert_allclose(np.asarray(org.desk.speed)[new], 0.4)
-    np.testing.assert_allclose(org.people.staff.productivity_factor[:8], 1.0)
+    np.testing.assert_allclose(org.wellbeing.productivity_factor[:8], 1.0)
     org.env.run(until=30.5)  # half-way through onboarding: 0.4 + 0.6 x 20/40
-    np.testing.assert_allclose(org.people.staff.productivity_factor[new], 0.7)
+    np.testing.assert_allclose(org.wellbeing.productivity_factor[new], 0.7)
 
 
 def test_pmo_staff_seated_at_the_start_are_new_hires():
@@ -78,6 +78,6 @@ def test_pmo_staff_seated_at_the_start_are_new_hires():
         "workforce": {"operations": {"headcount": 8}},
         "levers": {"pmo": {"type": "controlling"}}})
     org = _organisation_on_day(scenario, 0)
-    pmo = org.people.staff.members("pmo")
+    pmo = org.workforce.seats.members("pmo")
     assert len(pmo) == 3
-    np.testing.assert_allclose(org.people.staff.productivity_factor[pmo], 0.5)
+    np.testing.assert_allclose(org.wellbeing.productivity_factor[pmo], 0.5)

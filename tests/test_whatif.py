@@ -15,12 +15,12 @@ import psutil
 import pytest
 
 import sim
-from sim import whatif
 from sim.cli import main
 from sim.errors import ScenarioError
-from sim.reports.folder import scenario_document
 from sim.schema.loading import get_key_path
 from sim.studies.comparison import align, compare
+from sim.studies.folders import scenario_document
+from sim.teaching import whatif
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"

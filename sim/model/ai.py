@@ -41,11 +41,14 @@ comes from the ``ai`` stream, so scenarios without AI draw as before.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.model.component import Component, Day
 from sim.model.conditions import Conditions
+from sim.model.projects import Gate
 from sim.model.rng import Streams
 from sim.schema.ai import AiDynamics, AiSolution
 from sim.schema.scenario import Scenario
@@ -58,62 +61,6 @@ def has_ai(scenario: Scenario) -> bool:
     """Whether any project of ``scenario`` delivers an AI solution."""
     p = scenario.projects
     return any(spec.ai is not None for spec in (*p.templates, *p.portfolio))
-
-
-# -- built responsibly: the evaluation gate ------------------------------------------------
-
-@dataclass
-class Gate:
-    """A project's evaluation gate.
-
-    Attributes
-    ----------
-    full
-        Person-days of the full gate (``gate_effort`` x size).
-    to_do
-        Gate work still planned.
-    findings
-        Rework per person-day of gate work.
-    done
-        Gate work done so far.
-    cut
-        True once schedule pressure has dropped the rest of the gate.
-    """
-
-    full: float
-    to_do: float
-    findings: float
-    done: float = 0.0
-    cut: bool = False
-
-    @classmethod
-    def planned(cls, spec: AiSolution, size: float, share: float) -> Gate:
-        """The gate of a project of ``size`` with ``share`` of the full gate planned."""
-        full = spec.gate_effort * size
-        return cls(full=full, to_do=full * share, findings=spec.findings)
-
-    @property
-    def share(self) -> float:
-        """Share of the full gate done (0 when the gate has no effort)."""
-        return min(self.done / self.full, 1.0) if self.full > 0.0 else 0.0
-
-    def evaluate(self, spare: float) -> tuple[float, float]:
-        """Spend up to ``spare`` work on the gate; return (gate work, rework found)."""
-        work = min(spare, self.to_do)
-        self.to_do -= work
-        self.done += work
-        return work, self.findings * work
-
-    def close(self) -> None:
-        """Count what is left (below the project's completion threshold) as done."""
-        self.done += self.to_do
-        self.to_do = 0.0
-
-    def drop(self) -> None:
-        """Cut the rest of the gate (schedule pressure)."""
-        if self.to_do > 0.0:
-            self.to_do = 0.0
-            self.cut = True
 
 
 # -- used responsibly: solutions in operation ------------------------------------------------
@@ -180,7 +127,7 @@ class Tally:
 
 
 @dataclass
-class AiOperations:
+class AiOperations(Component):
     """Every AI solution handed over in one run, and the work of keeping them good.
 
     Parameters
@@ -191,11 +138,15 @@ class AiOperations:
         ``levers.ai_operations``.
     streams
         The replication's random streams (only the ``ai`` stream is used).
+    raise_failure
+        ``raise_failure(delay)`` raises one failure-demand item ``delay`` days
+        from now (``ServiceDesk.add_failure``), for the daily cycle.
     """
 
     params: AiDynamics
     owner: str
     streams: Streams
+    raise_failure: Callable[[float], None] | None = None
     solutions: list[Solution] = field(default_factory=list)
     tally: Tally = field(default_factory=Tally)
     window: Tally = field(default_factory=Tally)
@@ -209,6 +160,24 @@ class AiOperations:
         """Take a changed scenario."""
         self.params = scenario.ai
         self.owner = scenario.levers.ai_operations
+
+    def begin_day(self, day: Day) -> None:
+        """Put the AI benefits into the day's conditions; ask for owner time."""
+        day.conditions = self.conditions(day.conditions)
+        day.upkeep.append(("ai", self.owner, self.asks()))
+        day.priced_effects = [(s.kind, s.effect) for s in self.solutions]
+
+    def end_day(self, day: Day) -> None:
+        """Advance the solutions in use; put today's completed AI projects into use."""
+        self.day(day.upkeep_served["ai"], day.now, self.raise_failure)
+        for project in day.completed:
+            if project.ai is not None:
+                self.hand_over(project.name, project.ai, project.gate, project.final_team,
+                               project.started)
+
+    def summary(self, now: float) -> dict[str, float]:
+        """The AI KPIs over the window after the warm-up."""
+        return summary(self)
 
     def hand_over(self, name: str, spec: AiSolution, gate: Gate, team: list[int],
                   started: float) -> Solution:
@@ -352,11 +321,13 @@ class AiOperations:
         }
 
 
-def summary(ai: AiOperations | None) -> dict[str, float]:
-    """The AI KPIs over the window after the warm-up (no AI: zero counts, NaN means)."""
-    if ai is None:
-        return {"ai_quality_mean": math.nan, "ai_incidents": 0.0,
-                "ai_detection_delay_mean": math.nan, "ai_benefit_realised": 0.0}
+ABSENT = {"ai_quality_mean": math.nan, "ai_incidents": 0.0,
+          "ai_detection_delay_mean": math.nan, "ai_benefit_realised": 0.0}
+"""The AI KPIs of a run without AI solutions: zero counts, NaN means."""
+
+
+def summary(ai: AiOperations) -> dict[str, float]:
+    """The AI KPIs over the window after the warm-up."""
     t = ai.tally.minus(ai.window)
     return {
         "ai_quality_mean": t.quality_days / t.service_days if t.service_days else math.nan,

@@ -20,22 +20,35 @@ import math
 import numpy as np
 
 from sim.model import arith
-from sim.schema.scenario import Benefit
+from sim.model.component import Component, Day
+from sim.model.conditions import Conditions
+from sim.schema.scenario import Benefit, Scenario
+from sim.units import DAYS_PER_WEEK
 
 KINDS = ("demand_reduction", "failure_reduction", "productivity", "revenue", "capability")
 
 
-class BenefitLedger:
+class BenefitLedger(Component):
     """Every benefit handed over in one run.
+
+    As a component of the daily cycle it sets the day's operating conditions
+    from the benefits in force (:class:`~sim.model.conditions.Conditions`) each
+    morning, and each evening realises and erodes the benefits at the day's
+    sustainment coverage and takes over those of the projects completed.
 
     Parameters
     ----------
     erosion
         Time constant (days) of erosion at zero sustainment coverage.
+    scenario
+        The scenario in force, for the daily cycle (see :meth:`reconfigure`).
     """
 
-    def __init__(self, erosion: float):
+    def __init__(self, erosion: float, scenario: Scenario | None = None):
         self.erosion = erosion
+        self.scenario = scenario
+        self.coverage = 0.0
+        """Today's sustainment coverage: time that served benefits over time needed."""
         self.kind = np.zeros(0, dtype=np.int64)
         self.magnitude = np.zeros(0)
         self.tau = np.zeros(0)
@@ -46,6 +59,26 @@ class BenefitLedger:
 
     def __len__(self) -> int:
         return len(self.kind)
+
+    def reconfigure(self, scenario: Scenario) -> None:
+        """Take a changed scenario."""
+        self.scenario = scenario
+
+    def begin_day(self, day: Day) -> None:
+        """Set the day's conditions from the benefits in force and the capability stock."""
+        day.conditions = Conditions.for_day(self.scenario.operations, day.number, self,
+                                            day.capability_stock)
+        day.benefits_delivered = len(self)
+        day.realised = self.realised
+
+    def end_day(self, day: Day) -> None:
+        """Realise and erode at today's coverage; take over today's completed projects."""
+        params = self.scenario.benefits
+        required = len(self) * params.sustain_effort / DAYS_PER_WEEK
+        self.coverage = min(day.sustained / required, 1.0) if required > 0 else 0.0
+        self.step(1.0, self.coverage, params.erosion)
+        for project in day.completed:
+            self.hand_over(project.benefits)
 
     def hand_over(self, benefits: tuple[Benefit, ...]) -> None:
         """Start realising a completed project's benefits."""
@@ -76,6 +109,10 @@ class BenefitLedger:
         gap = self.realised - self.potential
         self.realised = self.potential + gap * arith.exp(-days / self.tau)
 
+    def realised_so_far(self) -> np.ndarray:
+        """Realised level integrated over working days so far, by kind (:data:`KINDS`)."""
+        return self.realised_days
+
     def level(self, kind: str) -> float:
         """Return the combined effect of all benefits of ``kind`` now.
 
@@ -100,8 +137,9 @@ class BenefitLedger:
         return (1.0 - self.level("demand_reduction")) * float((1.0 + coupled).prod())
 
     def levels(self) -> dict[str, float]:
-        """The benefits now, for the weekly series: sustained share, revenue, each kind."""
-        out = {"benefits_sustained": self.sustained_share(),
+        """The benefits now, for the weekly series: coverage, sustained share, revenue, kinds."""
+        out = {"sustainment_coverage": self.coverage,
+               "benefits_sustained": self.sustained_share(),
                "revenue_index": 1.0 + self.level("revenue")}
         for kind in KINDS:
             out[f"benefit_{kind}"] = self.level(kind)

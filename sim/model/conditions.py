@@ -14,10 +14,20 @@ multiplier of realised productivity benefits:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
-from sim.model.benefits import BenefitLedger
 from sim.model.operations import base_demand
 from sim.schema.scenario import Operations
+
+
+class InForce(Protocol):
+    """The benefits in force (:class:`sim.model.benefits.BenefitLedger`)."""
+
+    def level(self, kind: str) -> float:
+        """The combined effect of the benefits of ``kind``."""
+
+    def demand_factor(self) -> float:
+        """The multiplier on value demand."""
 
 
 @dataclass(frozen=True)
@@ -30,7 +40,7 @@ class Conditions:
     effort_multiplier: float = 1.0
 
     @classmethod
-    def for_day(cls, ops: Operations, day: int, benefits: BenefitLedger,
+    def for_day(cls, ops: Operations, day: int, benefits: InForce,
                 capability: float) -> Conditions:
         """The conditions of working day ``day`` (from 0) given the capability stock."""
         level = capability + benefits.level("capability")

@@ -6,17 +6,20 @@ the projects in progress and the rework-cycle rules) and the proposal
 pipeline, and it decides:
 
 * which proposals start (intake under the WIP limit, capacity-aware when
-  asked) and who staffs them (through :class:`sim.model.people.People`);
+  asked) and who staffs them (through :class:`sim.model.staffing.Workforce`,
+  which keeps every team);
 * which projects are on hold (nothing left to do but hidden rework);
 * what each team's project time turns into (team dynamics, the rework cycle),
   and which projects are complete;
 * who joins a running project: replacements for leavers, ``join`` events and
-  rescues of projects forecast to be late (Brooks's law);
+  rescues of projects forecast to be late (Brooks's law; its
+  :class:`~sim.model.joining.Joining` decides);
 * which projects a stage gate cancels.
 
-It reads the people component through its methods (choose, assign, release,
-grow) and never its arrays; what others need from it (each person's schedule
-pressure, who keeps delivered benefits) it returns from methods.
+It asks the workforce for people through its methods (choose, assign,
+disband, grow, team) and never touches its arrays; what others need from it
+(projects on hold, who keeps delivered benefits, the day's completions, each
+person's schedule pressure) it publishes on the day record.
 """
 
 from __future__ import annotations
@@ -25,18 +28,19 @@ from collections.abc import Iterator
 
 import numpy as np
 import simpy
-from simpy.events import Timeout
 
-from sim.model.people import People
-from sim.model.pmo import Practices
-from sim.model.projects import Portfolio, Project, ProposalSource, gate_left
+from sim.model.component import Component, Day, Practices
+from sim.model.joining import Joining
+from sim.model.pipeline import start_pipeline
+from sim.model.projects import Portfolio, Project, schedule_pressure
 from sim.model.rng import Streams
+from sim.model.staffing import Workforce
 from sim.model.teams import team_capacity
 from sim.schema.organisation import Join
 from sim.schema.scenario import Scenario
 
 
-class Delivery:
+class Delivery(Component):
     """The change portfolio of one run.
 
     Parameters
@@ -45,36 +49,36 @@ class Delivery:
         The scenario in force (see :meth:`reconfigure`).
     env
         The simulation environment.
-    people
-        The workforce, which staffs the projects.
+    workforce
+        The workforce, which staffs the projects and keeps their teams.
     """
 
-    def __init__(self, scenario: Scenario, env: simpy.Environment, people: People):
+    def __init__(self, scenario: Scenario, env: simpy.Environment, workforce: Workforce):
         self.scenario = scenario
         self.env = env
-        self.people = people
+        self.workforce = workforce
+        self._seats = workforce.seats  # read only: the teams
         p = scenario.projects
         self.book = Portfolio(quality=p.quality, discovery_delay=p.discovery_delay,
                               threshold=p.completion_threshold,
                               estimate_error=p.estimate_error)
         self.wip_limit = scenario.levers.wip_limit
         self.stage_gates = False
-        self.starts = self.completions = self.cancelled = self.rescued = 0
+        self.starts = self.completions = self.cancelled = 0
         self.events: list[dict] = []
+        self.joining = Joining(scenario, env, workforce, self.book, self.events.append)
+        """Who joins running projects: replacements, ``join`` events, rescues."""
         self._held: tuple[int, ...] = ()
-        self._rescues: dict[int, int] = {}  # project id: rescues so far
-        people.on_vacate = self.replace
 
     def reconfigure(self, scenario: Scenario) -> None:
         """Take a changed scenario."""
         self.scenario = scenario
+        self.joining.reconfigure(scenario)
 
     def adopt(self, practices: Practices) -> None:
         """Take what the PMO in force and maturity do to projects (see :mod:`sim.model.pmo`)."""
-        book = self.book
-        book.estimate_error = practices.estimate_error
-        book.quality = practices.quality
-        book.discovery_delay = practices.discovery_delay
+        self.book.adopt(estimate_error=practices.estimate_error, quality=practices.quality,
+                        discovery_delay=practices.discovery_delay)
         self.wip_limit = practices.wip_limit
         self.stage_gates = practices.stage_gates
 
@@ -82,34 +86,44 @@ class Delivery:
 
     def start_pipeline(self, streams: Streams) -> None:
         """Schedule the listed projects and start the template proposal processes."""
-        p = self.scenario.projects
-        for template in p.templates:
-            if template.per_year > 0:
-                key = template.name
-                source = ProposalSource(
-                    template, p.size_cv,
-                    gaps=streams.exponential(f"template:{key}:proposals"),
-                    sizes=streams.normal(f"template:{key}:size"),
-                    errors=streams.normal(f"template:{key}:estimate"))
-                self.env.process(self._propose_from(source))
-        errors = streams.normal("portfolio:estimate")
-        for spec in p.portfolio:
-            z = next(errors)
-            if spec.start == 0:
-                self.book.propose_planned(spec, z, 0.0)
-            else:
-                Timeout(self.env, spec.start).callbacks.append(
-                    lambda _e, spec=spec, z=z: self.book.propose_planned(spec, z, self.env.now))
+        start_pipeline(self.env, self.book, self.scenario.projects, streams)
 
-    def _propose_from(self, source: ProposalSource) -> Iterator:
-        template = source.template
-        count = 0
-        while True:
-            yield self.env.timeout(source.next_gap())
-            count += 1
-            size, z = source.draw()
-            self.book.propose(f"{template.name}-{count}", template.name, size, z,
-                              template.team, template.benefits, self.env.now, template.ai)
+    def join(self, join: Join) -> str:
+        """People join a running project (a timeline event); say who joined."""
+        return self.joining.join(join)
+
+    def team(self, project: Project) -> list[int]:
+        """The current team of a running ``project``, in the order its members joined."""
+        return self._seats.team(project.id)
+
+    # -- the day ------------------------------------------------------------------------
+
+    def begin_day(self, day: Day) -> None:
+        """Adopt the PMO's practices, start projects, rescue late ones, hold waiting ones."""
+        if day.practices is not None:
+            self.adopt(day.practices)
+        self.intake(day.pressure())
+        self.joining.rescue_late_projects()
+        day.on_hold = self.hold_waiting_projects()
+        day.keepers = self.keepers()
+
+    def end_day(self, day: Day) -> None:
+        """Work the projects; publish the completions and the project hours."""
+        used, day.completed = self.work(day.split["project_time"], day.project_productivity,
+                                        day.project_allocation)
+        day.project_work = used
+        day.hours["project_work"] = used
+        day.hours["project_idle"] = day.split["project"] - used
+        day.schedule_pressure = self.schedule_pressure
+
+    def close_day(self, day: Day) -> None:
+        """A stage gate due today cancels the projects forecast to slip too much."""
+        if day.gate_due:
+            self.review_at_gates(self.scenario.pmo.cancel_slip)
+
+    def seat_vacated(self, seat: int, projects: list[int]) -> None:
+        """A leaver was on these projects: ask for someone to take their place on each."""
+        self.joining.replace(seat, projects)
 
     # -- start of day ----------------------------------------------------------------
 
@@ -123,103 +137,41 @@ class Delivery:
             project = book.next_in_line(lev.intake_order)
             if project is None:
                 return
-            team = self.people.choose(lev.staffing_source, project.team_size, lev.allocation)
+            workforce = self.workforce
+            team = workforce.choose(lev.staffing_source, project.team_size, lev.allocation)
             if team is None:
                 return
             for person in team:
-                self.people.assign(int(person), project.id, lev.allocation)
-            book.start(project, team, lev.allocation, self.people.staff.skill, self.env.now,
+                workforce.assign(int(person), project.id, lev.allocation)
+            book.start(project, team, lev.allocation, workforce.seats.skill, self.env.now,
                        lev.ai_gate)
             self.starts += 1
 
-    def rescue_late_projects(self) -> None:
-        """At each portfolio review, add people to the projects forecast to be late.
+    def hold_waiting_projects(self) -> np.ndarray | None:
+        """Send teams of projects that only wait for rework to surface back to the day job.
 
-        Reviews fall on the days that are positive multiples of ``every``, and only
-        projects that have run for at least that long are judged: a project has to
-        have a track record to be late. A rescue counts (towards ``times`` and in
-        ``projects_rescued``) when somebody joins; an attempt that finds nobody with
-        room is logged and tried again at the next review.
+        Returns the share of each person's time that projects on hold do not
+        need, or None when the same projects are on hold as yesterday.
         """
-        policy = self.scenario.levers.rescue_late_projects
-        now = self.env.now
-        if policy is None or now < policy.every or now % policy.every >= 1.0:
-            return
-        for project in list(self.book.active):
-            if now - project.started < policy.every \
-                    or self._rescues.get(project.id, 0) >= policy.times:
-                continue
-            slip = self.book.forecast_slip(project, now)
-            if slip <= policy.slip_above:
-                continue
-            joined = self.add_people(project, policy.people, policy.from_, policy.new_hires)
-            if joined:
-                self._rescues[project.id] = self._rescues.get(project.id, 0) + 1
-                self.rescued += 1
-            self.events.append({"day": float(now), "event": -1, "label": "rescue",
-                                "change": f"rescue {project.name} (forecast slip {slip:.2f}): "
-                                          f"{joined} of {policy.people} joined"})
-
-    def hold_waiting_projects(self) -> None:
-        """Send teams of projects that only wait for rework to surface back to the day job."""
         book = self.book
         held = tuple(p.id for p in book.active if book.waiting_for_rework(p))
         if held == self._held:
-            return
+            return None
         self._held = held
-        on_hold = np.zeros(self.people.size)
+        on_hold = np.zeros(self.workforce.size)
         for project in book.active:
             if project.id in held:
-                on_hold[project.team] += project.allocation
-        self.people.set_holds(on_hold)
-
-    # -- people joining running projects ---------------------------------------------------
-
-    def add_people(self, project: Project, count: int, group: str | None = None,
-                   new_hires: bool = False) -> int:
-        """Put up to ``count`` more people on a running project; return how many joined.
-
-        They come from ``group`` (default ``levers.staffing_source``), least loaded
-        first, among those with room for the project's allocation; with
-        ``new_hires`` they are hired from outside into new seats of that group
-        instead. Either way they are newcomers to the project (Brooks's law, see
-        :mod:`sim.model.teams`).
-        """
-        group = group or self.scenario.levers.staffing_source
-        people = self.people
-        if new_hires:
-            chosen = people.grow(group, count)
-        else:
-            chosen = people.choose(group, count, project.allocation, exclude=project.team,
-                                   fewer=True)
-        now = self.env.now
-        for person in chosen.tolist():
-            people.assign(person, project.id, project.allocation)
-            project.team.append(person)
-            project.joined[person] = now
-        return len(chosen)
-
-    def replace(self, leaver: int, project_ids: list[int]) -> None:
-        """A leaver was on these projects: ask for someone to take their place on each."""
-        for project_id in project_ids:
-            project = self.book.projects[project_id]
-            if all(p.id != project.id for p in self.book.active):
-                continue
-            project.team = [i for i in project.team if i != leaver]
-            self.add_people(project, 1)
-
-    def join(self, join: Join) -> str:
-        """People join a running project (a timeline event); say who joined."""
-        project = next((p for p in self.book.active if p.name == join.project), None)
-        if project is None:
-            return f"join {join.project}: not in progress"
-        joined = self.add_people(project, join.people, join.from_, join.new_hires)
-        return f"join {join.project}: {joined} of {join.people} joined"
+                on_hold[self.team(project)] += project.allocation
+        return on_hold
 
     # -- end of day --------------------------------------------------------------------
 
-    def work(self, project_time: np.ndarray) -> tuple[float, list[Project]]:
+    def work(self, project_time: np.ndarray, productivity, working) -> tuple[float, list[Project]]:
         """Turn each member's project time into effort on their projects.
+
+        ``productivity()`` gives each person's productivity on project work and
+        ``working()`` their allocation to projects not on hold (asked for only
+        when a project is in progress).
 
         Returns
         -------
@@ -231,13 +183,15 @@ class Delivery:
         book = self.book
         if not book.active:
             return 0.0, []
-        productivity = self.people.project_productivity()
-        working = self.people.project_allocation()
-        used = np.zeros(self.people.size)
+        productivity = productivity()
+        working = working()
+        used = np.zeros(self.workforce.size)
         done: list[Project] = []
         params = self.scenario.projects
+        teams = self._seats
         for project in list(book.active):
-            team = np.asarray(project.team, dtype=np.int64)
+            members = teams.team(project.id)
+            team = np.asarray(members, dtype=np.int64)
             if project.id in self._held or not len(team):
                 time = np.zeros(len(team))
             else:
@@ -245,7 +199,7 @@ class Delivery:
             tenure = None
             if project.joined:
                 tenure = np.array([self.env.now - project.joined.get(i, -np.inf)
-                                   for i in project.team])
+                                   for i in members])
             if project.gate is not None:
                 self.judge_gate(project)
             capacity = team_capacity(time, productivity[team], tenure, params)
@@ -266,7 +220,7 @@ class Delivery:
         if cut_slip is None or project.gate.cut or project.gate.to_do <= 0.0 \
                 or project.to_do >= self.book.threshold * project.size:
             return
-        slip = self.book.forecast_slip(project, self.env.now)
+        slip = self.book.forecast_slip(project, self.env.now, len(self.team(project)))
         if slip > cut_slip:
             project.gate.drop()
             self.events.append({"day": float(self.env.now), "event": -1, "label": "gate cut",
@@ -274,46 +228,51 @@ class Delivery:
                                           f"(forecast slip {slip:.2f})"})
 
     def complete(self, project: Project) -> None:
-        """Record ``project`` as finished and release its team."""
-        self.book.complete(project, self.env.now)
-        for person in project.team:
-            self.people.release(person, project.id)
+        """Record ``project`` as finished, with the team that finished it, and release them."""
+        self.book.complete(project, self.env.now, self.workforce.disband(project.id))
         self.completions += 1
 
     def review_at_gates(self, cancel_slip: float) -> None:
         """Cancel the projects whose forecast slip passes ``cancel_slip`` (a stage gate)."""
         for project in list(self.book.active):
-            if self.book.forecast_slip(project, self.env.now) > cancel_slip:
-                self.book.cancel(project, self.env.now)
-                for person in project.team:
-                    self.people.release(person, project.id)
+            if self.book.forecast_slip(project, self.env.now,
+                                       len(self.team(project))) > cancel_slip:
+                self.book.cancel(project, self.env.now, self.workforce.disband(project.id))
                 self.cancelled += 1
 
     # -- what others read ----------------------------------------------------------------
 
     def schedule_pressure(self, allocated: np.ndarray) -> np.ndarray:
         """Per person, the allocation-weighted forecast / planned duration of their projects."""
-        weighted = np.zeros(len(allocated))
-        now = self.env.now
-        for project in self.book.active:
-            if not project.team:
-                continue
-            rate = project.allocation * len(project.team)
-            remaining = project.to_do + project.undiscovered + gate_left(project)
-            forecast = (now - project.started) + remaining / rate
-            pressure = max(1.0, forecast / project.planned_duration)
-            weighted[project.team] += project.allocation * pressure
-        return np.divide(weighted, allocated, out=np.ones_like(weighted), where=allocated > 0)
+        teams = self._seats
+        return schedule_pressure([(p, teams.team(p.id)) for p in self.book.active], allocated,
+                                 self.env.now)
 
     def keepers(self) -> Iterator[tuple[list[int], int, float]]:
         """Completed projects with benefits: (former team, number of benefits, start day)."""
         for project in self.book.projects:
             if project.status == "completed" and project.benefits:
-                yield project.team, len(project.benefits), project.started
+                yield project.final_team, len(project.benefits), project.started
 
     def counts(self) -> dict[str, float]:
         """Cumulative counts of project events, for period differences."""
-        return {"cancelled": float(self.cancelled), "rescues": float(self.rescued)}
+        return {"cancelled": float(self.cancelled), "rescues": float(self.joining.rescued)}
+
+    def progress(self) -> tuple[int, int]:
+        """Projects started and completed so far."""
+        return self.starts, self.completions
+
+    def projects(self) -> list[Project]:
+        """Every project proposed so far, in the order they were proposed (read only)."""
+        return self.book.projects
+
+    def in_progress(self) -> int:
+        """Number of projects in progress."""
+        return len(self.book.active)
+
+    def log(self) -> list[dict]:
+        """The changes logged so far, in the order they happened."""
+        return self.events
 
     def levels(self) -> dict[str, float]:
         """The portfolio now, for the weekly series."""

@@ -1,10 +1,10 @@
 """Money: what the hours booked, the hires and the benefits realised are worth.
 
 Nothing here changes the simulation: :class:`MoneyBook` reads what the other
-components already keep (each person's split of the day, the hires, each
-benefit's realised level) and prices it with the scenario's ``finance``
-section. It draws no random number, so switching prices changes no other
-figure.
+components publish (each person's split of the day, each benefit's realised
+level, the AI solutions' benefits in force, the projects handed over) and hears
+of every hire, and prices it with the scenario's ``finance`` section. It draws
+no random number, so switching prices changes no other figure.
 
 Staff cost. Every filled seat costs its group's loaded rate for every working
 day, split by what the person's day was spent on:
@@ -52,6 +52,7 @@ import numpy_financial as npf
 
 from sim.model.arith import dot
 from sim.model.benefits import KINDS
+from sim.model.component import Component, Day
 from sim.model.workforce import GROUPS, DayPlan, Staff
 from sim.schema.scenario import Scenario
 from sim.units import DAYS_PER_WEEK, DAYS_PER_YEAR
@@ -208,7 +209,7 @@ def _refine_rate(net: list[float], rate: float) -> float:
             high, f_high = middle, f_middle
 
 
-class MoneyBook:
+class MoneyBook(Component):
     """Prices one run's staff time, hires and benefits as the run goes.
 
     Parameters
@@ -228,12 +229,35 @@ class MoneyBook:
         self.benefit_kind = np.zeros(0, dtype=np.int64)
         self.benefit_project = np.zeros(0, dtype=np.int64)
         self._rate_version, self._rate = -1, np.zeros(0)
+        self.hires = 0
+        """Hires so far (new seats and refilled ones)."""
         self.ai_value = 0.0
         """Money value of the AI solutions' benefits in force so far."""
         self._periods: list[tuple[float, dict[str, float]]] = []
         self._window: tuple[float, dict[str, float]] | None = None
         if scenario.warmup == 0:
-            self._window = (0.0, self.counts(0.0))
+            self._window = (0.0, self.money_so_far())
+
+    # -- the component protocol ---------------------------------------------------------
+
+    def seats_added(self, ids: np.ndarray, now: float) -> None:
+        """Each new seat is a hire."""
+        self.hires += len(ids)
+
+    def seat_filled(self, seat: int, now: float) -> None:
+        """A refilled seat is a hire."""
+        self.hires += 1
+
+    def end_day(self, day: Day) -> None:
+        """Price the day: AI solutions in use, everybody's time, benefits, hand-overs."""
+        self.book_ai(day.priced_effects)
+        self.book_day(day.now, day.seats, day.plan, day.split, day.realised)
+        for project in day.completed:
+            self.hand_over(project.id, [b.kind for b in project.benefits])
+
+    def counts(self) -> dict[str, float]:
+        """Cumulative money so far, by column (weekly rows are their differences)."""
+        return self.money_so_far()
 
     # -- during the run ---------------------------------------------------------------
 
@@ -294,11 +318,11 @@ class MoneyBook:
                                             [KINDS.index(k) for k in kinds]])
         self.benefit_project = np.concatenate([self.benefit_project, np.full(n, project)])
 
-    def counts(self, hires: float) -> dict[str, float]:
-        """Cumulative money so far, by column (weekly rows are their differences)."""
+    def money_so_far(self) -> dict[str, float]:
+        """Cumulative money so far, by column."""
         out = {f"cost_{a}": v for a, v in self.spent.items()}
         staff = sum(self.spent.values())
-        hiring = hires * self.prices.per_hire
+        hiring = self.hires * self.prices.per_hire
         change = sum(self.spent[a] for a in CHANGE)
         value = self.prices.benefit[self.benefit_kind] * self.benefit_days
         by_kind = np.bincount(self.benefit_kind, value, len(KINDS))
@@ -310,23 +334,24 @@ class MoneyBook:
         out["net_change"] = out["value_benefits"] - change
         return out
 
-    def mark(self, now: float, hires: float) -> None:
+    def close_day(self, day: Day) -> None:
         """Record the cumulative money at the end of a week or of the warm-up."""
+        now = day.now
         if now == self._warmup:
-            self._window = (now, self.counts(hires))
+            self._window = (now, self.money_so_far())
         if self._window is not None and (now % DAYS_PER_WEEK == 0 or now == self._horizon) \
                 and now > self._window[0]:
-            self._periods.append((now, self.counts(hires)))
+            self._periods.append((now, self.money_so_far()))
 
     # -- at the end -------------------------------------------------------------------
 
-    def summary(self, now: float, hires: float) -> dict[str, float]:
+    def summary(self, now: float) -> dict[str, float]:
         """Money KPIs over the window after the warm-up (weekly flows for NPV and payback)."""
         if self._window is None:
             return dict.fromkeys(SUMMARY, math.nan)
         marks = [self._window, *self._periods]
         if marks[-1][0] < now:
-            marks.append((now, self.counts(hires)))
+            marks.append((now, self.money_so_far()))
         flows = {name: np.diff([m[1][name] for m in marks])
                  for name in ("cost_total", "cost_change", "value_benefits")}
         rate = self.prices.weekly_rate

@@ -318,6 +318,14 @@ class ServiceDesk:
         """Items waiting or in service when the books last closed (see :meth:`close_books`)."""
         return self.queue_length + self.servers_busy()
 
+    def is_busy(self, server: int) -> bool:
+        """Whether ``server`` has an item in hand."""
+        return self.busy_since[server] >= 0.0
+
+    def duty(self) -> np.ndarray:
+        """Which servers are on duty now (read only)."""
+        return self.on_duty
+
     def add_servers(self, count: int) -> None:
         """Add ``count`` seats to the pool (off duty until rostered)."""
         for name, fill in (("on_duty", False), ("busy_since", IDLE), ("busy_on", 0.0),

@@ -18,16 +18,34 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from sim.model.component import Component, Day
 from sim.schema.organisation import Opex
+from sim.schema.scenario import Scenario
 
 
 @dataclass
-class Capability:
-    """The capability stock and the improvement effort of the current cycle."""
+class Capability(Component):
+    """The capability stock and the improvement effort of the current cycle.
+
+    ``params`` is the scenario's ``opex`` section, which the daily cycle needs.
+    """
 
     level: float
     effort: float = 0.0
     gains: float = 0.0
+    params: Opex | None = None
+
+    def reconfigure(self, scenario: Scenario) -> None:
+        """Take a changed scenario."""
+        self.params = scenario.opex
+
+    def begin_day(self, day: Day) -> None:
+        """Publish the capability stock."""
+        day.capability_stock = self.level
+
+    def end_day(self, day: Day) -> None:
+        """Add today's improvement effort, erode, land a kaizen cycle that ends today."""
+        self.day(day.improvement_effort, day.now, self.params)
 
     def erode(self, days: float, params: Opex) -> None:
         """Let capability decay towards its minimum for ``days``."""

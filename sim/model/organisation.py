@@ -1,30 +1,26 @@
 """The organisation: the components of one run, wired together by one daily cycle.
 
-Each subsystem is a component that owns its state (see docs/architecture.md):
-the service desk (:mod:`~sim.model.operations`), the people
-(:mod:`~sim.model.people`), the project portfolio (:mod:`~sim.model.delivery`),
-the benefits handed over (:mod:`~sim.model.benefits`), operations capability
-(:mod:`~sim.model.opex`), the PMO (:mod:`~sim.model.pmo`) and the timeline
-(:mod:`~sim.model.timeline`). Work items move continuously (discrete events on
-the desk); everything that is a stock in the system-dynamics sense is updated
-once per working day, in this order:
+Each subsystem is a :class:`~sim.model.component.Component` that owns its state
+(see docs/architecture.md): the PMO (:mod:`~sim.model.pmo`), the workforce
+(:mod:`~sim.model.staffing`), operations capability (:mod:`~sim.model.opex`),
+the benefits handed over (:mod:`~sim.model.benefits`), AI solutions in use
+(:mod:`~sim.model.ai`, only in a scenario with AI projects), each person's
+stress (:mod:`~sim.model.wellbeing`), the project portfolio
+(:mod:`~sim.model.delivery`), day plans and the duty roster
+(:mod:`~sim.model.roster`), rewards (:mod:`~sim.model.rewards`) and money
+(:mod:`~sim.model.finance`). Work items move continuously on the service desk
+(:mod:`~sim.model.operations`, discrete events); everything that is a stock in
+the system-dynamics sense is updated once per working day.
 
-start of day
-    timeline changes; hires who start today; the PMO in force and its staff;
-    the day's conditions (demand rate, capability, defects, effort, server
-    speeds) and the PMO's practices; intake; rescues of late projects; holds;
-    sustainment asks (with AI monitoring and retraining); rewards and diversion;
-    the duty roster; the day's arrivals.
-end of day
-    the desk's books; each person's off-duty time; AI solutions in use (see
-    :mod:`~sim.model.ai`, only with AI projects); benefits realised and eroded;
-    project work and handovers; improvement and capability; the hours booked;
-    stress; today's gauges; attrition; the PMO's evening (maturity, gates); the
-    recorder's window and week; a collapse check. Money (:mod:`~sim.model.finance`)
-    prices the day's time and benefits as a bystander: it changes nothing.
+The organisation opens a :class:`~sim.model.component.Day` each morning,
+applies the timeline's changes, and calls ``begin_day`` on the components of
+:attr:`Organisation.morning` in turn; the desk then opens for the day. When the
+day ends it closes the desk's books and calls ``end_day`` on the components of
+:attr:`Organisation.evening`, then ``close_day`` on the same list, and books
+the day, the warm-up's end, the week and a collapse check with the recorder.
+Each component reads what those before it published on the day record.
 
-Adding a subsystem is one module with a component class and one line in each
-half of this order.
+Adding a subsystem is one component and its place in each of the two lists.
 """
 
 from __future__ import annotations
@@ -35,15 +31,19 @@ from simpy.core import StopSimulation
 
 from sim.model import ai, timeline
 from sim.model.benefits import BenefitLedger
-from sim.model.conditions import Conditions
+from sim.model.component import Component, Day
 from sim.model.delivery import Delivery
 from sim.model.finance import MoneyBook
 from sim.model.operations import ServiceDesk
 from sim.model.opex import Capability
-from sim.model.people import People
 from sim.model.pmo import Pmo
+from sim.model.projects import Project
 from sim.model.recorder import Final, Recorder, Snapshot
+from sim.model.rewards import Rewards
 from sim.model.rng import Streams
+from sim.model.roster import Roster
+from sim.model.staffing import Workforce
+from sim.model.wellbeing import Wellbeing
 from sim.schema.scenario import Scenario
 from sim.units import DAYS_PER_WEEK
 
@@ -66,27 +66,46 @@ class Organisation:
         wf = scenario.workforce
         servers = sum(getattr(wf, g).headcount for g in ("operations", "projects", "opex"))
         self.desk = ServiceDesk.for_scenario(servers, scenario.operations, self.streams)
-        self.people = People(scenario, self.env, self.desk, self.streams)
-        self.delivery = Delivery(scenario, self.env, self.people)
-        self.benefits = BenefitLedger(scenario.benefits.erosion)
-        self.capability = Capability(scenario.opex.capability_initial)
-        self.ai = (ai.AiOperations(scenario.ai, scenario.levers.ai_operations, self.streams)
-                   if ai.has_ai(scenario) else None)
-        self._ai_ask: np.ndarray | None = None
+        self.workforce = Workforce(scenario, self.env, self.desk, self.streams)
+        seats = self.workforce.seats
+        self.wellbeing = Wellbeing(scenario, self.env, seats, self.desk)
+        self.rewards = Rewards(scenario, seats)
+        self.roster = Roster(scenario, self.workforce, self.desk, self.rewards)
+        self.delivery = Delivery(scenario, self.env, self.workforce)
+        self.benefits = BenefitLedger(scenario.benefits.erosion, scenario)
+        self.capability = Capability(scenario.opex.capability_initial, params=scenario.opex)
         self.pmo = Pmo(scenario)
+        self.money = MoneyBook(scenario)
+        solutions = [ai.AiOperations(scenario.ai, scenario.levers.ai_operations, self.streams,
+                                     self.desk.add_failure)] if ai.has_ai(scenario) else []
+        self.morning: tuple[Component, ...] = (
+            self.pmo, self.workforce, self.capability, self.benefits, *solutions,
+            self.wellbeing, self.delivery, self.roster)
+        """Who takes part in the start of the day, in order."""
+        self.evening: tuple[Component, ...] = (
+            self.roster, self.delivery, self.money, *solutions, self.benefits,
+            self.wellbeing, self.capability, self.rewards, self.workforce, self.pmo)
+        """Who takes part in the end of the day, in order."""
+        self.components: tuple[Component, ...] = (
+            self.workforce, self.wellbeing, self.rewards, self.roster, self.pmo,
+            self.delivery, self.benefits, self.capability, *solutions, self.money)
+        """Every component, in the order their counts and levels are read."""
+        self.workforce.tell(self.components)
+        self._hooks = {name: _taking_part(components, name) for name, components in (
+            ("begin_day", self.morning), ("end_day", self.evening),
+            ("close_day", self.evening), ("reconfigure", self.components),
+            ("open_window", self.components), ("counts", self.components),
+            ("levels", self.components), ("summary", self.components),
+            ("log", self.components))}
         self.timeline = timeline.Timeline(scenario.timeline)
         self.recorder = Recorder(scenario.hours_per_day)
-        self.money = MoneyBook(scenario)
-        self.today = Conditions()
-        self.coverage = 0.0
+        self.day = Day(-1, 0.0, 0, scenario.operations.sla)
         self.collapsed_day: float | None = None
-        self._in_system = 0
-        self._speed_key: tuple = ()
 
     @property
     def events(self) -> list[dict]:
         """Every logged change (timeline, PMO, rescues), in the order they happened."""
-        logs = (self.timeline.events, self.pmo.events, self.delivery.events)
+        logs = [self.timeline.events, *(log() for log in self._hooks["log"])]
         return sorted((e for log in logs for e in log), key=lambda e: e["day"])
 
     # -- running ----------------------------------------------------------------
@@ -96,7 +115,9 @@ class Organisation:
 
         :meth:`run` calls it; a test may call it and then step ``env`` itself.
         """
-        self._apply_practices()  # listed projects are estimated on day 0
+        practices = self.pmo.practices(0.0)  # listed projects are estimated on day 0
+        self.delivery.adopt(practices)
+        self.roster.protect(practices.protected_time)
         self.delivery.start_pipeline(self.streams)
         self.recorder.open(self.snapshot())
         if self.scenario.warmup == 0:
@@ -118,127 +139,55 @@ class Organisation:
             day += 1
             self._end_day()
 
-    def _begin_day(self, day: int) -> None:
-        now = self.env.now
+    def _begin_day(self, number: int) -> None:
         self._apply_timeline()
-        self.people.hire_due()
-        self.pmo.morning(now)
-        self.people.keep_group("pmo", self.pmo.headcount)
-        self._set_conditions(day)
-        self.delivery.intake(self.pressure())
-        self.delivery.rescue_late_projects()
-        self.delivery.hold_waiting_projects()
-        s = self.scenario
-        if self.ai is not None:
-            self._ai_ask = self.people.upkeep_ask(s.levers.ai_operations, self.ai.asks())
-        self.people.ask_for_sustainment(s.levers.sustainment,
-                                        s.benefits.sustain_effort / DAYS_PER_WEEK,
-                                        len(self.benefits), self.delivery.keepers(),
-                                        self._ai_ask)
-        self.people.judge_and_divert(self.pressure())
-        self.people.roster()
-        self.desk.start_day(day + 1.0, self.today.value_rate)
+        today = self.day = Day(number, self.env.now, self.day.in_system,
+                               self.scenario.operations.sla)
+        for begin_day in self._hooks["begin_day"]:
+            begin_day(today)
+        self.desk.start_day(number + 1.0, today.conditions.value_rate)
 
     def _apply_timeline(self) -> None:
         """Make the changes due today: set or scale keys, undo pulses, change staff, join."""
         now = self.env.now
         for change in self.timeline.due(now):
-            self._reconfigure(self.timeline.scenario_after(change, self.scenario))
+            self.scenario = self.timeline.scenario_after(change, self.scenario)
+            for reconfigure in self._hooks["reconfigure"]:
+                reconfigure(self.scenario)
             event = change.event
             described = timeline.describe(event, change.ending)
             if not change.ending:
                 for group, count in event.staff.items():
-                    self.people.change_headcount(group, count)
+                    self.workforce.change_headcount(group, count)
                 if event.join is not None:
                     joined = self.delivery.join(event.join)
                     described = ", ".join(p for p in (described, joined) if p)
             self.timeline.log(now, change, described)
 
-    def _reconfigure(self, scenario: Scenario) -> None:
-        """Hand the scenario in force to every component."""
-        self.scenario = scenario
-        for component in (self.people, self.delivery, self.pmo):
-            component.reconfigure(scenario)
-        if self.ai is not None:
-            self.ai.reconfigure(scenario)
-
-    def _set_conditions(self, day: int) -> None:
-        """Demand rate, defect probability, effort and speeds for the day ahead."""
-        today = self.today = Conditions.for_day(self.scenario.operations, day, self.benefits,
-                                                self.capability.level)
-        if self.ai is not None:
-            today = self.today = self.ai.conditions(today)
-        key = (today.capability, today.effort_multiplier, today.p_defect,
-               self.people.staff.factor_version)
-        if key != self._speed_key:
-            self._speed_key = key
-            self.desk.set_servers(self.people.speeds(today.capability, today.effort_multiplier),
-                                  self.people.defect_probabilities(today.p_defect))
-        self._apply_practices()
-
-    def _apply_practices(self) -> None:
-        """Hand what the PMO in force and maturity do to the projects and the people."""
-        practices = self.pmo.practices(self.env.now)
-        if practices is not None:  # else: same PMO, maturity and scenario as yesterday
-            self.delivery.adopt(practices)
-            self.people.protected_time = practices.protected_time
-
-    def pressure(self) -> float:
-        """Ops pressure: items in system over what the SLA allows at today's demand.
-
-        The items in system are counted once, when the day's books close; nothing
-        can change them before the next day starts.
-        """
-        sla = self.scenario.operations.sla
-        return self._in_system / max(self.today.total_rate() * sla, 1.0)
-
-    # -- end of day -------------------------------------------------------------
-
     def _end_day(self) -> None:
-        s, people, now = self.scenario, self.people, self.env.now
+        today, now = self.day, self.env.now
+        today.now = now
         self.desk.close_books(now)
-        self._in_system = self.desk.in_system
-        busy, overrun, per_server = self.desk.take_day_hours()
-        split = people.split_working_time(None if per_server is None
-                                          else np.asarray(per_server))
-        required = len(self.benefits) * s.benefits.sustain_effort / DAYS_PER_WEEK
-        sustained = split["sustainment"]
-        if self.ai is not None:
-            self.money.book_ai([(a.kind, a.effect) for a in self.ai.solutions])
-            ai_time = self.people.upkeep_time(split, self._ai_ask)
-            sustained -= ai_time
-            self.ai.day(ai_time, now, self.desk.add_failure)
-        self.coverage = min(sustained / required, 1.0) if required > 0 else 0.0
-        self.money.book_day(now, people.staff, people.plan, split, self.benefits.realised)
-        self.benefits.step(1.0, self.coverage, s.benefits.erosion)
-        project_work, completed = self.delivery.work(split["project_time"])
-        for project in completed:
-            self.benefits.hand_over(project.benefits)
-            self.money.hand_over(project.id, [b.kind for b in project.benefits])
-            if project.ai is not None:
-                self.ai.hand_over(project.name, project.ai, project.gate, project.team,
-                                  project.started)
-            self.pmo.learn()
-        improvement = split["improvement_time"]
-        self.capability.day(people.improvement_effort(improvement) if improvement.any()
-                            else None, now, s.opex)
-        self.recorder.book_day(**people.hours(busy, overrun, split, project_work))
-        people.update_stress(self.pressure(), self.delivery.schedule_pressure)
-        self.recorder.gauge_day(**people.gauges())
-        people.attrition_today()
-        if self.pmo.evening(now, self.delivery.stage_gates):
-            self.delivery.review_at_gates(s.pmo.cancel_slip)
-        if now == s.warmup:
+        today.in_system = self.desk.in_system
+        today.busy, today.overrun, per_server = self.desk.take_day_hours()
+        today.overrun_by_person = None if per_server is None else np.asarray(per_server)
+        for end_day in self._hooks["end_day"]:
+            end_day(today)
+        for close_day in self._hooks["close_day"]:
+            close_day(today)
+        self.recorder.book_day(**today.hours)
+        self.recorder.gauge_day(**today.gauges)
+        if now == self.scenario.warmup:
             self._open_window()
-        self.money.mark(now, people.hires)
-        if now % DAYS_PER_WEEK == 0 or now == s.horizon:
+        if now % DAYS_PER_WEEK == 0 or now == self.scenario.horizon:
             self.recorder.close_week(self.snapshot(levels=True))
         self._stop_if_collapsed()
 
     def _stop_if_collapsed(self) -> None:
         """End the run (closing its week) when the backlog passes the collapse limit."""
-        limit = self.scenario.operations.backlog_limit * max(self.today.value_rate, 1.0)
-        if self._in_system <= limit:
+        limit = self.scenario.operations.backlog_limit * max(self.day.conditions.value_rate,
+                                                             1.0)
+        if self.day.in_system <= limit:
             return
         now = self.env.now
         self.collapsed_day = float(now)
@@ -249,39 +198,71 @@ class Organisation:
 
     def _open_window(self) -> None:
         self.recorder.open_window(self.snapshot())
-        if self.ai is not None:
-            self.ai.open_window()
+        for open_window in self._hooks["open_window"]:
+            open_window()
 
     # -- what the recorder reads -------------------------------------------------
 
+    def pressure(self) -> float:
+        """Ops pressure now (see :meth:`sim.model.component.Day.pressure`)."""
+        return self.day.pressure()
+
     def snapshot(self, levels: bool = False) -> Snapshot:
         """What the components publish now (with the state variables if ``levels``)."""
-        delivery = self.delivery
-        counts = {**self.people.counts(), **delivery.counts(),
-                  **self.money.counts(self.people.hires)}
-        if self.ai is not None:
-            counts.update(self.ai.counts())
-        return Snapshot(self.env.now, self.desk.counters(), self.benefits.realised_days,
-                        delivery.starts, delivery.completions, counts,
-                        self.levels() if levels else None)
+        counts: dict[str, float] = {}
+        for component_counts in self._hooks["counts"]:
+            counts.update(component_counts())
+        starts, completions = self.delivery.progress()
+        return Snapshot(self.env.now, self.desk.counters(), self.benefits.realised_so_far(),
+                        starts, completions, counts, self.levels() if levels else None)
 
     def levels(self) -> dict[str, float]:
         """State variables now, for the weekly series."""
-        out = {**self.desk.levels(), "pressure": self.pressure(), **self.today.levels(),
-               **self.people.levels(), **self.pmo.levels(), **self.delivery.levels(),
-               "sustainment_coverage": self.coverage, **self.benefits.levels()}
-        if self.ai is not None:
-            out.update(self.ai.levels())
+        out = {**self.desk.levels(), "pressure": self.pressure(),
+               **self.day.conditions.levels()}
+        for component_levels in self._hooks["levels"]:
+            out.update(component_levels())
         return out
 
     def summary(self) -> dict[str, float]:
         """The run's summary KPIs over the window after the warm-up."""
-        book = self.delivery.book
         final = Final(backlog=float(self.desk.in_system),
                       revenue_index=1.0 + self.benefits.level("revenue"),
-                      capability=self.today.capability, maturity=self.pmo.maturity,
+                      capability=self.day.conditions.capability,
+                      maturity=self.pmo.levels()["maturity"],
                       benefits_sustained=self.benefits.sustained_share(),
-                      projects=book.projects, active=len(book.active),
+                      projects=self.delivery.projects(), active=self.delivery.in_progress(),
                       on_time_tolerance=self.scenario.projects.on_time_tolerance)
-        return {**self.recorder.summary(self.snapshot(), final), **ai.summary(self.ai),
-                **self.money.summary(self.env.now, self.people.hires)}
+        out = {**self.recorder.summary(self.snapshot(), final), **ai.ABSENT}
+        for component_summary in self._hooks["summary"]:
+            out.update(component_summary(self.env.now))
+        return out
+
+    def projects(self) -> list[Project]:
+        """Every project proposed during the run (read only)."""
+        return self.delivery.projects()
+
+    def project_money(self, project: Project) -> dict[str, float]:
+        """One project's money columns (see ``docs/results.md``)."""
+        slip_days = project.finished - project.started - project.planned_duration
+        return self.money.project_money(project.id, project.effort,
+                                        self.scenario.levers.staffing_source,
+                                        project.benefits, slip_days)
+
+    def weekly_rows(self) -> list[dict]:
+        """The weekly rows written so far."""
+        return self.recorder.rows
+
+    def has_window(self) -> bool:
+        """Whether the warm-up ended before the run did (else there is nothing to summarise)."""
+        return self.recorder.window is not None
+
+
+def _taking_part(components: tuple[Component, ...], name: str) -> list:
+    """The bound methods ``name`` of the components that override it, in order.
+
+    The protocol's defaults do nothing, so skipping them changes nothing but
+    the cost of calling them every day.
+    """
+    default = getattr(Component, name)
+    return [getattr(c, name) for c in components if getattr(type(c), name) is not default]

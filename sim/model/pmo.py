@@ -14,8 +14,8 @@ each practice's effect is ``1 - (1 - bundle share)(1 - maturity share)``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
+from sim.model.component import Component, Day, Practices
 from sim.schema.organisation import Pmo as PmoParameters
 from sim.schema.organisation import PmoBundle, PmoPolicy
 from sim.schema.scenario import Scenario
@@ -53,7 +53,7 @@ def forget(maturity: float, days: float, tau: float) -> float:
     return 1.0 + (maturity - 1.0) * math.exp(-days / tau)
 
 
-class Pmo:
+class Pmo(Component):
     """The PMO of one run: the type in force, organisational maturity and practices.
 
     Each morning :meth:`morning` finds the type in force (a temporary PMO may
@@ -74,6 +74,19 @@ class Pmo:
         self.events: list[dict] = []
         self._version = 0  # bumped whenever the scenario changes
         self._practices_key: tuple = ()
+        self._stage_gates = False  # whether the practices in force run stage gates
+
+    def begin_day(self, day: Day) -> None:
+        """Publish the type in force's head count and, when they changed, its practices."""
+        self.morning(day.now)
+        day.pmo_headcount = self.headcount
+        day.practices = self.practices(day.now)
+
+    def end_day(self, day: Day) -> None:
+        """Learn from today's completed projects; say whether a stage gate is due."""
+        for _ in day.completed:
+            self.learn()
+        day.gate_due = self.evening(day.now, self._stage_gates)
 
     def reconfigure(self, scenario: Scenario) -> None:
         """Take a changed scenario: the practices are worked out again."""
@@ -107,6 +120,7 @@ class Pmo:
         standard = keep_factor(in_force.standardisation, self.maturity, effect)
         monitor = keep_factor(in_force.monitoring, self.maturity, effect)
         rework = reduced(1.0 - p.quality, standard)
+        self._stage_gates = in_force.stage_gates
         return Practices(
             estimate_error=reduced(p.estimate_error, standard),
             quality=p.quality if standard == 1.0 else 1.0 - rework,
@@ -114,6 +128,10 @@ class Pmo:
             protected_time=max(s.levers.protected_time, in_force.protected_time),
             wip_limit=in_force.wip_limit or s.levers.wip_limit,
             stage_gates=in_force.stage_gates)
+
+    def log(self) -> list[dict]:
+        """The changes logged so far, in the order they happened."""
+        return self.events
 
     def levels(self) -> dict[str, float]:
         """The PMO now, for the weekly series: maturity, and whether one is in force."""
@@ -132,15 +150,3 @@ class Pmo:
             return False
         return bool(stage_gates and params.cancel_slip is not None
                     and now % params.gate_interval < 1.0)
-
-
-@dataclass(frozen=True)
-class Practices:
-    """What the PMO in force and maturity do to projects, worked out for the day."""
-
-    estimate_error: float
-    quality: float
-    discovery_delay: float
-    protected_time: float
-    wip_limit: int
-    stage_gates: bool

@@ -26,10 +26,63 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.model.ai import Gate
 from sim.schema.ai import AiSolution
 from sim.schema.scenario import Benefit, PlannedProject, ProjectTemplate
 from sim.units import DAYS_PER_YEAR
+
+
+@dataclass
+class Gate:
+    """A project's evaluation gate (an AI project's; see :mod:`sim.model.ai`).
+
+    Attributes
+    ----------
+    full
+        Person-days of the full gate (``gate_effort`` x size).
+    to_do
+        Gate work still planned.
+    findings
+        Rework per person-day of gate work.
+    done
+        Gate work done so far.
+    cut
+        True once schedule pressure has dropped the rest of the gate.
+    """
+
+    full: float
+    to_do: float
+    findings: float
+    done: float = 0.0
+    cut: bool = False
+
+    @classmethod
+    def planned(cls, spec: AiSolution, size: float, share: float) -> Gate:
+        """The gate of a project of ``size`` with ``share`` of the full gate planned."""
+        full = spec.gate_effort * size
+        return cls(full=full, to_do=full * share, findings=spec.findings)
+
+    @property
+    def share(self) -> float:
+        """Share of the full gate done (0 when the gate has no effort)."""
+        return min(self.done / self.full, 1.0) if self.full > 0.0 else 0.0
+
+    def evaluate(self, spare: float) -> tuple[float, float]:
+        """Spend up to ``spare`` work on the gate; return (gate work, rework found)."""
+        work = min(spare, self.to_do)
+        self.to_do -= work
+        self.done += work
+        return work, self.findings * work
+
+    def close(self) -> None:
+        """Count what is left (below the project's completion threshold) as done."""
+        self.done += self.to_do
+        self.to_do = 0.0
+
+    def drop(self) -> None:
+        """Cut the rest of the gate (schedule pressure)."""
+        if self.to_do > 0.0:
+            self.to_do = 0.0
+            self.cut = True
 
 
 @dataclass
@@ -47,7 +100,8 @@ class Project:
     started: float = math.nan
     planned_duration: float = math.nan
     finished: float = math.nan
-    team: list[int] = field(default_factory=list)
+    final_team: list[int] = field(default_factory=list)
+    """Who was on the team when the project ended (the workforce keeps it until then)."""
     joined: dict[int, float] = field(default_factory=dict)
     cancelled: float = math.nan
     allocation: float = 0.0
@@ -141,6 +195,16 @@ class Portfolio:
         self.funnel: list[Project] = []
         self.active: list[Project] = []
 
+    def adopt(self, *, estimate_error: float, quality: float, discovery_delay: float) -> None:
+        """Take the rework-cycle parameters that the PMO in force and maturity bring."""
+        self.estimate_error = estimate_error
+        self.quality = quality
+        self.discovery_delay = discovery_delay
+
+    def joined(self, project: Project, person: int, now: float) -> None:
+        """Note that ``person`` joined the running ``project`` at ``now`` (a newcomer)."""
+        project.joined[person] = now
+
     def propose(self, name: str, template: str, size: float, error_z: float, team: int,
                 benefits: tuple[Benefit, ...], now: float,
                 ai: AiSolution | None = None) -> Project:
@@ -174,7 +238,6 @@ class Portfolio:
         """
         self.funnel.remove(project)
         self.active.append(project)
-        project.team = [int(i) for i in team]
         project.allocation = allocation
         project.started = now
         project.to_do = project.size
@@ -236,25 +299,30 @@ class Portfolio:
         return project.to_do < limit and project.undiscovered < limit \
             and (project.gate is None or project.gate.to_do < limit)
 
-    def complete(self, project: Project, now: float) -> None:
-        """Record ``project`` as finished at ``now``.
+    def complete(self, project: Project, now: float, team: list[int]) -> None:
+        """Record ``project`` as finished at ``now`` by ``team``.
 
         Gate work left below the completion threshold counts as done, as the
         build's does.
         """
         project.finished = now
+        project.final_team = team
         if project.gate is not None:
             project.gate.close()
         self.active.remove(project)
 
-    def cancel(self, project: Project, now: float) -> None:
-        """Stop ``project`` at a stage gate."""
+    def cancel(self, project: Project, now: float, team: list[int]) -> None:
+        """Stop ``project`` at a stage gate (``team``: who was on it)."""
         project.cancelled = now
+        project.final_team = team
         self.active.remove(project)
 
-    def forecast_slip(self, project: Project, now: float) -> float:
-        """Forecast duration over planned duration, minus 1, at the planned team rate."""
-        rate = project.allocation * max(len(project.team), 1)
+    def forecast_slip(self, project: Project, now: float, team_size: int) -> float:
+        """Forecast duration over planned duration, minus 1, at the planned team rate.
+
+        ``team_size`` is the number of people on the project now.
+        """
+        rate = project.allocation * max(team_size, 1)
         remaining = (project.to_do + project.undiscovered + gate_left(project)) / rate
         return ((now - project.started) + remaining) / project.planned_duration - 1.0
 
@@ -262,6 +330,24 @@ class Portfolio:
 def gate_left(project: Project) -> float:
     """Evaluation-gate work still to do (0 for a project without AI)."""
     return project.gate.to_do if project.gate is not None else 0.0
+
+
+def schedule_pressure(teams: list[tuple[Project, list[int]]], allocated: np.ndarray,
+                      now: float) -> np.ndarray:
+    """Per person, the allocation-weighted forecast / planned duration of their projects.
+
+    ``teams`` pairs each project in progress with its current team.
+    """
+    weighted = np.zeros(len(allocated))
+    for project, team in teams:
+        if not team:
+            continue
+        rate = project.allocation * len(team)
+        remaining = project.to_do + project.undiscovered + gate_left(project)
+        forecast = (now - project.started) + remaining / rate
+        pressure = max(1.0, forecast / project.planned_duration)
+        weighted[team] += project.allocation * pressure
+    return np.divide(weighted, allocated, out=np.ones_like(weighted), where=allocated > 0)
 
 
 def project_record(p: Project, tolerance: float) -> dict:

@@ -16,14 +16,22 @@ behavioural): they divert a share d = clip(gain (pi - 1) r, 0, max) of their
 project, improvement and sustainment time to the day job. Misalignment is the
 gap between what they are rewarded for and what they are assigned to:
 m = |r - a_ops|.
+
+:class:`Rewards` is the component that owns, per seat, the reward share, the
+misalignment and the share of time diverted today. The roster asks it to
+judge each new plan and to say who diverts.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
+
 import numpy as np
 
-from sim.model.workforce import DayPlan
+from sim.model.component import Component, Day
+from sim.model.workforce import DayPlan, Staff
 from sim.schema.organisation import RewardWeights
+from sim.schema.scenario import Scenario
 
 
 def reward_share(plan: DayPlan, weights: RewardWeights) -> np.ndarray:
@@ -74,3 +82,83 @@ def misalignment(plan: DayPlan, share: np.ndarray) -> np.ndarray:
     assigned = np.divide(plan.assigned_ops, working, out=np.zeros_like(working),
                          where=working > 0.0)
     return np.where(working > 0.0, np.abs(share - assigned), 0.0)
+
+
+class Rewards(Component):
+    """What each person is rewarded for, how misaligned they are, and what they divert.
+
+    Parameters
+    ----------
+    scenario
+        The scenario in force (reward weights, the behaviour of diversion).
+    seats
+        The workforce's seats (read only: who is in a seat).
+    """
+
+    def __init__(self, scenario: Scenario, seats: Staff):
+        self.scenario = scenario
+        self.seats = seats
+        size = seats.size
+        self.reward = np.zeros(size)
+        self.misaligned = np.zeros(size)
+        self.diversion = np.zeros(size)
+        self.version = 0
+        """Bumped whenever :attr:`diversion` changes."""
+        self._judged: Hashable = None
+        self._diverting = False
+
+    def reconfigure(self, scenario: Scenario) -> None:
+        """Take a changed scenario: the next plan is judged again."""
+        self.scenario = scenario
+        self._judged = None
+
+    def seats_added(self, ids: np.ndarray, now: float) -> None:
+        """New seats are judged with the next plan; nobody in them diverts yet."""
+        extra = np.zeros(len(ids))
+        self.reward = np.concatenate([self.reward, extra])
+        self.misaligned = np.concatenate([self.misaligned, extra])
+        self.diversion = np.concatenate([self.diversion, extra])
+
+    def judge_and_divert(self, day: Day, plan_key: Hashable,
+                         assigned: Callable[[], DayPlan]) -> None:
+        """Rewards set what people protect; under pressure they divert the rest.
+
+        ``assigned()`` makes the day plan whose assigned shares are judged; it is
+        asked for only when ``plan_key`` (what those shares depend on) changed.
+        The misalignment is published on ``day``.
+        """
+        if plan_key != self._judged:
+            plan = assigned()
+            self.reward = reward_share(plan, self.scenario.levers.rewards.weights)
+            self.misaligned = misalignment(plan, self.reward)
+            self._judged = plan_key
+        day.misaligned = self.misaligned
+        behave = self.scenario.behaviour
+        pressure = day.pressure()
+        if pressure <= 1.0 and not self._diverting:
+            return  # nobody diverts below target pressure, and nobody is diverting now
+        wanted = diversion(pressure, self.reward, behave.divert_gain, behave.divert_max)
+        self._diverting = bool(wanted.any())
+        if not np.array_equal(wanted, self.diversion):
+            self.diversion = np.asarray(wanted, dtype=float)
+            self.version += 1
+
+    def diversion_state(self) -> tuple[int, np.ndarray]:
+        """:attr:`version` and each person's share of time diverted to the day job."""
+        return self.version, self.diversion
+
+    def end_day(self, day: Day) -> None:
+        """Publish today's mean misalignment."""
+        day.gauges["misalignment"] = self.misalignment_mean()
+
+    def misalignment_mean(self) -> float:
+        """Mean misalignment of the people in a seat (0 when nobody is misaligned)."""
+        active = self.seats.active
+        if not self.misaligned.any() or not active.any():
+            return 0.0
+        values = self.misaligned[active]
+        return float(values.sum()) / len(values)
+
+    def levels(self) -> dict[str, float]:
+        """Misalignment now, for the weekly series."""
+        return {"misalignment_mean": self.misalignment_mean()}

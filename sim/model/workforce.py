@@ -1,6 +1,6 @@
 """Staff as individuals: groups, seats, assignments, hiring and each person's day.
 
-Every person is an entity with a group, a skill, a stress level, a hiring date,
+Every person is an entity with a group, a skill, a hiring date,
 a set of project assignments (each with an allocation fraction of their time)
 and a daily plan. Per-person state is held in arrays indexed by *seat*, so daily
 rules apply to everyone at once while each person keeps their own values. A
@@ -15,10 +15,14 @@ the operations duty roster; to keep the organisation's day-job capacity smooth
 over the day, each person's block starts at a personal phase (a low-discrepancy
 sequence over seats) and wraps around the end of the day.
 
-Every change to what a day plan depends on goes through a method that bumps
-``plan_version``, so the daily roster is rebuilt only when a plan can have
-changed; likewise every change to skill, productivity or defect factors bumps
-``factor_version``.
+:class:`Staff` is the one record of who sits where and who works on what: each
+seat's group, skill, hiring date and assignments, and each project's team in
+the order its members joined. Every change to the seats or the assignments goes
+through a method that bumps ``plan_version``, so whoever keeps something that
+depends on them (a day plan, a head count) redoes it only when it can have
+changed. What people feel and do with their day (stress, productivity,
+diversion, duty) is kept by the components that own it, in arrays of their own
+indexed by the same seats.
 """
 
 from __future__ import annotations
@@ -56,32 +60,22 @@ class Staff:
     skill: np.ndarray
     active: np.ndarray = field(init=False)
     hired_at: np.ndarray = field(init=False)
-    stress: np.ndarray = field(init=False)
-    challenge: np.ndarray = field(init=False)
-    hindrance: np.ndarray = field(init=False)
-    productivity_factor: np.ndarray = field(init=False)
-    defect_factor: np.ndarray = field(init=False)
-    diversion: np.ndarray = field(init=False)
     allocated: np.ndarray = field(init=False)
     assignment_count: np.ndarray = field(init=False)
     assignments: list[list[Assignment]] = field(init=False)
+    teams: dict[int, list[int]] = field(init=False)
+    """Each project's current team, in the order its members joined."""
     phase: np.ndarray = field(init=False)
     plan_version: int = field(init=False, default=0)
-    factor_version: int = field(init=False, default=0)
 
     def __post_init__(self):
         n = len(self.group)
         self.active = np.ones(n, dtype=bool)
         self.hired_at = np.full(n, -np.inf)
-        self.stress = np.zeros(n)
-        self.challenge = np.zeros(n)
-        self.hindrance = np.zeros(n)
-        self.productivity_factor = np.ones(n)
-        self.defect_factor = np.ones(n)
-        self.diversion = np.zeros(n)
         self.allocated = np.zeros(n)
         self.assignment_count = np.zeros(n, dtype=np.int64)
         self.assignments = [[] for _ in range(n)]
+        self.teams = {}
         self.phase = np.mod(np.arange(n) * _GOLDEN, 1.0)
 
     @classmethod
@@ -106,36 +100,31 @@ class Staff:
         """Return the number of people currently in ``group``."""
         return int(np.count_nonzero((self.group == GROUPS.index(group)) & self.active))
 
-    def add(self, group: str, count: int, skill: float, now: float,
-            productivity: float = 1.0) -> np.ndarray:
-        """Add ``count`` new seats in ``group``, filled by new hires; return their ids.
-
-        ``productivity`` is the new hires' productivity factor on their first day
-        (they ramp up from there, see :meth:`onboarding_factor`).
-        """
+    def add(self, group: str, count: int, skill: float, now: float) -> np.ndarray:
+        """Add ``count`` new seats in ``group``, filled by new hires; return their ids."""
         first = self.size
         ids = np.arange(first, first + count)
-        grow = {"group": GROUPS.index(group), "skill": skill, "active": True,
-                "hired_at": now, "stress": 0.0, "challenge": 0.0, "hindrance": 0.0,
-                "productivity_factor": productivity,
-                "defect_factor": 1.0, "diversion": 0.0, "allocated": 0.0,
-                "assignment_count": 0}
-        for name, value in grow.items():
-            array = getattr(self, name)
-            setattr(self, name, np.concatenate([array, np.full(count, value, array.dtype)]))
+        self.group = _grown(self.group, count, GROUPS.index(group))
+        self.skill = _grown(self.skill, count, skill)
+        self.active = _grown(self.active, count, True)
+        self.hired_at = _grown(self.hired_at, count, now)
+        self.allocated = _grown(self.allocated, count, 0.0)
+        self.assignment_count = _grown(self.assignment_count, count, 0)
         self.assignments.extend([] for _ in range(count))
         self.phase = np.mod(np.arange(self.size) * _GOLDEN, 1.0)
         self.plan_version += 1
-        self.factor_version += 1
         return ids
 
     def vacate(self, person: int) -> list[int]:
-        """Empty ``person``'s seat (they left); return the projects they were on."""
+        """Empty ``person``'s seat (they left); return the projects they were on.
+
+        The leaver leaves each of those teams.
+        """
         projects = [a.project for a in self.assignments[person]]
         for project in projects:
             self.release(person, project)
+            self.teams[project] = [i for i in self.teams[project] if i != person]
         self.active[person] = False
-        self._clear_stress(person)
         self.plan_version += 1
         return projects
 
@@ -143,37 +132,38 @@ class Staff:
         """Seat a new hire in the empty seat ``person``."""
         self.active[person] = True
         self.hired_at[person] = now
-        self._clear_stress(person)
         self.plan_version += 1
 
-    def _clear_stress(self, person: int) -> None:
-        """Clear both kinds of stress of the person in seat ``person``."""
-        self.stress[person] = self.challenge[person] = self.hindrance[person] = 0.0
-
     def assign(self, person: int, project: int, allocation: float, now: float) -> None:
-        """Give ``person`` a share ``allocation`` of their time on ``project``."""
+        """Put ``person`` on ``project``'s team for a share ``allocation`` of their time."""
         self.assignments[person].append(Assignment(project, allocation, now))
+        self.teams.setdefault(project, []).append(person)
         self.allocated[person] += allocation
         self.assignment_count[person] += 1
         self.plan_version += 1
 
     def release(self, person: int, project: int) -> None:
-        """End ``person``'s assignment to ``project``."""
+        """End ``person``'s assignment to ``project`` (the team list is the caller's)."""
         kept = [a for a in self.assignments[person] if a.project != project]
         self.assignments[person] = kept
         self.allocated[person] = sum(a.allocation for a in kept)
         self.assignment_count[person] = len(kept)
         self.plan_version += 1
 
+    def disband(self, project: int) -> list[int]:
+        """Release everybody on ``project`` (it ended); return its last team."""
+        team = self.teams.pop(project, [])
+        for person in team:
+            self.release(person, project)
+        return team
+
+    def team(self, project: int) -> list[int]:
+        """The current team of ``project`` in joining order (a copy)."""
+        return list(self.teams.get(project, ()))
+
     def replan(self) -> None:
         """Note that something a day plan depends on has changed."""
         self.plan_version += 1
-
-    def set_diversion(self, diversion: np.ndarray) -> None:
-        """Set each person's share of planned project time moved to the day job."""
-        if not np.array_equal(diversion, self.diversion):
-            self.diversion = np.asarray(diversion, dtype=float)
-            self.plan_version += 1
 
     def onboarding_factor(self, now: float, onboarding: float, start: float) -> np.ndarray:
         """Productivity of each person from their tenure: ``start`` rising to 1."""
@@ -181,6 +171,11 @@ class Staff:
         # nothing here can tell) at a fraction of its call cost on small arrays.
         progress = np.minimum(np.maximum((now - self.hired_at) / onboarding, 0.0), 1.0)
         return start + (1.0 - start) * progress
+
+
+def _grown(array: np.ndarray, count: int, value) -> np.ndarray:
+    """``array`` with ``count`` more entries of ``value`` (its dtype kept)."""
+    return np.concatenate([array, np.full(count, value, array.dtype)])
 
 
 def choose_team(staff: Staff, group: str, size: int, allocation: float,
@@ -275,7 +270,7 @@ class DayPlan:
 
 def plan_day(staff: Staff, on_hold: np.ndarray | None = None, *,
              improvement_share: float = 0.0, sustainment: np.ndarray | None = None,
-             protected: float = 0.0) -> DayPlan:
+             protected: float = 0.0, diversion: np.ndarray | None = None) -> DayPlan:
     """Plan each person's day.
 
     Operations staff plan their project allocations (except projects on hold),
@@ -283,9 +278,9 @@ def plan_day(staff: Staff, on_hold: np.ndarray | None = None, *,
     sustainment asked of them, and the remainder for the day job. The OpEx team
     plans sustainment first and improvement for the rest; PMO staff plan
     overhead; dedicated project staff plan their projects and are otherwise
-    unassigned. A person who diverts (``staff.diversion``) moves that share of
-    their project, improvement and sustainment time to the day job, except the
-    ``protected`` share that nobody may divert.
+    unassigned. A person who diverts (``diversion``, per seat) moves that share
+    of their project, improvement and sustainment time to the day job, except
+    the ``protected`` share that nobody may divert.
 
     Returns
     -------
@@ -308,7 +303,8 @@ def plan_day(staff: Staff, on_hold: np.ndarray | None = None, *,
     # Adding and subtracting exact zeros leaves the day job's share unchanged to
     # the last bit when improvement and sustainment are off.
     ops = rest - np.where(in_ops, own_improvement + sustain, 0.0)
-    divert = np.where(in_ops | in_opex, np.minimum(staff.diversion, 1.0 - protected), 0.0)
+    wanted = np.zeros(staff.size) if diversion is None else diversion
+    divert = np.where(in_ops | in_opex, np.minimum(wanted, 1.0 - protected), 0.0)
     moved_project = project * np.where(in_ops, divert, 0.0)
     moved_other = (improvement + sustain) * divert
     plan = DayPlan(
@@ -324,3 +320,70 @@ def plan_day(staff: Staff, on_hold: np.ndarray | None = None, *,
         for name, value in vars(plan).items():
             setattr(plan, name, np.where(staff.active, value, 0.0))
     return plan
+
+
+def split_off_duty(plan: DayPlan, duty: np.ndarray, overrun: np.ndarray | float) -> dict:
+    """Split each person's time off duty between projects, improvement and sustainment.
+
+    ``duty`` is each person's duty block today and ``overrun`` the time they
+    spent finishing items after it, which comes out of their off-duty time
+    first. Project time takes its planned share of what is left; improvement
+    and sustainment share the rest as planned.
+
+    Returns
+    -------
+    dict
+        Per person ``project_time``, ``improvement_time`` and
+        ``sustainment_time``, and their totals ``project``, ``improvement`` and
+        ``sustainment``.
+    """
+    rest = 1.0 - plan.ops - plan.project - plan.improvement - plan.sustainment
+    work = np.maximum(1.0 - duty - rest - overrun, 0.0)
+    other = plan.improvement + plan.sustainment
+    planned = plan.project + other
+    project_share = np.divide(plan.project, planned, out=np.ones_like(planned),
+                              where=planned > 0.0)
+    project_time = work * project_share
+    other_time = work - project_time
+    improvement_share = np.divide(plan.improvement, other, out=np.zeros_like(other),
+                                  where=other > 0.0)
+    improvement_time = other_time * improvement_share
+    sustain_time = other_time - improvement_time
+    return {"project_time": project_time, "improvement_time": improvement_time,
+            "sustainment_time": sustain_time, "project": float(project_time.sum()),
+            "improvement": float(improvement_time.sum()),
+            "sustainment": float(sustain_time.sum())}
+
+
+def share_among_keepers(staff: Staff, ask: np.ndarray, members: list[int], started: float,
+                        per_day: float) -> None:
+    """Add ``per_day`` to ``ask``, shared among ``members`` still in their seats.
+
+    ``members`` is a former project team keeping what it delivered; only those in
+    their seats since ``started`` share; with none left, nothing is asked.
+    """
+    kept = [i for i in members if staff.active[i] and staff.hired_at[i] <= started]
+    if kept:
+        ask[kept] += per_day / len(kept)
+
+
+def upkeep_per_seat(staff: Staff, owner: str,
+                    asks: list[tuple[list[int], float, float]]) -> np.ndarray:
+    """Per seat, the person-days a day that ``asks`` put on ``owner``.
+
+    Each ask is (former project team, project start day, person-days a day).
+    ``project`` shares each ask among that team's members still in their seats
+    since the project started; a group name (``opex``, ``operations``,
+    ``projects``) shares them all among the group's members; ``none`` asks
+    nobody.
+    """
+    ask = np.zeros(staff.size)
+    if owner == "project":
+        for members, started, per_day in asks:
+            share_among_keepers(staff, ask, members, started, per_day)
+    elif owner != "none":
+        team = staff.members(owner)
+        total = sum(per_day for _, _, per_day in asks)
+        if len(team) and total:
+            ask[team] = total / len(team)
+    return ask

@@ -35,9 +35,9 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from sim.kpis import describe
 from sim.model.benefits import KINDS
 from sim.model.finance import CHANGE, PRICED_KINDS, present_value, weekly_rate
-from sim.reports.folder import scenario_document
 from sim.reports.plain import PlainRow, first_decimals, fixed, money, plain_row, plain_value, scale
 from sim.schema.scenario import Scenario
+from sim.studies.folders import scenario_document
 from sim.studies.statistics import scenario_differences
 from sim.units import DAYS_PER_MONTH, DAYS_PER_WEEK, DAYS_PER_YEAR, format_days, plain_number
 

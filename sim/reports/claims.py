@@ -18,8 +18,9 @@ import markdown
 import pandas as pd
 
 from sim.kpis import format_number as num
-from sim.reports.folder import RunRecord, new_folder, write_atomically, write_png
+from sim.reports.folder import RunRecord
 from sim.studies.claims import ClaimResult, check_claim, evaluate_claims, find_claims
+from sim.studies.folders import new_folder, write_atomically, write_png
 
 
 def claim_plot(result: ClaimResult, folder: Path) -> str:
@@ -28,7 +29,7 @@ def claim_plot(result: ClaimResult, folder: Path) -> str:
     Each KPI a check names gets a panel with every arm's mean and 95% interval;
     the weekly series the checks name, and those behind the KPIs, follow.
     """
-    from sim.plots import claim_figure
+    from sim.reports.figures import claim_figure
     from sim.studies.statistics import mean_ci
 
     weekly = pd.concat([t.weekly for t in result.tables.values()], ignore_index=True)

@@ -13,17 +13,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.reports.folder import (
-    RunRecord,
+from sim.reports.folder import RunRecord
+from sim.reports.runs import collapsed_runs, write_tables
+from sim.schema.scenario import Scenario
+from sim.studies.comparison import compare
+from sim.studies.folders import (
     new_folder,
     scenario_document,
     write_atomically,
     write_png,
     write_text,
 )
-from sim.reports.runs import collapsed_runs, write_tables
-from sim.schema.scenario import Scenario
-from sim.studies.comparison import compare
 from sim.studies.replications import Replications
 from sim.studies.statistics import headline_rows, scenario_differences
 
@@ -59,7 +59,7 @@ def compare_to_folder(scenarios: list[Scenario], sources: list[str | None], *, o
 
 
 def _overlay(folder: Path, weekly: pd.DataFrame) -> list[str]:
-    from sim.plots import overlay_figure
+    from sim.reports.figures import overlay_figure
 
     (folder / "plots").mkdir(exist_ok=True)
     figure = overlay_figure(weekly)

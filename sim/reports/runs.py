@@ -14,8 +14,9 @@ from typing import Any
 import pandas as pd
 from tqdm import tqdm
 
-from sim.reports.folder import RunRecord, new_folder, write_atomically, write_png, write_text
+from sim.reports.folder import RunRecord
 from sim.schema.scenario import Scenario
+from sim.studies.folders import new_folder, write_atomically, write_png, write_text
 from sim.studies.replications import Replications, run_replications
 
 
@@ -114,7 +115,7 @@ def write_brief(folder: Path, scenario: Scenario, source: str | None,
 
 def write_plots(folder: Path, weekly: pd.DataFrame, title: str) -> list[str]:
     """Draw the standard figures into ``folder/plots``; return their relative paths."""
-    from sim.plots import FIGURE_NEEDS, FIGURES
+    from sim.reports.figures import FIGURE_NEEDS, FIGURES
 
     (folder / "plots").mkdir(exist_ok=True)
     names = []

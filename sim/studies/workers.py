@@ -1,6 +1,6 @@
 """What a worker process does: set itself up, and run one ``(scenario, replication)`` task.
 
-Pools of worker processes (:mod:`sim.studies.executors`, :class:`sim.whatif.Runner`)
+Pools of worker processes (:mod:`sim.studies.executors`, :class:`sim.teaching.whatif.Runner`)
 start their workers with :func:`start`. This module is kept apart from them and
 imports only the model, so that a new worker is ready in a fraction of a second
 instead of first importing the code that drives it.

@@ -1,4 +1,4 @@
-"""The what-if studio: a local web page over :mod:`sim.whatif` (the ``studio`` extra).
+"""The what-if studio: a local web page over :mod:`sim.teaching.whatif` (the ``studio`` extra).
 
 :func:`serve` starts the page with Solara's own server; the page itself is
 :mod:`sim.studio.app`. Importing this package does not import Solara, so that

@@ -1,6 +1,6 @@
 """The studio page: pick a base, move levers, press Run, read AS-IS against TO-BE.
 
-Every number and sentence comes from :mod:`sim.whatif`; this module only lays
+Every number and sentence comes from :mod:`sim.teaching.whatif`; this module only lays
 out controls and results. It writes nothing: the TO-BE file, the report and the
 table are downloads served from memory. Started by ``pmosim studio`` (which
 sets :data:`sim.studio.SCENARIO_ENV`), or by ``solara run sim.studio.app``.
@@ -21,12 +21,12 @@ import reacton.ipyvuetify as rv
 import solara
 import solara.lab
 
-from sim import whatif
 from sim.errors import ScenarioError, UserError
 from sim.reports.brief import comparison_brief, headline_sentences
 from sim.schema.loading import display_path
 from sim.schema.scenario import Scenario
 from sim.studio import SCENARIO_ENV
+from sim.teaching import whatif
 
 SCENARIOS = Path("scenarios")
 """The folder whose scenario files the page offers (and where uploads are taken to be)."""
@@ -157,7 +157,10 @@ def ControlField(control: whatif.Control, value: Any, on_value: Callable[[Any], 
 @solara.component
 def Controls(values: Mapping[str, Any], on_values: Callable[[dict[str, Any]], None],
              scenario: Scenario):
-    """Every control of :data:`sim.whatif.CONTROLS` by group (disabled if the base ignores it)."""
+    """Every control of :data:`sim.teaching.whatif.CONTROLS` by group.
+
+    A control the base ignores is shown disabled, with the reason.
+    """
     titles = {"levers": "Levers (TO-BE)", "conditions": "Conditions (TO-BE)",
               "run": "Run settings (both)"}
     for group, title in titles.items():
@@ -259,7 +262,7 @@ def Studio(scenario: str | Path, root: str | Path = SCENARIOS,
     root
         The folder of scenario files offered; uploads are taken to be there.
     runner_factory
-        Makes the :class:`~sim.whatif.Runner` of this page (one per page; by default
+        Makes the :class:`~sim.teaching.whatif.Runner` of this page (one per page; by default
         one that keeps its workers warm while the page is open).
     """
     root = Path(root)

@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 
 import sim
-from sim.reports.folder import scenario_document
+from sim.studies.folders import scenario_document
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]

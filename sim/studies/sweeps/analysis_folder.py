@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.kpis import format_number
-from sim.reports.folder import write_atomically, write_png, write_text
+from sim.studies.folders import write_atomically, write_png, write_text
 from sim.studies.sweeps.design import Design, is_missing
 from sim.studies.sweeps.figures import indices_figure, scatter_figure
 from sim.studies.sweeps.reading import kpi_title, reading, without_rounding_noise

@@ -25,7 +25,6 @@ from typing import Any
 from pydantic import ValidationError
 
 from sim.errors import ScenarioError, excerpt
-from sim.reports.folder import scenario_document
 from sim.schema import limits
 from sim.schema.loading import (
     describe_error,
@@ -37,6 +36,7 @@ from sim.schema.loading import (
 )
 from sim.schema.scenario import Scenario
 from sim.schema.sweep import Sweep
+from sim.studies.folders import scenario_document
 from sim.studies.sweeps.design import Design, build_design
 
 NOT_SIMULATED = ("name", "description", "replications")

@@ -123,7 +123,7 @@ class SweepResults:
             The analysis folder and the :class:`~sim.studies.sweeps.sensitivity.Analysis`.
         """
         from sim.kpis import HEADLINE, KPIS
-        from sim.reports.folder import new_folder
+        from sim.studies.folders import new_folder
         from sim.studies.sweeps.analysis_folder import write_analysis
 
         kpis = list(kpis or self.sweep.outputs.kpis or HEADLINE)

@@ -33,7 +33,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from sim.errors import OutputError
-from sim.reports.folder import (
+from sim.studies.folders import (
     package_version,
     platform_info,
     scenario_document,

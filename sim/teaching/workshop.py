@@ -1,6 +1,6 @@
 """The lessons of the trainers' workshop, one per experiment of a notebook.
 
-Each entry of :data:`LESSONS` builds a :class:`sim.teaching.Lesson`: the
+Each entry of :data:`LESSONS` builds a :class:`sim.teaching.lessons.Lesson`: the
 claim lessons start from the claim files in ``scenarios/claims/`` (so a
 claim's arms and expected directions are read, never copied), with shorter
 teaching run settings so that a Run takes seconds; ``pmosim claims ID``
@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from sim.teaching import Lesson, claim_lesson, lever, setting, shift, spike
+from sim.teaching.controls import lever, setting, shift, spike
+from sim.teaching.lessons import Lesson, claim_lesson
 
 
 def _baseline(root: Path | None) -> Lesson:

@@ -220,7 +220,7 @@ def link(cause: str, effect: str) -> Link:
     for x in LINKS:
         if x.cause == cause and x.effect == effect:
             return x
-    raise KeyError(f"no link {cause} -> {effect} in sim.loops.LINKS")
+    raise KeyError(f"no link {cause} -> {effect} in sim.teaching.loops.LINKS")
 
 
 def loop(tag: str) -> Loop:

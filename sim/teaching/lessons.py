@@ -1,15 +1,16 @@
 """Teaching helpers for the workshop notebooks: lessons, controls, comparisons, readings.
 
 A notebook stays short by calling this module, which calls the public layers
-of ``sim`` only (:mod:`sim.whatif`, :mod:`sim.plots`, :mod:`sim.loops` and the
-comparison statistics of :mod:`sim.studies`):
+of ``sim`` only (:mod:`sim.teaching.whatif`, :mod:`sim.reports.figures`,
+:mod:`sim.teaching.loops` and the comparisons of :mod:`sim.studies`):
 
 - a :class:`Lesson` is one AS-IS vs TO-BE experiment: a base scenario, the
   changes of each side, the KPIs it is about (with the direction a claim
-  expects) and the :class:`Knob` controls a participant may move on the TO-BE.
+  expects) and the controls (:class:`~sim.teaching.controls.Control`) a
+  participant may move on the TO-BE.
   :func:`claim_lesson` builds one from a claim file (its first two arms);
 - :func:`compare` runs a lesson with paired replications and returns a
-  :class:`sim.whatif.Outcome`, the object the studio uses; :func:`table`,
+  :class:`sim.teaching.whatif.Outcome`, the object the studio uses; :func:`table`,
   :func:`reading` and :func:`figure` turn it into a KPI table in plain units, a
   plain-language reading computed from the numbers, and the weekly series;
 - :func:`panel` draws the knobs as ipywidgets with an explicit **Run** button
@@ -26,7 +27,7 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -36,16 +37,17 @@ from matplotlib.figure import Figure
 
 from sim.errors import ScenarioError
 from sim.kpis import describe
-from sim.loops import loop_figure
-from sim.plots import FIGURES, OVERLAY, overlay_figure
+from sim.reports.figures import FIGURES, OVERLAY, overlay_figure
 from sim.schema.loading import load_scenario, read_document, scenario_with
 from sim.schema.scenario import Scenario
 from sim.studies.claims import judge, load_claim
-from sim.studies.comparison import align, compare_results, comparison_tasks
-from sim.studies.replications import run_tasks
+from sim.studies.comparison import align
+from sim.studies.comparison import compare as compare_scenarios_of_study
 from sim.studies.statistics import NO_CLEAR, paired_difference
+from sim.teaching.controls import Control, run_settings
+from sim.teaching.loops import loop_figure
+from sim.teaching.whatif import Outcome
 from sim.units import format_days, parse_duration, plain_number
-from sim.whatif import Outcome, control
 
 QUICK_ENV = "PMOSIM_QUICK"
 """Environment variable that shrinks every lesson's runs (for tests): set it to 1."""
@@ -79,82 +81,6 @@ def project_root(start: str | Path | None = None) -> Path:
 
 
 @dataclass(frozen=True)
-class Knob:
-    """One control a participant may move on the TO-BE.
-
-    Attributes
-    ----------
-    name
-        Identifier, e.g. ``"allocation"``.
-    label, help
-        What it is called, and what it does in plain words.
-    kind
-        ``choice``, ``toggle``, ``integer`` or ``number``.
-    default
-        Its value when the lesson opens.
-    apply
-        The TO-BE changes for a value: key paths and values.
-    choices
-        For a choice: ``(value, label)`` pairs.
-    low, high, step
-        For numbers: the slider's range.
-    both
-        Whether it changes both sides (a condition of the experiment, such as
-        the load) instead of the TO-BE only.
-    """
-
-    name: str
-    label: str
-    help: str
-    kind: str
-    default: Any
-    apply: Callable[[Any], dict[str, Any]]
-    choices: tuple[tuple[Any, str], ...] = ()
-    low: float | None = None
-    high: float | None = None
-    step: float | None = None
-    both: bool = False
-
-
-def lever(name: str, default: Any, both: bool = False) -> Knob:
-    """A knob for the what-if control ``name`` of :data:`sim.whatif.CONTROLS`."""
-    c = control(name)
-    return Knob(c.name, c.label, c.help, c.kind, default, lambda v, p=c.path: {p: v},
-                c.choices, c.low, c.high, c.step, both)
-
-
-def setting(name: str, path: str, label: str, help: str, kind: str, default: Any,
-            low: float | None = None, high: float | None = None, step: float | None = None,
-            choices: tuple[tuple[Any, str], ...] = (), both: bool = False) -> Knob:
-    """A knob that sets one scenario key, for keys the what-if controls do not offer."""
-    return Knob(name, label, help, kind, default, lambda v: {path: v}, choices, low, high, step,
-                both)
-
-
-def shift(default: float, at: str, label: str) -> Knob:
-    """A knob for the improvement share operations staff keep from ``at`` on."""
-    def apply(share: float) -> dict[str, Any]:
-        return {"timeline": [{"at": at, "set": {"levers.improvement_share": share},
-                              "label": label}]}
-    return Knob("shift", "Improvement share from the change on",
-                f"Share of operations staff's time, after projects, kept for improvement "
-                f"from {at} on (before it: as in the base).", "number", default, apply,
-                low=0.0, high=0.4, step=0.05)
-
-
-def spike(default: float = 0.3, at: str = "1 year", length: str = "2 months") -> Knob:
-    """A knob for the size of a temporary rise in value demand (0: none), at ``at``."""
-    def apply(size: float) -> dict[str, Any]:
-        if not size:
-            return {"timeline": []}
-        return {"timeline": [{"at": at, "for": length, "scale": {"operations.demand": 1 + size},
-                              "label": "demand spike"}]}
-    return Knob("spike", "Demand spike", f"A temporary rise of value demand for {length} "
-                f"from {at}, as a share of normal demand (0: no spike).", "number", default,
-                apply, low=0.0, high=0.6, step=0.05)
-
-
-@dataclass(frozen=True)
 class Lesson:
     """One AS-IS vs TO-BE experiment of a workshop module.
 
@@ -179,7 +105,7 @@ class Lesson:
     series
         Weekly columns drawn first in the figure.
     loops
-        Tags of the feedback loops the lesson teaches (see :mod:`sim.loops`).
+        Tags of the feedback loops the lesson teaches (see :mod:`sim.teaching.loops`).
     horizon, replications
         Teaching run settings.
     labels
@@ -198,7 +124,7 @@ class Lesson:
     base: str
     kpis: tuple[str, ...]
     loops: tuple[str, ...]
-    knobs: tuple[Knob, ...] = ()
+    knobs: tuple[Control, ...] = ()
     shared: Mapping[str, Any] = field(default_factory=dict)
     as_is: Mapping[str, Any] = field(default_factory=dict)
     to_be: Mapping[str, Any] = field(default_factory=dict)
@@ -214,7 +140,7 @@ class Lesson:
         """Every knob's value when the lesson opens."""
         return {k.name: k.default for k in self.knobs}
 
-    def knob(self, name: str) -> Knob:
+    def knob(self, name: str) -> Control:
         """The knob called ``name``."""
         for k in self.knobs:
             if k.name == name:
@@ -223,7 +149,7 @@ class Lesson:
                        f"{', '.join(k.name for k in self.knobs)}")
 
 
-def claim_lesson(path: str, *, knobs: tuple[Knob, ...] = (), kpis: tuple[str, ...] = (),
+def claim_lesson(path: str, *, knobs: tuple[Control, ...] = (), kpis: tuple[str, ...] = (),
                  arms: tuple[str, str] | None = None, loops: tuple[str, ...] = (),
                  horizon: str | None = None, replications: int = 3,
                  series: tuple[str, ...] = (), question: str = "",
@@ -253,10 +179,13 @@ def claim_lesson(path: str, *, knobs: tuple[Knob, ...] = (), kpis: tuple[str, ..
         windows=windows, claim=path)
 
 
-def run_settings(lesson: Lesson) -> dict[str, Any]:
-    """Horizon (days) and replications a lesson runs with (smaller in quick mode)."""
-    horizon = parse_duration(lesson.horizon)
-    replications = lesson.replications
+def lesson_settings(lesson: Lesson) -> dict[str, Any]:
+    """Horizon (days) and replications a lesson runs with, smaller in quick mode.
+
+    They are the lesson's run settings (:func:`~sim.teaching.controls.run_settings`).
+    """
+    shared = run_settings({"horizon": lesson.horizon, "replications": lesson.replications})
+    horizon, replications = parse_duration(shared["horizon"]), shared["replications"]
     if quick():
         horizon, replications = min(horizon, QUICK_HORIZON), QUICK_REPLICATIONS
     return {"horizon": horizon, "replications": replications}
@@ -297,12 +226,12 @@ def scenarios(lesson: Lesson, values: Mapping[str, Any] | None = None,
     for name in values:
         lesson.knob(name)
     root = root or project_root()
-    settings = run_settings(lesson)
+    settings = lesson_settings(lesson)
     full = parse_duration(lesson.horizon)
     changes: dict[str, Any] = {}
     conditions: dict[str, Any] = {}
     for knob in lesson.knobs:
-        (conditions if knob.both else changes).update(knob.apply(values[knob.name]))
+        (conditions if knob.both else changes).update(knob.changes(values[knob.name]))
     sides = []
     for name, own in (("as-is", {**lesson.as_is, **conditions}),
                       ("to-be", {**lesson.to_be, **conditions, **changes})):
@@ -331,16 +260,19 @@ def compare(lesson: Lesson, values: Mapping[str, Any] | None = None,
 
     Returns
     -------
-    sim.whatif.Outcome
+    sim.teaching.whatif.Outcome
     """
     as_is, to_be = scenarios(lesson, values, root)
     return compare_scenarios(as_is, to_be)
 
 
 def compare_scenarios(as_is: Scenario, to_be: Scenario) -> Outcome:
-    """Compare two aligned scenarios (see :func:`sim.studies.comparison.align`)."""
-    results = run_tasks(comparison_tasks([as_is, to_be]), workers=WORKERS)
-    tables, comparison = compare_results([as_is, to_be], results)
+    """Compare two aligned scenarios (see :func:`sim.studies.comparison.align`).
+
+    The runs and statistics are those of :func:`sim.studies.comparison.compare`,
+    as ``pmosim compare`` uses them.
+    """
+    tables, comparison = compare_scenarios_of_study([as_is, to_be], workers=WORKERS)
     return Outcome(as_is, to_be, (tables[0], tables[1]), comparison)
 
 
@@ -361,7 +293,7 @@ def compare_files(as_is: str | Path, to_be: str | Path, text: str | None = None,
     root = root or project_root()
     lesson = Lesson("files", "", "", str(as_is), (), (), horizon=horizon,
                     replications=replications)
-    settings = run_settings(lesson)
+    settings = lesson_settings(lesson)
     first = load_scenario(root / as_is, settings)
     document = read_document(root / to_be, text)
     second = scenario_with(document, settings, source=str(to_be))
@@ -465,7 +397,7 @@ def about(lesson: Lesson, root: Path | None = None) -> str:
     It also says how the lesson runs (its teaching settings, or quick mode) against
     the claim file's own experiment, from the files themselves.
     """
-    settings = run_settings(lesson)
+    settings = lesson_settings(lesson)
     claim = load_claim((root or project_root()) / lesson.claim) if lesson.claim else None
     question = "" if claim and lesson.question == claim.claim else f" {lesson.question}"
     lines = [f"**{lesson.title}.**{question}", ""]
@@ -514,7 +446,7 @@ def handover_checks(lesson: Lesson, outcome: Outcome,
 
 def run_figures(outcome: Outcome, names: tuple[str, ...] = ("operations", "projects",
                                                              "people", "hours")) -> list:
-    """The standard figures of :mod:`sim.plots` for the AS-IS alone."""
+    """The standard figures of :mod:`sim.reports.figures` for the AS-IS alone."""
     weekly = outcome.tables[0].weekly
     return [FIGURES[name](weekly, title=outcome.as_is.name) for name in names]
 
@@ -583,7 +515,7 @@ def timed(lesson: Lesson, values: Mapping[str, Any] | None = None) -> tuple[Outc
     return outcome, time.perf_counter() - started
 
 
-def _widget(knob: Knob):
+def _widget(knob: Control):
     import ipywidgets as w
 
     style = {"description_width": "initial"}
