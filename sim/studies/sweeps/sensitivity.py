@@ -51,9 +51,8 @@ from SALib.analyze import morris as morris_analyze
 from SALib.analyze import rbd_fast as rbd_fast_analyze
 from SALib.analyze import sobol as sobol_analyze
 
-from sim.kpis import format_number
-from sim.studies.statistics import mean_ci
 from sim.studies.sweeps.design import Design
+from sim.studies.sweeps.outcomes import summarise
 
 SOBOL_MIN_SAMPLES = 128
 """Sobol designs with fewer base samples than this get a small-sample warning."""
@@ -108,11 +107,14 @@ INDEX_COLUMNS = {
 RANKED_BY = {"sobol": "ST", "morris": "mu_star", "rbd-fast": "S1", "main effects": "effect"}
 """The column that orders parameters by importance, per method."""
 
-MEAN_COLUMNS = ("kpi", "n", "mean", "ci_low", "ci_high", "std")
+STAT_COLUMNS = ("n", "mean", "ci_low", "ci_high", "std", "runs", "undefined", "collapsed")
+"""The statistics of one KPI in one group (see :func:`sim.studies.sweeps.outcomes.summarise`)."""
+
+MEAN_COLUMNS = ("kpi", *STAT_COLUMNS)
 """The statistics columns of :func:`point_means`, after ``point`` and the parameters."""
 
-LEVEL_COLUMNS = ("kpi", "parameter", "level", "mean", "points")
-"""The columns of the main-effect level means of grid designs."""
+LEVEL_COLUMNS = ("kpi", "parameter", "level", "mean", "points", "value")
+"""The columns of the main-effect level means of grid designs (``value``: the level itself)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -203,12 +205,12 @@ def point_means(design: Design, runs: pd.DataFrame, kpis: Sequence[str],
     design
         The sweep's design.
     runs
-        One row per finished run: ``point``, the parameter columns and one
-        column per KPI (NaN where the KPI is undefined).
+        One row per finished run: ``point``, the parameter columns, one column
+        per KPI (NaN where the KPI is undefined) and ``collapsed``.
     kpis
         The KPI columns to average; a KPI missing from ``runs`` has no values.
     level
-        Confidence level of the two-sided Student's t interval.
+        Confidence level of the interval.
 
     Returns
     -------
@@ -216,24 +218,29 @@ def point_means(design: Design, runs: pd.DataFrame, kpis: Sequence[str],
         One row per distinct point and KPI, points in design order of first
         appearance and KPIs in the order given: ``point``, the parameter
         columns (the point's values, from the design), ``kpi``, ``n`` (finite
-        values), ``mean``, ``ci_low``, ``ci_high`` and ``std``. Points without
-        runs have n = 0 and NaN statistics; the interval is NaN when n < 2.
+        values), ``mean``, ``ci_low``, ``ci_high`` (an interval within the KPI's
+        range, see :mod:`sim.studies.sweeps.outcomes`), ``std``, ``runs``,
+        ``undefined`` (runs without a value) and ``collapsed`` (runs that
+        collapsed). Points without runs have n = 0 and NaN statistics; the
+        interval is NaN when n < 2 (n < 1 for 0/1 outcomes).
     """
     kpis = tuple(kpis)
     parameters = list(design.parameters)
     first = design.table.drop_duplicates("point")[["point", *parameters]]
-    groups: dict[str, pd.DataFrame] = {}
+    grid = first.loc[first.index.repeat(len(kpis))].reset_index(drop=True)
+    grid["kpi"] = list(kpis) * len(first)
     if "point" in runs.columns and len(runs):
-        groups = {str(point): group for point, group in runs.groupby("point", sort=False)}
-    records = []
-    for assignment in first.to_dict("records"):
-        group = groups.get(str(assignment["point"]))
-        for kpi in kpis:
-            has = group is not None and kpi in group.columns
-            mean, low, high, std, n = mean_ci(group[kpi] if has else [], level)
-            records.append({**assignment, "kpi": kpi, "n": n, "mean": mean, "ci_low": low,
-                            "ci_high": high, "std": std})
-    return pd.DataFrame.from_records(records, columns=["point", *parameters, *MEAN_COLUMNS])
+        columns = ["point", *(k for k in kpis if k in runs.columns),
+                   *(["collapsed"] if "collapsed" in runs.columns else [])]
+        table = summarise(runs[list(dict.fromkeys(columns))].astype({"point": str}),
+                          ["point"], kpis, level)
+    else:
+        table = pd.DataFrame(columns=["point", "kpi", *STAT_COLUMNS])
+    grid["point"] = grid["point"].astype(str)
+    out = grid.merge(table, on=["point", "kpi"], how="left")
+    for column in ("n", "runs", "undefined", "collapsed"):
+        out[column] = out[column].fillna(0).astype(int)
+    return out[["point", *parameters, *MEAN_COLUMNS]]
 
 
 def sensitivity(design: Design, runs: pd.DataFrame, kpis: Sequence[str], *,
@@ -275,7 +282,9 @@ def sensitivity(design: Design, runs: pd.DataFrame, kpis: Sequence[str], *,
         note = (f"{collapsed} of {len(runs)} runs collapsed (at {points} point"
                 f"{'s' if points != 1 else ''}): their backlog passed "
                 "operations.backlog_limit, so they stopped early and their KPIs cover the "
-                "days until then; see the collapsed and collapsed_day columns")
+                "days until then. The figures ring and hatch them, the maps give the share of "
+                "runs that collapsed in each cell, and collapsed is analysed like a KPI: the "
+                "share of runs that collapse")
         sens = replace(sens, warnings=(note, *sens.warnings))
     return sens
 
@@ -302,16 +311,16 @@ def _sensitivity(design: Design, means: pd.DataFrame, kpis: tuple[str, ...], *, 
                       "finished run; rerun the sweep to fill them")
         elif len(empty):
             reason = (f"undefined at {len(empty)} of {points} points (no replication gives a "
-                      "value there, e.g. no project finished within the horizon); indices "
-                      "need a value at every point: lengthen the horizon or choose another KPI")
+                      "value there); indices need a value at every point")
         elif method != "none" and np.ptp(y) <= 1e-12 * max(1.0, float(np.abs(y).max())):
             reason = ("does not vary across the sweep (every point gives "
-                      f"{format_number(float(y[0]))})")
+                      f"{number_text(float(y[0]))})")
         else:
             reason = None
         if reason is not None:
             skipped[kpi] = reason
-            warnings.append(f"{kpi}: {reason}")
+            if not_run:  # undefined and constant KPIs are reported by the analysis
+                warnings.append(f"{kpi}: {reason}")
             continue
         if method == "none":
             continue
@@ -483,13 +492,14 @@ def _main_effects(parameters: Sequence[str], kpi: str,
         keys = of_kpi[parameter].map(repr)
         grouped = of_kpi.groupby(keys, sort=False)["mean"]
         means, sizes = grouped.mean(), grouped.size()
-        labels = {key: cell_text(value) for key, value in zip(keys, of_kpi[parameter],
-                                                               strict=True)}
+        values = dict(zip(keys, of_kpi[parameter], strict=True))
+        labels = {key: cell_text(value) for key, value in values.items()}
         for key, mean in means.items():
             levels.append({"kpi": kpi, "parameter": parameter, "level": labels[key],
-                           "mean": float(mean), "points": int(sizes[key])})
+                           "mean": float(mean), "points": int(sizes[key]),
+                           "value": values[key]})
         effect = float(means.max() - means.min())
-        text = "; ".join(f"{labels[k]}: {format_number(float(m))}" for k, m in means.items())
+        text = "; ".join(f"{labels[k]}: {number_text(float(m))}" for k, m in means.items())
         rows.append({"kpi": kpi, "parameter": parameter, "effect": effect, "levels": text})
     return (pd.DataFrame(rows, columns=["kpi", "parameter", *INDEX_COLUMNS["main effects"]]),
             pd.DataFrame(levels, columns=list(LEVEL_COLUMNS)))
@@ -511,6 +521,25 @@ def join_names(names: Sequence[str]) -> str:
     return f"{', '.join(names[:-1])} and {names[-1]}"
 
 
+def number_text(x: float, digits: int = 4) -> str:
+    """A number with ``digits`` significant digits, never in e-notation; n/a for NaN.
+
+    Numbers shown without decimals get thousands separators; trailing zeros after
+    the decimal point are dropped (``0.6``, ``0.0006959``, ``1,235``, ``12,345``).
+    """
+    if x is None or not math.isfinite(x):
+        return "n/a"
+    if x == 0:
+        return "0"
+    if abs(x) >= 10 ** digits:
+        return f"{x:,.0f}"
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(x))))
+    if decimals == 0:
+        return f"{x:,.0f}"
+    text = f"{x:.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def cell_text(value: Any) -> str:
     """A parameter value as short text (numbers with up to four significant digits)."""
     if isinstance(value, bool | np.bool_):
@@ -518,7 +547,7 @@ def cell_text(value: Any) -> str:
     if isinstance(value, int | np.integer):
         return str(int(value))
     if isinstance(value, float | np.floating):
-        return format_number(float(value))
+        return number_text(float(value))
     if isinstance(value, list | tuple):
         return "[" + ", ".join(cell_text(v) for v in value) + "]"
     return str(value)
