@@ -20,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.patches import Rectangle
 from pydantic import BaseModel
+from scipy import stats
 
 from sim.kpis import describe
 from sim.schema.labels import factor_label, format_value
@@ -195,9 +196,19 @@ def test_the_old_interval_left_the_range_and_the_new_one_does_not():
     low, high = mean_intervals("ops_service_level", np.array([2]), np.array([0.5]),
                                np.array([np.std([0.1, 0.9], ddof=1)]))
     assert 0.0 < low[0] < 0.5 < high[0] < 1.0
+    # Two runs of a count, 0 and 1: the log scale would stretch the interval to hundreds of
+    # times the mean, so the t interval is cut at 0 instead (it was -5.85 to 6.85).
     low, high = mean_intervals("projects_completed", np.array([2]), np.array([0.5]),
                                np.array([np.std([0.0, 1.0], ddof=1)]))
-    assert 0.0 < low[0] < 0.5 < high[0]
+    t = stats.t.ppf(0.975, 1)
+    assert low[0] == 0.0 and high[0] == pytest.approx(0.5 + t * 0.5)
+    # Three runs close together: the log scale, mean x exp(+-t se / mean), above 0.
+    values = np.array([4.0, 5.0, 6.0])
+    se = values.std(ddof=1) / np.sqrt(3)
+    low, high = mean_intervals("projects_completed", np.array([3]), np.array([5.0]),
+                               np.array([values.std(ddof=1)]))
+    spread = np.exp(stats.t.ppf(0.975, 2) * se / 5.0)
+    assert (low[0], high[0]) == pytest.approx((5.0 / spread, 5.0 * spread))
 
 
 @pytest.mark.parametrize(("kpi", "kind"), [("collapsed", "binary"),

@@ -15,7 +15,7 @@ import pandas as pd
 
 from sim.kpis import describe
 from sim.reports.folder import write_atomically, write_png, write_text
-from sim.schema.labels import factor_label
+from sim.schema.labels import factor_label, format_value
 from sim.schema.sweep import SAMPLERS
 from sim.studies.sweeps.design import Design, is_missing
 from sim.studies.sweeps.figures import factor_figure, indices_figure, map_figure
@@ -319,12 +319,12 @@ def report_markdown(title: str, design: Design, runs: pd.DataFrame, sens: Sensit
                 "|---|---|---|---:|---|---|---:|"]
         for t in stated:
             label = factor_label(t.factor)
-            where = "; ".join(f"{factor_label(k).name} = {cell_text(v)}"
-                              for k, v in t.slice.items())
-            ci = (f"{'≤ ' if t.open_low else ''}{number_text(t.low, 3)} to "
-                  f"{'≥ ' if t.open_high else ''}{number_text(t.high, 3)}")
-            out.append(f"| {kpi_title(t.kpi)} | {label.axis} | {where or 'all runs'} | "
-                       f"{number_text(t.at, 3)} | {ci} | {t.model} | "
+            where = "; ".join(f"{factor_label(k).name} = "
+                              f"{format_value(factor_label(k), v)}" for k, v in t.slice.items())
+            ci = (f"{'≤ ' if t.open_low else ''}{format_value(label, t.low)} to "
+                  f"{'≥ ' if t.open_high else ''}{format_value(label, t.high)}")
+            out.append(f"| {kpi_title(t.kpi)} | {label.name} | {where or 'all runs'} | "
+                       f"{format_value(label, t.at)} | {ci} | {t.model} | "
                        f"{number_text(t.delta_bic, 3)} |")
         out += ["", "Every fit, with the chosen model and why no threshold is stated where "
                     "none is, is in `thresholds.csv`."]

@@ -22,7 +22,7 @@ from matplotlib.ticker import FuncFormatter
 from sim.kpis import describe
 from sim.schema.labels import factor_label
 from sim.studies.sweeps.design import is_missing
-from sim.studies.sweeps.outcomes import kpi_bounds
+from sim.studies.sweeps.outcomes import kpi_bounds, kpi_kind
 from sim.studies.sweeps.reading import in_unit, kpi_title
 from sim.studies.sweeps.sensitivity import Sensitivity, cell_text, is_number, number_text
 from sim.studies.sweeps.thresholds import Threshold, predict
@@ -44,8 +44,8 @@ PLAIN = FuncFormatter(lambda value, _position: number_text(value, 4))
 
 
 def wrap(text: str, width: int = WRAP) -> str:
-    """Wrap ``text`` on word boundaries into lines of at most ``width`` characters."""
-    return "\n".join(textwrap.wrap(text, width)) or text
+    """Wrap ``text`` on spaces into lines of about ``width`` characters (words stay whole)."""
+    return "\n".join(textwrap.wrap(text, width, break_long_words=False)) or text
 
 
 def margins(fig: Figure, *, left: float, bottom: float, top: float, right: float = 0.3,
@@ -182,9 +182,29 @@ def factor_figure(means: pd.DataFrame, parameters: Sequence[str], kpi: str,
         ax.set_visible(False)
     title = wrap(f"{kpi_title(kpi)}: point means along each factor", 90)
     fig.suptitle(title)
-    margins(fig, left=1.0, bottom=0.95, top=0.55 + 0.25 * title.count("\n"), wspace=0.32,
-            hspace=0.62)
+    entries = _shared_legend(fig, axes[:len(parameters)])
+    margins(fig, left=1.0, bottom=0.95 + 0.2 * math.ceil(entries / 2),
+            top=0.55 + 0.25 * title.count("\n"), wspace=0.32, hspace=0.62)
     return fig
+
+
+def _shared_legend(fig: Figure, axes) -> int:
+    """One legend below the panels when they have many entries; the number of its rows x 2."""
+    seen: dict[str, object] = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            seen.setdefault(label, handle)
+    if len(seen) <= 4:
+        for ax in axes:
+            if ax.get_legend_handles_labels()[0]:
+                ax.legend(loc="best", fontsize="x-small")
+        return 0
+    for ax in axes:
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
+    fig.legend(list(seen.values()), [wrap(label, 60) for label in seen], loc="lower center",
+               ncol=2, fontsize="x-small", frameon=False)
+    return len(seen) + sum(label.count("\n") for label in seen)
 
 
 def _factor_panel(ax, data: pd.DataFrame, parameter: str, others: list[str], kpi: str,
@@ -233,22 +253,25 @@ def _factor_panel(ax, data: pd.DataFrame, parameter: str, others: list[str], kpi
         elif many:
             ax.plot(group["_x"], mean, "o", color="C0", markersize=2.5, alpha=0.35)
         else:
-            ax.errorbar(group["_x"], mean, yerr=np.maximum(yerr, 0.0), fmt="o-",
-                        color=colour, markersize=3.5, linewidth=0.8, elinewidth=0.8,
-                        capsize=2, label=name or "point mean and interval")
+            # Intervals of a 0/1 outcome from a few runs span most of the axis: with
+            # several series they would hide the curves (they are in points.csv).
+            bars = not (kpi_kind(kpi) == "binary" and len(groups) > 2)
+            ax.errorbar(group["_x"], mean, yerr=np.maximum(yerr, 0.0) if bars else None,
+                        fmt="o-", color=colour, markersize=3.5, linewidth=0.8,
+                        elinewidth=0.8, capsize=2, alpha=0.9 if len(groups) > 3 else 1.0,
+                        label=name or ("point mean and interval" if bars else "point mean"))
         _mark_collapsed(ax, group)
         if numeric:
             where = {p: group.iloc[0][p] for p in others}
             for t in found:
                 if dict(t.slice) == where or (not slices and not t.slice):
                     _draw_fit(ax, t, group["_x"].to_numpy(float), "black" if many else colour,
-                              always=not slices)
+                              always=not slices, where=name if many else "",
+                              series=len(groups))
     if many and slices and len(groups) > MAX_SERIES:
         ax.set_title(f"one line per combination of the other factors ({len(groups)})",
                      fontsize="small")
-    handles, labels = ax.get_legend_handles_labels()
-    if handles:
-        ax.legend(handles, [wrap(lbl, 40) for lbl in labels], loc="best", fontsize="x-small")
+
 
 
 def _slice_name(row: pd.Series, others: list[str]) -> str:
@@ -270,17 +293,21 @@ def _mark_collapsed(ax, group: pd.DataFrame) -> None:
                label=None if labelled else "runs collapsed here")
 
 
-def _draw_fit(ax, t: Threshold, x: np.ndarray, colour: str, always: bool) -> None:
+def _draw_fit(ax, t: Threshold, x: np.ndarray, colour: str, always: bool,
+              where: str = "", series: int = 1) -> None:
     """The chosen model's curve; for a stated threshold, its line and interval band."""
     if not t.fit or (not t.stated and not always):
         return
     xs = np.linspace(float(np.min(x)), float(np.max(x)), 200)
     name = t.model if t.model != "curve" else "quadratic"
+    label = (f"{name} fit (chosen by BIC)" if always
+             else f"{name} fit and threshold, {where}" if where else None)
     ax.plot(xs, predict(t.fit, xs), "--", color=colour, linewidth=1.4, zorder=3,
-            label=f"{name} fit (chosen by BIC)" if always else None)
+            label=wrap(label, 40) if label else None)
     if t.stated:
         ax.axvline(t.at, color=colour, linewidth=1.0, linestyle=":")
-        ax.axvspan(t.low, t.high, color=colour, alpha=0.12, linewidth=0)
+        ax.axvspan(t.low, t.high, color=colour, alpha=0.12 if series <= 3 else 0.06,
+                   linewidth=0)
 
 
 def _kpi_axis(kpi: str) -> str:
@@ -357,7 +384,7 @@ def _map_panel(ax, table: pd.DataFrame, cmap: str, low: float, high: float,
     x_ticks = table.drop_duplicates("x_order").sort_values("x_order")
     y_ticks = table.drop_duplicates("y_order").sort_values("y_order")
     tilted = nx * max(len(str(c)) for c in x_ticks["x_cell"]) > 60
-    ax.set_xticks(x_ticks["x_order"], [wrap(str(c), 12) for c in x_ticks["x_cell"]],
+    ax.set_xticks(x_ticks["x_order"], [wrap(str(c), 16) for c in x_ticks["x_cell"]],
                   rotation=45 if tilted else 0, ha="right" if tilted else "center",
                   fontsize="small")
     ax.set_yticks(y_ticks["y_order"], [wrap(str(c), 16) for c in y_ticks["y_cell"]],

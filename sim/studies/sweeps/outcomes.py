@@ -11,7 +11,10 @@ KPI's range cannot be left, then transformed back (the delta method):
   between the bounds, transformed back; it stays strictly inside the bounds.
 - **non-negative KPIs** (counts, rates, durations, stress, indices, costs): a
   Student-t interval on the log scale of the mean, transformed back; it stays
-  above 0.
+  above 0. Where the standard error passes half of the mean (a few runs, some of
+  them 0 or collapsed) the delta method no longer holds and that interval would
+  stretch to many times the mean; the Student-t interval cut at 0 is used
+  instead, which keeps its coverage because the mean cannot be below 0.
 - **signed KPIs** (``npv_change``, ``project_slip_mean``, ``irr_change``): the
   plain Student-t interval.
 
@@ -104,8 +107,14 @@ def kpi_bounds(kpi: str) -> tuple[float, float]:
     return (-math.inf, math.inf)
 
 
+LOG_SCALE_MAX_CV = 0.5
+"""Non-negative KPIs get a log-scale interval while the standard error of the mean is at most
+this share of the mean; above it, the Student t interval cut at 0."""
+
 INTERVAL_METHODS = {"binary": "Wilson score", "bounded": "Student t on the logit scale",
-                    "positive": "Student t on the log scale", "signed": "Student t"}
+                    "positive": "Student t on the log scale (cut at 0 instead where the "
+                                "standard error passes half the mean)",
+                    "signed": "Student t"}
 """The name of each kind's interval, for reports."""
 
 
@@ -143,11 +152,14 @@ def mean_intervals(kpi: str, n: np.ndarray, mean: np.ndarray, std: np.ndarray,
         if kind == "signed":
             low, high = mean - t * se, mean + t * se
         elif kind == "positive":
-            # A mean of 0 has only zeros behind it; a negative one cannot come from the
-            # model, and gets the plain interval rather than none.
+            # The delta method on the log scale holds while the standard error is small
+            # next to the mean; beyond that its interval would stretch to many times the
+            # mean, and the plain interval cut at 0 is used (it keeps its coverage, since
+            # the mean cannot be below 0). A mean of 0 has only zeros behind it.
             spread = np.exp(t * se / mean)
-            low = np.where(mean > 0, mean / spread, np.where(mean < 0, mean - t * se, mean))
-            high = np.where(mean > 0, mean * spread, np.where(mean < 0, mean + t * se, mean))
+            logged = (mean > 0) & (se <= LOG_SCALE_MAX_CV * mean)
+            low = np.where(logged, mean / spread, np.maximum(mean - t * se, 0.0))
+            high = np.where(logged, mean * spread, mean + t * se)
         else:
             a, b = kpi_bounds(kpi)
             p = (mean - a) / (b - a)
