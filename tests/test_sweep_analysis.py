@@ -20,6 +20,7 @@ import pytest
 from matplotlib.figure import Figure
 from scipy import stats
 
+from sim.kpis import describe
 from sim.schema.labels import factor_label
 from sim.schema.sweep import Sweep
 from sim.studies.sweeps.analysis_folder import write_analysis
@@ -223,7 +224,8 @@ def test_replication_noise_warning(spread, warns):
     noisy = [w for w in sens.warnings if "replication noise is" in w]
     assert bool(noisy) is warns
     if warns:
-        assert noisy[0].startswith(f"{KPI}: ") and noisy[0].endswith("add replications")
+        assert f"for {describe(KPI).label.lower()} (" in noisy[0]
+        assert noisy[0].endswith("add replications")
 
 
 def test_missing_points_skip_the_kpi_with_a_warning():
@@ -294,7 +296,7 @@ def test_sobol_warns_when_noise_would_pass_for_sensitivity():
     sens = sensitivity(design, runs_for(design, replications=2,
                                         noise=lambda i, rep: draws[i, rep]), [KPI])
     share = [w for w in sens.warnings if "replication noise is" in w]
-    assert share and "above 5%" in share[0], sens.warnings
+    assert share and "more than 5% of the spread" in share[0], sens.warnings
     assert sens.for_kpi(KPI).set_index("parameter").loc[INERT, "ST"] > 0.05
 
 
@@ -312,6 +314,28 @@ def test_morris_flags_whole_number_and_choice_parameters():
     assert sens.for_kpi(KPI).set_index("parameter").loc["c", "mu_star"] == pytest.approx(3.0)
 
 
+def test_choices_in_a_morris_design_are_read_by_their_means(tmp_path):
+    # Morris steps compare only some pairs of choices, so the reading gives the mean per
+    # choice over the design, and says why once.
+    sweep = Sweep.model_validate({
+        "scenario": "base.yaml", "design": {"kind": "morris", "samples": 20},
+        "parameters": {"levers.rewards.scheme": {"values": ["operations_only", "balanced",
+                                                            "outcome_based"]},
+                       "operations.demand": {"low": 250, "high": 350}}})
+    design = build_design(sweep)
+    bonus = {"operations_only": 0.0, "balanced": 3.0, "outcome_based": 1.0}
+    runs = runs_for(design, lambda r: bonus[r["levers.rewards.scheme"]]
+                    + 0.01 * r["operations.demand"])
+    analysis = write_analysis(tmp_path, design, runs, [KPI])
+    (text,) = analysis.reading
+    scheme = factor_label("levers.rewards.scheme").lower
+    assert f"Averaged over the other factors, {scheme} gives" in text
+    order = [text.index(f"with {c} (") for c in ("balanced", "outcome_based",
+                                                 "operations_only")]
+    assert order == sorted(order)  # highest mean first
+    assert sum("Morris steps treat the choices" in w for w in analysis.warnings) == 1
+
+
 def test_grid_levels_that_print_alike_stay_apart():
     design = build_design(Sweep.model_validate({
         "scenario": "base.yaml", "parameters": {"a": [0.12341, 0.12344], "b": [1.0, 2.0]}}))
@@ -325,7 +349,9 @@ def test_grid_levels_that_print_alike_stay_apart():
 def test_small_sobol_design_warns_about_wide_intervals():
     design = sampled("sobol", 16)
     sens = sensitivity(design, runs_for(design), [KPI])
-    assert any(w.startswith(f"{KPI}: Sobol confidence intervals reach") for w in sens.warnings)
+    assert any(w.startswith("Sobol confidence intervals reach") and
+               w.endswith(f"for {describe(KPI).label.lower()}: add base samples or "
+                          "replications") for w in sens.warnings), sens.warnings
 
 
 def test_uncertain_morris_effects_warn():
@@ -456,8 +482,8 @@ def test_write_analysis_writes_the_listed_files(tmp_path):
     report = (folder / "report.md").read_text(encoding="utf-8")
     for line in analysis.reading:
         assert line in report
-    for warning in analysis.warnings:
-        assert warning in report
+    for warning in analysis.warnings:  # each a bullet, its first letter capitalised
+        assert f"- {warning[:1].upper()}{warning[1:]}" in report
     assert "64 base samples (below 128)" in report
     assert f"](plots/indices-{KPI}.png)" in report and f"](plots/scatter-{OTHER}.png)" in report
     assert "with 2 replications each" in report

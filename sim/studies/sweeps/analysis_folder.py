@@ -303,7 +303,8 @@ def report_markdown(title: str, design: Design, runs: pd.DataFrame, sens: Sensit
     for line in lines:
         out += [line, ""]
     out += ["## Caveats", ""]
-    out += [f"- {w}" + ("" if w.endswith(".") else ".") for w in notes] or ["None."]
+    out += [f"- {w[:1].upper()}{w[1:]}" + ("" if w.endswith(".") else ".")
+            for w in notes] or ["None."]
     intervals = "; ".join(f"{v} for {k} KPIs" for k, v in INTERVAL_METHODS.items())
     out += ["", "## Method", "",
             f"Sensitivity: {ABOUT[sens.method]}. {THRESHOLDS}. Intervals of means stay "

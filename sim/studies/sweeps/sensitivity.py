@@ -19,10 +19,11 @@ sensitivity method follows the design:
   each of its levels; ``effect`` is the largest minus the smallest level mean.
 - **list**: no indices; the per-point means are the result.
 
-A KPI is left out of the indices, with a warning, when a design row has no
-value (a point that failed or has not run, or a KPI undefined there) or when it
-does not vary across the sweep. Other warnings flag results that are too rough
-to read with confidence:
+A KPI is left out of the indices, with the reason in ``skipped``, when a design
+row has no value (a point that failed or has not run, which also warns, or a
+KPI undefined there) or when it does not vary across the sweep. Warnings flag
+results that are too rough to read with confidence, one warning per kind of
+problem naming every KPI it concerns:
 
 - sobol: fewer than 128 base samples (design rows / (parameters + 2)), or a
   confidence half-width of ``S1`` or ``ST`` above 0.1;
@@ -51,6 +52,7 @@ from SALib.analyze import morris as morris_analyze
 from SALib.analyze import rbd_fast as rbd_fast_analyze
 from SALib.analyze import sobol as sobol_analyze
 
+from sim.kpis import describe
 from sim.studies.sweeps.design import Design
 from sim.studies.sweeps.outcomes import summarise
 
@@ -298,6 +300,8 @@ def _sensitivity(design: Design, means: pd.DataFrame, kpis: tuple[str, ...], *, 
     points = int(design.table["point"].nunique())
     samples = _samples(design)
     warnings = _design_warnings(design.kind, samples)
+    issues: list[tuple[str, str, Any]] = []
+    noise_limit = NEGLIGIBLE if method == "sobol" else NOISE_MAX_SHARE
     frames: list[pd.DataFrame] = []
     level_frames: list[pd.DataFrame] = []
     skipped: dict[str, str] = {}
@@ -324,8 +328,7 @@ def _sensitivity(design: Design, means: pd.DataFrame, kpis: tuple[str, ...], *, 
             continue
         if method == "none":
             continue
-        warnings += _noise_warnings(kpi, of_kpi, y,
-                                    NEGLIGIBLE if method == "sobol" else NOISE_MAX_SHARE)
+        issues += _noise_issues(kpi, of_kpi, y, noise_limit)
         rng = np.random.default_rng(seed)
         if method == "sobol":
             table, extra = _sobol(design, kpi, y, level, num_resamples, rng)
@@ -338,11 +341,12 @@ def _sensitivity(design: Design, means: pd.DataFrame, kpis: tuple[str, ...], *, 
             level_frames.append(levels)
             extra = []
         if table is None:
-            skipped[kpi] = extra[0]
-            warnings.append(f"{kpi}: {extra[0]}")
+            skipped[kpi] = extra[0][2]
+            warnings.append(f"{kpi}: {extra[0][2]}")
             continue
         frames.append(table)
-        warnings += extra
+        issues += extra
+    warnings += _merged(issues, noise_limit)
     columns = ["kpi", "parameter", *INDEX_COLUMNS[method]]
     indices = (pd.concat(frames, ignore_index=True) if frames
                else pd.DataFrame(columns=columns))
@@ -402,24 +406,59 @@ def _design_warnings(kind: str, samples: int | None) -> list[str]:
     return []
 
 
-def _noise_warnings(kpi: str, of_kpi: pd.DataFrame, y: np.ndarray,
-                    limit: float) -> list[str]:
-    """Warn when the noise of the point means is more than ``limit`` of their spread."""
+def _noise_issues(kpi: str, of_kpi: pd.DataFrame, y: np.ndarray,
+                  limit: float) -> list[tuple[str, str, Any]]:
+    """Flag noise of the point means above ``limit`` of their spread, or no replications."""
     replicated = of_kpi[of_kpi["n"] >= 2]
     spread = float(np.var(y, ddof=1)) if len(y) > 1 else 0.0
     if spread <= 0:
         return []
     if replicated.empty:
-        return [f"{kpi}: one replication per point, so replication noise cannot be told "
-                "apart from the parameters' effects: use replications: 2 or more"]
+        return [("one-replication", kpi, None)]
     noise = float(np.mean(replicated["std"].to_numpy(float) ** 2
                           / replicated["n"].to_numpy(float)))
     share = noise / spread
-    if share <= limit:
-        return []
-    return [f"{kpi}: replication noise is {100 * share:.0f}% of the spread (above "
-            f"{100 * limit:.0f}%); it is read as sensitivity (and as interactions), so "
-            "add replications"]
+    return [("noise", kpi, share)] if share > limit else []
+
+
+def _merged(issues: Sequence[tuple[str, str, Any]], noise_limit: float) -> list[str]:
+    """One warning per kind of issue, naming every KPI it concerns (each said once)."""
+    from sim.schema.labels import factor_label
+
+    def named(kpi: str) -> str:
+        return describe(kpi).label
+
+    by_kind: dict[str, list[tuple[str, Any]]] = {}
+    for kind, kpi, payload in issues:
+        by_kind.setdefault(kind, []).append((kpi, payload))
+    out = []
+    if "one-replication" in by_kind:
+        out.append("one replication per point, so replication noise cannot be told apart "
+                   "from the factors' effects: use replications: 2 or more")
+    if "noise" in by_kind:
+        listed = join_names([f"{named(k).lower()} ({100 * share:.0f}%)"
+                             for k, share in by_kind["noise"]])
+        out.append(f"replication noise is more than {100 * noise_limit:.0f}% of the spread "
+                   f"between points for {listed}; it is read as sensitivity (and as "
+                   "interactions), so add replications")
+    for kind, method, advice in (("sobol-wide", "Sobol", "add base samples or replications"),
+                                 ("rbd-wide", "RBD-FAST", "add samples or replications")):
+        if kind in by_kind:
+            limit = SOBOL_MAX_CONF if kind == "sobol-wide" else RBD_MAX_CONF
+            widest = max(w for _, w in by_kind[kind])
+            note = ("" if kind == "sobol-wide" else
+                    "; SALib resamples half the points, so they are conservative")
+            out.append(f"{method} confidence intervals reach ±{widest:.2f} (above "
+                       f"±{limit:g}{note}) for "
+                       f"{join_names([named(k).lower() for k, _ in by_kind[kind]])}: {advice}")
+    if "morris-unsure" in by_kind:
+        listed = "; ".join(
+            f"{join_names([factor_label(p).lower for p in params])} on {named(k).lower()}"
+            for k, params in by_kind["morris-unsure"])
+        out.append(f"mu* is uncertain (its confidence half-width is above "
+                   f"{MORRIS_MAX_CONF_SHARE:.0%} of mu*) for {listed}: add trajectories or "
+                   "replications")
+    return out
 
 
 def _frame(kpi: str, parameters: Sequence[str], result: Mapping[str, Any],
@@ -431,21 +470,17 @@ def _frame(kpi: str, parameters: Sequence[str], result: Mapping[str, Any],
 
 
 def _sobol(design: Design, kpi: str, y: np.ndarray, level: float, num_resamples: int,
-           rng: np.random.Generator) -> tuple[pd.DataFrame, list[str]]:
+           rng: np.random.Generator) -> tuple[pd.DataFrame, list[tuple[str, str, Any]]]:
     """Sobol first-order and total indices, and a warning on wide intervals."""
     result = sobol_analyze.analyze(design.problem, y, calc_second_order=False,
                                    conf_level=level, num_resamples=num_resamples, seed=rng)
     table = _frame(kpi, design.parameters, result, INDEX_COLUMNS["sobol"])
     widest = float(np.nanmax(table[["S1_conf", "ST_conf"]].to_numpy()))
-    warnings = []
-    if widest > SOBOL_MAX_CONF:
-        warnings.append(f"{kpi}: Sobol confidence intervals reach ±{widest:.2f} (above "
-                        f"±{SOBOL_MAX_CONF:g}): add base samples or replications")
-    return table, warnings
+    return table, [("sobol-wide", kpi, widest)] if widest > SOBOL_MAX_CONF else []
 
 
 def _morris(design: Design, kpi: str, y: np.ndarray, level: float, num_resamples: int,
-            rng: np.random.Generator) -> tuple[pd.DataFrame, list[str]]:
+            rng: np.random.Generator) -> tuple[pd.DataFrame, list[tuple[str, str, Any]]]:
     """Morris elementary effects, and a warning on uncertain influential parameters."""
     result = morris_analyze.analyze(design.problem, design.unit, y,
                                     num_levels=design.levels, conf_level=level,
@@ -454,33 +489,23 @@ def _morris(design: Design, kpi: str, y: np.ndarray, level: float, num_resamples
     ranked = table.sort_values("mu_star", ascending=False, kind="stable")
     top = ranked.head(math.ceil(len(ranked) / 2))
     unsure = top[top["mu_star_conf"] > MORRIS_MAX_CONF_SHARE * top["mu_star"]]
-    warnings = []
-    if len(unsure):
-        warnings.append(f"{kpi}: mu* of {join_names(unsure['parameter'])} is uncertain (its "
-                        f"confidence half-width is above {MORRIS_MAX_CONF_SHARE:.0%} of mu*): "
-                        "add trajectories or replications")
-    return table, warnings
+    return table, [("morris-unsure", kpi, list(unsure["parameter"]))] if len(unsure) else []
 
 
 def _rbd_fast(design: Design, kpi: str, y: np.ndarray, level: float, num_resamples: int,
-              rng: np.random.Generator) -> tuple[pd.DataFrame | None, list[str]]:
+              rng: np.random.Generator) -> tuple[pd.DataFrame | None, list[tuple[str, str, Any]]]:
     """RBD-FAST first-order indices of a Latin hypercube."""
     rows = len(y)
     # The bootstrap uses half the rows, and the estimator needs 2 M harmonics below that.
     harmonics = min(10, (rows // 2 - 1) // 2)
     if harmonics < 1:
-        return None, [f"{rows} points are too few for RBD-FAST (at least 6); "
-                      "use more samples"]
+        return None, [("too-few", kpi, f"{rows} points are too few for RBD-FAST (at least "
+                                       "6); use more samples")]
     result = rbd_fast_analyze.analyze(design.problem, design.unit, y, M=harmonics,
                                       conf_level=level, num_resamples=num_resamples, seed=rng)
     table = _frame(kpi, design.parameters, result, INDEX_COLUMNS["rbd-fast"])
     widest = float(np.nanmax(table["S1_conf"].to_numpy()))
-    warnings = []
-    if widest > RBD_MAX_CONF:
-        warnings.append(f"{kpi}: RBD-FAST confidence intervals reach ±{widest:.2f} (above "
-                        f"±{RBD_MAX_CONF:g}; SALib resamples half the points, so they are "
-                        "conservative): add samples or replications")
-    return table, warnings
+    return table, [("rbd-wide", kpi, widest)] if widest > RBD_MAX_CONF else []
 
 
 def _main_effects(parameters: Sequence[str], kpi: str,
