@@ -224,7 +224,7 @@ def test_replication_noise_warning(spread, warns):
     noisy = [w for w in sens.warnings if "replication noise is" in w]
     assert bool(noisy) is warns
     if warns:
-        assert f"for {describe(KPI).label.lower()} (" in noisy[0]
+        assert f"for {describe(KPI).label[:1].lower()}{describe(KPI).label[1:]} (" in noisy[0]
         assert noisy[0].endswith("add replications")
 
 
@@ -350,8 +350,8 @@ def test_small_sobol_design_warns_about_wide_intervals():
     design = sampled("sobol", 16)
     sens = sensitivity(design, runs_for(design), [KPI])
     assert any(w.startswith("Sobol confidence intervals reach") and
-               w.endswith(f"for {describe(KPI).label.lower()}: add base samples or "
-                          "replications") for w in sens.warnings), sens.warnings
+               w.endswith(f"for {describe(KPI).label[:1].lower()}{describe(KPI).label[1:]}: "
+                          "add base samples or replications") for w in sens.warnings), sens.warnings
 
 
 def test_uncertain_morris_effects_warn():

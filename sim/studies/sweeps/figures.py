@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from sim.kpis import describe
 from sim.schema.labels import factor_label
@@ -194,7 +194,10 @@ def _shared_legend(fig: Figure, axes) -> int:
     for ax in axes:
         for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
             seen.setdefault(label, handle)
-    if len(seen) <= 4:
+    # A panel's own entries (a fit chosen for it) stay with it; series shared by the
+    # panels (one per value of the other factors) go below them when there are many.
+    per_panel = max((len(ax.get_legend_handles_labels()[1]) for ax in axes), default=0)
+    if len(seen) <= 4 or per_panel <= 3:
         for ax in axes:
             if ax.get_legend_handles_labels()[0]:
                 ax.legend(loc="best", fontsize="x-small")
@@ -221,6 +224,8 @@ def _factor_panel(ax, data: pd.DataFrame, parameter: str, others: list[str], kpi
     if numeric:
         x = shown[parameter].to_numpy(float)
         _plain_axes(ax)
+        if all(isinstance(v, int | np.integer) for v in values):
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         distinct = np.unique(x)
         if len(distinct) <= 12:
             ax.set_xticks(distinct, [number_text(v, 4) for v in distinct],

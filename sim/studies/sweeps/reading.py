@@ -141,8 +141,8 @@ def findings(sens: Sensitivity, found: Sequence[Threshold], constant: Mapping[st
         body = threshold_sentences(kpi, of_kpi)
         if of_kpi and not body:
             factors = list(dict.fromkeys(t.factor for t in of_kpi))
-            body = [f"No threshold along {join_names([_lower(f) for f in factors])}: "
-                    "no break in it beats a straight line by the criterion."]
+            body = [f"No threshold along {join_names([_lower(f) for f in factors])} by the "
+                    "criterion (thresholds.csv says why for each)."]
         body += sensitivity_sentences(sens, kpi, top)
         if choices is not None and len(choices):
             body += _choice_sentences(choices[choices["kpi"] == kpi], kpi)

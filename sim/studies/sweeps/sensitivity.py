@@ -426,7 +426,8 @@ def _merged(issues: Sequence[tuple[str, str, Any]], noise_limit: float) -> list[
     from sim.schema.labels import factor_label
 
     def named(kpi: str) -> str:
-        return describe(kpi).label
+        label = describe(kpi).label
+        return label if label[1:2].isupper() else label[:1].lower() + label[1:]
 
     by_kind: dict[str, list[tuple[str, Any]]] = {}
     for kind, kpi, payload in issues:
@@ -436,7 +437,7 @@ def _merged(issues: Sequence[tuple[str, str, Any]], noise_limit: float) -> list[
         out.append("one replication per point, so replication noise cannot be told apart "
                    "from the factors' effects: use replications: 2 or more")
     if "noise" in by_kind:
-        listed = join_names([f"{named(k).lower()} ({100 * share:.0f}%)"
+        listed = join_names([f"{named(k)} ({100 * share:.0f}%)"
                              for k, share in by_kind["noise"]])
         out.append(f"replication noise is more than {100 * noise_limit:.0f}% of the spread "
                    f"between points for {listed}; it is read as sensitivity (and as "
@@ -450,10 +451,10 @@ def _merged(issues: Sequence[tuple[str, str, Any]], noise_limit: float) -> list[
                     "; SALib resamples half the points, so they are conservative")
             out.append(f"{method} confidence intervals reach ±{widest:.2f} (above "
                        f"±{limit:g}{note}) for "
-                       f"{join_names([named(k).lower() for k, _ in by_kind[kind]])}: {advice}")
+                       f"{join_names([named(k) for k, _ in by_kind[kind]])}: {advice}")
     if "morris-unsure" in by_kind:
         listed = "; ".join(
-            f"{join_names([factor_label(p).lower for p in params])} on {named(k).lower()}"
+            f"{join_names([factor_label(p).lower for p in params])} on {named(k)}"
             for k, params in by_kind["morris-unsure"])
         out.append(f"mu* is uncertain (its confidence half-width is above "
                    f"{MORRIS_MAX_CONF_SHARE:.0%} of mu*) for {listed}: add trajectories or "

@@ -27,7 +27,10 @@ null models (``constant`` and ``line``; the constant share for 0/1 outcomes): a
 fits as well as a break means the KPI bends without a threshold, and nothing is
 stated. The break must lie between the second and the second-to-last distinct
 value of the factor, so that each regime is seen at two values or more (for the
-logistic, anywhere strictly inside the range).
+logistic, anywhere strictly inside the range), and not at either end of that
+range, where the data do not locate it. For the logistic, the runs themselves
+must cross half: fewer than half collapse on one side of ``t``, more than half
+on the other.
 
 **The interval** of ``t`` is a profile-likelihood interval: the values of ``t``
 whose best fit is close enough to the best fit overall. For least squares that
@@ -84,6 +87,9 @@ NULLS = ("constant", "line")
 
 BREAKS = ("hinge", "step", "logistic")
 """The models whose ``t`` is a threshold."""
+
+EDGE = "the best break lies at the end of the range it may take: not located within the sweep"
+"""Why a break at the edge of its candidate range is not stated."""
 
 COLUMNS = ("kpi", "factor", "slice", "runs", "levels", "model", "stated", "threshold",
            "ci_low", "ci_high", "open_low", "open_high", "delta_bic", "before", "after",
@@ -236,9 +242,11 @@ def _continuous(x: np.ndarray, y: np.ndarray, values: np.ndarray, base: dict,
         before, after = fit["b"], fit["b"] + fit["c"]
     else:
         before, after = fit["a"], fit["a"] + fit["h"]
-    stated = delta >= BIC_MARGIN
-    note = "" if stated else (f"a {chosen} fits best, but its BIC is only {delta:.1f} below "
-                              f"that of a line, and a threshold needs {BIC_MARGIN:g}")
+    edge = best in (0, len(grid) - 1)
+    stated = delta >= BIC_MARGIN and not edge
+    note = ("" if stated else EDGE if edge else
+            f"a {chosen} fits best, but its BIC is only {delta:.1f} below that of a line, and "
+            f"a threshold needs {BIC_MARGIN:g}")
     return Threshold(**result, stated=stated, at=at, low=low, high=high, open_low=open_low,
                      open_high=open_high, before=before, after=after, fit=fit, note=note)
 
@@ -366,12 +374,24 @@ def _binary(x: np.ndarray, y: np.ndarray, values: np.ndarray, base: dict,
                               "would")
     inside = 2 * (loglik[best] - loglik) <= chi2
     low, high, open_low, open_high = _interval(grid, inside, best)
-    stated = delta >= BIC_MARGIN
-    note = "" if stated else (f"a logistic curve fits best, but its BIC is only {delta:.1f} "
-                              f"below that of a constant share, and a threshold needs "
-                              f"{BIC_MARGIN:g}")
+    edge = best in (0, len(grid) - 1)
+    crossed = _crosses_half(x, y, at, slope)
+    stated = delta >= BIC_MARGIN and not edge and crossed
+    note = ("" if stated else EDGE if edge else
+            "the share of collapsed runs changes, but not from below half to above it"
+            if not crossed else
+            f"a logistic curve fits best, but its BIC is only {delta:.1f} below that of a "
+            f"constant share, and a threshold needs {BIC_MARGIN:g}")
     return Threshold(**result, stated=stated, at=at, low=low, high=high, open_low=open_low,
                      open_high=open_high, before=before, after=after, fit=fit, note=note)
+
+
+def _crosses_half(x: np.ndarray, y: np.ndarray, at: float, slope: float) -> bool:
+    """Whether the runs cross half: under half collapse on one side of ``at``, over on the other."""
+    below, above = y[x < at], y[x > at]
+    if slope < 0:
+        below, above = above, below
+    return bool(len(below) and len(above) and below.mean() < 0.5 < above.mean())
 
 
 def _logistic_profile(x: np.ndarray, y: np.ndarray, grid: np.ndarray,
