@@ -36,8 +36,9 @@ MAX_SERIES = 8
 COLLAPSE_COLOUR = "#c00000"
 
 MAX_WRITTEN = 150
-"""A map writes each cell's mean in it when it has at most this many cells in all (else the
-colour bar reads them, and ``cells.csv`` has them); collapse counts are always written."""
+"""A map writes each cell's mean and count of collapsed runs in it when it has at most this
+many cells in all; else the colour bar reads the means, the hatching marks the cells where
+runs collapsed, the map of ``collapsed`` colours their share, and ``cells.csv`` has them."""
 
 PLAIN = FuncFormatter(lambda value, _position: number_text(value, 4))
 """Tick labels in plain numbers (never e-notation, no offset)."""
@@ -46,6 +47,13 @@ PLAIN = FuncFormatter(lambda value, _position: number_text(value, 4))
 def wrap(text: str, width: int = WRAP) -> str:
     """Wrap ``text`` on spaces into lines of about ``width`` characters (words stay whole)."""
     return "\n".join(textwrap.wrap(text, width, break_long_words=False)) or text
+
+
+def suptitle(fig: Figure, title: str) -> float:
+    """Put ``title`` at the top of ``fig``; return the height it takes, in inches."""
+    height = fig.get_size_inches()[1]
+    fig.suptitle(title, y=1 - 0.12 / height, va="top")
+    return 0.12 + 0.25 * (title.count("\n") + 1)
 
 
 def margins(fig: Figure, *, left: float, bottom: float, top: float, right: float = 0.3,
@@ -181,10 +189,10 @@ def factor_figure(means: pd.DataFrame, parameters: Sequence[str], kpi: str,
     for ax in axes[len(parameters):]:
         ax.set_visible(False)
     title = wrap(f"{kpi_title(kpi)}: point means along each factor", 90)
-    fig.suptitle(title)
+    top = suptitle(fig, title)
     entries = _shared_legend(fig, axes[:len(parameters)])
-    margins(fig, left=1.0, bottom=0.95 + 0.2 * math.ceil(entries / 2),
-            top=0.55 + 0.25 * title.count("\n"), wspace=0.32, hspace=0.62)
+    margins(fig, left=1.0, bottom=0.95 + 0.2 * math.ceil(entries / 2), top=top + 0.35,
+            wspace=0.32, hspace=0.62)
     return fig
 
 
@@ -334,9 +342,9 @@ def map_figure(tables: Sequence[pd.DataFrame], kpi: str) -> Figure:
     -------
     matplotlib.figure.Figure
         A heat map per pair on one colour scale: each cell's colour is the mean
-        (grey: no runs, or no run with a value), written in the cell when the map
-        has at most :data:`MAX_WRITTEN` cells; a cell where runs collapsed is
-        hatched and says how many of its runs did (``2/3 collapsed``).
+        (grey: no runs, or no run with a value); a cell where runs collapsed is
+        hatched. When the map has at most :data:`MAX_WRITTEN` cells, each cell
+        also says its mean and how many of its runs collapsed (``2/3 collapsed``).
     """
     tables = [t[t["kpi"] == kpi] for t in tables]
     columns = min(2, max(len(tables), 1))
@@ -362,8 +370,8 @@ def map_figure(tables: Sequence[pd.DataFrame], kpi: str) -> Figure:
     for ax in axes[len(tables):]:
         ax.set_visible(False)
     title = wrap(f"{kpi_title(kpi)}: mean per cell (hatched: some runs collapsed)", 90)
-    fig.suptitle(title)
-    margins(fig, left=1.5, bottom=1.1, top=0.55 + 0.25 * title.count("\n"), right=1.6,
+    top = suptitle(fig, title)
+    margins(fig, left=1.5, bottom=1.1, top=top + 0.2, right=1.6,
             wspace=0.45, hspace=0.5)
     if image is not None:
         bar = fig.colorbar(image, ax=list(axes[:len(tables)]), shrink=0.9, fraction=0.04,
@@ -405,7 +413,7 @@ def _map_panel(ax, table: pd.DataFrame, cmap: str, low: float, high: float,
         if r.collapsed:
             ax.add_patch(Rectangle((cx - 0.5, cy - 0.5), 1, 1, fill=False, hatch="///",
                                    edgecolor="black", linewidth=0.0, alpha=0.35))
-            text += f"\n{r.collapsed}/{r.runs}\ncollapsed"
+            text += f"\n{r.collapsed}/{r.runs}\ncollapsed" if values else ""
         if not text.strip():
             continue
         dark = r.n and _luminance(image.cmap(image.norm(r.mean))) < 0.45
