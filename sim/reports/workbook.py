@@ -15,7 +15,7 @@ than a sheet allows continues on further sheets (``weekly (2)``...).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -201,7 +201,3 @@ def result_sheets(*, summary: pd.DataFrame, kpis: pd.DataFrame, weekly: pd.DataF
     sheets["events"] = (events, EVENT_UNITS)
     return sheets
 
-
-def factor_units(columns, unit_of: Callable[[str], str]) -> dict[str, str]:
-    """The units of factor columns (key paths), by ``unit_of`` (e.g. from the schema labels)."""
-    return {c: unit_of(c) for c in columns}
