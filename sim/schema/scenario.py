@@ -23,6 +23,8 @@ from sim.schema import limits
 from sim.schema.ai import AiDynamics, AiOwner, AiSolution
 from sim.schema.base import CROSS_FIELD_SEPARATOR, Duration, Fraction, Section
 from sim.schema.finance import Finance
+from sim.schema.keypaths import get_key_path, set_key_path
+from sim.schema.messages import describe_error
 from sim.schema.organisation import (
     GOVERNANCE_PRESETS,
     Attrition,
@@ -416,8 +418,6 @@ def apply_changes(scenario: Scenario, values: dict[str, Any] | None = None,
     ValueError
         If a key is unknown, not a number (for a factor) or the result is invalid.
     """
-    from sim.schema.loading import get_key_path, set_key_path
-
     data = scenario.model_dump(mode="json", by_alias=True, exclude={"timeline"})
     values = dict(values or {})
     preset = GOVERNANCE_PRESETS.get(values.get("levers.governance"), {})
@@ -488,12 +488,12 @@ def _timeline_problems(s: Scenario):
             else:
                 if event.for_ is not None:
                     document = state.model_dump(mode="json", by_alias=True)
-                    undo[i] = {k: _get(document, k) for k in event.set}
+                    undo[i] = {k: get_key_path(document, k) for k in event.set}
                 state = apply_changes(state, event.set, event.scale)
         except ValidationError as exc:
-            from sim.schema.loading import describe_error
             for err in exc.errors():
-                yield f"{where}: after the change at day {at:g}, {describe_error(err)}"
+                yield (f"{where}: after the change at day {at:g}, "
+                       f"{describe_error(err, Scenario)}")
             return
         except (ValueError, KeyError) as exc:
             yield f"{where}: {str(exc).strip(chr(39))}"
@@ -526,11 +526,6 @@ def _join_problems(s: Scenario, listed: list[str]):
         example = f", e.g. {templates[0]}-1" if templates else ""
         yield (f"timeline[{i}].join.project={name!r}: no such project. Listed projects: "
                f"{known}; proposals from a template are named <template>-<k>{example}")
-
-
-def _get(document: dict, key: str) -> Any:
-    from sim.schema.loading import get_key_path
-    return get_key_path(document, key)
 
 
 def scenario_warnings(s: Scenario) -> list[str]:
