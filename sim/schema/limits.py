@@ -23,7 +23,20 @@ MAX_FILE_BYTES = 1_048_576
 """Largest scenario, sweep or claim file read (1 MiB); real files are a few kB."""
 
 MAX_YAML_VALUES = 100_000
-"""Most values a YAML file may hold once its aliases (``*name``) are expanded."""
+"""Most values a YAML file may hold, with its aliases (``*name``) counted as written out."""
+
+MAX_YAML_DEPTH = 64
+"""Most levels of nested lists and mappings in a YAML file (real files need fewer than 10).
+
+Checked while the file is parsed, before anything is built, so that no depth
+can exhaust the parser's stack.
+"""
+
+MAX_EXTENDS_CHAIN = 32
+"""Most files in an ``extends`` chain, the file itself included (real chains have 2 or 3)."""
+
+MAX_PATH_CHARS = 4_096
+"""Longest path a file may name (``extends``, a sweep's or claim's ``scenario``)."""
 
 MAX_HORIZON_DAYS = 100 * DAYS_PER_YEAR
 """Longest simulated time: 100 years of 252 working days (25,200 days)."""

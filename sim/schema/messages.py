@@ -169,6 +169,11 @@ def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
     return []
 
 
+def keys_of(model: type[BaseModel]) -> list[str]:
+    """The keys a file may give for ``model`` (aliases where a field has one)."""
+    return list(_by_key(model))
+
+
 def _by_key(model: type[BaseModel]) -> dict[str, Any]:
     """A model's fields by the key a file uses (the alias where there is one)."""
     return {field.alias or name: field for name, field in model.model_fields.items()}
