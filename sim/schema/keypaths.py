@@ -15,14 +15,60 @@ from sim.errors import ScenarioError, excerpt
 from sim.schema.yamlfile import YamlRefused, load_yaml
 
 _INDEX = re.compile(r"\[(\d+)\]")
+_PART = re.compile(r"[\w-]+")
+_STEP = re.compile(r"\.([\w-]+)|\[(\d+)\]")
 
 KEY_PATH_PREFIX = re.compile(r"^[A-Za-z_]\w*(?:\.\w+|\[\d+\])*")
 """The key path a problem's message starts with (see :mod:`sim.schema.messages`)."""
 
 
+class KeyPathError(ValueError):
+    """A key path that is not well formed (an empty part, a stray bracket...)."""
+
+
 def split_key_path(key: str) -> list[str]:
-    """The parts of a dotted key path, as written (``a.b[0].c`` gives a, b, 0, c)."""
-    return [p for p in _INDEX.sub(r".\1", key).split(".") if p]
+    """The parts of a dotted key path, as written (``a.b[0].c`` gives a, b, 0, c).
+
+    Each part is checked: a key is letters, digits, ``_`` or ``-``, an index is
+    ``[digits]`` or a part of digits, and parts are separated by single dots.
+
+    Raises
+    ------
+    KeyPathError
+        Naming the first part that is not well formed.
+    """
+    first = _PART.match(key)
+    if first is None:
+        raise KeyPathError(_malformed(key, 0))
+    parts, at = [first.group(0)], first.end()
+    while at < len(key):
+        step = _STEP.match(key, at)
+        if step is None:
+            raise KeyPathError(_malformed(key, at))
+        parts.append(step.group(1) or step.group(2))
+        at = step.end()
+    return parts
+
+
+def _malformed(key: str, at: int) -> str:
+    """Say where a key path stops being well formed (the caller names the key path)."""
+    if not key:
+        return "the key path is empty; write e.g. operations.demand"
+    before = f" after {excerpt(key[:at])}" if at else " at its start"
+    return (f"the key path has an empty or malformed part{before}; write keys separated by "
+            "single dots, e.g. operations.demand or projects.portfolio[0].size")
+
+
+def check_key_path(key: str, source: str | None = None, what: str = "override") -> list[str]:
+    """The parts of ``key`` (see :func:`split_key_path`), or a :class:`ScenarioError`.
+
+    The error names ``what`` the key path is (``override``, ``set``,
+    ``parameters``) and the key path.
+    """
+    try:
+        return split_key_path(key)
+    except KeyPathError as exc:
+        raise ScenarioError(f"{what} {excerpt(key)}: {exc}", source) from None
 
 
 def key_parts(key: str) -> tuple:
@@ -79,8 +125,14 @@ def set_key_path(data: dict, key: str, value: Any, source: str | None = None) ->
     unknown keys are caught afterwards by validation, which suggests the nearest
     valid one. List elements are addressed by index: ``projects.portfolio.0.size``
     or ``projects.portfolio[0].size``.
+
+    Raises
+    ------
+    ScenarioError
+        If the key path is malformed (see :func:`split_key_path`) or leads
+        through a value or past the end of a list.
     """
-    parts = split_key_path(key)
+    parts = check_key_path(key, source)
     node: Any = data
     for depth, part in enumerate(parts):
         last = depth == len(parts) - 1
@@ -106,8 +158,12 @@ def set_key_path(data: dict, key: str, value: Any, source: str | None = None) ->
 
 def get_key_path(data: Any, key: str) -> Any:
     """Return the value at a dotted key path (``KeyError`` naming the path if absent)."""
+    try:
+        parts = split_key_path(key)
+    except KeyPathError as exc:
+        raise KeyError(f"{key}: {exc}") from None
     node = data
-    for part in split_key_path(key):
+    for part in parts:
         if isinstance(node, list) and is_index(part) and int(part) < len(node):
             node = node[int(part)]
         elif isinstance(node, dict) and part in node:

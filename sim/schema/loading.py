@@ -27,6 +27,7 @@ from sim.errors import ScenarioError, excerpt
 from sim.schema.extends import Origins, merge, read_document, read_with_origins
 from sim.schema.keypaths import (
     KEY_PATH_PREFIX,
+    check_key_path,
     format_path,
     get_key_path,
     key_parts,
@@ -84,6 +85,7 @@ def scenario_with(document: Mapping[str, Any], overrides: Mapping[str, Any] | No
     overrides = dict(overrides or {})
     resolved: dict | None = None
     for key, value in overrides.items():
+        check_key_path(key, source)
         if _through_missing_list(data, key):
             if resolved is None:  # the defaults, for lists the file does not state
                 resolved = validate_scenario(data, source=source).model_dump(

@@ -19,11 +19,21 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
+from sim.errors import excerpt
 from sim.schema import limits
 from sim.schema.ai import AiDynamics, AiOwner, AiSolution
-from sim.schema.base import CROSS_FIELD_SEPARATOR, Duration, Fraction, Section
+from sim.schema.base import (
+    CROSS_FIELD_SEPARATOR,
+    Delay,
+    Duration,
+    Factor,
+    Fraction,
+    Gain,
+    Section,
+    TimeSpan,
+)
 from sim.schema.finance import Finance
-from sim.schema.keypaths import get_key_path, set_key_path
+from sim.schema.keypaths import KeyPathError, get_key_path, set_key_path, split_key_path
 from sim.schema.messages import describe_error
 from sim.schema.organisation import (
     GOVERNANCE_PRESETS,
@@ -42,15 +52,21 @@ from sim.units import DAYS_PER_YEAR
 
 _Section = Section
 
+Size = Annotated[float, Field(ge=limits.MIN_SIZE, le=limits.MAX_SIZE)]
+"""A project's size in person-days, from 0.01 to 1,000,000."""
+
+Team = Annotated[int, Field(ge=1, le=limits.MAX_HEADCOUNT)]
+"""The people assigned to a project, from 1 to 10,000."""
+
 
 class Seasonality(_Section):
     """Sinusoidal seasonality of value demand."""
 
     amplitude: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(
         0.0, description="Relative swing of demand around its mean (0 = none, 0.2 = ±20%).")
-    period: Annotated[Duration, Field(gt=0)] = Field(
+    period: TimeSpan = Field(
         DAYS_PER_YEAR, description="Length of one seasonal cycle.")
-    peak: Annotated[Duration, Field(ge=0)] = Field(
+    peak: Delay = Field(
         0.0, description="Time of the first demand peak.")
 
 
@@ -64,17 +80,17 @@ class Operations(_Section):
     seasonality: Seasonality = Field(default_factory=Seasonality)
     service: Literal["exponential", "lognormal", "deterministic"] = Field(
         "exponential", description="Distribution of the effort one item needs.")
-    service_mean: Annotated[float, Field(gt=0.0)] = Field(
+    service_mean: Annotated[float, Field(ge=limits.MIN_SERVICE, le=limits.MAX_SERVICE)] = Field(
         0.3, description="Mean effort per item in person-days at productivity 1.")
     service_cv: Annotated[float, Field(gt=0.0, le=limits.MAX_SPREAD)] = Field(
         1.0, description="Coefficient of variation of effort (lognormal only).")
     p_defect: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(
         0.05, description="Probability that a completed item comes back as failure demand.")
-    defect_delay: Annotated[Duration, Field(gt=0)] = Field(
+    defect_delay: TimeSpan = Field(
         5.0, description="Mean delay before a defective item returns (exponential).")
-    sla: Annotated[Duration, Field(gt=0)] = Field(
+    sla: TimeSpan = Field(
         2.0, description="Service-level target: an item should be finished within this time.")
-    patience: Annotated[Duration, Field(gt=0)] | None = Field(
+    patience: TimeSpan | None = Field(
         None, description=("Mean patience of a customer (exponential): a value-demand item "
                             "still waiting this long on average leaves unserved. None: "
                             "nobody gives up."))
@@ -89,7 +105,7 @@ class StaffGroup(_Section):
 
     headcount: Annotated[int, Field(ge=0, le=limits.MAX_HEADCOUNT)] = Field(
         0, description="Number of people.")
-    skill: Annotated[float, Field(gt=0.0)] = Field(
+    skill: Factor = Field(
         1.0, description="Productivity multiplier of the group's members.")
 
 
@@ -113,7 +129,7 @@ class Workforce(_Section):
         default_factory=StaffGroup,
         description="The continuous-improvement (OpEx) team.")
     attrition: Attrition = Field(default_factory=Attrition)
-    max_assignments: Annotated[int, Field(ge=1)] = Field(
+    max_assignments: Annotated[int, Field(ge=1, le=limits.MAX_WIP)] = Field(
         2, description="Most projects one person may be assigned to at once.")
     multitasking: tuple[Annotated[float, Field(gt=0.0, le=1.0)], ...] = Field(
         (1.0, 1.0, 0.75, 0.60, 0.25), min_length=1,
@@ -136,7 +152,7 @@ class Benefit(_Section):
         "capability: adds b to operations capability."))
     magnitude: Annotated[float, Field(ge=0.0, le=limits.MAX_BENEFIT)] = Field(
         description="The benefit b at full realisation.")
-    within: Annotated[Duration, Field(gt=0)] = Field(
+    within: TimeSpan = Field(
         63.0, description="Time after handover by which 95% of b is realised.")
     demand_coupling: Annotated[float, Field(ge=0.0, le=limits.MAX_BENEFIT)] = Field(
         0.0, description=("Revenue only: extra value demand per unit of revenue gain "
@@ -158,11 +174,12 @@ class ProjectTemplate(_Section):
     """A kind of project whose proposals arrive at random (Poisson)."""
 
     name: str = Field(min_length=1)
-    per_year: Annotated[float, Field(ge=0.0)] = Field(description="Proposals per year.")
-    size: Annotated[float, Field(gt=0.0)] = Field(description="Mean true size in person-days.")
+    per_year: Annotated[float, Field(ge=0.0, le=limits.MAX_PROPOSALS)] = Field(
+        description="Proposals per year.")
+    size: Size = Field(description="Mean true size in person-days.")
     size_cv: Annotated[float, Field(ge=0.0, le=limits.MAX_SPREAD)] | None = Field(
         None, description="Coefficient of variation of size; default projects.size_cv.")
-    team: Annotated[int, Field(ge=1)] = Field(4, description="People assigned to the project.")
+    team: Team = Field(4, description="People assigned to the project.")
     benefits: tuple[Benefit, ...] = ()
     ai: AiSolution | None = Field(None, description="The AI solution the project delivers.")
 
@@ -171,10 +188,10 @@ class PlannedProject(_Section):
     """A project listed explicitly: it enters the funnel at ``start``."""
 
     name: str = Field(min_length=1)
-    start: Annotated[Duration, Field(ge=0)] = Field(
+    start: Delay = Field(
         0.0, description="When the proposal enters the intake funnel.")
-    size: Annotated[float, Field(gt=0.0)] = Field(description="True size in person-days.")
-    team: Annotated[int, Field(ge=1)] = Field(4, description="People assigned to the project.")
+    size: Size = Field(description="True size in person-days.")
+    team: Team = Field(4, description="People assigned to the project.")
     benefits: tuple[Benefit, ...] = ()
     ai: AiSolution | None = Field(None, description="The AI solution the project delivers.")
 
@@ -190,14 +207,14 @@ class Projects(_Section):
         0.35, description="Sigma of the lognormal error of size estimates.")
     quality: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
         0.85, description="Fraction of project work done right first time.")
-    discovery_delay: Annotated[Duration, Field(gt=0)] = Field(
+    discovery_delay: TimeSpan = Field(
         21.0, description="Mean time for undiscovered rework to be found.")
     completion_threshold: Annotated[float, Field(gt=0.0, lt=1.0)] = Field(
         0.005, description=("A project completes when work to do and undiscovered rework "
                             "are both below this fraction of its size."))
-    on_time_tolerance: Annotated[float, Field(ge=0.0)] = Field(
+    on_time_tolerance: Gain = Field(
         0.10, description="A project is on time if it finishes within this fraction of plan.")
-    onboarding: Annotated[Duration, Field(gt=0)] = Field(
+    onboarding: TimeSpan = Field(
         20.0, description="Time for someone joining a running project to reach full speed.")
     newcomer_productivity: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
         0.5, description="Project productivity of someone joining a running project on their "
@@ -214,21 +231,21 @@ class Projects(_Section):
 class BenefitDynamics(_Section):
     """How realised benefits fade when nobody sustains them."""
 
-    erosion: Annotated[Duration, Field(gt=0)] = Field(
+    erosion: TimeSpan = Field(
         DAYS_PER_YEAR, description="Time constant of erosion with zero sustainment coverage.")
-    sustain_effort: Annotated[float, Field(ge=0.0)] = Field(
+    sustain_effort: Annotated[float, Field(ge=0.0, le=limits.MAX_SIZE)] = Field(
         0.5, description="Person-days per week one realised benefit needs to be sustained.")
 
 
 class RescuePolicy(Newcomers):
     """Add people to projects that are forecast to finish late (a common PMO reflex)."""
 
-    slip_above: Annotated[float, Field(gt=0.0)] = Field(
+    slip_above: Factor = Field(
         description="Rescue a project whose forecast slip (forecast / planned duration - 1, "
                     "at the team's planned rate) exceeds this.")
     people: Annotated[int, Field(ge=1, le=limits.MAX_HEADCOUNT)] = Field(
         4, description="People added at each rescue (fewer if not enough have room).")
-    every: Annotated[Duration, Field(gt=0)] = Field(
+    every: TimeSpan = Field(
         21.0, description="Time between the PMO's reviews of the portfolio.")
     times: Annotated[int, Field(ge=1, le=limits.MAX_TIMELINE_EVENTS)] = Field(
         1, description="Most rescues of one project.")
@@ -237,7 +254,7 @@ class RescuePolicy(Newcomers):
 class Levers(_Section):
     """Management policies: what a strategy team can decide."""
 
-    wip_limit: Annotated[int, Field(ge=1)] = Field(
+    wip_limit: Annotated[int, Field(ge=1, le=limits.MAX_WIP)] = Field(
         5, description="Most projects in progress at once.")
     allocation: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
         0.5, description="Share of an assigned person's time planned for one project.")
@@ -245,7 +262,7 @@ class Levers(_Section):
         "value", description="Funnel order: strategic value (benefit per person-day) or FIFO.")
     capacity_aware_intake: bool = Field(
         False, description="Start projects only while ops pressure < intake_pressure_max.")
-    intake_pressure_max: Annotated[float, Field(gt=0.0)] = Field(
+    intake_pressure_max: Factor = Field(
         1.0, description="Ops pressure above which capacity-aware intake holds new starts.")
     staffing_source: StaffingSource = Field(
         "operations", description="Which staff group project teams are drawn from.")
@@ -264,7 +281,7 @@ class Levers(_Section):
     ai_gate: Fraction = Field(
         1.0, description="Share of an AI project's planned evaluation gate that is done "
                          "(1 = the full gate, 0 = skipped).")
-    ai_gate_cut_slip: Annotated[float, Field(ge=0.0)] | None = Field(
+    ai_gate_cut_slip: Gain | None = Field(
         None, description="Drop the rest of an AI project's evaluation gate when its "
                           "forecast slip passes this (schedule pressure; none: never).")
     ai_operations: AiOwner = Field(
@@ -291,7 +308,7 @@ class Scenario(_Section):
     description: str = Field("", description="What this scenario represents.")
     horizon: Annotated[Duration, Field(gt=0, le=limits.MAX_HORIZON_DAYS)] = Field(
         DAYS_PER_YEAR, description="Simulated time.")
-    warmup: Annotated[Duration, Field(ge=0)] = Field(
+    warmup: Annotated[Duration, Field(ge=0, le=limits.MAX_HORIZON_DAYS)] = Field(
         0.0, description="Initial time excluded from summary statistics.")
     seed: Annotated[int, Field(ge=0, le=limits.MAX_SEED)] = Field(
         1, description="Root seed of all randomness.")
@@ -469,6 +486,12 @@ def _timeline_problems(s: Scenario):
             continue
         bad = False
         for key in ([] if ending else [*event.set, *event.scale]):
+            try:
+                split_key_path(key)
+            except KeyPathError as exc:
+                bad = True
+                yield f"{where}: {excerpt(key)}: {exc}"
+                continue
             if timeline_key_allowed(key):
                 continue
             bad = True
