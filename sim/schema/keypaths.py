@@ -8,6 +8,7 @@ and prints paths through the functions here.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -26,7 +27,8 @@ class KeyPathError(ValueError):
     """A key path that is not well formed (an empty part, a stray bracket...)."""
 
 
-def split_key_path(key: str) -> list[str]:
+@functools.lru_cache(maxsize=4096)
+def split_key_path(key: str) -> tuple[str, ...]:
     """The parts of a dotted key path, as written (``a.b[0].c`` gives a, b, 0, c).
 
     Each part is checked: a key is letters, digits, ``_`` or ``-``, an index is
@@ -47,7 +49,7 @@ def split_key_path(key: str) -> list[str]:
             raise KeyPathError(_malformed(key, at))
         parts.append(step.group(1) or step.group(2))
         at = step.end()
-    return parts
+    return tuple(parts)
 
 
 def _malformed(key: str, at: int) -> str:
@@ -59,7 +61,8 @@ def _malformed(key: str, at: int) -> str:
             "single dots, e.g. operations.demand or projects.portfolio[0].size")
 
 
-def check_key_path(key: str, source: str | None = None, what: str = "override") -> list[str]:
+def check_key_path(key: str, source: str | None = None,
+                   what: str = "override") -> tuple[str, ...]:
     """The parts of ``key`` (see :func:`split_key_path`), or a :class:`ScenarioError`.
 
     The error names ``what`` the key path is (``override``, ``set``,

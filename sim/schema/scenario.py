@@ -15,6 +15,7 @@ strings such as ``"6 weeks"`` (see :mod:`sim.units`).
 
 from __future__ import annotations
 
+import collections
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
@@ -343,6 +344,27 @@ class Scenario(_Section):
         return self
 
 
+def with_sections(scenario: Scenario, sections: dict[str, Section]) -> Scenario:
+    """``scenario`` with whole top-level sections replaced by other validated ones.
+
+    Only the rules that span sections are checked again (each section was
+    validated on its own), which is what validating the whole would add.
+
+    Raises
+    ------
+    ValueError
+        Listing the broken cross-field rules.
+    """
+    values = {name: sections.get(name, getattr(scenario, name))
+              for name in type(scenario).model_fields}
+    changed = type(scenario).model_construct(
+        _fields_set=scenario.model_fields_set | set(sections), **values)
+    problems = list(_cross_field_problems(changed))
+    if problems:
+        raise ValueError(CROSS_FIELD_SEPARATOR.join(problems))
+    return changed
+
+
 def _cross_field_problems(s: Scenario):
     """Yield each rule that spans several sections and is broken."""
     for key in ("horizon", "warmup"):
@@ -354,15 +376,17 @@ def _cross_field_problems(s: Scenario):
         yield f"warmup={s.warmup:g} days must be shorter than horizon={s.horizon:g} days"
     source = s.levers.staffing_source
     pool = getattr(s.workforce, source).headcount
-    projects = [("templates", i, p) for i, p in enumerate(s.projects.templates)]
-    projects += [("portfolio", i, p) for i, p in enumerate(s.projects.portfolio)]
-    for section, i, p in projects:
-        if p.team > pool:
-            yield (f"projects.{section}[{i}].team={p.team} cannot be staffed: "
-                   f"workforce.{source}.headcount is {pool} (levers.staffing_source="
-                   f"'{source}'); use a team of at most {pool}")
-    names = [p.name for _, _, p in projects]
-    duplicated = sorted({n for n in names if names.count(n) > 1})
+    for section in ("templates", "portfolio"):
+        listed = getattr(s.projects, section)
+        if max((p.team for p in listed), default=0) <= pool:
+            continue
+        for i, p in enumerate(listed):
+            if p.team > pool:
+                yield (f"projects.{section}[{i}].team={p.team} cannot be staffed: "
+                       f"workforce.{source}.headcount is {pool} (levers.staffing_source="
+                       f"'{source}'); use a team of at most {pool}")
+    names = [p.name for p in (*s.projects.templates, *s.projects.portfolio)]
+    duplicated = sorted(n for n, count in collections.Counter(names).items() if count > 1)
     if duplicated:
         yield f"project names must be unique; repeated: {', '.join(duplicated)}"
     yield from _timeline_problems(s)
@@ -435,11 +459,11 @@ def apply_changes(scenario: Scenario, values: dict[str, Any] | None = None,
     ValueError
         If a key is unknown, not a number (for a factor) or the result is invalid.
     """
-    data = scenario.model_dump(mode="json", by_alias=True, exclude={"timeline"})
     values = dict(values or {})
     preset = GOVERNANCE_PRESETS.get(values.get("levers.governance"), {})
     for key, value in _flatten(preset, "levers.").items():
         values.setdefault(key, value)  # a preset set mid-run sets its levers too
+    data = _open_for(scenario, [*values, *(factors or {})])
     for key, value in values.items():
         set_key_path(data, key, value)
     for key, factor in (factors or {}).items():
@@ -449,6 +473,40 @@ def apply_changes(scenario: Scenario, values: dict[str, Any] | None = None,
         set_key_path(data, key, current * factor)
     changed = Scenario.model_validate(data)
     return changed.model_copy(update={"timeline": scenario.timeline})
+
+
+def _open_for(scenario: Scenario, keys: list[str]) -> dict[str, Any]:
+    """The scenario as data to change at ``keys``: only what they reach is written out.
+
+    Sections no key reaches stay the validated objects they are, and so do lists
+    of projects (templates, portfolio) no key reaches, so that a change costs the
+    same whatever the size of the portfolio; validating the result accepts the
+    unchanged objects as they are. The timeline is left out.
+    """
+    reached: dict[str, set] = {}
+    for key in keys:
+        parts = split_key_path(key)
+        reached.setdefault(parts[0], set()).update(parts[1:2])
+    data: dict[str, Any] = {}
+    for name, field in type(scenario).model_fields.items():
+        key, value = field.alias or name, getattr(scenario, name)
+        if key == "timeline":
+            continue
+        if key not in reached or not isinstance(value, Section):
+            data[key] = value if key not in reached else \
+                scenario.model_dump(mode="json", by_alias=True, include={name})[key]
+            continue
+        kept = {inner: getattr(value, inner) for inner, f in type(value).model_fields.items()
+                if (f.alias or inner) not in reached[key]
+                and _holds_sections(getattr(value, inner))}
+        data[key] = {**value.model_dump(mode="json", by_alias=True, exclude=set(kept)), **kept}
+    return data
+
+
+def _holds_sections(value: Any) -> bool:
+    """Whether ``value`` is a non-empty tuple of validated sections (a project list)."""
+    return isinstance(value, tuple) and bool(value) and all(isinstance(v, Section)
+                                                           for v in value)
 
 
 def _flatten(data: dict, prefix: str = "") -> dict[str, Any]:
@@ -466,6 +524,8 @@ def _timeline_problems(s: Scenario):
     """Yield what is wrong with the timeline, replaying it in order as a run would."""
     import difflib
 
+    if not s.timeline:
+        return
     known = list(_flatten(s.model_dump(mode="json", by_alias=True, exclude={"timeline"})))
     steps = sorted((e.at, i, False) for i, e in enumerate(s.timeline))
     for i, event in enumerate(s.timeline):
@@ -510,7 +570,7 @@ def _timeline_problems(s: Scenario):
                 state = apply_changes(state, undo.pop(i, {}), factors)
             else:
                 if event.for_ is not None:
-                    document = state.model_dump(mode="json", by_alias=True)
+                    document = _open_for(state, list(event.set))
                     undo[i] = {k: get_key_path(document, k) for k in event.set}
                 state = apply_changes(state, event.set, event.scale)
         except ValidationError as exc:
