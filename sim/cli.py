@@ -166,6 +166,9 @@ def _parser() -> argparse.ArgumentParser:
                             "comes first (default 20)")
     sweep.add_argument("--dry-run", action="store_true",
                        help="check the sweep and show its plan without running anything")
+    sweep.add_argument("--set-aside-damaged", action="store_true",
+                       help="move part files that cannot be read into the folder's damaged/ "
+                            "and run their runs again")
     sweep.set_defaults(handler=_sweep)
 
     analyze = commands.add_parser(
@@ -363,12 +366,15 @@ def _sweep(args: argparse.Namespace) -> int:
     from sim.studies.sweeps import load_sweep, run_sweep
     from sim.studies.sweeps.engine import prepare
     from sim.studies.sweeps.progress import ProgressBar
-    from sim.studies.sweeps.store import done_keys
+    from sim.studies.sweeps.store import done_keys, set_aside_damaged
 
     if args.scheduler and args.executor != "dask":
         raise UserError("--scheduler needs --executor dask")
     spec = load_sweep(args.file, replications=args.replications, seed=args.seed)
     folder = Path(args.out) / spec.name
+    if args.set_aside_damaged and not args.dry_run:
+        for path in set_aside_damaged(folder):
+            print(f"set aside a damaged part file: {path}; its runs will run again")
     the_plan = prepare(spec)
     total = the_plan.count
     done = the_plan.count_done(done_keys(folder))
