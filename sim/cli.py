@@ -196,6 +196,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="port to listen on (default 8765; 0: any free port)")
     studio.add_argument("--host", default="127.0.0.1",
                         help="address to listen on (default 127.0.0.1: this machine only)")
+    studio.add_argument("--allow", action="append", default=[], metavar="DIR",
+                        help="a folder whose scenario files uploaded files may extend "
+                             "(repeatable); the offered and shipped scenarios always may")
     studio.set_defaults(handler=_studio)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of scenario files")
@@ -441,7 +444,7 @@ def _analyze(args: argparse.Namespace) -> int:
 
 
 def _studio(args: argparse.Namespace) -> int:
-    from sim.studio import LOCAL_HOSTS, require_solara, serve
+    from sim.studio import ALLOW_ENV, LOCAL_HOSTS, require_solara, serve
 
     require_solara()
     load_scenario(args.file)  # a bad file stops here, with the usual message
@@ -451,6 +454,11 @@ def _studio(args: argparse.Namespace) -> int:
               file=sys.stderr)
     print(f"pmosim studio: open http://{args.host}:{args.port} in a browser; Ctrl-C stops it",
           flush=True)
+    for folder in args.allow:
+        if not Path(folder).is_dir():
+            raise UserError(f"--allow {folder}: no such folder")
+    if args.allow:  # the page reads it: uploaded files may extend files there
+        os.environ[ALLOW_ENV] = os.pathsep.join(str(Path(f).resolve()) for f in args.allow)
     return serve(args.file, host=args.host, port=args.port)
 
 

@@ -15,6 +15,7 @@ parent that is not a scenario file is refused without showing its content.
 from __future__ import annotations
 
 import errno
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -111,7 +112,7 @@ def _read_chain(path: Path, text: str | bytes | None,
             raise ScenarioError(f"extends = {excerpt(parent)}: must be the path of another "
                                 "scenario file, relative to this one", shown)
         chain.append(_resolved(path))
-        parent_path = resolve_reference(parent, path.parent, "extends", shown)
+        parent_path = resolve_reference(parent, path.parent, "extends", shown, within)
         if parent_path in chain:
             cycle = " -> ".join(display_path(p) for p in (*chain, parent_path))
             raise ScenarioError(f"extends = {excerpt(parent)} makes a cycle: {cycle}", shown)
@@ -119,8 +120,6 @@ def _read_chain(path: Path, text: str | bytes | None,
             raise ScenarioError(f"extends = {excerpt(parent)}: the chain of parent files from "
                                 f"{display_path(chain[0])} is longer than {MAX_EXTENDS_CHAIN} "
                                 "files (the limit); merge some of them", shown)
-        if within is not None:
-            _check_within(parent, parent_path, within, shown)
         try:
             text = read_bytes(parent_path, "scenario file")
         except UnreadableFile as exc:
@@ -128,22 +127,29 @@ def _read_chain(path: Path, text: str | bytes | None,
         path, named_by = parent_path, (parent, shown)
 
 
-def resolve_reference(value: str, folder: Path, key: str, source: str) -> Path:
+def resolve_reference(value: str, folder: Path, key: str, source: str,
+                      within: Sequence[Path] | None = None) -> Path:
     """The absolute path of a file named by ``key`` (``extends``, ``scenario``) in a file.
 
-    Relative paths are taken from ``folder``; symbolic links are followed.
+    Relative paths are taken from ``folder``; symbolic links are followed. With
+    ``within``, the path must lie in one of those folders, both as written
+    (checked before the file system is asked anything, so that nothing about
+    other files can be learnt) and once its links are followed.
 
     Raises
     ------
     ScenarioError
         Naming ``key``, the value and what is wrong with it: a NUL byte, a path
-        too long, a loop of symbolic links, nothing there, or something other
-        than a file (a folder, a FIFO, a device).
+        too long, outside the allowed folders, a loop of symbolic links, nothing
+        there, or something other than a file (a folder, a FIFO, a device).
     """
     problem = path_problem(value)
     if problem:
         raise ScenarioError(f"{key} = {excerpt(value)}: {problem}", source)
     target = folder / value
+    if within is not None:
+        _check_within(key, value, Path(os.path.abspath(target)),
+                      [Path(os.path.abspath(f)) for f in within], source)
     try:
         resolved = target.resolve()
     except RuntimeError:  # pathlib's word for a loop of symbolic links
@@ -152,6 +158,8 @@ def resolve_reference(value: str, folder: Path, key: str, source: str) -> Path:
     except OSError as exc:
         raise ScenarioError(f"{key} = {excerpt(value)}: cannot be resolved "
                             f"({exc.strerror})", source) from None
+    if within is not None:
+        _check_within(key, value, resolved, [_resolved(Path(f)) for f in within], source)
     try:
         resolved.stat()
     except OSError as exc:
@@ -162,13 +170,11 @@ def resolve_reference(value: str, folder: Path, key: str, source: str) -> Path:
     return resolved
 
 
-def _check_within(value: str, parent: Path, within: Sequence[Path], source: str) -> None:
-    """Refuse a parent outside the allowed folders, before it is opened."""
-    folders = [_resolved(Path(f)) for f in within]
-    if not any(parent.is_relative_to(f) for f in folders):
-        allowed = ", ".join(display_path(f) for f in folders) or "none"
-        raise ScenarioError(f"extends = {excerpt(value)}: here a scenario may only extend files "
-                            f"in {allowed}", source)
+def _check_within(key: str, value: str, path: Path, folders: list[Path], source: str) -> None:
+    """Refuse a path outside ``folders``, before it is opened."""
+    if not any(path.is_relative_to(f) for f in folders):
+        raise ScenarioError(f"{key} = {excerpt(value)}: outside the allowed folders; here a "
+                            "scenario may only extend the scenario files in those", source)
 
 
 def _resolved(path: Path) -> Path:

@@ -22,9 +22,10 @@ import solara.lab
 
 from sim import whatif
 from sim.errors import ScenarioError, UserError
-from sim.schema.loading import display_path
+from sim.schema.loading import display_path, read_document, scenario_with
 from sim.schema.scenario import Scenario
-from sim.studio import SCENARIO_ENV
+from sim.shipped import shipped_scenarios
+from sim.studio import ALLOW_ENV, SCENARIO_ENV
 
 SCENARIOS = Path("scenarios")
 """The folder whose scenario files the page offers (and where uploads are taken to be)."""
@@ -50,6 +51,32 @@ def base_choices(first: Path, root: Path = SCENARIOS) -> list[Path]:
     shipped = whatif.shipped_scenarios(root)
     others = [p for p in shipped if p.resolve() != first.resolve()]
     return [first, *others]
+
+
+def extendable(root: Path, allow: list[Path] | None = None) -> list[Path]:
+    """The folders whose files an uploaded scenario may ``extends``.
+
+    The scenarios the page offers (``root``), those shipped with pmosim, and the
+    folders ``allow`` names (by default those in :data:`sim.studio.ALLOW_ENV`,
+    separated like ``PATH``): never anything else on the server.
+    """
+    if allow is None:
+        allow = [Path(p) for p in os.environ.get(ALLOW_ENV, "").split(os.pathsep) if p]
+    shipped = shipped_scenarios()
+    return [root, *([shipped] if shipped is not None else []), *allow]
+
+
+def open_upload(path: Path, data: bytes, within: list[Path]) -> whatif.Base:
+    """An uploaded file, taken to be at ``path``, whose ``extends`` stay ``within`` folders.
+
+    Raises
+    ------
+    ScenarioError
+        As ``pmosim validate`` would, or naming an ``extends`` outside ``within``
+        (refused before that file is opened, so nothing of it is shown).
+    """
+    document = read_document(path, data, within=within)
+    return whatif.Base(path, document, scenario_with(document, source=display_path(path)))
 
 
 def kpi_table(rows: list[dict[str, str]], as_is: str, to_be: str) -> str:
@@ -242,7 +269,7 @@ def Studio(scenario: str | Path, root: str | Path = SCENARIOS,
     folder = root if root.is_dir() else Path(".")
 
     def upload(name: str, data: bytes) -> None:
-        open_new(lambda: whatif.open_base(folder / Path(name).name, data))
+        open_new(lambda: open_upload(folder / Path(name).name, data, extendable(root)))
 
     pair, invalid = None, None
     if base is not None:
