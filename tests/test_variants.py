@@ -75,3 +75,13 @@ def test_a_kept_section_is_not_given_to_a_point_with_other_values():
     again = variants.scenario({"operations.demand": 250.0})
     assert (first.operations.demand, second.operations.demand) == (250.0, 251.0)
     assert again.operations is first.operations
+
+
+def test_replacing_sections_checks_every_rule_of_the_whole_scenario():
+    # with_sections builds the scenario without validating it whole and checks the
+    # cross-field rules itself: a new scenario-level rule must be added there too.
+    from sim.schema.scenario import Scenario
+
+    decorators = Scenario.__pydantic_decorators__
+    assert list(decorators.model_validators) == ["_check_cross_fields"]
+    assert list(decorators.field_validators) == ["_booleans_are_not_numbers"]

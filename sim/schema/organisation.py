@@ -44,8 +44,6 @@ def _check_curve(points: Curve) -> Curve:
         raise ValueError("a curve needs at least one (x, y) point")
     if any(b <= a for a, b in itertools.pairwise(xs)):
         raise ValueError(f"curve x values must increase strictly, got {xs}")
-    if any(y < 0 for _, y in points):
-        raise ValueError("curve y values must be >= 0")
     return points
 
 

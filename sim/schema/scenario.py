@@ -348,7 +348,10 @@ def with_sections(scenario: Scenario, sections: dict[str, Section]) -> Scenario:
     """``scenario`` with whole top-level sections replaced by other validated ones.
 
     Only the rules that span sections are checked again (each section was
-    validated on its own), which is what validating the whole would add.
+    validated on its own), which is what validating the whole would add: the
+    scenario's only model-level rule is :func:`_cross_field_problems`, and its
+    field rule (no booleans for numbers) concerns run settings, which stay as
+    they were (``tests/test_variants.py`` checks both).
 
     Raises
     ------
