@@ -168,6 +168,9 @@ def _parser() -> argparse.ArgumentParser:
                             "comes first (default 20)")
     sweep.add_argument("--dry-run", action="store_true",
                        help="check the sweep and show its plan without running anything")
+    sweep.add_argument("--set-aside-damaged", action="store_true",
+                       help="move part files that cannot be read into the folder's damaged/ "
+                            "and run their runs again")
     sweep.set_defaults(handler=_sweep)
 
     analyze = commands.add_parser(
@@ -196,6 +199,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="port to listen on (default 8765; 0: any free port)")
     studio.add_argument("--host", default="127.0.0.1",
                         help="address to listen on (default 127.0.0.1: this machine only)")
+    studio.add_argument("--allow", action="append", default=[], metavar="DIR",
+                        help="a folder whose scenario files uploaded files may extend "
+                             "(repeatable); the offered and shipped scenarios always may")
     studio.set_defaults(handler=_studio)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of scenario files")
@@ -374,12 +380,15 @@ def _sweep(args: argparse.Namespace) -> int:
     from sim.studies.sweeps import load_sweep, run_sweep
     from sim.studies.sweeps.engine import prepare
     from sim.studies.sweeps.progress import ProgressBar
-    from sim.studies.sweeps.store import done_keys
+    from sim.studies.sweeps.store import done_keys, set_aside_damaged
 
     if args.scheduler and args.executor != "dask":
         raise UserError("--scheduler needs --executor dask")
     spec = load_sweep(args.file, replications=args.replications, seed=args.seed)
     folder = Path(args.out) / spec.name
+    if args.set_aside_damaged and not args.dry_run:
+        for path in set_aside_damaged(folder):
+            print(f"set aside a damaged part file: {path}; its runs will run again")
     the_plan = prepare(spec)
     total = the_plan.count
     done = the_plan.count_done(done_keys(folder))
@@ -446,7 +455,7 @@ def _analyze(args: argparse.Namespace) -> int:
 
 
 def _studio(args: argparse.Namespace) -> int:
-    from sim.studio import LOCAL_HOSTS, require_solara, serve
+    from sim.studio import ALLOW_ENV, LOCAL_HOSTS, require_solara, serve
 
     require_solara()
     load_scenario(args.file)  # a bad file stops here, with the usual message
@@ -456,6 +465,11 @@ def _studio(args: argparse.Namespace) -> int:
               file=sys.stderr)
     print(f"pmosim studio: open http://{args.host}:{args.port} in a browser; Ctrl-C stops it",
           flush=True)
+    for folder in args.allow:
+        if not Path(folder).is_dir():
+            raise UserError(f"--allow {folder}: no such folder")
+    if args.allow:  # the page reads it: uploaded files may extend files there
+        os.environ[ALLOW_ENV] = os.pathsep.join(str(Path(f).resolve()) for f in args.allow)
     try:
         return serve(args.file, host=args.host, port=args.port)
     except KeyboardInterrupt:

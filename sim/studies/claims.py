@@ -44,6 +44,7 @@ from sim.schema.loading import (
     load_scenario,
     read_yaml,
 )
+from sim.schema.messages import keys_of
 from sim.schema.scenario import Scenario
 from sim.studies.replications import Replications, run_tasks, stack
 from sim.studies.statistics import paired_difference
@@ -55,7 +56,7 @@ SUPPORTED, NOT_SUPPORTED, INCONCLUSIVE = "supported", "not supported", "inconclu
 def load_claim(path: str | Path) -> Claim:
     """Read and validate a claim file, with errors naming the file and key path."""
     path = Path(path)
-    data = read_yaml(path, "claim file")
+    data = read_yaml(path, "claim file", keys=keys_of(Claim))
     try:
         return Claim.model_validate(data)
     except ValidationError as exc:
