@@ -76,7 +76,8 @@ def run(scenario: Scenario, replication: int = 0) -> RunResult:
     org.run()
     tolerance = scenario.projects.on_time_tolerance
     group = scenario.levers.staffing_source
-    projects = pd.DataFrame([{**project_record(p, tolerance), **org.money.project_money(
+    end = org.env.now
+    projects = pd.DataFrame([{**project_record(p, tolerance, end), **org.money.project_money(
         p.id, p.effort, group, p.benefits, p.finished - p.started - p.planned_duration)}
         for p in org.delivery.book.projects], columns=PROJECT_COLUMNS)
     return RunResult(
@@ -121,4 +122,4 @@ PROJECT_COLUMNS = ["project", "template", "status", "arrived", "started", "team"
                    "size", "estimate", "planned_duration", "planned_finish", "finished",
                    "duration", "slip", "on_time", "cancelled", "joined_late", "effort", "work",
                    "rework", "benefits", "cost", "benefit_value", "cost_of_delay_per_week",
-                   "slip_cost"]
+                   "slip_cost", "deadline", "due", "late", "slip_at_end"]

@@ -300,7 +300,8 @@ class People:
         staff = self.staff
         if staff.plan_version != self._judged_version:
             assigned = self._make_plan()
-            self.reward = reward_share(assigned, self.scenario.levers.rewards.weights)
+            self.reward = reward_share(assigned, self.scenario.levers.rewards.weights,
+                                       self.scenario.behaviour.unrewarded_ops_share)
             self.misaligned = misalignment(assigned, self.reward)
             self._judged_version = staff.plan_version
         behave = self.scenario.behaviour
