@@ -112,6 +112,10 @@ KPIS: dict[str, Kpi] = {
                                    "Mean time from an AI degradation to its detection"),
     "ai_benefit_realised": Kpi("benefit-years", "higher",
                                "AI benefit in force (realised x quality) integrated over time"),
+    "ops_pressure_end": Kpi("pressure", "lower",
+                            "Mean ops pressure over the last 3 months (1 = at the SLA limit)"),
+    "tipped": Kpi("0/1", "lower", "1 if the run ends firefighting (pressure above 1) or "
+                                  "collapsed"),
     "collapsed": Kpi("0/1", "lower", "1 if the backlog passed operations.backlog_limit"),
     "collapsed_day": Kpi("day", "neutral", "Day the run stopped on its backlog (NaN: never)"),
 }
@@ -143,3 +147,29 @@ def format_number(x: float) -> str:
 def describe(name: str) -> Kpi:
     """Return the metadata of KPI ``name`` (a neutral placeholder for unknown ones)."""
     return KPIS.get(name, Kpi("", "neutral", name))
+
+
+UNDEFINED_WHEN: dict[str, str] = {
+    "projects_on_time_rate": "no project was due in the window",
+    "projects_finished_share": "no project was due in the window",
+    "project_slip_mean": "no project was due in the window",
+    "project_duration_mean": "no project was due in the window",
+    "project_effort_mean": "no project was due in the window",
+    "project_rework_share": "no project was in progress in the window",
+    "ops_service_level": "no item was completed in the window",
+    "ops_time_in_system_mean": "no item was completed in the window",
+    "ops_wait_mean": "no item started service in the window",
+    "ops_utilisation": "nobody was on duty in the window",
+    "ops_pressure_end": "no week ended in the window",
+    "benefits_sustained_final": "no benefit had been handed over",
+    "hours_diverted_share": "no project, improvement or sustainment time was planned",
+    "ai_quality_mean": "no AI solution was in use",
+    "payback_weeks": "the change never paid back",
+    "irr_change": "the net flows have no rate of return",
+}
+"""Why a KPI can be undefined (NaN) in a run; docs/results.md, "NaN and empty values"."""
+
+
+def undefined_because(name: str) -> str:
+    """Why KPI ``name`` can be undefined in a run (a generic phrase for the others)."""
+    return UNDEFINED_WHEN.get(name, "the KPI is undefined in that run")

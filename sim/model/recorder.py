@@ -32,6 +32,8 @@ ACTIVITIES = ("ops_busy", "ops_idle", "overrun", "project_work", "project_idle",
               "sustainment", "overhead", "unassigned")
 PLANS = ("available", "ops_planned", "project_planned", "improvement_planned",
          "sustainment_planned", "diverted")
+END_DAYS = 63.0
+"""How far back from the end ``ops_pressure_end`` looks: three months."""
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,15 @@ class Recorder:
         self.rows.append(row)
         self._last = now
 
+    def pressure_at_end(self, since: float, end: float) -> float:
+        """Mean ops pressure at the week ends of the last :data:`END_DAYS` of the window.
+
+        NaN when no week ended then (a window shorter than a week).
+        """
+        values = [row["pressure"] for row in self.rows
+                  if row["day"] > max(since, end - END_DAYS) and "pressure" in row]
+        return float(np.mean(values)) if values else math.nan
+
     def summary(self, snap: Snapshot, final: Final) -> dict[str, float]:
         """Return the run's summary KPIs over the window after the warm-up."""
         end = self.books(snap)
@@ -180,6 +191,7 @@ class Recorder:
             "hours_project_share": _ratio(hours["project_work"], sum(hours[a] for a in ACTIVITIES)),
             "hours_overrun_share": _ratio(hours["overrun"], sum(hours[a] for a in ACTIVITIES)),
         }
+        out["ops_pressure_end"] = self.pressure_at_end(start.time, end.time)
         out.update(_project_summary(final, start.time, end.time, end.starts - start.starts))
         realised = (end.realised_days - start.realised_days) / DAYS_PER_YEAR
         out["benefits_realised"] = float(np.sum(realised))

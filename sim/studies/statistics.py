@@ -4,12 +4,13 @@ A KPI over independent replications is summarised by its mean and a Student-t
 confidence interval (:func:`mean_ci`, :func:`kpi_table`). Scenarios are compared
 with common random numbers: replication *k* of every scenario uses the same
 seeds, so the difference of a KPI in replication *k* is due to the scenarios,
-not to luck. The difference is summarised by its mean, a Student-t confidence
-interval over the replications, the relative change and a verdict word: for a
-KPI whose good direction is known, ``better`` or ``worse`` when the interval
-excludes zero; ``higher`` or ``lower`` for a neutral KPI; and ``no clear
-difference`` whenever the interval contains zero (or there are too few pairs to
-tell).
+not to luck. The difference is summarised by its mean, the interval of the
+paired permutation test (which assumes nothing about the shape of the
+differences), the relative change and a verdict word: for a KPI whose good
+direction is known, ``better`` or ``worse`` when the interval excludes zero;
+``higher`` or ``lower`` for a neutral KPI; and ``no clear difference`` whenever
+the interval contains zero (or there are too few pairs to tell). Claims use the
+same tests, and the sign test where outcomes have two regimes (:func:`paired_test`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.kpis import HEADLINE, describe
+from sim.kpis import HEADLINE, describe, undefined_because
 from sim.kpis import format_number as num
 
 ID_COLUMNS = ("scenario", "replication", "seed")
@@ -85,7 +86,7 @@ def kpi_table(summary: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
 NO_CLEAR = "no clear difference"
 COMPARISON_COLUMNS = ["scenario", "baseline", "kpi", "unit", "better", "baseline_mean",
                       "scenario_mean", "difference", "ci_low", "ci_high", "relative_change",
-                      "p_value", "n", "verdict"]
+                      "p_value", "method", "n", "undefined", "undefined_because", "verdict"]
 
 
 def verdict(low: float, high: float, better: str) -> str:
@@ -145,7 +146,11 @@ def compare_summaries(baseline: pd.DataFrame, scenario: pd.DataFrame,
     """Compare two one-row-per-replication summary tables, KPI by KPI.
 
     Replications are matched by their ``replication`` column, so both tables
-    must come from runs with the same root seed.
+    must come from runs with the same root seed. Each KPI's paired differences
+    are summarised by their mean and the interval of the paired permutation test
+    (:func:`permutation_test`), which assumes nothing about their shape; a pair in
+    which the KPI is undefined in either scenario cannot be compared and is
+    counted in ``undefined``, with the reason.
 
     Returns
     -------
@@ -158,13 +163,21 @@ def compare_summaries(baseline: pd.DataFrame, scenario: pd.DataFrame,
         if kpi in ID_COLUMNS or f"{kpi}@other" not in pairs:
             continue
         meta = describe(kpi)
-        result = paired_difference(pairs[f"{kpi}@base"], pairs[f"{kpi}@other"], level)
-        base_mean = result["baseline_mean"]
+        result = paired_test(pairs[f"{kpi}@base"], pairs[f"{kpi}@other"], two_regimes=False,
+                             level=level)
+        base_mean = result["first_mean"]
         relative = result["difference"] / abs(base_mean) \
             if base_mean and not math.isnan(base_mean) else math.nan
         rows.append({"scenario": scenario["scenario"].iloc[0],
                      "baseline": baseline["scenario"].iloc[0], "kpi": kpi, "unit": meta.unit,
-                     "better": meta.better, **result, "relative_change": relative,
+                     "better": meta.better, "baseline_mean": base_mean,
+                     "scenario_mean": result["second_mean"],
+                     "difference": result["difference"], "ci_low": result["ci_low"],
+                     "ci_high": result["ci_high"], "relative_change": relative,
+                     "p_value": result["p_value"], "method": result["method"],
+                     "n": result["n"], "undefined": result["undefined"],
+                     "undefined_because": undefined_because(kpi) if result["undefined"]
+                     else "",
                      "verdict": verdict(result["ci_low"], result["ci_high"], meta.better)})
     return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
 

@@ -28,9 +28,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.kpis import describe
+from sim.kpis import describe, undefined_because
 from sim.run import RunResult
-from sim.schema.claims import Check, Claim
+from sim.schema.claims import Check, Claim, Tipping
 from sim.studies.statistics import (
     SIGN_TEST,
     mcnemar_exact,
@@ -41,20 +41,6 @@ from sim.studies.statistics import (
 SUPPORTED, NOT_SUPPORTED, INCONCLUSIVE = "supported", "not supported", "inconclusive"
 BINOMIAL_TEST = "binomial test"
 
-UNDEFINED_BECAUSE = {
-    "projects_on_time_rate": "no project was due in the window",
-    "projects_finished_share": "no project was due in the window",
-    "project_slip_mean": "no project was due in the window",
-    "project_duration_mean": "no project was due in the window",
-    "project_effort_mean": "no project was due in the window",
-    "project_rework_share": "no project was in progress in the window",
-    "ops_service_level": "no item was completed in the window",
-    "ops_time_in_system_mean": "no item was completed in the window",
-    "ops_wait_mean": "no item started service in the window",
-    "benefits_sustained_final": "no benefit had been handed over",
-    "ai_quality_mean": "no AI solution was in use",
-}
-"""Why a KPI can be undefined in a run (docs/results.md, "NaN and empty values")."""
 
 
 @dataclass(frozen=True)
@@ -103,8 +89,13 @@ def value_after_handover(check: Check, result: RunResult) -> float:
 
 
 def tipped(claim: Claim, result: RunResult) -> bool:
-    """Whether the run ends tipped by the claim's rule (see :class:`~sim.schema.claims.Tipping`)."""
+    """Whether the run ends tipped by the claim's rule (see :class:`~sim.schema.claims.Tipping`).
+
+    The default rule is the run's own ``tipped`` KPI (docs/results.md).
+    """
     rule = claim.tipping
+    if rule == Tipping():
+        return bool(result.summary.get("tipped", 0.0) == 1.0)
     weekly = result.weekly
     if weekly.empty or rule.series not in weekly:
         return False
@@ -151,7 +142,7 @@ def judge_check(i: int, check: Check, tables: dict[str, pd.DataFrame],
             else "mean difference", "ci_low": result["ci_low"], "ci_high": result["ci_high"],
             "level": level, "method": result["method"], "p_value": result["p_value"],
             "n": result["n"], "undefined": result["undefined"],
-            "undefined_because": UNDEFINED_BECAUSE.get(what, "undefined") if
+            "undefined_because": undefined_because(what) if
             result["undefined"] else "", "b_higher_pairs": result["better_pairs"],
             "b_lower_pairs": result["worse_pairs"], "ties": result["ties"],
             "expect": check.expect, "verdict": verdict}
