@@ -138,8 +138,11 @@ def _parser() -> argparse.ArgumentParser:
     claims.add_argument("--no-knockouts", action="store_true",
                         help="skip switching each mechanism off in turn")
     claims.add_argument("--docs", default=None, metavar="FILE",
-                        help="also write the verdict table into FILE between its markers "
+                        help="also write the verdicts into FILE between its markers "
                              "(docs/claims.md)")
+    claims.add_argument("--from", dest="source", default=None, metavar="FOLDER",
+                        help="with --docs: take the verdicts from an earlier claims folder "
+                             "instead of running the claims")
     claims.add_argument("--workers", "-w", type=_workers, default=os.cpu_count() or 1,
                         metavar="N", help="worker processes (default: one per core)")
     claims.add_argument("--dir", default=None, metavar="DIR",
@@ -362,8 +365,12 @@ def _claims(args: argparse.Namespace) -> int:
         print(f"{result.claim.id:<5} {result.verdict:<14} {result.claim.title} ({n} per arm"
               f"{share}{collapsed})", flush=True)
 
+    if args.source is not None and args.docs is None:
+        raise UserError("--from goes with --docs FILE")
     if args.docs is not None:
         _check_docs_target(Path(args.docs))
+    if args.source is not None:
+        return _docs_from(Path(args.source), Path(args.docs))
     folder, _ = claims_to_folder(folder, args.ids or None, out=Path(args.out),
                                  command=["pmosim", *sys.argv[1:]],
                                  replications=args.replications,
@@ -372,10 +379,21 @@ def _claims(args: argparse.Namespace) -> int:
                                  workers=args.workers, progress=show)
     print(f"\nReport: {folder / 'report.md'} (and report.html)")
     if args.docs is not None:
-        from sim.reports.claims import write_docs
+        return _docs_from(folder, Path(args.docs))
+    return 0
 
-        write_docs(Path(args.docs), (folder / "verdicts.md").read_text(encoding="utf-8"))
-        print(f"Verdict table written into {args.docs}")
+
+def _docs_from(folder: Path, docs: Path) -> int:
+    """Write the verdicts of the claims folder ``folder`` into ``docs``."""
+    from sim.reports.claims import docs_block_from_folder, write_docs
+
+    try:
+        block = docs_block_from_folder(folder)
+    except (OSError, ValueError, KeyError) as exc:
+        raise UserError(f"--from {folder}: not a complete claims folder "
+                        f"({exc.__class__.__name__}: {exc})") from None
+    write_docs(docs, block)
+    print(f"Verdicts of {folder} written into {docs}")
     return 0
 
 

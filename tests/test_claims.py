@@ -395,3 +395,74 @@ def test_the_shipped_claims_are_found_from_another_directory(tmp_path, monkeypat
         assert (tmp_path / shown).is_file()
     assert main(["claims", "C4", "--list"]) == 0
     assert capsys.readouterr().out.startswith("C4 ")
+
+
+def test_docs_get_their_verdicts_from_a_run(tmp_path, capsys):
+    """--docs writes the run's verdicts between the markers; --from rewrites them from the
+    folder's tables alone, identically; a file without markers is refused before any run."""
+    from sim.reports.claims import DOCS_BEGIN, DOCS_END
+
+    claims = tmp_path / "claims"
+    claims.mkdir()
+    write_claim(claims, "t1.yaml", replications=8)
+    docs = tmp_path / "claims.md"
+    docs.write_text(f"# Claims\n\nbefore\n\n{DOCS_BEGIN}\nold\n{DOCS_END}\n\nafter\n")
+    out = tmp_path / "out"
+    assert main(["claims", "--dir", str(claims), "--out", str(out), "-k", "0",
+                 "--no-knockouts", "--docs", str(docs)]) == 0
+    written = docs.read_text()
+    assert written.startswith("# Claims\n\nbefore\n\n") and written.endswith("\n\nafter\n")
+    assert "\nold\n" not in written
+    assert "| T1: Higher WIP limits start more projects | supported | 8 |" in written
+    assert "- **T1** (supported, 8 replications per arm" in written
+    folder = next(out.iterdir())
+    assert written.count(DOCS_BEGIN) == 1
+    assert (folder / "verdicts.md").read_text().strip() in written
+    docs.write_text(f"{DOCS_BEGIN}\n{DOCS_END}\n")
+    assert main(["claims", "--docs", str(docs), "--from", str(folder)]) == 0
+    assert (folder / "verdicts.md").read_text().strip() in docs.read_text()
+    plain = tmp_path / "plain.md"
+    plain.write_text("no markers\n")
+    capsys.readouterr()
+    assert main(["claims", "--dir", str(claims), "--out", str(tmp_path / "o2"),
+                 "--docs", str(plain)]) == 2
+    assert "needs exactly one pair of markers" in capsys.readouterr().err
+    assert not (tmp_path / "o2").exists()
+
+
+SHIPPED_DOCS = ROOT / "docs" / "claims.md"
+
+
+def docs_block() -> str:
+    from sim.reports.claims import DOCS_BEGIN, DOCS_END
+
+    text = SHIPPED_DOCS.read_text()
+    return text.split(DOCS_BEGIN, 1)[1].split(DOCS_END, 1)[0]
+
+
+def test_the_verdicts_in_the_docs_cover_every_shipped_claim():
+    block = docs_block()
+    rows = [line for line in block.splitlines() if line.startswith("| C")]
+    ids = [claim.id for _, claim in find_claims(SHIPPED)]
+    assert [row.split(":")[0].lstrip("| ") for row in rows] == ids
+    for row in rows:
+        assert row.split(" | ")[1] in (SUPPORTED, NOT_SUPPORTED, INCONCLUSIVE), row
+    assert "Settings:" in block and "robustness samples as in each claim file" in block
+
+
+@pytest.mark.slow
+def test_the_verdicts_in_the_docs_are_what_the_run_gives():
+    """The docs' line for C4 is reproduced by running C4's arms at the documented settings
+    (same seed: the same runs, so the same figures to the last digit printed)."""
+    from sim.reports.claims import _docs_effect
+    from sim.studies.claims import evaluate_claims
+
+    path, claim = shipped("C4")
+    result = evaluate_claims([(path, claim)], samples=0, knock_outs=False, workers=2)[0]
+    line = next(line for line in docs_block().splitlines() if line.startswith("- **C4**"))
+    n = result.looks[-1].replications
+    assert line.startswith(f"- **C4** ({result.verdict}, {n} replications per arm; "
+                           f"{result.stopped}): ")
+    checks = result.checks.assign(claim="C4")
+    effects = "; ".join(_docs_effect(r) for r in checks[checks["decides"]].itertuples())
+    assert effects in line

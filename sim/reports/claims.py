@@ -113,7 +113,8 @@ def _checks(result: ClaimResult) -> list[str]:
         rows = checks[checks["decides"] == decides]
         if rows.empty:
             continue
-        lines += [f"{title}:", "", "| check | measure | A → B | effect (95% interval) | "
+        level = 100.0 * float(rows["level"].iloc[0])
+        lines += [f"{title}:", "", f"| check | measure | A → B | effect ({level:.4g}% interval) | "
                   "test | n | verdict |", "|---|---|---|---|---|---:|---|"]
         notes = []
         for row in rows.itertuples():
@@ -359,8 +360,9 @@ def claims_to_folder(folder_of_claims: Path, ids: list[str] | None, *, out: Path
                    "tipping.csv": lambda p: tipping.to_csv(p, index=False),
                    "knockouts.csv": lambda p: knocked.to_csv(p, index=False),
                    "robustness.csv": lambda p: samples_table.to_csv(p, index=False),
+                   "settings.txt": lambda p: p.write_text(settings + "\n", encoding="utf-8"),
                    "verdicts.md": lambda p: p.write_text(
-                       docs_block(results, settings), encoding="utf-8"),
+                       docs_block(verdicts, checks, settings), encoding="utf-8"),
                    "report.md": lambda p: p.write_text(text, encoding="utf-8"),
                    "report.html": lambda p: p.write_text(to_html(text, folder),
                                                          encoding="utf-8")}
@@ -394,10 +396,50 @@ DOCS_BEGIN = "<!-- verdicts: begin (written by pmosim claims --docs; do not edit
 DOCS_END = "<!-- verdicts: end -->"
 
 
-def docs_block(results: list[ClaimResult], settings: str) -> str:
-    """The verdict table as docs/claims.md carries it, between its markers."""
-    return "\n".join([DOCS_BEGIN, "", settings, "", verdict_table(results, links=False), "",
-                      DOCS_END, ""])
+def docs_block(verdicts: pd.DataFrame, checks: pd.DataFrame, settings: str) -> str:
+    """The verdicts as docs/claims.md carries them, between its markers.
+
+    Built from a claims folder's ``verdicts.csv`` and ``checks.csv`` alone, so that
+    the docs can be rewritten from any earlier run (``pmosim claims --docs FILE
+    --from FOLDER``) and a test can tie them to a run's output.
+    """
+    lines = [DOCS_BEGIN, "", settings, "",
+             "| claim | verdict | replications per arm | holds in (sampled organisations) | "
+             "rests on |", "|---|---|---:|---|---|"]
+    for v in verdicts.itertuples():
+        share = (f"{_pct(v.holds_share)} of {v.holds + v.fails} [{_pct(v.holds_ci_low)}, "
+                 f"{_pct(v.holds_ci_high)}]") if v.holds + v.fails else "not sampled"
+        rests = v.rests_on if isinstance(v.rests_on, str) and v.rests_on else \
+            "no single mechanism"
+        lines.append(f"| {v.claim}: {v.title} | {v.verdict} | {v.replications} | {share} | "
+                     f"{rests} |")
+    lines.append("")
+    for v in verdicts.itertuples():
+        rows = checks[(checks["claim"] == v.claim) & checks["decides"].astype(bool)]
+        effects = "; ".join(_docs_effect(r) for r in rows.itertuples())
+        condition = v.failure_condition if isinstance(v.failure_condition, str) else ""
+        lines += [f"- **{v.claim}** ({v.verdict}, {v.replications} replications per arm; "
+                  f"{v.stopped}): {effects}. Robustness: {v.holds} hold, {v.fails} fail, "
+                  f"{v.ties} ties, {v.undefined} undefined; {condition}."]
+    lines += ["", DOCS_END, ""]
+    return "\n".join(lines)
+
+
+def _docs_effect(row) -> str:
+    if row.method == "binomial test":
+        return (f"`{row.measure}` reached in {row.estimate:.0%} of runs ({row.method}, "
+                f"p = {_p(row.p_value)}, {row.verdict})")
+    interval = "" if pd.isna(row.ci_low) else f" [{num(row.ci_low)}, {num(row.ci_high)}]"
+    return (f"`{row.measure}` {row.b} − {row.a}: {row.estimate_of} {num(row.estimate)}"
+            f"{interval} ({row.method}, p = {_p(row.p_value)}, {row.verdict})")
+
+
+def docs_block_from_folder(folder: Path) -> str:
+    """:func:`docs_block` from a claims folder's tables and settings."""
+    verdicts = pd.read_csv(folder / "verdicts.csv")
+    checks = pd.read_csv(folder / "checks.csv")
+    settings = (folder / "settings.txt").read_text(encoding="utf-8").strip()
+    return docs_block(verdicts, checks, settings)
 
 
 def write_docs(path: Path, block: str) -> None:

@@ -26,6 +26,7 @@ import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ from pydantic import ValidationError
 
 from sim.errors import ScenarioError, excerpt
 from sim.kpis import KPIS
-from sim.run import RunResult, weekly_columns
+from sim.run import RunResult, run, weekly_columns
 from sim.schema import limits
 from sim.schema.claims import Check, Claim
 from sim.schema.loading import (
@@ -324,7 +325,7 @@ def evaluate_claims(claims: list[tuple[Path, Claim]], *, replications: int | Non
     pending = [(k, task) for k, plan in enumerate(plans) for task in plan.first_tasks()]
     done: list[ClaimResult | None] = [None] * len(plans)
     while pending:
-        pending.sort(key=lambda kt: -_cost(kt[1].scenario))
+        pending.sort(key=lambda kt: -kt[1].cost)
         run_tasks([t.task for _, t in pending], workers=workers,
                   on_index=_deliver(plans, pending))
         following = []
@@ -361,21 +362,24 @@ def _cost(scenario: Scenario) -> float:
 
 @dataclass(frozen=True)
 class _Task:
-    """One run a claim needs: what it is for, and the run itself."""
+    """One job a claim needs: what it is for, how costly it is, and the job itself.
 
-    claim: Claim
+    ``job`` is ``(scenario, replication)`` for a run of the arms (it comes back
+    whole), ``(scenario, replication, reduce)`` for a knock-out run (it comes back
+    as its measures), or a :class:`_SampleRuns` for a robustness sample's arm (its
+    scenario is built in the worker, and its measures come back as a list).
+    """
+
     kind: str  # "main", "sample" or "knockout"
     key: int  # the sample's or the knock-out's index (0 for main runs)
     arm: str
-    scenario: Scenario
-    replication: int
+    cost: float
+    job: Any
 
     @property
-    def task(self) -> tuple:
-        """The run: main runs come back whole, the others reduced to their measures."""
-        if self.kind == "main":
-            return (self.scenario, self.replication)
-        return (self.scenario, self.replication, _Reducer(self.claim, self.arm))
+    def task(self) -> Any:
+        """What :func:`~sim.studies.replications.run_tasks` runs."""
+        return self.job
 
 
 @dataclass(frozen=True)
@@ -387,6 +391,35 @@ class _Reducer:
 
     def __call__(self, result: RunResult) -> RunMeasures:
         return measure_run(self.claim, self.arm, result)
+
+
+@dataclass(frozen=True)
+class _SampleRuns:
+    """Every replication of one arm in one sampled organisation, built and run in a worker.
+
+    Building the scenario where it runs keeps the parent from validating thousands of
+    scenarios before the first run starts.
+    """
+
+    claim: Claim
+    base: str
+    arm: str
+    values: dict[str, Any]
+    name: str
+    seed: int
+
+    def __call__(self) -> list[RunMeasures]:
+        document = _document(self.base)
+        scenario = robustness.arm_in_sample(self.claim, document, self.seed, self.values,
+                                            self.arm, self.name, self.base)
+        return [measure_run(self.claim, self.arm, run(scenario, r))
+                for r in range(scenario.replications)]
+
+
+@lru_cache(maxsize=16)
+def _document(path: str) -> dict[str, Any]:
+    """A base scenario file's document, read once per process (``scenario_with`` copies it)."""
+    return read_document(path)
 
 
 class _ClaimPlan:
@@ -405,9 +438,8 @@ class _ClaimPlan:
         source = display_path(path.parent / claim.scenario)
         count = claim.robustness.samples if samples is None else samples
         self.design = robustness.design(claim, document, base, count)
-        self.sample_arms = [robustness.sample_arms(claim, document, base.seed, values,
-                                                   f"{claim.id}/sample {i}", source)
-                            for i, values in enumerate(self.design.samples)]
+        self.base_file = str(path.parent / claim.scenario)
+        self.base_seed = base.seed
         chosen, self.skipped = knockouts.applicable(claim, self.arms) if knock_outs \
             else ([], {})
         self.mechanisms: list[Mechanism] = chosen
@@ -423,25 +455,31 @@ class _ClaimPlan:
     def first_tasks(self) -> list[_Task]:
         """The first look's runs, and every robustness sample's."""
         tasks = self._main_tasks(0, self.first)
-        for i, arms in enumerate(self.sample_arms):
-            tasks += [_Task(self.claim, "sample", i, arm, scenario, r)
-                      for arm, scenario in arms.items() for r in range(scenario.replications)]
+        reps = self.claim.robustness.replications
+        for i, values in enumerate(self.design.samples):
+            for arm, scenario in self.arms.items():
+                job = _SampleRuns(self.claim, self.base_file, arm, values,
+                                  f"{self.claim.id}/sample {i}", self.base_seed)
+                tasks.append(_Task("sample", i, arm, reps * _cost(scenario), job))
         return tasks
 
     def _main_tasks(self, start: int, stop: int) -> list[_Task]:
         """The arms' runs, and the knock-outs', for replications ``start`` to ``stop - 1``."""
-        tasks = [_Task(self.claim, "main", 0, arm, scenario, r)
+        tasks = [_Task("main", 0, arm, _cost(scenario), (scenario, r))
                  for arm, scenario in self.arms.items() for r in range(start, stop)]
         for i, arms in enumerate(self.knocked):
-            tasks += [_Task(self.claim, "knockout", i, arm, scenario, r)
+            tasks += [_Task("knockout", i, arm, _cost(scenario),
+                            (scenario, r, _Reducer(self.claim, arm)))
                       for arm, scenario in arms.items() for r in range(start, stop)]
         return tasks
 
     def receive(self, task: _Task, out) -> None:
+        """Keep what a job gave: a whole run of an arm, or measures."""
         if task.kind == "main":
             self.main[task.arm].append(out)
         else:
-            self.reduced.setdefault((task.kind, task.key, task.arm), []).append(out)
+            measures = out if isinstance(out, list) else [out]
+            self.reduced.setdefault((task.kind, task.key, task.arm), []).extend(measures)
 
     def next_tasks(self) -> list[_Task]:
         """Judge the look that just ended; the next look's runs, if it needs one."""

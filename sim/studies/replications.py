@@ -52,6 +52,8 @@ def run_tasks(tasks: list[tuple], *, workers: int = 1,
     A task may carry a third element, a picklable ``reduce`` applied to the
     :class:`~sim.run.RunResult` where the run ran; the reduced value comes back
     instead of the whole result (to keep what travels between processes small).
+    A task may also be a picklable callable without arguments, which does its own
+    runs (and builds its own scenarios) where it runs; what it returns comes back.
     Results come back in the order of ``tasks`` whatever the order they finish
     in, and are identical to a serial run: :func:`sim.run` is pure. As each run
     finishes, ``on_result(result)`` and ``on_index(position in tasks, result)``
@@ -93,8 +95,13 @@ def _run_indexed(task: tuple[int, tuple]) -> tuple[int, Any]:
     return index, _run_task(task)
 
 
-def _run_task(task: tuple) -> Any:
-    """Run ``(scenario, replication[, reduce])``: the result, reduced if asked."""
+def _run_task(task: Any) -> Any:
+    """Run ``(scenario, replication[, reduce])``: the result, reduced if asked.
+
+    A task may also be a picklable callable that does its own runs; its value is returned.
+    """
+    if callable(task):
+        return task()
     scenario, replication, *reduce = task
     result = run(scenario, replication)
     return reduce[0](result) if reduce else result

@@ -136,13 +136,17 @@ def _typed(current: Any, value: float) -> Any:
 def sample_arms(claim: Claim, document: Mapping[str, Any], base_seed: int,
                 values: Mapping[str, Any], name: str, source: str) -> dict[str, Scenario]:
     """Every arm's scenario in one sampled organisation, named ``<name>:<arm>``."""
-    out = {}
-    for arm, spec in claim.arms.items():
-        scenario = scenario_with(document, {**claim.set, **spec.set, **values}, source=source)
-        out[arm] = scenario.model_copy(update={
-            "name": f"{name}:{arm}", "seed": base_seed,
-            "replications": claim.robustness.replications})
-    return out
+    return {arm: arm_in_sample(claim, document, base_seed, values, arm, name, source)
+            for arm in claim.arms}
+
+
+def arm_in_sample(claim: Claim, document: Mapping[str, Any], base_seed: int,
+                  values: Mapping[str, Any], arm: str, name: str, source: str) -> Scenario:
+    """One arm's scenario in one sampled organisation, named ``<name>:<arm>``."""
+    spec = claim.arms[arm]
+    scenario = scenario_with(document, {**claim.set, **spec.set, **values}, source=source)
+    return scenario.model_copy(update={"name": f"{name}:{arm}", "seed": base_seed,
+                                       "replications": claim.robustness.replications})
 
 
 def ends(plan: Design) -> list[dict[str, Any]]:
