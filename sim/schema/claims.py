@@ -47,6 +47,9 @@ class Check(Section):
     within: Annotated[Duration, Field(gt=0)] | None = Field(None, description="T.")
     value: float | None = Field(None, description="The value to reach.")
     label: str = Field("", description="What this check means, in plain words.")
+    decides: bool = Field(
+        True, description="Whether the claim's verdict rests on this check (false: a "
+                          "check that describes the experiment, e.g. that a spike is felt).")
 
     @model_validator(mode="after")
     def _shape(self) -> Check:
@@ -72,14 +75,22 @@ class Check(Section):
 
 
 class Robustness(Section):
-    """Sampled conditions under which the claim's first check is re-examined."""
+    """Sampled organisations in which the claim's deciding checks are re-examined.
+
+    Every parameter of :data:`sim.studies.uncertainty.UNCERTAIN` is sampled unless
+    an arm sets it or ``fix`` holds it; ``vary`` adds keys or replaces a range.
+    """
 
     samples: Annotated[int, Field(ge=0, le=limits.MAX_ROBUSTNESS_SAMPLES)] = Field(
-        16, description="Sampled organisations.")
+        200, description="Sampled organisations (Latin hypercube).")
     replications: Annotated[int, Field(ge=1, le=limits.MAX_REPLICATIONS)] = Field(
-        3, description="Per sample and arm.")
+        2, description="Per sample and arm.")
     vary: dict[str, tuple[float, float]] = Field(
-        default_factory=dict, description="Key paths and [low, high] ranges.")
+        default_factory=dict, description="Key paths and [low, high] ranges, added to or "
+                                          "replacing those sampled for every claim.")
+    fix: dict[str, str] = Field(
+        default_factory=dict, description="Keys sampled for every claim that this claim "
+                                          "holds at the base value, each with the reason.")
 
     @model_validator(mode="after")
     def _ranges(self) -> Robustness:
@@ -87,6 +98,16 @@ class Robustness(Section):
             if not low < high:
                 raise ValueError(f"vary.{key}: low={low} must be below high={high}")
         return self
+
+
+class Tipping(Section):
+    """When a run counts as tipped (firefighting at the end), for the regime statistics."""
+
+    series: str = Field("pressure", description="A weekly column.")
+    above: float = Field(1.0, description="The run tipped if the column's mean over the last "
+                                          "weeks is above this.")
+    last: Annotated[Duration, Field(gt=0)] = Field(
+        63.0, description="How long before the end the mean is taken (default 3 months).")
 
 
 class Claim(Section):
@@ -100,7 +121,13 @@ class Claim(Section):
     set: dict[str, Any] = Field(default_factory=dict, description="Changes for every arm.")
     arms: dict[str, Arm] = Field(min_length=1)
     checks: tuple[Check, ...] = Field(min_length=1)
-    replications: Annotated[int, Field(ge=2, le=limits.MAX_REPLICATIONS)] = Field(10)
+    replications: Annotated[int, Field(ge=2, le=limits.MAX_REPLICATIONS)] = Field(
+        10, description="Replications per arm at the first look.")
+    max_replications: Annotated[int, Field(ge=2, le=limits.MAX_REPLICATIONS)] | None = Field(
+        None, description="Most replications per arm: while a deciding check is inconclusive "
+                          "the replications are doubled up to this (default 4 x "
+                          "replications).")
+    tipping: Tipping = Field(default_factory=Tipping)
     robustness: Robustness = Field(default_factory=Robustness)
     caveats: str = Field("", description="What the experiment does not show.")
 
@@ -121,6 +148,11 @@ class Claim(Section):
                 raise ValueError(f"arm {excerpt(name)}: an arm's name labels its runs and "
                                  f"{problem}")
         return arms
+
+    @property
+    def replication_cap(self) -> int:
+        """The most replications per arm (``max_replications`` or 4 x ``replications``)."""
+        return max(self.max_replications or 4 * self.replications, self.replications)
 
     @model_validator(mode="after")
     def _arms_exist(self) -> Claim:
