@@ -466,3 +466,77 @@ def test_the_verdicts_in_the_docs_are_what_the_run_gives():
     checks = result.checks.assign(claim="C4")
     effects = "; ".join(_docs_effect(r) for r in checks[checks["decides"]].itertuples())
     assert effects in line
+
+
+def test_not_worse_within_a_margin(tmp_path):
+    """Non-inferiority: a discount rate changes nothing the desk does, so the service level
+    is not worse within a margin (the interval is exactly 0); with a margin of 0 an interval
+    that touches 0 cannot show it. More projects at once (WIP 6 on a small desk) tips some
+    runs and lowers the service level by more than a tiny margin: not supported."""
+    check = {"compare": ["a", "b"], "kpi": "ops_service_level", "expect": "not_worse",
+             "margin": 0.01}
+    same = {"a": {"set": {"finance.discount_rate": 0.03}},
+            "b": {"set": {"finance.discount_rate": 0.05}}}
+    path = write_claim(tmp_path, "nw.yaml", replications=8, arms=same, checks=[check])
+    row = evaluate_claim(load_claim(path), path, knock_outs=False).checks.iloc[0]
+    assert row["verdict"] == SUPPORTED and row["ci_low"] == row["ci_high"] == 0.0
+    assert row["expect"].startswith("not worse by more than 0.01 (higher is better)")
+    zero = write_claim(tmp_path, "nw0.yaml", replications=8, arms=same,
+                       checks=[{**check, "margin": 0.0}], max_replications=8)
+    row = evaluate_claim(load_claim(zero), zero, knock_outs=False).checks.iloc[0]
+    assert row["verdict"] == INCONCLUSIVE
+    worse = write_claim(tmp_path, "nw1.yaml", replications=8, max_replications=8, checks=[
+        {"compare": ["tight", "loose"], "kpi": "ops_service_level", "expect": "not_worse",
+         "margin": 0.0001}])
+    row = evaluate_claim(load_claim(worse), worse, knock_outs=False).checks.iloc[0]
+    assert row["ci_high"] < -0.0001 and row["verdict"] == NOT_SUPPORTED
+
+
+def test_trend_and_spread_over_the_due_projects(tmp_path):
+    """A trend is the slope per year of a project column against the start days, over due
+    projects; a spread their standard deviation. Both come from the project table."""
+    import numpy as np
+
+    from sim.run import run
+    from sim.studies.verdicts import _measure
+
+    path = write_claim(tmp_path, "trend.yaml", set={**SMALL, "horizon": "1 year"},
+                       checks=[{"arm": "loose", "trend": "slip_at_end", "expect": "at_most",
+                                "value": 10.0},
+                               {"compare": ["tight", "loose"], "spread": "slip_at_end",
+                                "expect": "higher", "decides": False}])
+    claim = load_claim(path)
+    scenario = arm_scenarios(claim, path)["loose"]
+    result = run(scenario, 0)
+    due = result.projects[result.projects["due"].astype(bool)]
+    x, y = due["started"].to_numpy(float), due["slip_at_end"].to_numpy(float)
+    assert len(due) >= 3
+    assert _measure(claim.checks[0], result) == pytest.approx(np.polyfit(x, y, 1)[0] * 252)
+    assert _measure(claim.checks[1], result) == pytest.approx(np.std(y, ddof=1))
+    outcome = evaluate_claim(claim, path, knock_outs=False)
+    assert outcome.checks.iloc[0]["method"] == "binomial test"
+    assert outcome.checks.iloc[1]["method"] in ("sign test", "permutation test")
+    assert outcome.checks.iloc[0]["unit"] == "share of plan per year"
+
+
+def test_check_shapes_are_refused_with_their_reason(tmp_path):
+    for fields, words in [
+        ({"compare": ["tight", "loose"], "kpi": "ops_wait_mean", "expect": "not_worse"},
+         "margin goes with expect: not_worse"),
+        ({"compare": ["tight", "loose"], "kpi": "ops_wait_mean", "series": "backlog",
+          "window": [0, 20], "expect": "lower"}, "exactly one of kpi, series, trend or spread"),
+        ({"arm": "loose", "kpi": "ops_wait_mean", "expect": "higher"},
+         "a value check on one arm expects at_least or at_most"),
+    ]:
+        bad = write_claim(tmp_path, "bad.yaml", checks=[fields])
+        with pytest.raises(ScenarioError, match=words):
+            load_claim(bad)
+    neutral = write_claim(tmp_path, "neutral.yaml", checks=[
+        {"compare": ["tight", "loose"], "kpi": "ops_utilisation", "expect": "not_worse",
+         "margin": 0.1}])
+    with pytest.raises(ScenarioError, match="has no good direction of its own"):
+        check_claim(load_claim(neutral), neutral)
+    unknown = write_claim(tmp_path, "unknown.yaml", checks=[
+        {"compare": ["tight", "loose"], "trend": "slipp", "expect": "lower"}])
+    with pytest.raises(ScenarioError, match="Did you mean 'slip'"):
+        check_claim(load_claim(unknown), unknown)

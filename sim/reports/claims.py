@@ -54,7 +54,9 @@ def section(result: ClaimResult, plot: str | None) -> str:
     lines = [f"## {c.id}: {c.title}", "", f"> {' '.join(c.claim.split())}", ""]
     if c.source:
         lines += [f"Source: {' '.join(c.source.split())}", ""]
-    lines += [f"**Verdict: {result.verdict}.** {_looks_sentence(result)}", ""]
+    construction = f" Largely by construction: {' '.join(c.construction.split())}" \
+        if c.construction else ""
+    lines += [f"**Verdict: {result.verdict}.**{construction} {_looks_sentence(result)}", ""]
     lines += _experiment(result)
     lines += _checks(result)
     lines += _regimes(result)
@@ -145,6 +147,8 @@ def _check_row(row) -> str:
         effect = f"{row.estimate_of} {num(row.estimate)}{interval}"
         test = (f"{row.method}, p = {_p(row.p_value)}; B higher in {row.b_higher_pairs}, "
                 f"lower in {row.b_lower_pairs} pairs, {row.ties} ties")
+        if str(row.expect).startswith("not worse"):
+            test += f"; claimed: B {row.expect}"
     n = f"{row.n}" + (f" (+{row.undefined} undefined)" if row.undefined else "")
     return (f"| {_clean(row.check)} | {measure} | {means} | {effect} | {test} | {n} | "
             f"{row.verdict} |")
@@ -271,6 +275,8 @@ def verdict_table(results: list[ClaimResult], links: bool = True) -> str:
     for r in results:
         title = f"{r.claim.id}: {r.claim.title}"
         name = f"[{title}](#{_anchor(r)})" if links else title
+        verdict = f"{r.verdict} (largely by construction)" if r.claim.construction \
+            else r.verdict
         n = r.looks[-1].replications if r.looks else 0
         robust = r.robust
         share = (f"{_pct(robust.share)} of {robust.decided} [{_pct(robust.ci_low)}, "
@@ -278,7 +284,7 @@ def verdict_table(results: list[ClaimResult], links: bool = True) -> str:
         moved = r.knockouts[r.knockouts["change"].isin(["flips", "erases"])] \
             if len(r.knockouts) else r.knockouts
         rests = ", ".join(moved["mechanism"]) if len(moved) else "no single mechanism"
-        lines.append(f"| {name} | {r.verdict} | {n} | {share} | {rests} |")
+        lines.append(f"| {name} | {verdict} | {n} | {share} | {rests} |")
     return "\n".join(lines)
 
 
@@ -378,6 +384,7 @@ def verdict_row(r: ClaimResult) -> dict:
     robust = r.robust
     ko = r.knockouts
     return {"claim": r.claim.id, "title": r.claim.title, "verdict": r.verdict,
+            "by_construction": bool(r.claim.construction),
             "replications": r.looks[-1].replications if r.looks else 0,
             "looks": len(r.looks), "stopped": r.stopped, "samples": robust.samples,
             "holds": robust.holds, "fails": robust.fails, "ties": robust.ties,
@@ -412,18 +419,23 @@ def docs_block(verdicts: pd.DataFrame, checks: pd.DataFrame, settings: str) -> s
                  f"{_pct(v.holds_ci_high)}]") if v.holds + v.fails else "not sampled"
         rests = v.rests_on if isinstance(v.rests_on, str) and v.rests_on else \
             "no single mechanism"
-        lines.append(f"| {v.claim}: {v.title} | {v.verdict} | {v.replications} | {share} | "
-                     f"{rests} |")
+        lines.append(f"| {v.claim}: {v.title} | {_verdict_words(v)} | {v.replications} | "
+                     f"{share} | {rests} |")
     lines.append("")
     for v in verdicts.itertuples():
         rows = checks[(checks["claim"] == v.claim) & checks["decides"].astype(bool)]
         effects = "; ".join(_docs_effect(r) for r in rows.itertuples())
         condition = v.failure_condition if isinstance(v.failure_condition, str) else ""
-        lines += [f"- **{v.claim}** ({v.verdict}, {v.replications} replications per arm; "
+        lines += [f"- **{v.claim}** ({_verdict_words(v)}, {v.replications} replications per arm; "
                   f"{v.stopped}): {effects}. Robustness: {v.holds} hold, {v.fails} fail, "
                   f"{v.ties} ties, {v.undefined} undefined; {condition}."]
     lines += ["", DOCS_END, ""]
     return "\n".join(lines)
+
+
+def _verdict_words(row) -> str:
+    """The verdict, with "largely by construction" where the claim says so."""
+    return f"{row.verdict} (largely by construction)" if row.by_construction else row.verdict
 
 
 def _docs_effect(row) -> str:

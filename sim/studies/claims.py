@@ -58,6 +58,7 @@ from sim.studies.verdicts import (
     SUPPORTED,
     RunMeasures,
     arm_table,
+    good_direction,
     judge,
     measure_run,
     sample_outcome,
@@ -166,8 +167,16 @@ def _check_problem(check: Check, columns: set[str],
     if check.series is not None and check.series not in columns:
         return (f"series = {excerpt(check.series)}: unknown weekly column"
                 f"{_nearest(check.series, columns)}")
+    for kind in ("trend", "spread"):
+        column = getattr(check, kind)
+        if column is not None and column not in PROJECT_MEASURES:
+            return (f"{kind} = {excerpt(column)}: not a numeric project column; one of "
+                    f"{', '.join(PROJECT_MEASURES)}{_nearest(column, PROJECT_MEASURES)}")
+    if check.expect == "not_worse" and not good_direction(check):
+        return (f"good: {check.measure} has no good direction of its own; say which way is "
+                "better (good: higher or good: lower)")
     arms = [scenarios[a] for a in (check.compare or (check.arm,))]
-    if check.window is not None:
+    if check.window is not None and check.kind == "series":
         start, end = check.window
         for arm in arms:
             days = [*np.arange(DAYS_PER_WEEK, arm.horizon + 1, DAYS_PER_WEEK), arm.horizon]
@@ -184,6 +193,11 @@ def _check_problem(check: Check, columns: set[str],
             return (f"after_handover = {excerpt(wanted)}: arm {check.arm!r} has no such "
                     f"project (its portfolio: {known})")
     return None
+
+
+PROJECT_MEASURES = ("slip_at_end", "slip", "duration", "effort", "work", "rework", "size",
+                    "estimate", "planned_duration", "cost", "benefit_value", "slip_cost")
+"""Project columns a trend or spread may be taken of (numeric; docs/results.md)."""
 
 
 def _nearest(name: str, known) -> str:

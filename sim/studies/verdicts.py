@@ -37,6 +37,7 @@ from sim.studies.statistics import (
     paired_test,
     wilson_interval,
 )
+from sim.units import DAYS_PER_YEAR
 
 SUPPORTED, NOT_SUPPORTED, INCONCLUSIVE = "supported", "not supported", "inconclusive"
 BINOMIAL_TEST = "binomial test"
@@ -64,15 +65,42 @@ def measure_run(claim: Claim, arm: str, result: RunResult) -> RunMeasures:
 
 def _measure(check: Check, result: RunResult) -> float:
     """One check's measure in one run."""
-    if check.compare is None:
+    kind = check.kind
+    if kind == "handover":
         return value_after_handover(check, result)
-    if check.kpi is not None:
+    if kind == "kpi":
         return result.summary.get(check.kpi, math.nan)
-    weekly = result.weekly
-    start, end = check.window
-    inside = weekly[(weekly["day"] >= start) & (weekly["day"] < end)]
-    # A run that collapsed before the window has no rows in it: its measure is undefined.
-    return float(inside[check.series].mean()) if len(inside) else math.nan
+    if kind == "series":
+        weekly = result.weekly
+        start, end = check.window
+        inside = weekly[(weekly["day"] >= start) & (weekly["day"] < end)]
+        # A run that collapsed before the window has no rows in it: its measure is undefined.
+        return float(inside[check.series].mean()) if len(inside) else math.nan
+    projects = due_projects(check, result)
+    values = projects[check.measure].to_numpy(float)
+    if kind == "spread":
+        return float(np.std(values, ddof=1)) if len(values) >= 2 else math.nan
+    return slope_per_year(projects["started"].to_numpy(float), values)
+
+
+def due_projects(check: Check, result: RunResult) -> pd.DataFrame:
+    """The run's due projects (deadline passed by the end), within the check's window."""
+    projects = result.projects
+    due = projects[projects["due"].astype(bool)]
+    if check.window is not None:
+        start, end = check.window
+        due = due[(due["deadline"] >= start) & (due["deadline"] < end)]
+    return due[np.isfinite(due[check.measure].to_numpy(float))]
+
+
+def slope_per_year(x: np.ndarray, y: np.ndarray) -> float:
+    """Least-squares slope of ``y`` against ``x`` (in days), per year.
+
+    NaN with fewer than three points or no spread in ``x``: no trend can be told.
+    """
+    if len(x) < 3 or float(np.ptp(x)) == 0.0:
+        return math.nan
+    return float(stats.linregress(x, y).slope) * DAYS_PER_YEAR
 
 
 def value_after_handover(check: Check, result: RunResult) -> float:
@@ -128,13 +156,9 @@ def judge_check(i: int, check: Check, tables: dict[str, pd.DataFrame],
     a, b = first.loc[common], second.loc[common]
     result = paired_test(a[f"check_{i}"].to_numpy(), b[f"check_{i}"].to_numpy(),
                          two_regimes=two_regimes(a, b), level=level)
-    direction = _direction(result)
-    decided = not math.isnan(result["p_value"]) and result["p_value"] <= 1.0 - level
-    verdict = INCONCLUSIVE
-    if decided and direction:
-        verdict = SUPPORTED if direction == check.expect else NOT_SUPPORTED
-    what = check.kpi or check.series
-    return {**_identity(i, check), "measure": what, "unit": describe(what).unit,
+    verdict = _comparison_verdict(check, result, level)
+    what = check.measure
+    return {**_identity(i, check), "measure": what, "unit": measure_unit(check),
             "window": _window(check), "a": check.compare[0], "b": check.compare[1],
             "a_mean": result["first_mean"], "b_mean": result["second_mean"],
             "difference": result["difference"], "estimate": result["estimate"],
@@ -142,10 +166,67 @@ def judge_check(i: int, check: Check, tables: dict[str, pd.DataFrame],
             else "mean difference", "ci_low": result["ci_low"], "ci_high": result["ci_high"],
             "level": level, "method": result["method"], "p_value": result["p_value"],
             "n": result["n"], "undefined": result["undefined"],
-            "undefined_because": undefined_because(what) if
-            result["undefined"] else "", "b_higher_pairs": result["better_pairs"],
-            "b_lower_pairs": result["worse_pairs"], "ties": result["ties"],
-            "expect": check.expect, "verdict": verdict}
+            "undefined_because": _undefined_because(check) if result["undefined"] else "",
+            "b_higher_pairs": result["better_pairs"], "b_lower_pairs": result["worse_pairs"],
+            "ties": result["ties"], "expect": _expectation(check), "verdict": verdict}
+
+
+def _comparison_verdict(check: Check, result: dict[str, Any], level: float) -> str:
+    """Supported, not supported or inconclusive, for a comparison's test ``result``.
+
+    ``higher`` / ``lower``: decided when the p-value is at most 1 - ``level``, in
+    the direction of the effect. ``not_worse`` (non-inferiority within ``margin``):
+    supported when the interval lies entirely on the good side of -margin (B is
+    at most ``margin`` worse), not supported when it lies entirely beyond it.
+    """
+    if check.expect != "not_worse":
+        decided = not math.isnan(result["p_value"]) and result["p_value"] <= 1.0 - level
+        direction = _direction(result)
+        if not (decided and direction):
+            return INCONCLUSIVE
+        return SUPPORTED if direction == check.expect else NOT_SUPPORTED
+    low, high = result["ci_low"], result["ci_high"]
+    if math.isnan(low) or math.isnan(high):
+        return INCONCLUSIVE
+    sign = 1.0 if good_direction(check) == "higher" else -1.0
+    worst, best = sorted((sign * low, sign * high))
+    if worst > -check.margin:
+        return SUPPORTED
+    return NOT_SUPPORTED if best < -check.margin else INCONCLUSIVE
+
+
+def good_direction(check: Check) -> str:
+    """Which way the measure is better: the check's ``good``, else the KPI's direction."""
+    better = check.good or describe(check.measure).better
+    return better if better in ("higher", "lower") else ""
+
+
+def _expectation(check: Check) -> str:
+    if check.expect == "not_worse":
+        return f"not worse by more than {check.margin:g} ({good_direction(check)} is better)"
+    return check.expect
+
+
+PROJECT_UNITS = {"slip_at_end": "share of plan", "slip": "share of plan", "duration": "days",
+                 "effort": "person-days", "rework": "person-days", "cost": "money"}
+"""Units of the project columns a trend or spread is taken of (docs/results.md)."""
+
+
+def measure_unit(check: Check) -> str:
+    """The unit of a check's measure."""
+    if check.kind == "trend":
+        return f"{PROJECT_UNITS.get(check.trend, check.trend)} per year"
+    if check.kind == "spread":
+        return PROJECT_UNITS.get(check.spread, "")
+    return describe(check.measure).unit
+
+
+def _undefined_because(check: Check) -> str:
+    if check.kind == "handover":
+        return f"{check.after_handover} was not handed over in time"
+    if check.kind in ("trend", "spread"):
+        return "too few due projects in the window"
+    return undefined_because(check.measure)
 
 
 def _direction(result: dict[str, Any]) -> str:
@@ -168,16 +249,15 @@ def _judge_value(i: int, check: Check, table: pd.DataFrame, level: float) -> dic
     if n and p <= 1.0 - level and k * 2 != n:
         verdict = SUPPORTED if k * 2 > n else NOT_SUPPORTED
     undefined = len(values) - n
-    return {**_identity(i, check), "measure": check.series,
-            "unit": describe(check.series).unit,
-            "window": f"{check.within:g} days after {check.after_handover} is handed over",
-            "a": check.arm, "b": "", "a_mean": float(defined.mean()) if n else math.nan,
-            "b_mean": check.value, "difference": k / n if n else math.nan,
-            "estimate": k / n if n else math.nan, "estimate_of": "share of runs that reach it",
-            "ci_low": low, "ci_high": high, "level": level, "method": BINOMIAL_TEST,
-            "p_value": p, "n": n, "undefined": undefined,
-            "undefined_because": f"{check.after_handover} was not handed over in time"
-            if undefined else "", "b_higher_pairs": k, "b_lower_pairs": n - k, "ties": 0,
+    return {**_identity(i, check), "measure": check.measure, "unit": measure_unit(check),
+            "window": _window(check), "a": check.arm, "b": "",
+            "a_mean": float(defined.mean()) if n else math.nan, "b_mean": check.value,
+            "difference": k / n if n else math.nan, "estimate": k / n if n else math.nan,
+            "estimate_of": "share of runs that reach it", "ci_low": low, "ci_high": high,
+            "level": level, "method": BINOMIAL_TEST, "p_value": p, "n": n,
+            "undefined": undefined,
+            "undefined_because": _undefined_because(check) if undefined else "",
+            "b_higher_pairs": k, "b_lower_pairs": n - k, "ties": 0,
             "expect": check.expect, "verdict": verdict}
 
 
@@ -187,14 +267,20 @@ def _identity(i: int, check: Check) -> dict[str, Any]:
 
 
 def _default_label(check: Check) -> str:
+    what = f"{check.kind} of {check.measure}" if check.kind in ("trend", "spread") \
+        else check.measure
     if check.compare is None:
-        return (f"{check.series} {check.expect} {check.value:g} within {check.within:g} days "
-                f"of {check.after_handover}")
-    what = check.kpi or f"{check.series} over days {check.window[0]:g}-{check.window[1]:g}"
-    return f"{what}: {check.compare[1]} {check.expect} than {check.compare[0]}"
+        return f"{what} in {check.arm} {check.expect.replace('_', ' ')} {check.value:g}"
+    return f"{what}: {check.compare[1]} {_expectation(check)} than {check.compare[0]}"
 
 
 def _window(check: Check) -> str:
+    if check.kind == "handover":
+        return f"{check.within:g} days after {check.after_handover} is handed over"
+    if check.kind in ("trend", "spread"):
+        where = "due projects" if check.window is None else \
+            f"projects due in days {check.window[0]:g}-{check.window[1]:g}"
+        return f"{check.kind} over the {where}"
     if check.window is None:
         return "the summary window"
     return f"days {check.window[0]:g}-{check.window[1]:g}"
@@ -266,6 +352,13 @@ def sample_outcome(claim: Claim, tables: dict[str, pd.DataFrame]) -> str:
 
 def _sample_state(i: int, check: Check, tables: dict[str, pd.DataFrame]) -> str:
     column = f"check_{i}"
+    if check.expect == "not_worse":
+        a, b = (tables[arm][column] for arm in check.compare)
+        diff = (b - a.reindex(b.index)).dropna()
+        if diff.empty:
+            return "undefined"
+        sign = 1.0 if good_direction(check) == "higher" else -1.0
+        return "holds" if sign * float(np.mean(diff)) > -check.margin else "fails"
     if check.compare is None:
         values = tables[check.arm][column].dropna()
         if values.empty:
