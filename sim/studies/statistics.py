@@ -330,9 +330,14 @@ def permutation_test(diff: np.ndarray, level: float = 0.95, seed: int = 0) -> di
         out["ci_low"] = out["ci_high"] = float(d[0])
         return out
     centre = out["estimate"]
-    out["ci_low"] = _boundary(p_at, centre, centre - 2.0 * spread, alpha)
-    out["ci_high"] = _boundary(p_at, centre, centre + 2.0 * spread, alpha)
+    out["ci_low"] = _snapped(_boundary(p_at, centre, centre - 2.0 * spread, alpha), spread)
+    out["ci_high"] = _snapped(_boundary(p_at, centre, centre + 2.0 * spread, alpha), spread)
     return out
+
+
+def _snapped(bound: float, spread: float) -> float:
+    """A bound that bisection left a rounding error away from 0 is 0 (it sits on a data value)."""
+    return 0.0 if abs(bound) < 1e-9 * spread else bound
 
 
 def _flip_p_value(d: np.ndarray, seed: int) -> Callable[[float], float]:
