@@ -93,6 +93,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", default="results", metavar="DIR",
                      help="where result folders are created (default: results/)")
     run.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    _add_xlsx(run, "results.xlsx")
     run.set_defaults(handler=_run)
 
     validate = commands.add_parser("validate", help="check a scenario file without running it")
@@ -119,6 +120,7 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--out", default="results", metavar="DIR",
                          help="where result folders are created (default: results/)")
     compare.add_argument("--no-plots", action="store_true", help="skip the overlay plot")
+    _add_xlsx(compare, "results.xlsx")
     compare.set_defaults(handler=_compare)
 
     claims = commands.add_parser(
@@ -190,6 +192,7 @@ def _parser() -> argparse.ArgumentParser:
     analyze.add_argument("--kpi", "-k", action="append", default=[], metavar="KPI",
                          dest="kpis", help="a KPI to analyse (repeatable; default: the "
                                            "sweep's outputs.kpis, else the headline KPIs)")
+    _add_xlsx(analyze, "analysis.xlsx")
     analyze.set_defaults(handler=_analyze)
 
     studio = commands.add_parser(
@@ -212,6 +215,12 @@ def _parser() -> argparse.ArgumentParser:
                         help="the schema of sweep files instead")
     schema.set_defaults(handler=_schema)
     return parser
+
+
+def _add_xlsx(parser: argparse.ArgumentParser, name: str) -> None:
+    parser.add_argument("--xlsx", action="store_true",
+                        help=f"also write the tables as an Excel workbook, {name}, with each "
+                             "column's unit in its header")
 
 
 def _add_set(parser: argparse.ArgumentParser) -> None:
@@ -293,7 +302,8 @@ def _run(args: argparse.Namespace) -> int:
     for warning in scenario_warnings(scenario):
         print(f"pmosim: warning: {args.file}: {warning}", file=sys.stderr)
     folder, kpis = run_to_folder(scenario, out=Path(args.out), source=args.file,
-                                 command=["pmosim", *sys.argv[1:]], plots=not args.no_plots)
+                                 command=["pmosim", *sys.argv[1:]], plots=not args.no_plots,
+                                 xlsx=args.xlsx)
     print(format_kpis(kpis, scenario))
     _warn_collapsed(folder, scenario.replications)
     print(f"\nResults: {folder}")
@@ -322,7 +332,8 @@ def _compare(args: argparse.Namespace) -> int:
     scenarios = align(loaded, seed=args.seed, replications=args.replications)
     folder, table = compare_to_folder(scenarios, list(args.files), out=Path(args.out),
                                       command=["pmosim", *sys.argv[1:]],
-                                      workers=args.workers, plots=not args.no_plots)
+                                      workers=args.workers, plots=not args.no_plots,
+                                      xlsx=args.xlsx)
     print(format_comparison(table, scenarios))
     _warn_collapsed(folder, scenarios[0].replications)
     print(f"\nResults: {folder}")
@@ -473,7 +484,7 @@ def _analyze(args: argparse.Namespace) -> int:
     from sim.studies.sweeps import open_sweep
 
     results = open_sweep(args.folder)
-    folder, analysis = results.analyze(args.kpis or None)
+    folder, analysis = results.analyze(args.kpis or None, xlsx=args.xlsx)
     finished, total = results.progress()
     print(f"sweep {results.name}: {finished} of {total} runs done; "
           f"{results.design.kind} design over {', '.join(results.design.parameters)}")

@@ -29,9 +29,12 @@ from sim.studies.statistics import headline_rows, scenario_differences
 
 
 def compare_to_folder(scenarios: list[Scenario], sources: list[str | None], *, out: Path,
-                      command: list[str], workers: int = 1,
-                      plots: bool = True) -> tuple[Path, pd.DataFrame]:
-    """Compare aligned scenarios and write the comparison folder (see :func:`compare`)."""
+                      command: list[str], workers: int = 1, plots: bool = True,
+                      xlsx: bool = False) -> tuple[Path, pd.DataFrame]:
+    """Compare aligned scenarios and write the comparison folder (see :func:`compare`).
+
+    With ``xlsx``, the tables also go into an Excel workbook, ``results.xlsx``.
+    """
     label = f"compare-{scenarios[0].name}-vs-{scenarios[1].name}"
     if len(scenarios) > 2:
         label += f"-and-{len(scenarios) - 2}-more"
@@ -43,7 +46,7 @@ def compare_to_folder(scenarios: list[Scenario], sources: list[str | None], *, o
         merged = Replications(*(pd.concat([getattr(t, name) for t in tables],
                                           ignore_index=True)
                                 for name in ("summary", "weekly", "projects", "events")))
-        files = write_tables(folder, merged)
+        files = write_tables(folder, merged, xlsx=xlsx, comparison=comparison)
         write_atomically(folder / "comparison.csv",
                          lambda p: comparison.to_csv(p, index=False))
         files.append("comparison.csv")

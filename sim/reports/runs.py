@@ -21,8 +21,8 @@ from sim.studies.replications import Replications, run_replications
 
 
 def run_to_folder(scenario: Scenario, *, out: Path, source: str | None = None,
-                  command: list[str] | None = None,
-                  plots: bool = True) -> tuple[Path, pd.DataFrame]:
+                  command: list[str] | None = None, plots: bool = True,
+                  xlsx: bool = False) -> tuple[Path, pd.DataFrame]:
     """Run every replication of ``scenario`` and write its result folder.
 
     Parameters
@@ -37,6 +37,8 @@ def run_to_folder(scenario: Scenario, *, out: Path, source: str | None = None,
         The command line, for the manifest.
     plots
         Whether to draw the PNG figures.
+    xlsx
+        Also write the tables as an Excel workbook, ``results.xlsx``.
 
     Returns
     -------
@@ -50,7 +52,7 @@ def run_to_folder(scenario: Scenario, *, out: Path, source: str | None = None,
         with tqdm(total=scenario.replications, desc=scenario.name, unit="run",
                   disable=scenario.replications < 2 or None, leave=False) as bar:
             tables = run_replications(scenario, on_result=lambda _r: bar.update())
-        files = write_tables(folder, tables)
+        files = write_tables(folder, tables, xlsx=xlsx)
         if plots:
             files += write_plots(folder, tables.weekly, scenario.name)
             files.append(write_brief(folder, scenario, source, tables))
@@ -90,8 +92,9 @@ def collapse_warning(collapsed: list[dict[str, Any]], replications: int) -> str 
             + "; ".join(parts))
 
 
-def write_tables(folder: Path, tables: Replications) -> list[str]:
-    """Write the tidy tables of a run; return their file names."""
+def write_tables(folder: Path, tables: Replications, *, xlsx: bool = False,
+                 comparison: pd.DataFrame | None = None) -> list[str]:
+    """Write the tidy tables of a run (and, with ``xlsx``, ``results.xlsx``); return their names."""
     outputs = {
         "summary.csv": lambda p: tables.summary.to_csv(p, index=False),
         "kpis.csv": lambda p: tables.kpis().to_csv(p, index=False),
@@ -101,7 +104,14 @@ def write_tables(folder: Path, tables: Replications) -> list[str]:
     }
     for name, writer in outputs.items():
         write_atomically(folder / name, writer)
-    return list(outputs)
+    if not xlsx:
+        return list(outputs)
+    from sim.studies.workbook import result_sheets, write_workbook
+
+    write_workbook(folder / "results.xlsx", result_sheets(
+        summary=tables.summary, kpis=tables.kpis(), weekly=tables.weekly,
+        projects=tables.projects, events=tables.events, comparison=comparison))
+    return [*outputs, "results.xlsx"]
 
 
 def write_brief(folder: Path, scenario: Scenario, source: str | None,

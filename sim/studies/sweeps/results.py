@@ -114,13 +114,25 @@ class SweepResults:
         return failures[failures["run_key"].isin(self.pending()["run_key"])].reset_index(
             drop=True)
 
-    def analyze(self, kpis: list[str] | None = None, *, level: float = 0.95):
+    def analyze(self, kpis: list[str] | None = None, *, level: float = 0.95,
+                xlsx: bool = False):
         """Analyse the sweep into a new ``analysis-<time>`` folder inside it.
+
+        Parameters
+        ----------
+        kpis
+            The KPIs to analyse (default: the sweep's ``outputs.kpis``, else the
+            headline KPIs).
+        level
+            Confidence level of every interval.
+        xlsx
+            Also write the tables as an Excel workbook, ``analysis.xlsx``.
 
         Returns
         -------
         tuple
-            The analysis folder and the :class:`~sim.studies.sweeps.sensitivity.Analysis`.
+            The analysis folder and the
+            :class:`~sim.studies.sweeps.analysis_folder.Analysis`.
         """
         from sim.kpis import HEADLINE, KPIS
         from sim.studies.folders import new_folder
@@ -136,5 +148,5 @@ class SweepResults:
             raise UserError(f"{self.folder}: no finished runs yet; run the sweep first")
         folder = new_folder(self.folder, "analysis")
         return folder, write_analysis(folder, self.design, runs, kpis, level=level,
-                                      title=f"Sweep analysis: {self.name}")
+                                      title=f"Sweep analysis: {self.name}", xlsx=xlsx)
 
