@@ -21,6 +21,7 @@ from sim.kpis import format_number as num
 from sim.reports.folder import RunRecord
 from sim.studies.claims import ClaimResult, check_claim, evaluate_claims, find_claims
 from sim.studies.folders import new_folder, write_atomically, write_png
+from sim.studies.verdicts import THRESHOLD_TEST
 
 
 def claim_plot(result: ClaimResult, folder: Path) -> str:
@@ -135,7 +136,14 @@ def _checks(result: ClaimResult) -> list[str]:
 def _check_row(row) -> str:
     unit = f" ({row.unit})" if row.unit else ""
     measure = f"`{row.measure}`{unit}, {row.window}"
-    if not row.b:  # a value check
+    if row.method == THRESHOLD_TEST:
+        means = f"along {row.a} … {row.b}"
+        interval = "" if math.isnan(row.ci_low) else \
+            f" [{num(row.ci_low)}, {num(row.ci_high)}]"
+        effect = f"{row.estimate_of} at {num(row.estimate)}{interval}" \
+            if not math.isnan(row.estimate) else row.estimate_of
+        test = f"{row.method}; {row.expect}"
+    elif not row.b:  # a value check
         means = f"{row.a}: {num(row.a_mean)} (target {num(row.b_mean)})"
         effect = (f"{row.estimate:.0%} of runs reach it [{_pct(row.ci_low)}, "
                   f"{_pct(row.ci_high)}]") if row.n else "n/a"
@@ -439,6 +447,10 @@ def _verdict_words(row) -> str:
 
 
 def _docs_effect(row) -> str:
+    if row.method == THRESHOLD_TEST:
+        where = "" if pd.isna(row.estimate) else f" at {num(row.estimate)}"
+        interval = "" if pd.isna(row.ci_low) else f" [{num(row.ci_low)}, {num(row.ci_high)}]"
+        return f"`{row.measure}` {row.estimate_of}{where}{interval} ({row.verdict})"
     if row.method == "binomial test":
         return (f"`{row.measure}` reached in {row.estimate:.0%} of runs ({row.method}, "
                 f"p = {_p(row.p_value)}, {row.verdict})")

@@ -43,10 +43,16 @@ class Check(Section):
     ``margin`` worse than A, in the measure's good direction, ``good`` or the
     KPI's). ``arm`` alone tests that measure in one arm against ``value``:
     ``at_least`` or ``at_most`` in most replications (an exact binomial test).
+    ``along`` (arms mapped to the value of a swept key) with ``expect: threshold``
+    looks for a change of regime of the measure along that key (see
+    :mod:`sim.studies.sweeps.thresholds`).
     """
 
     compare: tuple[str, str] | None = Field(None, description="Arms A and B: B - A is tested.")
     arm: str | None = Field(None, description="The arm a value check looks at.")
+    along: dict[str, Annotated[float, Field(allow_inf_nan=False)]] | None = Field(
+        None, description="expect: threshold: arms mapped to the value of the swept key in "
+                          "each (at least five distinct values).")
     kpi: str | None = Field(None, description="A summary KPI.")
     series: str | None = Field(None, description="A weekly column.")
     trend: str | None = Field(None, description="A project column whose slope per year over "
@@ -58,9 +64,9 @@ class Check(Section):
                           "deadlines of the projects a trend or spread is taken over.")
     after_handover: str | None = Field(None, description="Project whose handover starts T.")
     within: Annotated[Duration, Field(gt=0)] | None = Field(None, description="T.")
-    expect: Literal["higher", "lower", "not_worse", "at_least", "at_most"] = Field(
+    expect: Literal["higher", "lower", "not_worse", "at_least", "at_most", "threshold"] = Field(
         description="higher / lower / not_worse for comparisons; at_least / at_most for a "
-                    "value in one arm.")
+                    "value in one arm; threshold along arms.")
     margin: Annotated[float, Field(ge=0.0, allow_inf_nan=False)] | None = Field(
         None, description="not_worse: how much worse B may be, in the measure's unit.")
     good: Literal["higher", "lower"] | None = Field(
@@ -91,8 +97,17 @@ class Check(Section):
         measures = [k for k in ("kpi", "series", "trend", "spread") if getattr(self, k)]
         if len(measures) != 1:
             raise ValueError("a check needs exactly one of kpi, series, trend or spread")
-        if (self.compare is None) == (self.arm is None):
-            raise ValueError("a check needs either compare: [A, B] or arm")
+        if sum(x is not None for x in (self.compare, self.arm, self.along)) != 1:
+            raise ValueError("a check needs one of compare: [A, B], arm, or along")
+        if self.along is not None:
+            if self.expect != "threshold" or self.kind not in ("kpi", "series"):
+                raise ValueError("along goes with expect: threshold, on a kpi or a series")
+            if len(set(self.along.values())) < 5:
+                raise ValueError("along needs at least five distinct values to locate a "
+                                 "threshold")
+            return self
+        if self.expect == "threshold":
+            raise ValueError("expect: threshold needs along (arms and their values)")
         if self.window is not None and not self.window[0] < self.window[1]:
             raise ValueError(f"window = [{self.window[0]:g}, {self.window[1]:g}]: "
                              "from must be before to")
@@ -207,7 +222,8 @@ class Claim(Section):
                 raise ValueError(f"arms.{name} sets {', '.join(clash)}, which robustness.vary "
                                  "also samples; a sample would override the arm")
         for i, check in enumerate(self.checks):
-            named = list(check.compare or ()) + ([check.arm] if check.arm else [])
+            named = list(check.compare or ()) + ([check.arm] if check.arm else []) \
+                + list(check.along or ())
             for arm in named:
                 if arm not in self.arms:
                     raise ValueError(f"checks[{i}] names arm {arm!r}; arms are "

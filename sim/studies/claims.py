@@ -175,7 +175,7 @@ def _check_problem(check: Check, columns: set[str],
     if check.expect == "not_worse" and not good_direction(check):
         return (f"good: {check.measure} has no good direction of its own; say which way is "
                 "better (good: higher or good: lower)")
-    arms = [scenarios[a] for a in (check.compare or (check.arm,))]
+    arms = [scenarios[a] for a in (check.compare or check.along or (check.arm,))]
     if check.window is not None and check.kind == "series":
         start, end = check.window
         for arm in arms:

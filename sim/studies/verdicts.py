@@ -37,6 +37,7 @@ from sim.studies.statistics import (
     paired_test,
     wilson_interval,
 )
+from sim.studies.sweeps.thresholds import NULLS, Threshold, find_threshold
 from sim.units import DAYS_PER_YEAR
 
 SUPPORTED, NOT_SUPPORTED, INCONCLUSIVE = "supported", "not supported", "inconclusive"
@@ -149,6 +150,8 @@ def two_regimes(*tables: pd.DataFrame) -> bool:
 def judge_check(i: int, check: Check, tables: dict[str, pd.DataFrame],
                 level: float) -> dict[str, Any]:
     """Evaluate check ``i`` on the arms' tables at confidence ``level``."""
+    if check.along is not None:
+        return _judge_threshold(i, check, tables, level)
     if check.compare is None:
         return _judge_value(i, check, tables[check.arm], level)
     first, second = (tables[arm] for arm in check.compare)
@@ -261,6 +264,51 @@ def _judge_value(i: int, check: Check, table: pd.DataFrame, level: float) -> dic
             "expect": check.expect, "verdict": verdict}
 
 
+THRESHOLD_TEST = "threshold by BIC, profile-likelihood interval"
+
+
+def threshold_fit(i: int, check: Check, tables: dict[str, pd.DataFrame],
+                  level: float) -> Threshold:
+    """Fit the check's measure along the swept values of its arms (every run a point)."""
+    x, y = [], []
+    for arm, value in check.along.items():
+        values = tables[arm][f"check_{i}"].to_numpy(float)
+        x += [value] * len(values)
+        y += list(values)
+    return find_threshold(np.array(x), np.array(y), kpi=check.measure, factor="along",
+                          level=level)
+
+
+def threshold_verdict(fit: Threshold) -> str:
+    """The verdict of a threshold fit.
+
+    Supported when a threshold is stated; not supported when a model without a
+    change of regime fits best; inconclusive otherwise (a break or a bend fits
+    best, but not clearly enough to state a threshold).
+    """
+    if fit.stated:
+        return SUPPORTED
+    return NOT_SUPPORTED if fit.model in NULLS or fit.model == "constant" else INCONCLUSIVE
+
+
+def _judge_threshold(i: int, check: Check, tables: dict[str, pd.DataFrame],
+                     level: float) -> dict[str, Any]:
+    fit = threshold_fit(i, check, tables, level)
+    values = np.concatenate([tables[a][f"check_{i}"].to_numpy(float) for a in check.along])
+    undefined = int(np.sum(~np.isfinite(values)))
+    arms = list(check.along)
+    return {**_identity(i, check), "measure": check.measure, "unit": measure_unit(check),
+            "window": _window(check), "a": arms[0], "b": arms[-1],
+            "a_mean": fit.before, "b_mean": fit.after, "difference": math.nan,
+            "estimate": fit.at, "estimate_of": f"threshold ({fit.model or 'no fit'})",
+            "ci_low": fit.low, "ci_high": fit.high, "level": level, "method": THRESHOLD_TEST,
+            "p_value": math.nan, "n": fit.runs, "undefined": undefined,
+            "undefined_because": _undefined_because(check) if undefined else "",
+            "b_higher_pairs": 0, "b_lower_pairs": 0, "ties": 0,
+            "expect": f"threshold ({fit.note or f'BIC {fit.delta_bic:.1f} below no change'})",
+            "verdict": threshold_verdict(fit)}
+
+
 def _identity(i: int, check: Check) -> dict[str, Any]:
     label = check.label or _default_label(check)
     return {"index": i, "check": " ".join(label.split()), "decides": check.decides}
@@ -269,6 +317,8 @@ def _identity(i: int, check: Check) -> dict[str, Any]:
 def _default_label(check: Check) -> str:
     what = f"{check.kind} of {check.measure}" if check.kind in ("trend", "spread") \
         else check.measure
+    if check.along is not None:
+        return f"{what} changes regime along {', '.join(check.along)}"
     if check.compare is None:
         return f"{what} in {check.arm} {check.expect.replace('_', ' ')} {check.value:g}"
     return f"{what}: {check.compare[1]} {_expectation(check)} than {check.compare[0]}"
@@ -352,6 +402,9 @@ def sample_outcome(claim: Claim, tables: dict[str, pd.DataFrame]) -> str:
 
 def _sample_state(i: int, check: Check, tables: dict[str, pd.DataFrame]) -> str:
     column = f"check_{i}"
+    if check.along is not None:
+        verdict = threshold_verdict(threshold_fit(i, check, tables, 0.95))
+        return {SUPPORTED: "holds", NOT_SUPPORTED: "fails"}.get(verdict, "tie")
     if check.expect == "not_worse":
         a, b = (tables[arm][column] for arm in check.compare)
         diff = (b - a.reindex(b.index)).dropna()
