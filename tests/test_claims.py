@@ -540,3 +540,26 @@ def test_check_shapes_are_refused_with_their_reason(tmp_path):
         {"compare": ["tight", "loose"], "trend": "slipp", "expect": "lower"}])
     with pytest.raises(ScenarioError, match="Did you mean 'slip'"):
         check_claim(load_claim(unknown), unknown)
+
+
+def test_a_threshold_along_arms_is_located_or_refused(tmp_path):
+    """Six loads on a small desk: the share of runs that end tipped crosses a half between the
+    lowest and the highest, and the check locates it with an interval inside the sweep. Along
+    arms that differ only in a price nothing changes: no threshold (not supported)."""
+    loads = [80, 110, 140, 170, 200, 230]
+    arms = {f"d{d}": {"set": {"operations.demand": d}} for d in loads}
+    check = {"along": {f"d{d}": d for d in loads}, "kpi": "tipped", "expect": "threshold"}
+    path = write_claim(tmp_path, "thr.yaml", arms=arms, checks=[check], replications=8,
+                       max_replications=8, set={**SMALL, "operations.backlog_limit": 1000})
+    result = evaluate_claim(load_claim(path), path, knock_outs=False, workers=2)
+    row = result.checks.iloc[0]
+    assert row["verdict"] == SUPPORTED, row
+    assert loads[0] < row["ci_low"] <= row["estimate"] <= row["ci_high"] < loads[-1]
+    shares = result.tipping.set_index("arm")["share"]
+    assert shares[f"d{loads[0]}"] == 0 and shares[f"d{loads[-1]}"] == 1
+    prices = {f"p{i}": {"set": {"finance.discount_rate": 0.01 * i}} for i in range(1, 7)}
+    flat = write_claim(tmp_path, "flat.yaml", arms=prices, replications=8, max_replications=8,
+                       checks=[{"along": {f"p{i}": i for i in range(1, 7)},
+                                "kpi": "ops_wait_mean", "expect": "threshold"}])
+    row = evaluate_claim(load_claim(flat), flat, knock_outs=False, workers=2).checks.iloc[0]
+    assert row["verdict"] == NOT_SUPPORTED and row["method"].startswith("threshold")
