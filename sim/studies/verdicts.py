@@ -31,6 +31,7 @@ from scipy import stats
 from sim.kpis import describe, undefined_because
 from sim.run import RunResult
 from sim.schema.claims import Check, Claim, Tipping
+from sim.studies.replications import Replications
 from sim.studies.statistics import (
     SIGN_TEST,
     mcnemar_exact,
@@ -131,6 +132,20 @@ def tipped(claim: Claim, result: RunResult) -> bool:
     end = float(weekly["day"].max())
     last = weekly[weekly["day"] > end - rule.last]
     return bool(last[rule.series].mean() > rule.above)
+
+
+def measures_of(claim: Claim, arm: str, tables: Replications) -> list[RunMeasures]:
+    """Each replication's measures, from the stacked tables of several runs of one arm."""
+    out = []
+    summary = tables.summary.set_index("replication")
+    for replication, row in summary.iterrows():
+        def rows(table: pd.DataFrame, r=replication) -> pd.DataFrame:
+            return table[table["replication"] == r].drop(columns=["scenario", "replication"])
+        result = RunResult(str(row["scenario"]), int(replication), int(row["seed"]),
+                           row.drop(["scenario", "seed"]).to_dict(), rows(tables.weekly),
+                           rows(tables.projects))
+        out.append(measure_run(claim, arm, result))
+    return out
 
 
 def arm_table(measures: list[RunMeasures], claim: Claim) -> pd.DataFrame:
