@@ -130,9 +130,21 @@ def _parser() -> argparse.ArgumentParser:
     claims.add_argument("ids", nargs="*", metavar="ID", help="claim ids, e.g. C1 C4")
     claims.add_argument("--list", action="store_true", help="list the claims and stop")
     claims.add_argument("--replications", "-r", type=_replications, metavar="N",
-                        help="replications per arm (default: each claim's)")
+                        help="replications per arm at the first look (default: each claim's)")
+    claims.add_argument("--max-replications", type=_replications, metavar="N",
+                        help="most replications per arm while a deciding check is "
+                             "inconclusive (default: each claim's, 4 x the first look)")
     claims.add_argument("--robustness", "-k", type=_samples, metavar="K",
-                        help="sampled organisations per claim (default: each claim's; 0: none)")
+                        help="sampled organisations per claim (default: each claim's, 200; "
+                             "0: none)")
+    claims.add_argument("--no-knockouts", action="store_true",
+                        help="skip switching each mechanism off in turn")
+    claims.add_argument("--docs", default=None, metavar="FILE",
+                        help="also write the verdicts into FILE between its markers "
+                             "(docs/claims.md)")
+    claims.add_argument("--from", dest="source", default=None, metavar="FOLDER",
+                        help="with --docs: take the verdicts from an earlier claims folder "
+                             "instead of running the claims")
     claims.add_argument("--workers", "-w", type=_workers, default=os.cpu_count() or 1,
                         metavar="N", help="worker processes (default: one per core)")
     claims.add_argument("--dir", default=None, metavar="DIR",
@@ -362,18 +374,57 @@ def _claims(args: argparse.Namespace) -> int:
         return 0
 
     def show(result) -> None:
-        share = "" if math.isnan(result.holds_share) else \
-            f"; holds in {result.holds_share:.0%} of sampled organisations"
+        robust = result.robust
+        share = "" if not robust.decided else \
+            f"; holds in {robust.holds} of {robust.decided} sampled organisations"
+        n = result.looks[-1].replications if result.looks else 0
         collapsed = f"; {result.collapsed_runs} runs collapsed" if result.collapsed_runs else ""
-        print(f"{result.claim.id:<5} {result.verdict:<14} {result.claim.title}{share}"
-              f"{collapsed}", flush=True)
+        print(f"{result.claim.id:<5} {result.verdict:<14} {result.claim.title} ({n} per arm"
+              f"{share}{collapsed})", flush=True)
 
+    if args.source is not None and args.docs is None:
+        raise UserError("--from goes with --docs FILE")
+    if args.docs is not None:
+        _check_docs_target(Path(args.docs))
+    if args.source is not None:
+        return _docs_from(Path(args.source), Path(args.docs))
     folder, _ = claims_to_folder(folder, args.ids or None, out=Path(args.out),
                                  command=["pmosim", *sys.argv[1:]],
-                                 replications=args.replications, samples=args.robustness,
+                                 replications=args.replications,
+                                 max_replications=args.max_replications,
+                                 samples=args.robustness, knock_outs=not args.no_knockouts,
                                  workers=args.workers, progress=show)
     print(f"\nReport: {folder / 'report.md'} (and report.html)")
+    if args.docs is not None:
+        return _docs_from(folder, Path(args.docs))
     return 0
+
+
+def _docs_from(folder: Path, docs: Path) -> int:
+    """Write the verdicts of the claims folder ``folder`` into ``docs``."""
+    from sim.reports.claims import docs_block_from_folder, write_docs
+
+    try:
+        block = docs_block_from_folder(folder)
+    except (OSError, ValueError, KeyError) as exc:
+        raise UserError(f"--from {folder}: not a complete claims folder "
+                        f"({exc.__class__.__name__}: {exc})") from None
+    write_docs(docs, block)
+    print(f"Verdicts of {folder} written into {docs}")
+    return 0
+
+
+def _check_docs_target(path: Path) -> None:
+    """Refuse ``--docs FILE`` before anything runs if FILE cannot take the table."""
+    from sim.reports.claims import DOCS_BEGIN, DOCS_END
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"--docs {path}: cannot read it ({exc.__class__.__name__})") from None
+    if text.count(DOCS_BEGIN) != 1 or text.count(DOCS_END) != 1:
+        raise UserError(f"--docs {path}: needs exactly one pair of markers {DOCS_BEGIN!r} "
+                        f"... {DOCS_END!r} where the verdict table goes")
 
 
 def _sweep(args: argparse.Namespace) -> int:

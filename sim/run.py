@@ -75,7 +75,8 @@ def run(scenario: Scenario, replication: int = 0) -> RunResult:
     org = Organisation(scenario, replication_seed(scenario.seed, replication))
     org.run()
     tolerance = scenario.projects.on_time_tolerance
-    projects = pd.DataFrame([{**project_record(p, tolerance), **org.project_money(p)}
+    end = org.env.now
+    projects = pd.DataFrame([{**project_record(p, tolerance, end), **org.project_money(p)}
                              for p in org.projects()], columns=PROJECT_COLUMNS)
     return RunResult(
         scenario=scenario.name, replication=replication, seed=scenario.seed,
@@ -87,10 +88,12 @@ def run(scenario: Scenario, replication: int = 0) -> RunResult:
 
 
 def summary(org: Organisation) -> dict[str, float]:
-    """The run's summary KPIs, with ``collapsed`` (0 or 1) and ``collapsed_day`` last.
+    """The run's summary KPIs, with ``tipped``, ``collapsed`` and ``collapsed_day`` last.
 
-    A run that collapsed during the warm-up has no window to summarise: its
-    KPIs are NaN.
+    A run *tipped* when it ends firefighting: ops pressure above 1 (the service
+    level's limit) on average over the last three months (``ops_pressure_end``),
+    or it collapsed. A run that collapsed during the warm-up has no window to
+    summarise: its other KPIs are NaN.
     """
     from sim.kpis import KPIS
 
@@ -99,12 +102,14 @@ def summary(org: Organisation) -> dict[str, float]:
     else:
         kpis = org.summary()
     collapsed = org.collapsed_day is not None
-    return {**kpis, "collapsed": float(collapsed),
+    tipped = collapsed or kpis["ops_pressure_end"] > 1.0
+    return {**kpis, "tipped": float(tipped), "collapsed": float(collapsed),
             "collapsed_day": org.collapsed_day if collapsed else math.nan}
 
 
-COLLAPSE_KPIS = ("collapsed", "collapsed_day")
-"""Summary columns that say whether, and on which day, the run stopped on its backlog limit."""
+COLLAPSE_KPIS = ("tipped", "collapsed", "collapsed_day")
+"""Summary columns that say whether the run ended firefighting, and whether, and on which
+day, it stopped on its backlog limit."""
 
 def weekly_columns(scenario: Scenario) -> set[str]:
     """The columns of the weekly series, from a one-week run of ``scenario`` (pure, fast)."""
@@ -119,4 +124,4 @@ PROJECT_COLUMNS = ["project", "template", "status", "arrived", "started", "team"
                    "size", "estimate", "planned_duration", "planned_finish", "finished",
                    "duration", "slip", "on_time", "cancelled", "joined_late", "effort", "work",
                    "rework", "benefits", "cost", "benefit_value", "cost_of_delay_per_week",
-                   "slip_cost"]
+                   "slip_cost", "deadline", "due", "late", "slip_at_end"]

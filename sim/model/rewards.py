@@ -9,8 +9,11 @@ person's *reward share on operations* is
                        + (w_imp + w_ben) (a_imp + a_sus)),
 
 where the a are their assigned shares of the day; someone whose own work
-carries no weight at all (e.g. an OpEx member under ``operations_only``) is
-reviewed on the day job alone, r = 1. Under ops pressure above
+carries no weight at all while the day job does (e.g. an OpEx member under
+``operations_only``) gets r = ``behaviour.unrewarded_ops_share``: 1 (the
+default) means they are reviewed on the day job alone. No source gives this
+rule; it is a modelling choice that the claims' robustness samples vary.
+Under ops pressure above
 target (pi > 1) people put current work first (Repenning's rule made
 behavioural): they divert a share d = clip(gain (pi - 1) r, 0, max) of their
 project, improvement and sustainment time to the day job. Misalignment is the
@@ -34,7 +37,7 @@ from sim.schema.organisation import RewardWeights
 from sim.schema.scenario import Scenario
 
 
-def reward_share(plan: DayPlan, weights: RewardWeights) -> np.ndarray:
+def reward_share(plan: DayPlan, weights: RewardWeights, unrewarded: float = 1.0) -> np.ndarray:
     """Each person's share of reward weight on the day job (0 with no day job).
 
     Parameters
@@ -43,14 +46,16 @@ def reward_share(plan: DayPlan, weights: RewardWeights) -> np.ndarray:
         The day plan; its assigned (before diversion) shares are used.
     weights
         The reward scheme.
+    unrewarded
+        The share given to someone whose own work carries no weight while the
+        day job does (``behaviour.unrewarded_ops_share``).
     """
     ops = weights.operations * plan.assigned_ops
     total = (ops + (weights.projects + weights.benefits) * plan.assigned_project
              + (weights.improvement + weights.benefits) * plan.assigned_other)
-    # Someone whose own work carries no weight is reviewed on the day job alone.
+    # Someone whose own work carries no weight: reviewed on the day job, as far as `unrewarded`.
     working = plan.assigned_ops + plan.assigned_project + plan.assigned_other
-    unrewarded = 1.0 if weights.operations > 0 else 0.0
-    fallback = np.where(working > 0.0, unrewarded, 0.0)
+    fallback = np.where(working > 0.0, unrewarded if weights.operations > 0 else 0.0, 0.0)
     return np.divide(ops, total, out=fallback, where=total > 0.0)
 
 
@@ -129,7 +134,8 @@ class Rewards(Component):
         """
         if plan_key != self._judged:
             plan = assigned()
-            self.reward = reward_share(plan, self.scenario.levers.rewards.weights)
+            self.reward = reward_share(plan, self.scenario.levers.rewards.weights,
+                                       self.scenario.behaviour.unrewarded_ops_share)
             self.misaligned = misalignment(plan, self.reward)
             self._judged = plan_key
         day.misaligned = self.misaligned

@@ -141,6 +141,10 @@ class Behaviour(Section):
         1.0, description="Share of planned project and improvement time diverted per unit of "
                          "ops pressure above 1, for someone rewarded only on operations.")
     divert_max: Fraction = Field(0.8, description="Most of that time anyone diverts.")
+    unrewarded_ops_share: Fraction = Field(
+        1.0, description="Reward share on the day job of someone whose own work carries no "
+                         "reward weight while the day job does (e.g. the OpEx team under "
+                         "operations-only reviews): 1 = reviewed on the day job alone.")
 
 
 class Attrition(Section):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -43,11 +44,16 @@ class Replications:
         return kpi_table(self.summary, level)
 
 
-def run_tasks(tasks: list[tuple[Scenario, int]], *, workers: int = 1,
-              on_result: Callable[[RunResult], None] | None = None,
-              on_index: Callable[[int, RunResult], None] | None = None) -> list[RunResult]:
+def run_tasks(tasks: list[tuple], *, workers: int = 1,
+              on_result: Callable[[Any], None] | None = None,
+              on_index: Callable[[int, Any], None] | None = None) -> list[Any]:
     """Run ``(scenario, replication)`` pairs, in worker processes if ``workers > 1``.
 
+    A task may carry a third element, a picklable ``reduce`` applied to the
+    :class:`~sim.run.RunResult` where the run ran; the reduced value comes back
+    instead of the whole result (to keep what travels between processes small).
+    A task may also be a picklable callable without arguments, which does its own
+    runs (and builds its own scenarios) where it runs; what it returns comes back.
     Results come back in the order of ``tasks`` whatever the order they finish
     in, and are identical to a serial run: :func:`sim.run` is pure. As each run
     finishes, ``on_result(result)`` and ``on_index(position in tasks, result)``
@@ -58,8 +64,8 @@ def run_tasks(tasks: list[tuple[Scenario, int]], *, workers: int = 1,
     """
     if workers <= 1 or len(tasks) <= 1:
         results = []
-        for index, (scenario, replication) in enumerate(tasks):
-            results.append(run(scenario, replication))
+        for index, task in enumerate(tasks):
+            results.append(_run_task(task))
             if on_result is not None:
                 on_result(results[-1])
             if on_index is not None:
@@ -83,10 +89,22 @@ def run_tasks(tasks: list[tuple[Scenario, int]], *, workers: int = 1,
     return out
 
 
-def _run_indexed(task: tuple[int, tuple[Scenario, int]]) -> tuple[int, RunResult]:
-    """Run one ``(index, (scenario, replication))`` task in a worker; keep its index."""
-    index, (scenario, replication) = task
-    return index, run(scenario, replication)
+def _run_indexed(task: tuple[int, tuple]) -> tuple[int, Any]:
+    """Run one ``(index, task)`` in a worker; keep its index."""
+    index, task = task
+    return index, _run_task(task)
+
+
+def _run_task(task: Any) -> Any:
+    """Run ``(scenario, replication[, reduce])``: the result, reduced if asked.
+
+    A task may also be a picklable callable that does its own runs; its value is returned.
+    """
+    if callable(task):
+        return task()
+    scenario, replication, *reduce = task
+    result = run(scenario, replication)
+    return reduce[0](result) if reduce else result
 
 
 def run_replications(scenario: Scenario, replications: int | None = None, *,
