@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import re
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +37,7 @@ from sim.theory.queueing import erlang_c
 
 ROOT = Path(__file__).resolve().parents[1]
 MMC = ROOT / "scenarios" / "reference" / "mmc.yaml"
+CHROMIUM = Path("/usr/bin/chromium")
 
 DEMAND, SERVICE_MEAN, SLA = 20.0, 0.3, 0.5
 """The desk of the tests: 20 items a day, 0.3 days of work each, finished within half a day."""
@@ -72,6 +76,19 @@ def sojourn_within(arrival: float, service: float, servers: int, t: float) -> fl
         both = 1.0 - (theta * math.exp(-service * t) - service * math.exp(-theta * t)) \
             / (theta - service)
     return (1.0 - c_wait) * served + c_wait * both
+
+
+def printed_pages(page: Path, pdf: Path) -> int:
+    """Print an HTML file to A4 PDF with headless Chromium; count its pages."""
+    if not CHROMIUM.is_file():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"no Chromium at {CHROMIUM}")
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    subprocess.run([str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu",
+                    "--disable-dev-shm-usage", "--no-pdf-header-footer",
+                    f"--print-to-pdf={pdf}", page.resolve().as_uri()],
+                   check=True, capture_output=True, timeout=120)
+    return len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
 
 
 def smallest_by_theory(target: float = TARGET) -> int:
@@ -187,6 +204,7 @@ def test_the_stress_test_finds_where_the_recommendation_fails(tmp_path):
     assert finding.found and "operations.demand >" in finding.condition
     page = (folder / "recommendation.html").read_text(encoding="utf-8")
     assert "Where it fails: mostly when operations.demand" in page
+    assert printed_pages(folder / "recommendation.html", tmp_path / "page.pdf") == 1
 
 
 # --- the confirmation, on a synthetic objective -------------------------------------------

@@ -59,7 +59,7 @@ from sim.studies.statistics import paired_test, wilson_interval
 
 COMPARED_KPIS = ("npv_change", "value_benefits", "cost_change", "cost_total",
                  "ops_service_level", "ops_time_in_system_mean", "projects_completed",
-                 "projects_on_time_rate", "stress_mean", "tipped")
+                 "stress_mean", "tipped")
 """KPIs the answer compares with the base, beside the objective and the constraints."""
 
 Progress = Callable[[str], None]

@@ -163,10 +163,12 @@ def _runner_up_sentence(outcome: Outcome) -> str:
     shared = range(c.shared)
     runner, chosen = c.runner_up, c.chosen
     gap = runner.candidate.mean(kpi, shared) - chosen.candidate.mean(kpi, shared)
+    close = (" (within the indifference zone: a difference too small to matter)"
+             if abs(gap) < c.delta else "")
     return (f"Runner-up: {runner.candidate.label}, {_levers_text(outcome, runner)}; "
             f"{_name(kpi)} {_value(kpi, gap, None, base, True, True)} "
-            f"against the recommendation over their {c.shared} shared replications; "
-            f"probability of being best {runner.p_best:.2f}.")
+            f"against the recommendation{close}; probability of being best "
+            f"{runner.p_best:.2f}.")
 
 
 # -- tables ------------------------------------------------------------------------------
@@ -194,7 +196,7 @@ def _levers_table(outcome: Outcome, chosen: Finalist, runner: Finalist | None) -
 def _kpi_table(outcome: Outcome) -> str:
     base = outcome.problem.base_scenario()
     head = "recommended" if outcome.feasible else "closest"
-    rows = []
+    rows, methods, pairs, undefined = [], set(), set(), []
     for r in outcome.comparison.to_dict("records"):
         if all(x == 0.0 for x in (r["base"], r["chosen"], r["ci_low"], r["ci_high"])) or \
                 not (math.isfinite(r["base"]) or math.isfinite(r["chosen"])):
@@ -202,14 +204,22 @@ def _kpi_table(outcome: Outcome) -> str:
         ci = (f" <span class='ci'>({_diff(r['kpi'], r['ci_low'], r, base)} to "
               f"{_diff(r['kpi'], r['ci_high'], r, base)})</span>"
               if math.isfinite(r["ci_low"]) else "")
-        undefined = f"; {r['undefined']} undefined" if r["undefined"] else ""
+        methods.add(r["method"])
+        pairs.add(int(r["n"]))
+        if r["undefined"]:
+            undefined.append(f"{describe(r['kpi']).label}: {r['undefined']}")
         rows.append(f"<tr><td>{_e(describe(r['kpi']).label)}</td>"
                     f"<td>{_value(r['kpi'], r['base'], r, base)}</td>"
                     f"<td>{_value(r['kpi'], r['chosen'], r, base)}</td>"
-                    f"<td>{_diff(r['kpi'], r['difference'], r, base)}{ci}</td>"
-                    f"<td>{_e(r['method'])}, n = {int(r['n'])}{undefined}</td></tr>")
+                    f"<td>{_diff(r['kpi'], r['difference'], r, base)}{ci}</td></tr>")
+    n = " or ".join(str(x) for x in sorted(pairs))
+    caption = (f"Paired differences over {n} replications with common random numbers "
+               f"({' and '.join(sorted(methods))}; 95% intervals)"
+               + (f"; pairs left out because a KPI was undefined: {'; '.join(undefined)}"
+                  if undefined else "") + ".")
     return (f"<h2>Against the base</h2><table><tr><th>KPI</th><th>base</th><th>{head}</th>"
-            "<th>change (95% CI)</th><th>test</th></tr>" + "".join(rows) + "</table>")
+            "<th>change (95% CI)</th></tr>" + "".join(rows) + "</table>"
+            f"<p class='caption'>{_e(caption)}</p>")
 
 
 def _finalists_table(outcome: Outcome) -> str:
@@ -219,16 +229,17 @@ def _finalists_table(outcome: Outcome) -> str:
     base = problem.base_scenario()
     kpi = spec.objective.kpi
     first = range(c.first)
-    head = ["#", "levers", f"{describe(kpi).label} ({c.first} repl.)",
-            *(_limit_text(k, base) for k in spec.constraints), "replications", "P(best)",
-            "outcome"]
+    head = ["#", *(k.removeprefix("levers.") for k in problem.lever_keys),
+            f"{_name(kpi)} ({c.first} repl.)",
+            *(_limit_text(k, base) for k in spec.constraints), "repl.", "P(best)", "outcome"]
     rows = []
     for f in c.finalists:
         mean = f.candidate.mean(kpi, first)
         checks = [f"{_value(k.kpi, ch.mean, None, base)} "
                   f"({'met' if ch.met else 'not shown'})"
                   for k, ch in zip(spec.constraints, f.checks, strict=True)]
-        cells = [f.candidate.label, _levers_short(outcome, f.candidate),
+        cells = [f.candidate.label, *(_lever(f.candidate.assignment[k])
+                                      for k in problem.lever_keys),
                  _value(kpi, mean, None, base), *checks, str(f.replications),
                  "" if math.isnan(f.p_best) else f"{f.p_best:.2f}", _fate(outcome, f)]
         rows.append("<tr>" + "".join(f"<td>{_e(x)}</td>" for x in cells) + "</tr>")
@@ -244,9 +255,9 @@ def _fate(outcome: Outcome, f: Finalist) -> str:
     if f is c.closest:
         return "closest"
     if not f.allowed:
-        return "constraint not shown"
+        return "limit not shown"
     if f.eliminated_at is not None:
-        return f"eliminated at {f.eliminated_at}"
+        return f"out at {f.eliminated_at}"
     return "runner-up" if f is c.runner_up else "in contention"
 
 
@@ -315,7 +326,7 @@ def _lever(value: Any) -> str:
 
 def _limit_text(constraint, base) -> str:
     sign = "≥" if constraint.side == "at_least" else "≤"
-    return f"{describe(constraint.kpi).label} {sign} " \
+    return f"{_name(constraint.kpi)} {sign} " \
            f"{_value(constraint.kpi, constraint.bound, None, base)}"
 
 
@@ -343,7 +354,7 @@ def _change_clause(comparison: pd.DataFrame, kpi: str, base) -> str:
 
 def _name(kpi: str) -> str:
     """A KPI's label inside a sentence: its first letter in lower case, unless an acronym."""
-    label = describe(kpi).label
+    label = describe(kpi).label.split(":")[0]
     return label if label[1:2].isupper() else label[:1].lower() + label[1:]
 
 
@@ -395,9 +406,11 @@ h1 { font-size: 14pt; margin: 0 0 2pt; } h2 { font-size: 11pt; margin: 5pt 0 2pt
 p.headline { font-size: 9pt; margin: 1.5pt 0; }
 table { border-collapse: collapse; font-size: 7.5pt; margin: 4pt 0; width: 100%; }
 td, th { border-bottom: 1px solid #ddd; padding: 0.5pt 3pt; text-align: right;
-         vertical-align: top; }
+         vertical-align: top; white-space: nowrap; }
+td:first-child, th:first-child { white-space: normal; }
+th { white-space: normal; }
 td:first-child, th:first-child { text-align: left; padding-left: 0; }
-table.finalists td:nth-child(2), table.finalists th:nth-child(2) { text-align: left; }
+p.caption { font-size: 7pt; color: #444; margin: 0 0 2pt; }
 th { font-weight: 600; border-bottom: 1px solid #888; }
 td.changed { font-weight: 600; }
 span.ci { color: #555; }
