@@ -308,3 +308,12 @@ def test_load_recommendation_splits_the_budget_between_the_stages(tmp_path):
     assert share.stress == 10 * 3
     assert share.search + share.confirm + share.stress == 200
     assert share.confirm >= 10 * (3 + 1)
+
+
+def test_the_shipped_example_is_valid_and_shares_its_budget(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    problem = load_recommendation("scenarios/recommend/levers.yaml")
+    assert len(problem.spec.levers) == 5
+    share = problem.allocation
+    assert (share.budget, share.stress) == (400, 50 * 3)
+    assert share.search + share.confirm + share.stress == 400

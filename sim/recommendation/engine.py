@@ -6,8 +6,8 @@ that runs ``(scenario, replication)`` pairs, and returns a :class:`Outcome`:
 1. **Search** (:mod:`sim.recommendation.search`): Optuna's TPE sampler over the
    levers, every candidate run with the same few replications.
 2. **Confirm**: the best candidates of the search (the *finalists*) and the base
-   get a first stage of more replications, the same for all (common random
-   numbers). A finalist is *allowed* when the one-sided confidence bound of
+   get a first stage of fresh replications (not those that chose them), the same
+   for all (common random numbers). A finalist is *allowed* when the one-sided confidence bound of
    every constrained KPI's mean is on the right side of its limit
    (:func:`~sim.recommendation.selection.constraint_check`). Among the allowed
    finalists, Kim and Nelson's procedure KN takes one more replication of every
@@ -62,6 +62,10 @@ COMPARED_KPIS = ("npv_change", "value_benefits", "cost_change", "cost_total",
                  "stress_mean", "tipped")
 """KPIs the answer compares with the base, beside the objective and the constraints."""
 
+STRESS_REPLICATIONS = 100_000
+"""First replication index of the stress test: condition ``i`` runs replications
+``STRESS_REPLICATIONS + i * r .. + r - 1``, apart from the search's and confirmation's."""
+
 Progress = Callable[[str], None]
 
 
@@ -80,6 +84,9 @@ class Finalist:
         Whether every check is met.
     shortfalls
         Per constraint, how far its mean misses the limit, as a share of the limit.
+    undefined
+        Replications in which its objective was undefined (it cannot then be ranked,
+        so it is not allowed).
     replications
         Replications it had in the confirmation.
     eliminated_at
@@ -94,6 +101,7 @@ class Finalist:
     checks: list[ConstraintCheck]
     allowed: bool
     shortfalls: list[float] = field(default_factory=list)
+    undefined: int = 0
     replications: int = 0
     eliminated_at: int | None = None
     p_best: float = math.nan
@@ -114,6 +122,10 @@ class Confirmation:
         Every finalist, in the order of the search's ranking.
     base
         The base scenario as a candidate (its runs match the winner's).
+    start
+        The first replication index of the confirmation: the search's
+        replications are not reused, since they chose the finalists (reusing them
+        would carry the search's luck into the confirmation).
     first
         First-stage replications.
     delta
@@ -137,6 +149,7 @@ class Confirmation:
 
     finalists: list[Finalist]
     base: Candidate
+    start: int
     first: int
     delta: float
     delta_source: str
@@ -146,6 +159,10 @@ class Confirmation:
     ended: str
     shared: int
     runs: int
+
+    def indices(self, count: int) -> range:
+        """The replication indices of the confirmation's first ``count`` replications."""
+        return range(self.start, self.start + count)
 
 
 @dataclass
@@ -221,7 +238,7 @@ def solve(problem: Problem, evaluate: Evaluate, progress: Progress | None = None
         stressed = stress_test(problem, evaluate, confirmation)
     chosen = confirmation.chosen or confirmation.closest
     comparison = compare_with_base(problem, confirmation.base, chosen.candidate,
-                                   sorted(chosen.candidate.runs))
+                                   list(confirmation.indices(chosen.replications)))
     runs = found.runs + confirmation.runs + (stressed.runs if stressed else 0)
     return Outcome(problem=problem, search=found, confirmation=confirmation, stress=stressed,
                    comparison=comparison, runs=runs)
@@ -233,7 +250,8 @@ def confirm(problem: Problem, evaluate: Evaluate, found: SearchResult, runs: int
             ) -> Confirmation:
     """Confirm the best candidates of the search with at most ``runs`` runs."""
     spec = problem.spec
-    first = range(spec.confirm.replications)
+    start = spec.search.replications  # fresh replications: none chose the finalists
+    first = range(start, start + spec.confirm.replications)
     ranked = rank(found.candidates, problem, range(spec.search.replications))
     chosen = ranked[:spec.confirm.finalists]
     base = Candidate(-1, problem.base_levers(), problem.base_scenario())
@@ -245,8 +263,8 @@ def confirm(problem: Problem, evaluate: Evaluate, found: SearchResult, runs: int
         f.replications = spec.confirm.replications
     if not allowed:
         closest = min(finalists, key=lambda f: (f.worst_shortfall, f.candidate.number))
-        return Confirmation(finalists, base, len(first), delta, source, None, None, closest,
-                            "none", 0, used)
+        return Confirmation(finalists, base, start, len(first), delta, source, None, None,
+                            closest, "none", 0, used)
     sign = spec.objective.sign
     kpi = spec.objective.kpi
     ended = "single"
@@ -257,11 +275,17 @@ def confirm(problem: Problem, evaluate: Evaluate, found: SearchResult, runs: int
             alive = [allowed[i] for i in kn.survivors]
             if runs - used < len(alive) + 1:
                 break
-            r = kn.observations
+            r = start + kn.observations
             used += run_candidates(evaluate, [f.candidate for f in alive] + [base], [r])
-            kn.add([sign * f.candidate.values(kpi, [r])[0] for f in alive])
+            stage = {i: sign * allowed[i].candidate.values(kpi, [r])[0]
+                     for i in kn.survivors}
+            for i, x in stage.items():
+                if not math.isfinite(x):  # it cannot be ranked from here on
+                    allowed[i].undefined += 1
+                    kn.drop(i)
+            kn.add([stage[i] for i in kn.survivors])
         for i, at in kn.eliminated.items():
-            allowed[i].eliminated_at = at
+            allowed[i].eliminated_at = allowed[i].replications = at
         for i in kn.survivors:
             allowed[i].replications = kn.observations
         winner = allowed[kn.best()]
@@ -269,12 +293,13 @@ def confirm(problem: Problem, evaluate: Evaluate, found: SearchResult, runs: int
     else:
         winner = allowed[0]
     shared = min(f.replications for f in allowed)
-    values = np.array([sign * f.candidate.values(kpi, range(shared)) for f in allowed])
+    common = range(start, start + shared)
+    values = np.array([sign * f.candidate.values(kpi, common) for f in allowed])
     for f, p in zip(allowed, probability_best(values, seed=problem.seed % 2**32), strict=True):
         f.p_best = float(p)
-    means = {id(f): sign * f.candidate.mean(kpi, range(shared)) for f in allowed}
+    means = {id(f): sign * f.candidate.mean(kpi, common) for f in allowed}
     others = sorted((f for f in allowed if f is not winner), key=lambda f: -means[id(f)])
-    return Confirmation(finalists, base, len(first), delta, source, winner,
+    return Confirmation(finalists, base, start, len(first), delta, source, winner,
                         others[0] if others else None, None, ended, shared, used)
 
 
@@ -289,7 +314,10 @@ def _judged(candidate: Candidate, problem: Problem, replications: range) -> Fina
                                  binary=describe(c.kpi).unit == "0/1")
         checks.append(check)
         shortfalls.append(shortfall(check.mean, c.bound, c.side))
-    return Finalist(candidate, checks, all(c.met for c in checks), shortfalls)
+    objective = candidate.values(spec.objective.kpi, replications)
+    undefined = int(np.sum(~np.isfinite(objective)))
+    return Finalist(candidate, checks, all(c.met for c in checks) and not undefined,
+                    shortfalls, undefined)
 
 
 def _indifference(problem: Problem, base: Candidate, first: range) -> tuple[float, str]:
@@ -373,7 +401,7 @@ def stress_test(problem: Problem, evaluate: Evaluate, confirmation: Confirmation
         for f in stressed:
             scenario = problem.scenario({**f.candidate.assignment, **row})
             for j in range(reps):
-                requests.append((scenario, i * reps + j))
+                requests.append((scenario, STRESS_REPLICATIONS + i * reps + j))
                 where.append((i, f.candidate.number))
     summaries = evaluate(requests)
     frame = pd.DataFrame([{"condition": i, "finalist": n, **s}

@@ -229,7 +229,7 @@ def finalists_table(outcome: Outcome) -> pd.DataFrame:
     """The finalists: replications, objective, each constraint's check, P(best), fate."""
     spec = outcome.problem.spec
     c = outcome.confirmation
-    first = range(c.first)
+    first = c.indices(c.first)
     rows = []
     for f in c.finalists:
         row = {"candidate": f.candidate.number, **f.candidate.assignment,

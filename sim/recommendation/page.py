@@ -109,8 +109,9 @@ def _confidence_sentence(outcome: Outcome) -> str:
     zone = _value(spec.objective.kpi, c.delta, None, outcome.problem.base_scenario(),
                   difference=True)
     how = {"eliminated": f"Kim and Nelson's procedure eliminated the others after "
-                         f"{c.chosen.replications} replications (indifference zone {zone}, "
-                         f"{spec.confidence:.0%} confidence of a correct selection)",
+                         f"{c.chosen.replications} replications (had the best been at "
+                         f"least {zone} better than the others, it would have picked it "
+                         f"with probability {spec.confidence:.0%} or more)",
            "budget": f"the budget ended Kim and Nelson's procedure after "
                      f"{c.chosen.replications} replications with "
                      f"{sum(f.eliminated_at is None for f in allowed)} finalists still in "
@@ -160,7 +161,7 @@ def _runner_up_sentence(outcome: Outcome) -> str:
     c = outcome.confirmation
     kpi = outcome.problem.spec.objective.kpi
     base = outcome.problem.base_scenario()
-    shared = range(c.shared)
+    shared = c.indices(c.shared)
     runner, chosen = c.runner_up, c.chosen
     gap = runner.candidate.mean(kpi, shared) - chosen.candidate.mean(kpi, shared)
     close = (" (within the indifference zone: a difference too small to matter)"
@@ -228,7 +229,7 @@ def _finalists_table(outcome: Outcome) -> str:
     c = outcome.confirmation
     base = problem.base_scenario()
     kpi = spec.objective.kpi
-    first = range(c.first)
+    first = c.indices(c.first)
     head = ["#", *(k.removeprefix("levers.") for k in problem.lever_keys),
             f"{_name(kpi)} ({c.first} repl.)",
             *(_limit_text(k, base) for k in spec.constraints), "repl.", "P(best)", "outcome"]
@@ -254,6 +255,8 @@ def _fate(outcome: Outcome, f: Finalist) -> str:
         return "recommended"
     if f is c.closest:
         return "closest"
+    if f.undefined:
+        return f"objective undefined in {f.undefined}"
     if not f.allowed:
         return "limit not shown"
     if f.eliminated_at is not None:
@@ -267,8 +270,9 @@ def _method(outcome: Outcome) -> str:
     c = outcome.confirmation
     s = outcome.search
     base = problem.base_scenario()
+    zone = _value(spec.objective.kpi, c.delta, None, base, difference=True)
     items = [
-        f"Base: {_e(problem.base_path.name)} ({_e(base.name)}), horizon "
+        f"Base: {_e(problem.base_path.name)} ({_e(problem.base.get('name', ''))}), horizon "
         f"{_e(format_days(base.horizon))}, warm-up {_e(format_days(base.warmup))}; root "
         f"seed {problem.seed}; replication <i>k</i> of every candidate used the same random "
         "numbers.",
@@ -277,11 +281,11 @@ def _method(outcome: Outcome) -> str:
         f"replications; Optuna's TPE sampler; {_e(s.stopped)}), confirmation {c.runs}"
         + (f", stress test {outcome.stress.runs}" if outcome.stress else "") + ".",
         f"Confirmation: the {len(c.finalists)} best candidates of the search and the base "
-        f"ran {c.first} replications; a constraint is met when the one-sided "
-        f"{_split_level(outcome)} confidence bound of its mean (Student t; Wilson for 0/1 "
-        f"KPIs) is on the allowed side. Kim and Nelson's (2001) procedure KN, with "
-        f"indifference zone {_value(spec.objective.kpi, c.delta, None, base, difference=True)}"
-        f" ({_e(c.delta_source)}), took one more replication of every survivor at a time. "
+        f"ran {c.first} fresh replications (not those of the search); a constraint is met "
+        f"when the one-sided {_split_level(outcome)} confidence bound of its mean "
+        f"(Student t; Wilson for 0/1 KPIs) is on the allowed side. Kim and Nelson's (2001) "
+        f"procedure KN, with indifference zone {zone} ({_e(c.delta_source)}), took one more "
+        "replication of every survivor at a time. "
         "P(best): share of 10,000 paired bootstrap resamples of the shared replications "
         "in which a finalist has the best mean.",
         "Against the base: paired differences over the recommendation's replications; "

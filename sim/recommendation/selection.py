@@ -111,6 +111,12 @@ class KimNelson:
         self._r += 1
         self._screen()
 
+    def drop(self, system: int) -> None:
+        """Take ``system`` out of contention (e.g. its objective became undefined)."""
+        if system in self.survivors and len(self.survivors) > 1:
+            self.survivors.remove(system)
+            self.eliminated[system] = self._r
+
     def means(self) -> dict[int, float]:
         """The current mean of every survivor."""
         return {i: self._sums[i] / self._r for i in self.survivors}
