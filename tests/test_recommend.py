@@ -317,3 +317,12 @@ def test_the_shipped_example_is_valid_and_shares_its_budget(monkeypatch):
     share = problem.allocation
     assert (share.budget, share.stress) == (400, 50 * 3)
     assert share.search + share.confirm + share.stress == 400
+
+
+def test_a_folder_that_is_not_a_recommendations_is_refused_untouched(tmp_path, capsys):
+    taken = tmp_path / "out" / "desk"
+    taken.mkdir(parents=True)
+    (taken / "notes.txt").write_text("mine", encoding="utf-8")
+    assert main(["recommend", str(write(tmp_path)), "--out", str(tmp_path / "out")]) == 2
+    assert "is not a recommendation folder" in capsys.readouterr().err
+    assert sorted(p.name for p in taken.iterdir()) == ["notes.txt"]
