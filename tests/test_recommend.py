@@ -326,3 +326,24 @@ def test_a_folder_that_is_not_a_recommendations_is_refused_untouched(tmp_path, c
     assert main(["recommend", str(write(tmp_path)), "--out", str(tmp_path / "out")]) == 2
     assert "is not a recommendation folder" in capsys.readouterr().err
     assert sorted(p.name for p in taken.iterdir()) == ["notes.txt"]
+
+
+def test_a_finalist_whose_objective_is_undefined_is_counted_and_not_ranked(desk):
+    from sim.recommendation.engine import solve
+    from sim.recommendation.store import RunStore
+
+    path, _, _ = desk
+    problem = load_recommendation(path)
+    runs = Evaluator(RunStore(None))
+
+    def evaluate(requests):
+        out = runs(requests)
+        return [{**s, "cost_total": math.nan}
+                if scenario.workforce.operations.headcount == 9 and r == 5 else s
+                for (scenario, r), s in zip(requests, out, strict=True)]
+
+    outcome = solve(problem, evaluate)
+    by_headcount = {f.candidate.assignment["workforce.operations.headcount"]: f
+                    for f in outcome.confirmation.finalists}
+    assert by_headcount[9].undefined == 1 and not by_headcount[9].allowed
+    assert by_headcount[8] is outcome.confirmation.chosen
