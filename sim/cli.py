@@ -198,6 +198,24 @@ def _parser() -> argparse.ArgumentParser:
     _add_xlsx(analyze, "analysis.xlsx")
     analyze.set_defaults(handler=_analyze)
 
+    recommend = commands.add_parser(
+        "recommend", help="recommend levers: search, confirm and stress-test; resumable",
+        description="Search the levers of a recommendation file (Optuna), confirm the best "
+                    "candidates with more replications (Kim and Nelson's ranking and "
+                    "selection), stress-test them over sampled conditions and write "
+                    "recommendation.yaml and recommendation.html under DIR/<name>/. Runs "
+                    "already in that folder are reused, so rerunning after Ctrl-C resumes.")
+    recommend.add_argument("file", help="recommendation file (YAML), see docs/recommend.md")
+    recommend.add_argument("--budget", "-b", type=_budget, metavar="N",
+                           help="most simulation runs, all stages together (default: the "
+                                "file's, else 400)")
+    recommend.add_argument("--workers", "-w", type=_workers, default=os.cpu_count() or 1,
+                           metavar="N", help="worker processes (default: one per core)")
+    recommend.add_argument("--out", default="results/recommend", metavar="DIR",
+                           help="parent of the recommendation's folder DIR/<name> (default: "
+                                "results/recommend)")
+    recommend.set_defaults(handler=_recommend)
+
     studio = commands.add_parser(
         "studio", help="a what-if studio in the browser (needs the studio extra)",
         description="Serve a local web page to pick a base scenario, move levers and "
@@ -252,6 +270,7 @@ _samples = _count(0, limits.MAX_ROBUSTNESS_SAMPLES)
 _workers = _count(1, limits.MAX_WORKERS)
 _flush_every = _count(1, 1_000_000)
 _port = _count(0, 65535)
+_budget = _count(1, 100_000)
 
 
 def _int(text: str) -> int:
@@ -502,6 +521,38 @@ def _analyze(args: argparse.Namespace) -> int:
     for line in analysis.reading:
         print(f"- {line}")
     print(f"\nAnalysis: {folder} ({', '.join(_top_level(analysis.files))})")
+    return 0
+
+
+def _recommend(args: argparse.Namespace) -> int:
+    from sim.recommendation import load_recommendation
+    from sim.recommendation.folder import recommend_to_folder, saved_runs
+    from sim.recommendation.page import headline_sentences
+
+    problem = load_recommendation(args.file, budget=args.budget)
+    spec, share = problem.spec, problem.allocation
+    folder = Path(args.out) / problem.name
+    limits = "".join(f"; {c.text()}" for c in spec.constraints)
+    stress = f", stress test {share.stress}" if share.stress else ""
+    print(f"recommend {problem.name}: {spec.objective.goal} {spec.objective.kpi}{limits}; "
+          f"{len(spec.levers)} levers ({', '.join(spec.levers)})")
+    print(f"budget {share.budget} runs: search up to {share.search}, confirmation "
+          f"{share.confirm}{stress} (seed {problem.seed}); folder: {folder} "
+          f"({saved_runs(folder)} runs already saved)")
+    try:
+        folder, outcome = recommend_to_folder(problem, args.out, workers=args.workers,
+                                              command=["pmosim", *sys.argv[1:]])
+    except KeyboardInterrupt as exc:
+        how = "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
+        print(f"pmosim: {how}; {saved_runs(folder)} runs are saved in {folder}. Run the "
+              "same command to resume.", file=sys.stderr)
+        return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
+    print()
+    for sentence in headline_sentences(outcome):
+        print(f"- {sentence}")
+    name = "recommendation.yaml" if outcome.feasible else "closest.yaml"
+    print(f"\n{outcome.runs} runs. Answer: {folder / 'recommendation.html'} and "
+          f"{folder / name}")
     return 0
 
 

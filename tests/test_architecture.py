@@ -25,6 +25,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("the pure core", ("sim.run",)),
     ("studies", ("sim.studies",)),
     ("reports", ("sim.reports",)),
+    ("recommendations", ("sim.recommendation",)),
     ("teaching", ("sim.teaching",)),
     ("interfaces", ("sim.cli", "sim.studio", "sim.__main__", "sim")),
 )

@@ -17,8 +17,9 @@ import sim
 from sim.errors import ScenarioError
 from sim.schema import parse_override
 
-SHIPPED = sorted(p for p in SCENARIOS.rglob("*.yaml")  # claims, sweeps: their own tests
-                 if p.parent not in (SCENARIOS / "claims", SCENARIOS / "sweeps"))
+SHIPPED = sorted(p for p in SCENARIOS.rglob("*.yaml")  # claims, sweeps, recommend: their own
+                 if p.parent not in (SCENARIOS / "claims", SCENARIOS / "sweeps",
+                                     SCENARIOS / "recommend"))
 
 
 def write(folder: Path, name: str, text: str) -> Path:
