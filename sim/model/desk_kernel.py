@@ -22,9 +22,18 @@ state and documents the mechanics; this module only knows array layouts:
   constants below;
 - each random source is a block of draws and an index into it. A draw is taken
   only once everything the event needs is at hand: if a block runs out, or the
-  calendar or the queue is full, :func:`advance` returns a code saying which,
-  before it changes anything for that event, and the caller refills or grows and
-  calls again.
+  calendar, the queue or the item records are full, :func:`advance` returns a
+  code saying which, before it changes anything for that event, and the caller
+  refills or grows and calls again;
+- every item gets an id, its arrival number (value and failure items alike); the
+  queue keeps each waiting item's id, each server the id of the item in hand, and
+  a failure item's calendar entry the id of the item it returns for (in the
+  server field, unused by failure entries) or :data:`NO_PARENT`;
+- when the desk keeps item records (``si[RECORDING]``), row ``id`` of the records
+  array holds the item's arrival, start of service, completion, the moment its
+  patience runs out and the id of the item it returns for (:data:`VALUE` for value
+  demand). Without records the array is empty and nothing is written; records
+  draw nothing and change no other state.
 """
 
 from __future__ import annotations
@@ -42,16 +51,24 @@ NOW, RATE, DAY_END, SLA, NEXT, PENDING, TIME_IN_SYSTEM, WAIT, QUEUED_SINCE, ABAN
 FLOATS = 10
 # integer state
 CALENDAR_SIZE, SEQUENCE, QUEUE_HEAD, QUEUE_LENGTH, IDLE_COUNT, COMPLETED, WITHIN_SLA, DEFECTS, \
-    FAILURES, ABANDONED, PATIENT = range(11)
-INTS = 11
+    FAILURES, ABANDONED, PATIENT, ITEMS, RECORDING = range(13)
+INTS = 13
+# columns of the item records
+ARRIVED, STARTED, FINISHED_AT, GIVES_UP, PARENT = range(5)
+RECORD_COLUMNS = 5
+VALUE = -1.0
+"""Parent of a value-demand item in the records."""
+NO_PARENT = -2
+"""Parent of a failure item that returns for no item of the desk (e.g. an incident)."""
 # random sources, in the order of the index array and of the codes below
 GAPS, EFFORTS, PATIENCE, FAILURE_EFFORTS, DEFECT_DRAWS, DEFECT_DELAYS = range(6)
 SOURCES = 6
 
 FINISHED = -1
 """Return code of :func:`advance`: the desk stands at ``until``."""
-CALENDAR_FULL, QUEUE_FULL = SOURCES, SOURCES + 1
-"""Return codes: the calendar or the queue needs more room (0..5 name a source to refill)."""
+CALENDAR_FULL, QUEUE_FULL, RECORDS_FULL = SOURCES, SOURCES + 1, SOURCES + 2
+"""Return codes: the calendar, the queue or the item records need more room (0..5 name a
+source to refill)."""
 
 
 def heap_push(ct, cs, ck, cv, size, time, sequence, kind, server):
@@ -123,25 +140,40 @@ def _pop_waiting(now, sf, si, qa, qg):
     return -1
 
 
-def _enter(now, effort, gives_up, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, busy_since,
-           item_arrival, speed):
-    """An item arrives: the last server to become idle takes it, or it joins the queue."""
+def _enter(now, effort, gives_up, parent, sf, si, ct, cs, ck, cv, qa, qe, qg, qi, idle,
+           busy_since, item_arrival, item_id, speed, rec):
+    """An item arrives: the last server to become idle takes it, or it joins the queue.
+
+    It gets the next item id; with records on, its row is opened (the caller made
+    room for it).
+    """
+    item = si[ITEMS]
+    si[ITEMS] += 1
+    if si[RECORDING]:
+        rec[item, ARRIVED] = now
+        rec[item, STARTED] = np.nan
+        rec[item, FINISHED_AT] = np.nan
+        rec[item, GIVES_UP] = gives_up
+        rec[item, PARENT] = parent
     if si[IDLE_COUNT] > 0:
         si[IDLE_COUNT] -= 1
         server = idle[si[IDLE_COUNT]]
         busy_since[server] = now
         item_arrival[server] = now
+        item_id[server] = item
+        if si[RECORDING]:
+            rec[item, STARTED] = now
         schedule(ct, cs, ck, cv, si, now + effort / speed[server], DONE, server)
     else:
         slot = (si[QUEUE_HEAD] + si[QUEUE_LENGTH]) % qa.shape[0]
-        qa[slot], qe[slot], qg[slot] = now, effort, gives_up
+        qa[slot], qe[slot], qg[slot], qi[slot] = now, effort, gives_up, item
         si[QUEUE_LENGTH] += 1
         sf[QUEUED_SINCE] += now
 
 
-def advance(until, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, on_duty, busy_since, busy_on,
-            overrun, item_arrival, speed, p_defect, gaps, efforts, patience, failure_efforts,
-            defect_draws, defect_delays, drawn):
+def advance(until, sf, si, ct, cs, ck, cv, qa, qe, qg, qi, idle, on_duty, busy_since, busy_on,
+            overrun, item_arrival, item_id, speed, p_defect, gaps, efforts, patience,
+            failure_efforts, defect_draws, defect_delays, drawn, rec):
     """Run the calendar's entries and the value arrivals due before ``until``, in time order.
 
     Returns :data:`FINISHED` once the desk stands at ``until``, or the code of what
@@ -149,11 +181,14 @@ def advance(until, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, on_duty, busy_since
     changes anything for that event, so that a second call carries on.
     """
     patient = si[PATIENT] != 0
+    recording = si[RECORDING] != 0
     while True:
         if si[CALENDAR_SIZE] + 2 > ct.shape[0]:
             return CALENDAR_FULL
         if si[QUEUE_LENGTH] + 1 > qa.shape[0]:
             return QUEUE_FULL
+        if recording and si[ITEMS] >= rec.shape[0]:
+            return RECORDS_FULL
         nxt, due = sf[NEXT], ct[0]  # the calendar is never empty: its entry at infinity stays
         if nxt < due:  # a value item arrives
             if nxt >= until:
@@ -177,8 +212,8 @@ def advance(until, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, on_duty, busy_since
             if sf[NEXT] >= day_end:  # tomorrow's rate converts what is left of the draw
                 sf[NEXT] = INF
                 sf[PENDING] = max(0.0, draw - rate * (day_end - nxt))
-            _enter(nxt, effort, gives_up, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, busy_since,
-                   item_arrival, speed)
+            _enter(nxt, effort, gives_up, VALUE, sf, si, ct, cs, ck, cv, qa, qe, qg, qi, idle,
+                   busy_since, item_arrival, item_id, speed, rec)
             continue
         if due >= until:
             break
@@ -199,6 +234,8 @@ def advance(until, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, on_duty, busy_since
             else:
                 overrun[server] += now - busy_since[server]
             stay = now - item_arrival[server]
+            if recording:
+                rec[item_id[server], FINISHED_AT] = now
             si[COMPLETED] += 1
             sf[TIME_IN_SYSTEM] += stay
             if stay <= sf[SLA]:
@@ -206,13 +243,16 @@ def advance(until, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, on_duty, busy_since
             if defective:  # returns later than the entry on top, so that entry stays on top
                 si[DEFECTS] += 1
                 schedule(ct, cs, ck, cv, si, now + defect_delays[drawn[DEFECT_DELAYS]], FAILURE,
-                         -1)
+                         item_id[server])
                 drawn[DEFECT_DELAYS] += 1
             if on_duty[server]:
                 slot = _pop_waiting(now, sf, si, qa, qg)
                 if slot >= 0:  # the finished entry on top makes way for the next one
                     busy_since[server] = now
                     item_arrival[server] = qa[slot]
+                    item_id[server] = qi[slot]
+                    if recording:
+                        rec[qi[slot], STARTED] = now
                     si[SEQUENCE] += 1
                     _sift_down(ct, cs, ck, cv, si[CALENDAR_SIZE], now + qe[slot] / speed[server],
                                si[SEQUENCE], DONE, server)
@@ -223,8 +263,8 @@ def advance(until, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, on_duty, busy_since
             si[CALENDAR_SIZE] = _heap_pop(ct, cs, ck, cv, si[CALENDAR_SIZE])
         elif kind == ON_DUTY:
             si[CALENDAR_SIZE] = _heap_pop(ct, cs, ck, cv, si[CALENDAR_SIZE])
-            go_on(server, now, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, on_duty, busy_since,
-                  overrun, item_arrival, speed)
+            go_on(server, now, sf, si, ct, cs, ck, cv, qa, qe, qg, qi, idle, on_duty, busy_since,
+                  overrun, item_arrival, item_id, speed, rec)
         elif kind == OFF_DUTY:
             si[CALENDAR_SIZE] = _heap_pop(ct, cs, ck, cv, si[CALENDAR_SIZE])
             go_off(server, now, si, idle, on_duty, busy_since, busy_on)
@@ -235,27 +275,30 @@ def advance(until, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, on_duty, busy_since
             si[FAILURES] += 1
             effort = failure_efforts[drawn[FAILURE_EFFORTS]]
             drawn[FAILURE_EFFORTS] += 1
-            _enter(now, effort, INF, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, busy_since,
-                   item_arrival, speed)
+            _enter(now, effort, INF, float(server), sf, si, ct, cs, ck, cv, qa, qe, qg, qi, idle,
+                   busy_since, item_arrival, item_id, speed, rec)
     sf[NOW] = until
     return FINISHED
 
 
-def take_next(server, now, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, busy_since, item_arrival,
-              speed):
+def take_next(server, now, sf, si, ct, cs, ck, cv, qa, qe, qg, qi, idle, busy_since,
+              item_arrival, item_id, speed, rec):
     """Give a newly available ``server`` the first item still waiting, or make them idle."""
     slot = _pop_waiting(now, sf, si, qa, qg)
     if slot >= 0:
         busy_since[server] = now
         item_arrival[server] = qa[slot]
+        item_id[server] = qi[slot]
+        if si[RECORDING]:
+            rec[qi[slot], STARTED] = now
         schedule(ct, cs, ck, cv, si, now + qe[slot] / speed[server], DONE, server)
     else:
         idle[si[IDLE_COUNT]] = server
         si[IDLE_COUNT] += 1
 
 
-def go_on(server, now, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, on_duty, busy_since, overrun,
-          item_arrival, speed):
+def go_on(server, now, sf, si, ct, cs, ck, cv, qa, qe, qg, qi, idle, on_duty, busy_since,
+          overrun, item_arrival, item_id, speed, rec):
     """Put ``server`` on duty now; a free server takes the next item if any waits."""
     if on_duty[server]:
         return
@@ -265,8 +308,8 @@ def go_on(server, now, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, on_duty, busy_s
         on_duty[server] = True
     else:
         on_duty[server] = True
-        take_next(server, now, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, busy_since,
-                  item_arrival, speed)
+        take_next(server, now, sf, si, ct, cs, ck, cv, qa, qe, qg, qi, idle, busy_since,
+                  item_arrival, item_id, speed, rec)
 
 
 def go_off(server, now, si, idle, on_duty, busy_since, busy_on):
@@ -282,8 +325,8 @@ def go_off(server, now, si, idle, on_duty, busy_since, busy_on):
     on_duty[server] = False
 
 
-def roster(now, eps, people, phases, shares, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, on_duty,
-           busy_since, busy_on, overrun, item_arrival, speed):
+def roster(now, eps, people, phases, shares, sf, si, ct, cs, ck, cv, qa, qe, qg, qi, idle,
+           on_duty, busy_since, busy_on, overrun, item_arrival, item_id, speed, rec):
     """Put each of ``people`` on today's duty block of length ``share`` from ``phase``.
 
     A block that would run past the end of the day wraps to its start, so a
@@ -306,8 +349,8 @@ def roster(now, eps, people, phases, shares, sf, si, ct, cs, ck, cv, qa, qe, qg,
             else:
                 count, start1, end1, start2, end2 = 2, 0.0, end - 1.0, phase, 1.0
         if count and start1 <= eps:
-            go_on(person, now, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, on_duty, busy_since,
-                  overrun, item_arrival, speed)
+            go_on(person, now, sf, si, ct, cs, ck, cv, qa, qe, qg, qi, idle, on_duty, busy_since,
+                  overrun, item_arrival, item_id, speed, rec)
         else:
             go_off(person, now, si, idle, on_duty, busy_since, busy_on)
         for w in range(count):
@@ -328,7 +371,7 @@ def remove_idle(idle, n_idle, server):
             found = True
 
 
-def purge(now, sf, si, qa, qe, qg):
+def purge(now, sf, si, qa, qe, qg, qi):
     """Take every waiting item whose patience ran out by ``now`` out of the queue, in order."""
     head, length, capacity = si[QUEUE_HEAD], si[QUEUE_LENGTH], qa.shape[0]
     queued_since, abandoned_time = sf[QUEUED_SINCE], sf[ABANDONED_TIME]
@@ -342,7 +385,7 @@ def purge(now, sf, si, qa, qe, qg):
             abandoned_time += qg[slot] - qa[slot]
         else:
             target = (head + kept) % capacity
-            qa[target], qe[target], qg[target] = qa[slot], qe[slot], qg[slot]
+            qa[target], qe[target], qg[target], qi[target] = qa[slot], qe[slot], qg[slot], qi[slot]
             kept += 1
     si[QUEUE_LENGTH], si[ABANDONED] = kept, abandoned
     sf[QUEUED_SINCE], sf[ABANDONED_TIME] = queued_since, abandoned_time

@@ -57,15 +57,19 @@ class Organisation:
         The validated scenario.
     seed
         The replication's seed sequence.
+    records
+        Whether the service desk keeps a record of every item (off by default; it
+        changes no figure).
     """
 
-    def __init__(self, scenario: Scenario, seed: np.random.SeedSequence):
+    def __init__(self, scenario: Scenario, seed: np.random.SeedSequence, records: bool = False):
         self.scenario = scenario
         self.env = simpy.Environment()
         self.streams = Streams(seed)
         wf = scenario.workforce
         servers = sum(getattr(wf, g).headcount for g in ("operations", "projects", "opex"))
-        self.desk = ServiceDesk.for_scenario(servers, scenario.operations, self.streams)
+        self.desk = ServiceDesk.for_scenario(servers, scenario.operations, self.streams,
+                                             records)
         self.people = People(scenario, self.env, self.desk, self.streams)
         self.delivery = Delivery(scenario, self.env, self.people)
         self.benefits = BenefitLedger(scenario.benefits.erosion)

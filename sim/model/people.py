@@ -87,6 +87,8 @@ class People:
         self._layoffs = streams.generator("layoffs")
         self._tiebreak = streams.generator("staffing")
         self.leavers = self.hires = self.removed = 0
+        self.departures: list[tuple[int, float, float]] = []
+        """Everyone who left: seat, when they were hired (-inf: there from the start), when."""
         self._last_start = -np.inf  # when the latest new hire started
         self._counted: tuple[int, dict] = (-1, {})
         self._kept: dict[str, tuple[int, int]] = {}  # group: (wanted, plan version) checked
@@ -143,6 +145,7 @@ class People:
             return
         self._leaving.pop(person, None)
         self.desk.go_off_duty(person)
+        self.departures.append((person, float(self.staff.hired_at[person]), self.env.now))
         self.on_vacate(person, self.staff.vacate(person))
         self.time_debt[person] = 0.0
         if reason == "attrition":

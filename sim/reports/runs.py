@@ -20,8 +20,8 @@ from sim.studies.replications import Replications, run_replications
 
 
 def run_to_folder(scenario: Scenario, *, out: Path, source: str | None = None,
-                  command: list[str] | None = None,
-                  plots: bool = True) -> tuple[Path, pd.DataFrame]:
+                  command: list[str] | None = None, plots: bool = True,
+                  records: bool = False) -> tuple[Path, pd.DataFrame]:
     """Run every replication of ``scenario`` and write its result folder.
 
     Parameters
@@ -36,6 +36,9 @@ def run_to_folder(scenario: Scenario, *, out: Path, source: str | None = None,
         The command line, for the manifest.
     plots
         Whether to draw the PNG figures.
+    records
+        Also write each replication's tickets, people and projects in the formats
+        ``pmosim calibrate`` reads (see :func:`write_records`).
 
     Returns
     -------
@@ -46,10 +49,17 @@ def run_to_folder(scenario: Scenario, *, out: Path, source: str | None = None,
     record = RunRecord(folder, scenario, source=source, command=command or [],
                        replications=scenario.replications)
     with record.failures():
+        exported: list[str] = []
+
+        def done(result) -> None:
+            bar.update()
+            if records:
+                exported.extend(write_records(folder, result, scenario))
+
         with tqdm(total=scenario.replications, desc=scenario.name, unit="run",
                   disable=scenario.replications < 2 or None, leave=False) as bar:
-            tables = run_replications(scenario, on_result=lambda _r: bar.update())
-        files = write_tables(folder, tables)
+            tables = run_replications(scenario, on_result=done, records=records)
+        files = write_tables(folder, tables) + exported
         if plots:
             files += write_plots(folder, tables.weekly, scenario.name)
             files.append(write_brief(folder, scenario, source, tables))
@@ -101,6 +111,37 @@ def write_tables(folder: Path, tables: Replications) -> list[str]:
     for name, writer in outputs.items():
         write_atomically(folder / name, writer)
     return list(outputs)
+
+
+def write_records(folder: Path, result, scenario: Scenario) -> list[str]:
+    """Write one replication's tickets, people and projects as an organisation's exports.
+
+    They go to ``records/replication-<r>/`` as ``tickets.csv``, ``people.csv`` and
+    ``projects.csv``, in the formats of ``docs/calibration.md``, dated by the
+    default working calendar (Monday to Friday from 09:00 for the scenario's
+    ``hours_per_day``) from the first Monday of the scenario's price base year.
+    """
+    from sim.calibration.calendar import parse_calendar
+    from sim.calibration.exports import records_to_frames
+
+    calendar = parse_calendar(None, scenario.hours_per_day,
+                              records_origin(scenario.finance.price_base_year))
+    where = Path("records") / f"replication-{result.replication}"
+    (folder / where).mkdir(parents=True)
+    names = []
+    for kind, frame in records_to_frames(result.records, calendar).items():
+        name = (where / f"{kind}.csv").as_posix()
+        write_atomically(folder / name, lambda p, f=frame: f.to_csv(p, index=False))
+        names.append(name)
+    return names
+
+
+def records_origin(year: int):
+    """The first Monday of ``year``: the first working day of a run's records."""
+    import numpy as np
+
+    return np.busday_offset(np.datetime64(f"{year:04d}-01-01"), 0, roll="forward",
+                            weekmask="Mon")
 
 
 def write_brief(folder: Path, scenario: Scenario, source: str | None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import pandas as pd
 
@@ -45,7 +46,8 @@ class Replications:
 
 def run_tasks(tasks: list[tuple[Scenario, int]], *, workers: int = 1,
               on_result: Callable[[RunResult], None] | None = None,
-              on_index: Callable[[int, RunResult], None] | None = None) -> list[RunResult]:
+              on_index: Callable[[int, RunResult], None] | None = None,
+              records: bool = False) -> list[RunResult]:
     """Run ``(scenario, replication)`` pairs, in worker processes if ``workers > 1``.
 
     Results come back in the order of ``tasks`` whatever the order they finish
@@ -54,12 +56,14 @@ def run_tasks(tasks: list[tuple[Scenario, int]], *, workers: int = 1,
     are called. Worker
     processes are those of :class:`sim.studies.executors.LocalPool`: a few tasks in
     flight at a time, ended at once when this call is interrupted, and never
-    outliving this process.
+    outliving this process. With ``records``, each result carries the run's
+    tickets, people and projects (:attr:`sim.run.RunResult.records`).
     """
     if workers <= 1 or len(tasks) <= 1:
         results = []
         for index, (scenario, replication) in enumerate(tasks):
-            results.append(run(scenario, replication))
+            results.append(run(scenario, replication, records=True) if records
+                           else run(scenario, replication))
             if on_result is not None:
                 on_result(results[-1])
             if on_index is not None:
@@ -71,7 +75,8 @@ def run_tasks(tasks: list[tuple[Scenario, int]], *, workers: int = 1,
     out: list[RunResult | None] = [None] * len(tasks)
     finished = False
     try:
-        for index, result in pool.imap(_run_indexed, enumerate(tasks)):
+        for index, result in pool.imap(partial(_run_indexed, records=records),
+                                       enumerate(tasks)):
             out[index] = result
             if on_result is not None:
                 on_result(result)
@@ -83,14 +88,17 @@ def run_tasks(tasks: list[tuple[Scenario, int]], *, workers: int = 1,
     return out
 
 
-def _run_indexed(task: tuple[int, tuple[Scenario, int]]) -> tuple[int, RunResult]:
+def _run_indexed(task: tuple[int, tuple[Scenario, int]],
+                 records: bool = False) -> tuple[int, RunResult]:
     """Run one ``(index, (scenario, replication))`` task in a worker; keep its index."""
     index, (scenario, replication) = task
-    return index, run(scenario, replication)
+    return index, (run(scenario, replication, records=True) if records
+                   else run(scenario, replication))
 
 
 def run_replications(scenario: Scenario, replications: int | None = None, *,
-                     on_result: Callable[[RunResult], None] | None = None) -> Replications:
+                     on_result: Callable[[RunResult], None] | None = None,
+                     records: bool = False) -> Replications:
     """Run replications ``0 .. n-1`` of ``scenario`` and stack their tables.
 
     Parameters
@@ -101,6 +109,9 @@ def run_replications(scenario: Scenario, replications: int | None = None, *,
         How many; defaults to ``scenario.replications``.
     on_result
         Called after each replication (e.g. to advance a progress bar).
+    records
+        Keep each run's tickets, people and projects for ``on_result`` (the
+        stacked tables do not carry them).
 
     Returns
     -------
@@ -108,7 +119,8 @@ def run_replications(scenario: Scenario, replications: int | None = None, *,
         The stacked tables.
     """
     count = scenario.replications if replications is None else replications
-    return stack(run_tasks([(scenario, r) for r in range(count)], on_result=on_result))
+    return stack(run_tasks([(scenario, r) for r in range(count)], on_result=on_result,
+                           records=records))
 
 
 def stack(results: list[RunResult]) -> Replications:
