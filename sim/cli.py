@@ -243,7 +243,7 @@ def _add_calibrate(commands) -> None:
                            help="seed of the simulations (default: the base scenario's)")
     calibrate.add_argument("--workers", "-w", type=_workers, default=os.cpu_count() or 1,
                            metavar="N", help="worker processes (default: one per core)")
-    calibrate.add_argument("--simulations", type=_count(50, 1_000_000), default=900,
+    calibrate.add_argument("--simulations", type=_count(300, 1_000_000), default=900,
                            metavar="N", help="simulations the indirect fits may spend "
                                              "(default 900)")
     calibrate.add_argument("--out", required=True, metavar="DIR",

@@ -118,3 +118,21 @@ def same_summary(a: Mapping[str, float], b: Mapping[str, float]) -> bool:
     """Summaries are equal key by key, with NaN equal to NaN."""
     return a.keys() == b.keys() and all(
         a[k] == b[k] or (math.isnan(a[k]) and math.isnan(b[k])) for k in a)
+
+
+def simulated_exports(folder: Path, scenario_text: str, replication: int = 0):
+    """Run a scenario written as YAML with records and write its exports into ``folder``.
+
+    Returns the paths (``base``, ``tickets``, ``people``, ``projects``), the scenario
+    and the run's result; the exports are dated from Monday 6 January 2025.
+    """
+    from sim.calibration.calendar import parse_calendar
+    from sim.reports.runs import write_exports
+
+    base = folder / "base.yaml"
+    base.write_text(scenario_text)
+    scenario = sim.load_scenario(base)
+    result = sim.run(scenario, replication, records=True)
+    calendar = parse_calendar(None, scenario.hours_per_day, np.datetime64("2025-01-06"))
+    return ({"base": base, **write_exports(folder, result.records, calendar)}, scenario,
+            result)

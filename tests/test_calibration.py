@@ -23,12 +23,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import simulated_exports
 
 import sim
 from sim.calibration.calendar import parse_calendar
 from sim.calibration.data import read_data
 from sim.calibration.direct import direct_fits
-from sim.calibration.exports import MAX_EXPORT_BYTES, records_to_frames
+from sim.calibration.exports import MAX_EXPORT_BYTES
 from sim.calibration.fits import mean_interval
 from sim.cli import main
 
@@ -66,23 +67,16 @@ TRUTH = {"operations.demand": 200, "operations.service_mean": 0.25,
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
     """The recovery scenario's base file and its records written as the three exports."""
-    folder = tmp_path_factory.mktemp("exports")
-    base = folder / "recovery.yaml"
-    base.write_text(RECOVERY)
-    scenario = sim.load_scenario(base)
-    result = sim.run(scenario, 0, records=True)
-    calendar = parse_calendar(None, scenario.hours_per_day, np.datetime64("2025-01-06"))
-    for kind, frame in records_to_frames(result.records, calendar).items():
-        frame.to_csv(folder / f"{kind}.csv", index=False)
-    return folder, scenario, result
+    paths, scenario, result = simulated_exports(tmp_path_factory.mktemp("exports"), RECOVERY)
+    return paths, scenario, result
 
 
 @pytest.fixture(scope="module")
 def fits(exported):
-    folder, scenario, _ = exported
+    paths, scenario, _ = exported
     calendar = parse_calendar(None, scenario.hours_per_day)
-    data = read_data(str(folder / "tickets.csv"), str(folder / "people.csv"),
-                     str(folder / "projects.csv"), calendar)
+    data = read_data(str(paths["tickets"]), str(paths["people"]), str(paths["projects"]),
+                     calendar)
     return data, direct_fits(data, scenario)
 
 
@@ -129,11 +123,11 @@ def test_patience_is_right_when_most_tickets_are_served_and_the_naive_mean_is_no
 
 
 def test_the_command_writes_a_calibrated_scenario_that_loads(exported, tmp_path):
-    folder, _, _ = exported
+    paths, _, _ = exported
     out = tmp_path / "calibrated"
-    status = main(["calibrate", str(folder / "recovery.yaml"), "--tickets",
-                   str(folder / "tickets.csv"), "--people", str(folder / "people.csv"),
-                   "--projects", str(folder / "projects.csv"), "--direct", "--out", str(out)])
+    status = main(["calibrate", str(paths["base"]), "--tickets", str(paths["tickets"]),
+                   "--people", str(paths["people"]), "--projects", str(paths["projects"]),
+                   "--direct", "--out", str(out)])
     assert status == 0
     assert {"calibrated.yaml", "report.md", "report.html", "estimates.csv",
             "manifest.json"} <= {p.name for p in out.iterdir()}
@@ -145,8 +139,8 @@ def test_the_command_writes_a_calibrated_scenario_that_loads(exported, tmp_path)
     assert "extends:" in text and "n = " in text and "[" in text
     html = (out / "report.html").read_text()
     assert "data:image/png;base64," in html and "plots/" not in html.split("<body>")[1]
-    assert main(["calibrate", str(folder / "recovery.yaml"), "--tickets",
-                 str(folder / "tickets.csv"), "--direct", "--out", str(out)]) == 2
+    assert main(["calibrate", str(paths["base"]), "--tickets", str(paths["tickets"]),
+                 "--direct", "--out", str(out)]) == 2
 
 
 # -- bad inputs ---------------------------------------------------------------------
@@ -239,10 +233,9 @@ def test_a_file_is_read_in_chunks_with_bounded_memory(tmp_path, monkeypatch):
 
 
 def test_the_holdout_must_leave_something_to_fit(exported, tmp_path, capsys):
-    folder, _, _ = exported
-    status = main(["calibrate", str(folder / "recovery.yaml"), "--tickets",
-                   str(folder / "tickets.csv"), "--holdout", "2 years", "--direct", "--out",
-                   str(tmp_path / "out")])
+    paths, _, _ = exported
+    status = main(["calibrate", str(paths["base"]), "--tickets", str(paths["tickets"]),
+                   "--holdout", "2 years", "--direct", "--out", str(tmp_path / "out")])
     assert status == 2 and "--holdout" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
 
@@ -252,10 +245,10 @@ def test_series_of_the_data_and_of_the_model_agree_on_the_same_run(exported):
     from sim.calibration.data import data_from_records
     from sim.calibration.series import monthly_series
 
-    folder, scenario, result = exported
+    paths, scenario, result = exported
     calendar = parse_calendar(None, scenario.hours_per_day)
-    read = read_data(str(folder / "tickets.csv"), str(folder / "people.csv"),
-                     str(folder / "projects.csv"), calendar)
+    read = read_data(str(paths["tickets"]), str(paths["people"]), str(paths["projects"]),
+                     calendar)
     direct = data_from_records(result.records, calendar)
     a = monthly_series(read.tickets, read.people, read.projects, read.end, 2.0)
     b = monthly_series(direct.tickets, direct.people, direct.projects, direct.end, 2.0)

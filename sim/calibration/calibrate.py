@@ -271,10 +271,8 @@ def _pool(workers: int) -> Iterator:
 
 def _indirect(direct: Scenario, observed: pd.DataFrame, cut: float, data: Data,
               options: Options, pool) -> Posterior:
-    from sim.reports.folder import scenario_document
-
     seed = direct.seed if options.seed is None else options.seed
-    document = scenario_document(direct.model_copy(update={"seed": seed}))
+    document = direct.model_copy(update={"seed": seed}).model_dump(mode="json", by_alias=True)
     months = whole_months(cut)
     if months < 2:
         raise UserError(f"the fitting window has {months} whole month(s); the indirect fits "

@@ -15,7 +15,16 @@ from scipy import stats
 from sim.calibration.fits import Fit
 from sim.calibration.holdout import band
 from sim.calibration.series import LABELS, SERIES
-from sim.plots import outside_legend, plain_ticks
+
+
+def plain_ticks(ax) -> None:
+    """Plain numbers on the y axis: no e-notation, no offset."""
+    ax.ticklabel_format(axis="y", style="plain", useOffset=False)
+
+
+def outside_legend(ax) -> None:
+    """A legend to the right of the panel, where it hides no data."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
 
 
 def _figure(panels: int, title: str, width: float = 5.2) -> tuple[Figure, list]:

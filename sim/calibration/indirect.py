@@ -46,6 +46,7 @@ from pyabc.sampler import MappingSampler
 from sim.calibration.calendar import WorkingCalendar
 from sim.calibration.priors import PRIORS, STATISTICS, Budget, Posterior, posterior_table
 from sim.calibration.series import monthly_series
+from sim.errors import UserError
 
 
 def statistics(series: pd.DataFrame, months: int) -> dict[str, np.ndarray]:
@@ -108,52 +109,66 @@ def _names() -> list[str]:
     return [key.replace(".", "__") for key in PRIORS]
 
 
-def _sample_one(sampler, simulate_one: bytes, entropy: int):
+def _sample_one(sampler, simulate_one: bytes, cap: float, entropy: int):
     """One of a generation's tasks: sample until one candidate is accepted, seeded.
 
     pyABC draws its candidates from NumPy's and Python's global generators; each
     task seeds them from its place in the generation, so the draws do not depend on
-    which worker runs it or when.
+    which worker runs it or when. It gives up after ``cap`` candidates.
     """
     np.random.seed(entropy)  # noqa: NPY002
     random.seed(entropy)
-    return sampler.run_task(simulate_one)
+    return sampler.run_task(simulate_one, cap)
 
 
 class SeededSampler(MappingSampler):
     """A pyABC mapping sampler whose tasks draw from seeds fixed by their position.
 
     Each generation's ``n`` tasks (each samples until one candidate is accepted)
-    get seeds from ``SeedSequence([seed, generation])``, and their results are
-    gathered in task order, so the population does not depend on the workers.
+    get seeds from ``SeedSequence([seed, 1, generation + 1])``, and their results are
+    gathered in task order, so the population does not depend on the workers. The
+    sampler also keeps the budget: a generation's tasks may together run no more
+    candidates than are left, each at most its share; a generation that does not
+    complete within that is given up (pyABC then keeps the generation before).
     """
 
-    def __init__(self, map_, seed: int):
+    def __init__(self, map_, seed: int, budget: int):
         super().__init__(map_=map_)
         self.seed = seed
+        self.left = budget
 
-    def run_task(self, simulate_one: bytes):
-        """Sample candidates until one is accepted; return them and how many were run."""
+    def run_task(self, simulate_one: bytes, cap: float):
+        """Sample candidates until one is accepted or ``cap`` were run.
+
+        Returns the sample, how many candidates were run, and whether one was accepted.
+        """
         simulate = self.unpickle(simulate_one)
         count, sample = 0, self._create_empty_sample()
-        while True:
+        while count < cap:
             particle = simulate()
             count += 1
             sample.append(particle)
             if particle.accepted:
-                return sample, count
+                return sample, count, True
+        return sample, count, False
 
     def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf,
                                 all_accepted=False, ana_vars=None):
         """Run ``n`` seeded tasks through the map and pool their samples, in order."""
         pickled = self.pickle(simulate_one)
-        seeds = np.random.SeedSequence([self.seed, t + 1]).generate_state(n)
-        task = functools.partial(_sample_one, self, pickled)
+        seeds = np.random.SeedSequence([self.seed, 1, t + 1]).generate_state(n)
+        cap = max(1, self.left // n)
+        task = functools.partial(_sample_one, self, pickled, cap)
         results = self.map_(task, [int(s) for s in seeds])
         sample, self.nr_evaluations_ = self._create_empty_sample(), 0
-        for part, count in results:
+        complete = True
+        for part, count, accepted in results:
             sample += part
             self.nr_evaluations_ += count
+            complete = complete and accepted
+        self.left -= self.nr_evaluations_
+        if not complete:
+            sample.ok = False
         return sample
 
 
@@ -189,7 +204,7 @@ def fit_indirect(document: dict, observed: pd.DataFrame, horizon: float, months:
                                   for name, (low, high, _) in zip(_names(), PRIORS.values(),
                                                                   strict=True)})
     simulator = Simulator(document, horizon, months, calendar, used)
-    sampler = SeededSampler(map_, seed)
+    sampler = SeededSampler(map_, seed, budget.simulations)
     distance = pyabc.AdaptivePNormDistance(p=2, scale_function=pyabc.distance.mad)
     logging.getLogger("ABC").setLevel(logging.WARNING)
     # pyABC's own draws in this process (its first population's proposals come from the
@@ -203,10 +218,15 @@ def fit_indirect(document: dict, observed: pd.DataFrame, horizon: float, months:
             abc.new("sqlite:///" + str(Path(folder) / "abc.db"), target)
             history = abc.run(max_nr_populations=budget.generations,
                               max_total_nr_simulations=budget.simulations)
+            if history.max_t < 0:
+                raise UserError(f"--simulations {budget.simulations}: the indirect fits' budget "
+                                "ran out before their first generation of "
+                                f"{budget.population} candidates was complete; give more "
+                                "simulations (or use --direct)")
             frame, weights = history.get_distribution(m=0, t=history.max_t)
             populations = history.get_all_populations()
             epsilons = [float(e) for e in populations.loc[populations["t"] >= 0, "epsilon"]]
-            simulations = int(history.total_nr_simulations)
+            simulations = budget.simulations - sampler.left
             generations = int(history.max_t) + 1
     finally:
         np.random.set_state(state)  # noqa: NPY002

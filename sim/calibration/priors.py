@@ -47,7 +47,8 @@ class Posterior:
         One row per parameter: ``key``, ``median``, ``low``, ``high`` (90%
         credible interval), ``prior_low``, ``prior_high``, ``pinned``.
     generations, simulations
-        What the fit spent.
+        The generations completed and the simulations run (those of a generation
+        given up for the budget included).
     epsilons
         The acceptance threshold of each generation.
     months

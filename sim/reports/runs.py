@@ -122,18 +122,28 @@ def write_records(folder: Path, result, scenario: Scenario) -> list[str]:
     ``hours_per_day``) from the first Monday of the scenario's price base year.
     """
     from sim.calibration.calendar import parse_calendar
-    from sim.calibration.exports import records_to_frames
 
     calendar = parse_calendar(None, scenario.hours_per_day,
                               records_origin(scenario.finance.price_base_year))
     where = Path("records") / f"replication-{result.replication}"
     (folder / where).mkdir(parents=True)
-    names = []
-    for kind, frame in records_to_frames(result.records, calendar).items():
-        name = (where / f"{kind}.csv").as_posix()
-        write_atomically(folder / name, lambda p, f=frame: f.to_csv(p, index=False))
-        names.append(name)
-    return names
+    paths = write_exports(folder / where, result.records, calendar)
+    return [(where / path.name).as_posix() for path in paths.values()]
+
+
+def write_exports(folder: Path, records, calendar) -> dict[str, Path]:
+    """Write a run's records into ``folder`` as the three exports, dated by ``calendar``.
+
+    The files are ``tickets.csv``, ``people.csv`` and ``projects.csv``; returns the
+    path of each by kind.
+    """
+    from sim.calibration.exports import records_to_frames
+
+    paths = {}
+    for kind, frame in records_to_frames(records, calendar).items():
+        paths[kind] = folder / f"{kind}.csv"
+        write_atomically(paths[kind], lambda p, f=frame: f.to_csv(p, index=False))
+    return paths
 
 
 def records_origin(year: int):
