@@ -1,9 +1,10 @@
 """How long ``pmosim calibrate`` takes on a year of a mid-size organisation's exports.
 
 The exports are made by simulating a known organisation (300 value-demand tickets a
-working day, 150 people, about 40 projects a year, impatient customers, the
-baseline's stress and PMO rules) for one year with ``--records``: about 80,000
-ticket rows, 170 people, 40 projects. Not timed. Then, each in this process:
+working day on a desk about 90% busy, 150 people, about 40 projects a year,
+impatient customers, the baseline's stress rules) for one year with ``--records``:
+about 80,000 ticket rows, 160 people, 40 projects. Not timed. Then, each in this
+process:
 
 - **direct**: ``pmosim calibrate --direct`` (reading the files, the direct fits, the
   report and its figures, the calibrated file), ``--repeats`` times;
@@ -41,7 +42,7 @@ description: A year of a mid-size service organisation, to make exports to calib
 horizon: 1 year
 seed: 2024
 replications: 1
-operations: {demand: 300, service_mean: 0.3, p_defect: 0.05, defect_delay: 1 week,
+operations: {demand: 300, service_mean: 0.37, p_defect: 0.05, defect_delay: 1 week,
              patience: 3 days, sla: 2 days}
 workforce:
   operations: {headcount: 146}
@@ -50,8 +51,8 @@ workforce:
 projects:
   estimate_error: 0.35
   templates:
-    - {name: change, per_year: 40, size: 90, team: 3}
-levers: {wip_limit: 8}
+    - {name: change, per_year: 45, size: 50, team: 3}
+levers: {wip_limit: 20}
 """
 DIRECT_TARGET, FULL_TARGET = 20.0, 600.0
 

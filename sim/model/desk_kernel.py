@@ -25,15 +25,16 @@ state and documents the mechanics; this module only knows array layouts:
   calendar, the queue or the item records are full, :func:`advance` returns a
   code saying which, before it changes anything for that event, and the caller
   refills or grows and calls again;
-- every item gets an id, its arrival number (value and failure items alike); the
-  queue keeps each waiting item's id, each server the id of the item in hand, and
-  a failure item's calendar entry the id of the item it returns for (in the
-  server field, unused by failure entries) or :data:`NO_PARENT`;
-- when the desk keeps item records (``si[RECORDING]``), row ``id`` of the records
-  array holds the item's arrival, start of service, completion, the moment its
-  patience runs out and the id of the item it returns for (:data:`VALUE` for value
-  demand). Without records the array is empty and nothing is written; records
-  draw nothing and change no other state.
+- when the desk keeps item records, ``rec`` is an array with a row per item, and
+  every item gets an id, its arrival number (value and failure items alike): the
+  queue keeps each waiting item's id, each server the id of the item in hand, a
+  failure item's calendar entry the id of the item it returns for (in the server
+  field, unused by failure entries) or :data:`NO_PARENT`, and row ``id`` holds the
+  item's arrival, start of service, completion, the moment its patience runs out
+  and the id of the item it returns for (:data:`VALUE` for value demand). Without
+  records ``rec`` is None: Numba compiles each function for that case with every
+  line about records pruned away, so the desk runs the same code as without the
+  feature. Records draw nothing and change no other state.
 """
 
 from __future__ import annotations
@@ -51,8 +52,8 @@ NOW, RATE, DAY_END, SLA, NEXT, PENDING, TIME_IN_SYSTEM, WAIT, QUEUED_SINCE, ABAN
 FLOATS = 10
 # integer state
 CALENDAR_SIZE, SEQUENCE, QUEUE_HEAD, QUEUE_LENGTH, IDLE_COUNT, COMPLETED, WITHIN_SLA, DEFECTS, \
-    FAILURES, ABANDONED, PATIENT, ITEMS, RECORDING = range(13)
-INTS = 13
+    FAILURES, ABANDONED, PATIENT, ITEMS = range(12)
+INTS = 12
 # columns of the item records
 ARRIVED, STARTED, FINISHED_AT, GIVES_UP, PARENT = range(5)
 RECORD_COLUMNS = 5
@@ -140,35 +141,40 @@ def _pop_waiting(now, sf, si, qa, qg):
     return -1
 
 
-def _enter(now, effort, gives_up, parent, sf, si, ct, cs, ck, cv, qa, qe, qg, qi, idle,
-           busy_since, item_arrival, item_id, speed, rec):
-    """An item arrives: the last server to become idle takes it, or it joins the queue.
-
-    It gets the next item id; with records on, its row is opened (the caller made
-    room for it).
-    """
-    item = si[ITEMS]
-    si[ITEMS] += 1
-    if si[RECORDING]:
-        rec[item, ARRIVED] = now
-        rec[item, STARTED] = np.nan
-        rec[item, FINISHED_AT] = np.nan
-        rec[item, GIVES_UP] = gives_up
-        rec[item, PARENT] = parent
+def _enter(now, effort, gives_up, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, busy_since,
+           item_arrival, speed):
+    """An item arrives: the last server to become idle takes it, or it joins the queue."""
     if si[IDLE_COUNT] > 0:
         si[IDLE_COUNT] -= 1
         server = idle[si[IDLE_COUNT]]
         busy_since[server] = now
         item_arrival[server] = now
-        item_id[server] = item
-        if si[RECORDING]:
-            rec[item, STARTED] = now
         schedule(ct, cs, ck, cv, si, now + effort / speed[server], DONE, server)
     else:
         slot = (si[QUEUE_HEAD] + si[QUEUE_LENGTH]) % qa.shape[0]
-        qa[slot], qe[slot], qg[slot], qi[slot] = now, effort, gives_up, item
+        qa[slot], qe[slot], qg[slot] = now, effort, gives_up
         si[QUEUE_LENGTH] += 1
         sf[QUEUED_SINCE] += now
+
+
+def _record_arrival(now, gives_up, parent, si, qa, qi, idle, item_id, rec):
+    """Give an arriving item the next id and open its row, where :func:`_enter` will put it.
+
+    Called just before :func:`_enter` (with room for the row): the item goes to the
+    last idle server, or to the queue's next slot.
+    """
+    item = si[ITEMS]
+    si[ITEMS] += 1
+    rec[item, ARRIVED] = now
+    rec[item, STARTED] = np.nan
+    rec[item, FINISHED_AT] = np.nan
+    rec[item, GIVES_UP] = gives_up
+    rec[item, PARENT] = parent
+    if si[IDLE_COUNT] > 0:
+        item_id[idle[si[IDLE_COUNT] - 1]] = item
+        rec[item, STARTED] = now
+    else:
+        qi[(si[QUEUE_HEAD] + si[QUEUE_LENGTH]) % qa.shape[0]] = item
 
 
 def advance(until, sf, si, ct, cs, ck, cv, qa, qe, qg, qi, idle, on_duty, busy_since, busy_on,
@@ -181,13 +187,12 @@ def advance(until, sf, si, ct, cs, ck, cv, qa, qe, qg, qi, idle, on_duty, busy_s
     changes anything for that event, so that a second call carries on.
     """
     patient = si[PATIENT] != 0
-    recording = si[RECORDING] != 0
     while True:
         if si[CALENDAR_SIZE] + 2 > ct.shape[0]:
             return CALENDAR_FULL
         if si[QUEUE_LENGTH] + 1 > qa.shape[0]:
             return QUEUE_FULL
-        if recording and si[ITEMS] >= rec.shape[0]:
+        if rec is not None and si[ITEMS] >= rec.shape[0]:
             return RECORDS_FULL
         nxt, due = sf[NEXT], ct[0]  # the calendar is never empty: its entry at infinity stays
         if nxt < due:  # a value item arrives
@@ -212,8 +217,10 @@ def advance(until, sf, si, ct, cs, ck, cv, qa, qe, qg, qi, idle, on_duty, busy_s
             if sf[NEXT] >= day_end:  # tomorrow's rate converts what is left of the draw
                 sf[NEXT] = INF
                 sf[PENDING] = max(0.0, draw - rate * (day_end - nxt))
-            _enter(nxt, effort, gives_up, VALUE, sf, si, ct, cs, ck, cv, qa, qe, qg, qi, idle,
-                   busy_since, item_arrival, item_id, speed, rec)
+            if rec is not None:
+                _record_arrival(nxt, gives_up, VALUE, si, qa, qi, idle, item_id, rec)
+            _enter(nxt, effort, gives_up, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, busy_since,
+                   item_arrival, speed)
             continue
         if due >= until:
             break
@@ -234,7 +241,7 @@ def advance(until, sf, si, ct, cs, ck, cv, qa, qe, qg, qi, idle, on_duty, busy_s
             else:
                 overrun[server] += now - busy_since[server]
             stay = now - item_arrival[server]
-            if recording:
+            if rec is not None:
                 rec[item_id[server], FINISHED_AT] = now
             si[COMPLETED] += 1
             sf[TIME_IN_SYSTEM] += stay
@@ -242,16 +249,19 @@ def advance(until, sf, si, ct, cs, ck, cv, qa, qe, qg, qi, idle, on_duty, busy_s
                 si[WITHIN_SLA] += 1
             if defective:  # returns later than the entry on top, so that entry stays on top
                 si[DEFECTS] += 1
+                parent = NO_PARENT
+                if rec is not None:
+                    parent = item_id[server]
                 schedule(ct, cs, ck, cv, si, now + defect_delays[drawn[DEFECT_DELAYS]], FAILURE,
-                         item_id[server])
+                         parent)
                 drawn[DEFECT_DELAYS] += 1
             if on_duty[server]:
                 slot = _pop_waiting(now, sf, si, qa, qg)
                 if slot >= 0:  # the finished entry on top makes way for the next one
                     busy_since[server] = now
                     item_arrival[server] = qa[slot]
-                    item_id[server] = qi[slot]
-                    if recording:
+                    if rec is not None:
+                        item_id[server] = qi[slot]
                         rec[qi[slot], STARTED] = now
                     si[SEQUENCE] += 1
                     _sift_down(ct, cs, ck, cv, si[CALENDAR_SIZE], now + qe[slot] / speed[server],
@@ -275,8 +285,10 @@ def advance(until, sf, si, ct, cs, ck, cv, qa, qe, qg, qi, idle, on_duty, busy_s
             si[FAILURES] += 1
             effort = failure_efforts[drawn[FAILURE_EFFORTS]]
             drawn[FAILURE_EFFORTS] += 1
-            _enter(now, effort, INF, float(server), sf, si, ct, cs, ck, cv, qa, qe, qg, qi, idle,
-                   busy_since, item_arrival, item_id, speed, rec)
+            if rec is not None:
+                _record_arrival(now, INF, float(server), si, qa, qi, idle, item_id, rec)
+            _enter(now, effort, INF, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, busy_since,
+                   item_arrival, speed)
     sf[NOW] = until
     return FINISHED
 
@@ -288,8 +300,8 @@ def take_next(server, now, sf, si, ct, cs, ck, cv, qa, qe, qg, qi, idle, busy_si
     if slot >= 0:
         busy_since[server] = now
         item_arrival[server] = qa[slot]
-        item_id[server] = qi[slot]
-        if si[RECORDING]:
+        if rec is not None:
+            item_id[server] = qi[slot]
             rec[qi[slot], STARTED] = now
         schedule(ct, cs, ck, cv, si, now + qe[slot] / speed[server], DONE, server)
     else:
@@ -392,6 +404,7 @@ def purge(now, sf, si, qa, qe, qg, qi):
 
 
 _KERNELS = ("heap_push", "_sift_down", "_heap_pop", "schedule", "_pop_waiting", "_enter",
+            "_record_arrival",
             "remove_idle", "take_next", "go_on", "go_off", "roster", "advance", "purge")
 _ready = False
 

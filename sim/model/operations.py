@@ -142,8 +142,7 @@ class ServiceDesk:
         self._f[k.SLA] = sla
         self._f[k.NEXT] = INF  # time of the next value arrival (INF: none before the day ends)
         self._i[k.PATIENT] = patience is not None
-        self._i[k.RECORDING] = records
-        self._records = np.empty((1024 if records else 0, k.RECORD_COLUMNS))
+        self._records = np.empty((1024, k.RECORD_COLUMNS)) if records else None
         # the calendar: time, sequence, kind, server; an entry at infinity keeps it from emptying
         room = 4 * servers + 64
         self._ct = np.empty(room)
@@ -244,7 +243,7 @@ class ServiceDesk:
         for no item, such as an incident). An item that never started service and
         whose patience ran out by :attr:`now` left unserved at that moment.
         """
-        if not self._i[k.RECORDING]:
+        if self._records is None:
             return None
         return self._records[:int(self._i[k.ITEMS])].copy()
 
@@ -500,19 +499,22 @@ class ServiceDesk:
 def warm_up() -> None:
     """Load the compiled desk now (about a second, once per process) rather than in a first run.
 
-    A one-server desk with impatient customers goes through a rostered day, so
-    that every compiled function is loaded (or compiled, the first time on a
-    machine). Nothing else in the process changes.
+    A one-server desk with impatient customers goes through a rostered day, once
+    without item records and once with them, so that every compiled function is
+    loaded (or compiled, the first time on a machine). Nothing else in the process
+    changes.
     """
     unit = itertools.repeat(1.0)
-    desk = ServiceDesk(1, arrivals=unit, value_effort=unit, failure_effort=unit,
-                       defect_draws=unit, defect_delays=unit, sla=1.0, patience=unit)
-    desk.roster(np.array([0]), np.array([0.5]), np.array([0.25]), 1e-12)
-    desk.go_on_duty(0)
-    desk.go_off_duty(0)
-    desk.add_failure(0.1)
-    desk.start_day(1.0, 5.0)
-    desk.close_books(1.0)
+    for records in (False, True):  # each is compiled apart (see the kernel)
+        desk = ServiceDesk(1, arrivals=unit, value_effort=unit, failure_effort=unit,
+                           defect_draws=unit, defect_delays=unit, sla=1.0, patience=unit,
+                           records=records)
+        desk.roster(np.array([0]), np.array([0.5]), np.array([0.25]), 1e-12)
+        desk.go_on_duty(0)
+        desk.go_off_duty(0)
+        desk.add_failure(0.1)
+        desk.start_day(1.0, 5.0)
+        desk.close_books(1.0)
 
 
 def base_demand(ops: Operations, t: float) -> float:
