@@ -212,10 +212,10 @@ def _add_calibrate(commands) -> None:
         "calibrate", help="fit a scenario to the organisation's ticket, people and project "
                           "exports, with a fit report",
         description="Write DIR/calibrated.yaml (a scenario that extends BASE and sets what the "
-                    "exports determine) and a fit report (report.md, report.html). See "
-                    "docs/calibration.md for the file formats.")
+                    "exports determine) and a fit report (report.md, report.html). Give at "
+                    "least one export; see docs/calibration.md for the file formats.")
     calibrate.add_argument("file", metavar="BASE", help="the base scenario file (YAML)")
-    calibrate.add_argument("--tickets", required=True, metavar="CSV",
+    calibrate.add_argument("--tickets", metavar="CSV",
                            help="ticket export: id, created, started, closed, outcome "
                                 "[, reopened_from]")
     calibrate.add_argument("--people", metavar="CSV",

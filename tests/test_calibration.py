@@ -232,6 +232,20 @@ def test_a_file_is_read_in_chunks_with_bounded_memory(tmp_path, monkeypatch):
         exports.read_export(path, "tickets")
 
 
+def test_any_export_may_be_absent(exported, tmp_path, capsys):
+    """People and projects alone: the ticket fits are skipped and say so."""
+    paths, _, _ = exported
+    out = tmp_path / "out"
+    assert main(["calibrate", str(paths["base"]), "--people", str(paths["people"]),
+                 "--projects", str(paths["projects"]), "--direct", "--out", str(out)]) == 0
+    calibrated = sim.load_scenario(out / "calibrated.yaml")
+    assert calibrated.workforce.projects.headcount == 30
+    assert calibrated.operations.demand == 200  # the base's
+    assert "no ticket file was given" in (out / "report.md").read_text()
+    assert main(["calibrate", str(paths["base"]), "--direct", "--out", str(tmp_path / "x")]) == 2
+    assert "give at least one export" in capsys.readouterr().err
+
+
 def test_the_holdout_must_leave_something_to_fit(exported, tmp_path, capsys):
     paths, _, _ = exported
     status = main(["calibrate", str(paths["base"]), "--tickets", str(paths["tickets"]),

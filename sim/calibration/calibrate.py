@@ -126,7 +126,8 @@ class Calibration:
     options: Options
 
 
-def calibrate(base_path: str | Path, tickets: str, people: str | None, projects: str | None,
+def calibrate(base_path: str | Path, tickets: str | None, people: str | None,
+              projects: str | None,
               options: Options | None = None) -> Calibration:
     """Calibrate the scenario at ``base_path`` to the exports.
 
@@ -189,7 +190,7 @@ def _cut(data: Data, holdout: float) -> float:
     cut = math.floor(data.end - holdout + 1e-9)
     if holdout > 0 and cut < DAYS_PER_MONTH:
         raise UserError(f"--holdout {holdout:g} working days leaves {max(cut, 0):g} of the "
-                        f"{data.end:g} working days of tickets to fit; at least a month "
+                        f"{data.end:g} working days of the exports to fit; at least a month "
                         f"({DAYS_PER_MONTH:g} days) is needed (shorten --holdout)")
     return float(min(cut, data.end)) if holdout > 0 else data.end
 

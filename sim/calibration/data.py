@@ -39,7 +39,7 @@ class Data:
     ----------
     tickets
         ``created``, ``started``, ``closed``, ``outcome``, ``parent`` (see
-        :func:`~sim.calibration.exports.tickets_in_days`).
+        :func:`~sim.calibration.exports.tickets_in_days`); None without a ticket file.
     people
         ``start``, ``leave``, ``team`` (None without a people file).
     projects
@@ -58,7 +58,7 @@ class Data:
         Whether the ticket file says which ticket a ticket reopens.
     """
 
-    tickets: pd.DataFrame
+    tickets: pd.DataFrame | None
     people: pd.DataFrame | None
     projects: pd.DataFrame | None
     end: float
@@ -71,40 +71,57 @@ class Data:
         """The exports as they would have been written at working time ``cut``."""
         if cut >= self.end:
             return self
-        return replace(self, tickets=_tickets_as_of(self.tickets, cut),
+        return replace(self, tickets=None if self.tickets is None
+                       else _tickets_as_of(self.tickets, cut),
                        people=None if self.people is None else _people_as_of(self.people, cut),
                        projects=None if self.projects is None
                        else _projects_as_of(self.projects, cut), end=cut)
 
 
-def read_data(tickets: str, people: str | None, projects: str | None,
+def read_data(tickets: str | None, people: str | None, projects: str | None,
               calendar: WorkingCalendar, mapping: dict[str, str] | None = None) -> Data:
-    """Read the exports and put them on the model's clock.
+    """Read the exports given (at least one) and put them on the model's clock.
 
-    The calendar is anchored at the working day of the earliest ``created``; the
-    exports end at the end of the working day of the latest time in the ticket
-    file.
+    The calendar is anchored at the working day of the earliest ``created`` (see
+    :class:`Data` without tickets); the exports end at the end of the working day
+    of the latest time in the ticket file (without one, in any file).
     """
+    if tickets is None and people is None and projects is None:
+        raise UserError("give at least one export: --tickets, --people or --projects")
     reading = Reading()
-    raw_tickets = read_export(tickets, "tickets", mapping)
-    raw_people = None if people is None else read_export(people, "people", mapping)
-    raw_projects = None if projects is None else read_export(projects, "projects", mapping)
-    reading.files.update({r.kind: r.path for r in (raw_tickets, raw_people, raw_projects)
-                          if r is not None})
-    created = raw_tickets.columns["created"]
-    calendar = calendar.anchored(created.min())
-    ticket_table = tickets_in_days(raw_tickets, calendar, reading)
-    if ticket_table.empty:
-        raise UserError(f"{tickets}: no ticket is left to fit after the rows dropped")
-    end = math.ceil(float(calendar.to_days(np.array([latest_moment(raw_tickets)]))[0]) + 1e-9)
+    raws = {kind: read_export(path, kind, mapping) for kind, path in
+            (("tickets", tickets), ("people", people), ("projects", projects))
+            if path is not None}
+    reading.files.update({kind: raw.path for kind, raw in raws.items()})
+    calendar = calendar.anchored(_first_moment(raws))
+    ticket_table = None
+    if "tickets" in raws:
+        ticket_table = tickets_in_days(raws["tickets"], calendar, reading)
+        if ticket_table.empty:
+            raise UserError(f"{tickets}: no ticket is left to fit after the rows dropped")
+    latest = max(latest_moment(raw) for kind, raw in raws.items()
+                 if kind == "tickets" or "tickets" not in raws)
+    end = math.ceil(float(calendar.to_days(np.array([latest]))[0]) + 1e-9)
     return Data(tickets=ticket_table,
-                people=None if raw_people is None else people_in_days(raw_people, calendar,
-                                                                      reading),
-                projects=None if raw_projects is None else projects_in_days(
-                    raw_projects, calendar, reading),
+                people=None if "people" not in raws else people_in_days(raws["people"],
+                                                                        calendar, reading),
+                projects=None if "projects" not in raws else projects_in_days(
+                    raws["projects"], calendar, reading),
                 end=float(end), calendar=calendar, reading=reading,
                 resolution=1.0 / (calendar.hours * 3600.0),
-                reopens_recorded="reopened_from" in raw_tickets.columns)
+                reopens_recorded="tickets" in raws and
+                "reopened_from" in raws["tickets"].columns)
+
+
+def _first_moment(raws: dict) -> np.datetime64:
+    """Working time 0: the first ticket, else the first project start, else the first leaver."""
+    if "tickets" in raws:
+        return raws["tickets"].columns["created"].min()
+    if "projects" in raws:
+        return raws["projects"].columns["start"].min()
+    c = raws["people"].columns
+    leaves = c["leave_date"][~np.isnat(c["leave_date"])]
+    return leaves.min() if len(leaves) else c["start_date"].min()
 
 
 def data_from_records(records: Records, calendar: WorkingCalendar) -> Data:

@@ -28,8 +28,12 @@ from sim.calibration.service import fit_service
 from sim.model.pmo import keep_factor
 from sim.schema.scenario import Scenario
 
+NO_TICKETS = "no ticket file was given"
 NO_PEOPLE = "no people file was given"
 NO_PROJECTS = "no project file was given"
+TICKET_FITS = (("demand", "Demand per working day"), ("service", "Handling time"),
+               ("patience", "Patience (abandonment)"),
+               ("defects", "Failure demand (reopened tickets)"))
 
 
 def direct_fits(data: Data, base: Scenario, since: float | None = None,
@@ -47,8 +51,22 @@ def direct_fits(data: Data, base: Scenario, since: float | None = None,
     attrition_multiplier
         The base scenario's mean stress factor on the hazard of leaving.
     """
-    t = data.tickets
-    end = data.end
+    fits = _ticket_fits(data, base) if data.tickets is not None else [
+        skipped(name, title, NO_TICKETS) for name, title in TICKET_FITS]
+    if data.people is None:
+        fits.append(skipped("attrition", "Attrition, vacancies and headcount", NO_PEOPLE))
+    else:
+        fits.append(fit_attrition(data.people, data.end, since, attrition_multiplier))
+    if data.projects is None:
+        fits.append(skipped("projects", "Projects: estimate error and slip", NO_PROJECTS))
+    else:
+        fits.append(fit_projects(data.projects, data.end, estimate_keep(base)))
+    return fits
+
+
+def _ticket_fits(data: Data, base: Scenario) -> list[Fit]:
+    """Demand, handling time, patience and failure demand, from the ticket export."""
+    t, end = data.tickets, data.end
     created, started = t["created"].to_numpy(float), t["started"].to_numpy(float)
     closed, parent = t["closed"].to_numpy(float), t["parent"].to_numpy(np.int64)
     outcome = t["outcome"].to_numpy(object)
@@ -62,14 +80,6 @@ def direct_fits(data: Data, base: Scenario, since: float | None = None,
     fits.append(fit_patience(created[value], started[value], closed[value],
                              outcome[value] == "abandoned", end))
     fits.append(_defects(created, closed, parent, resolved, end, base, data.reopens_recorded))
-    if data.people is None:
-        fits.append(skipped("attrition", "Attrition, vacancies and headcount", NO_PEOPLE))
-    else:
-        fits.append(fit_attrition(data.people, end, since, attrition_multiplier))
-    if data.projects is None:
-        fits.append(skipped("projects", "Projects: estimate error and slip", NO_PROJECTS))
-    else:
-        fits.append(fit_projects(data.projects, end, estimate_keep(base)))
     return fits
 
 

@@ -42,7 +42,7 @@ def whole_months(end: float) -> int:
     return math.floor(end / DAYS_PER_MONTH + 1e-9)
 
 
-def monthly_series(tickets: pd.DataFrame, people: pd.DataFrame | None,
+def monthly_series(tickets: pd.DataFrame | None, people: pd.DataFrame | None,
                    projects: pd.DataFrame | None, end: float, sla: float,
                    months: int | None = None) -> pd.DataFrame:
     """One row per whole month: the series above (NaN where the data say nothing).
@@ -60,22 +60,11 @@ def monthly_series(tickets: pd.DataFrame, people: pd.DataFrame | None,
     """
     months = whole_months(end) if months is None else months
     edges = np.arange(months + 1) * DAYS_PER_MONTH
-    created = tickets["created"].to_numpy(float)
-    closed = tickets["closed"].to_numpy(float)
-    outcome = tickets["outcome"].to_numpy(object)
-    value = tickets["parent"].to_numpy() == -1
-    leaves = np.where(np.isnan(closed), end, closed)
     out = pd.DataFrame({"month": np.arange(months)})
-    out["backlog"] = _time_in(created, leaves, edges) / DAYS_PER_MONTH
-    resolved = outcome == "resolved"
-    month_closed = _month(closed, edges)
-    done = np.bincount(month_closed[resolved & (month_closed >= 0)], minlength=months)
-    within = resolved & (closed - created <= sla) & (month_closed >= 0)
-    out["service_level"] = _share(np.bincount(month_closed[within], minlength=months), done)
-    gone = (outcome == "abandoned") & (month_closed >= 0)
-    arrived_month = _month(created, edges)
-    arrived = np.bincount(arrived_month[value & (arrived_month >= 0)], minlength=months)
-    out["abandonment"] = _share(np.bincount(month_closed[gone], minlength=months), arrived)
+    if tickets is None:
+        out["backlog"] = out["service_level"] = out["abandonment"] = np.nan
+    else:
+        _ticket_series(out, tickets, end, sla, edges)
     out["headcount"] = np.nan if people is None else _headcount(people, edges[1:])
     if projects is None:
         out["projects_finished"] = np.nan
@@ -92,6 +81,27 @@ def monthly_series(tickets: pd.DataFrame, people: pd.DataFrame | None,
         out["projects_finished"] = count.astype(float)
         out["slip"] = _share(total, count)
     return out
+
+
+def _ticket_series(out: pd.DataFrame, tickets: pd.DataFrame, end: float, sla: float,
+                   edges: np.ndarray) -> None:
+    """Add the backlog, service level and abandonment of each month to ``out``."""
+    months = len(edges) - 1
+    created = tickets["created"].to_numpy(float)
+    closed = tickets["closed"].to_numpy(float)
+    outcome = tickets["outcome"].to_numpy(object)
+    value = tickets["parent"].to_numpy() == -1
+    leaves = np.where(np.isnan(closed), end, closed)
+    out["backlog"] = _time_in(created, leaves, edges) / DAYS_PER_MONTH
+    resolved = outcome == "resolved"
+    month_closed = _month(closed, edges)
+    done = np.bincount(month_closed[resolved & (month_closed >= 0)], minlength=months)
+    within = resolved & (closed - created <= sla) & (month_closed >= 0)
+    out["service_level"] = _share(np.bincount(month_closed[within], minlength=months), done)
+    gone = (outcome == "abandoned") & (month_closed >= 0)
+    arrived_month = _month(created, edges)
+    arrived = np.bincount(arrived_month[value & (arrived_month >= 0)], minlength=months)
+    out["abandonment"] = _share(np.bincount(month_closed[gone], minlength=months), arrived)
 
 
 def _month(times: np.ndarray, edges: np.ndarray) -> np.ndarray:
