@@ -176,8 +176,12 @@ def calibrate(base_path: str | Path, tickets: str | None, people: str | None,
         calibrated = _with(document, sets, base_path)
         if holdout:
             mark = time.perf_counter()
-            result_check = check(observed, {"base": base, "calibrated": calibrated}, data.end,
-                                 first, options.replications, data.calendar, pool)
+            compared = {"base": base, "calibrated": calibrated}
+            if options.seed is not None:
+                compared = {k: v.model_copy(update={"seed": options.seed})
+                            for k, v in compared.items()}
+            result_check = check(observed, compared, data.end, first, options.replications,
+                                 data.calendar, pool)
             seconds["holdout"] = time.perf_counter() - mark
     return Calibration(base, base_path, document, data, cut, fits, posterior, observed,
                        result_check, sets, notes, calibrated, seconds, options)

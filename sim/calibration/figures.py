@@ -152,6 +152,7 @@ def projects_figure(fit: Fit) -> Figure:
         grid = np.linspace(float(np.min(values)) - 0.2, float(np.max(values)) + 0.5, 200)
         ax.plot(grid, stats.norm.sf(grid, mu, sigma), color="C3", ls="--",
                 label=f"normal fit, σ = {sigma:.3f}")
+        ax.set_xlim(grid[0], grid[-1])
         ax.set_xlabel(label)
         ax.set_ylabel("share above")
         outside_legend(ax)
