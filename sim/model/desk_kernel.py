@@ -273,8 +273,11 @@ def advance(until, sf, si, ct, cs, ck, cv, qa, qe, qg, qi, idle, on_duty, busy_s
             si[CALENDAR_SIZE] = _heap_pop(ct, cs, ck, cv, si[CALENDAR_SIZE])
         elif kind == ON_DUTY:
             si[CALENDAR_SIZE] = _heap_pop(ct, cs, ck, cv, si[CALENDAR_SIZE])
-            go_on(server, now, sf, si, ct, cs, ck, cv, qa, qe, qg, qi, idle, on_duty, busy_since,
-                  overrun, item_arrival, item_id, speed, rec)
+            was_idle = busy_since[server] == IDLE
+            go_on(server, now, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, on_duty, busy_since,
+                  overrun, item_arrival, speed)
+            if rec is not None:
+                record_take(server, was_idle, now, si, qa, qi, busy_since, item_id, rec)
         elif kind == OFF_DUTY:
             si[CALENDAR_SIZE] = _heap_pop(ct, cs, ck, cv, si[CALENDAR_SIZE])
             go_off(server, now, si, idle, on_duty, busy_since, busy_on)
@@ -293,24 +296,21 @@ def advance(until, sf, si, ct, cs, ck, cv, qa, qe, qg, qi, idle, on_duty, busy_s
     return FINISHED
 
 
-def take_next(server, now, sf, si, ct, cs, ck, cv, qa, qe, qg, qi, idle, busy_since,
-              item_arrival, item_id, speed, rec):
+def take_next(server, now, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, busy_since, item_arrival,
+              speed):
     """Give a newly available ``server`` the first item still waiting, or make them idle."""
     slot = _pop_waiting(now, sf, si, qa, qg)
     if slot >= 0:
         busy_since[server] = now
         item_arrival[server] = qa[slot]
-        if rec is not None:
-            item_id[server] = qi[slot]
-            rec[qi[slot], STARTED] = now
         schedule(ct, cs, ck, cv, si, now + qe[slot] / speed[server], DONE, server)
     else:
         idle[si[IDLE_COUNT]] = server
         si[IDLE_COUNT] += 1
 
 
-def go_on(server, now, sf, si, ct, cs, ck, cv, qa, qe, qg, qi, idle, on_duty, busy_since,
-          overrun, item_arrival, item_id, speed, rec):
+def go_on(server, now, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, on_duty, busy_since, overrun,
+          item_arrival, speed):
     """Put ``server`` on duty now; a free server takes the next item if any waits."""
     if on_duty[server]:
         return
@@ -320,8 +320,8 @@ def go_on(server, now, sf, si, ct, cs, ck, cv, qa, qe, qg, qi, idle, on_duty, bu
         on_duty[server] = True
     else:
         on_duty[server] = True
-        take_next(server, now, sf, si, ct, cs, ck, cv, qa, qe, qg, qi, idle, busy_since,
-                  item_arrival, item_id, speed, rec)
+        take_next(server, now, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, busy_since,
+                  item_arrival, speed)
 
 
 def go_off(server, now, si, idle, on_duty, busy_since, busy_on):
@@ -361,8 +361,11 @@ def roster(now, eps, people, phases, shares, sf, si, ct, cs, ck, cv, qa, qe, qg,
             else:
                 count, start1, end1, start2, end2 = 2, 0.0, end - 1.0, phase, 1.0
         if count and start1 <= eps:
-            go_on(person, now, sf, si, ct, cs, ck, cv, qa, qe, qg, qi, idle, on_duty, busy_since,
-                  overrun, item_arrival, item_id, speed, rec)
+            was_idle = busy_since[person] == IDLE
+            go_on(person, now, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, on_duty, busy_since,
+                  overrun, item_arrival, speed)
+            if rec is not None:
+                record_take(person, was_idle, now, si, qa, qi, busy_since, item_id, rec)
         else:
             go_off(person, now, si, idle, on_duty, busy_since, busy_on)
         for w in range(count):
@@ -371,6 +374,18 @@ def roster(now, eps, people, phases, shares, sf, si, ct, cs, ck, cv, qa, qe, qg,
                 schedule(ct, cs, ck, cv, si, now + start, ON_DUTY, person)
             if end < 1.0 - eps:
                 schedule(ct, cs, ck, cv, si, now + end, OFF_DUTY, person)
+
+
+def record_take(server, was_idle, now, si, qa, qi, busy_since, item_id, rec):
+    """Record that ``server``, idle before a call to :func:`go_on`, took an item from the queue.
+
+    :func:`take_next` leaves the queue's head just past the slot of the item it
+    took, and that slot keeps the item's id until a later arrival reuses it.
+    """
+    if was_idle and busy_since[server] != IDLE:
+        item = qi[(si[QUEUE_HEAD] - 1 + qa.shape[0]) % qa.shape[0]]
+        item_id[server] = item
+        rec[item, STARTED] = now
 
 
 def remove_idle(idle, n_idle, server):
@@ -397,15 +412,17 @@ def purge(now, sf, si, qa, qe, qg, qi):
             abandoned_time += qg[slot] - qa[slot]
         else:
             target = (head + kept) % capacity
-            qa[target], qe[target], qg[target], qi[target] = qa[slot], qe[slot], qg[slot], qi[slot]
+            qa[target], qe[target], qg[target] = qa[slot], qe[slot], qg[slot]
+            if qi is not None:
+                qi[target] = qi[slot]
             kept += 1
     si[QUEUE_LENGTH], si[ABANDONED] = kept, abandoned
     sf[QUEUED_SINCE], sf[ABANDONED_TIME] = queued_since, abandoned_time
 
 
 _KERNELS = ("heap_push", "_sift_down", "_heap_pop", "schedule", "_pop_waiting", "_enter",
-            "_record_arrival",
-            "remove_idle", "take_next", "go_on", "go_off", "roster", "advance", "purge")
+            "_record_arrival", "record_take", "remove_idle", "take_next", "go_on", "go_off",
+            "roster", "advance", "purge")
 _ready = False
 
 

@@ -396,10 +396,13 @@ class ServiceDesk:
         so far as overrun and carries on with it.
         """
         self._room_for(1)
+        was_idle = self.busy_since[server] == IDLE
         k.go_on(server, self.now, self._f, self._i, self._ct, self._cs, self._ck, self._cv,
-                self._qa, self._qe, self._qg, self._qi, self._idle, self.on_duty,
-                self.busy_since, self.overrun, self.item_arrival, self.item_id, self.speed,
-                self._records)
+                self._qa, self._qe, self._qg, self._idle, self.on_duty, self.busy_since,
+                self.overrun, self.item_arrival, self.speed)
+        if self._records is not None:
+            k.record_take(server, was_idle, self.now, self._i, self._qa, self._qi,
+                          self.busy_since, self.item_id, self._records)
 
     def go_off_duty(self, server: int) -> None:
         """Take ``server`` off duty; an item in hand is finished first (non-preemptive)."""
@@ -435,7 +438,8 @@ class ServiceDesk:
         """
         self.advance(now)
         if self._i[k.PATIENT] and self._i[k.QUEUE_LENGTH]:
-            k.purge(now, self._f, self._i, self._qa, self._qe, self._qg, self._qi)
+            k.purge(now, self._f, self._i, self._qa, self._qe, self._qg,
+                    None if self._records is None else self._qi)
         busy_since, on_duty = self.busy_since, self.on_duty
         busy = busy_since != IDLE
         in_service = busy.nonzero()[0]
