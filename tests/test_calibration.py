@@ -232,6 +232,23 @@ def test_a_file_is_read_in_chunks_with_bounded_memory(tmp_path, monkeypatch):
         exports.read_export(path, "tickets")
 
 
+def test_a_failure_while_writing_leaves_nothing_behind(exported, tmp_path, monkeypatch):
+    import sim.reports.calibration as writer
+    from sim.calibration.calibrate import Options, calibrate
+
+    paths, _, _ = exported
+    result = calibrate(paths["base"], str(paths["tickets"]), None, None, Options(direct=True,
+                                                                                 holdout=0))
+
+    def broken(*args):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(writer, "report", broken)
+    with pytest.raises(RuntimeError):
+        writer.calibration_to_folder(result, tmp_path / "out", ["test"])
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_any_export_may_be_absent(exported, tmp_path, capsys):
     """People and projects alone: the ticket fits are skipped and say so."""
     paths, _, _ = exported
