@@ -94,6 +94,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="where result folders are created (default: results/)")
     run.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     _add_xlsx(run, "results.xlsx")
+    run.add_argument("--records", action="store_true",
+                     help="also write each replication's tickets, people and projects as "
+                          "CSV exports (the formats pmosim calibrate reads)")
     run.set_defaults(handler=_run)
 
     validate = commands.add_parser("validate", help="check a scenario file without running it")
@@ -234,6 +237,8 @@ def _parser() -> argparse.ArgumentParser:
                              "(repeatable); the offered and shipped scenarios always may")
     studio.set_defaults(handler=_studio)
 
+    _add_calibrate(commands)
+
     schema = commands.add_parser("schema", help="print the JSON Schema of scenario files")
     schema.add_argument("--sweep", action="store_true",
                         help="the schema of sweep files instead")
@@ -245,6 +250,81 @@ def _add_xlsx(parser: argparse.ArgumentParser, name: str) -> None:
     parser.add_argument("--xlsx", action="store_true",
                         help=f"also write the tables as an Excel workbook, {name}, with each "
                              "column's unit in its header")
+def _add_calibrate(commands) -> None:
+    calibrate = commands.add_parser(
+        "calibrate", help="fit a scenario to the organisation's ticket, people and project "
+                          "exports, with a fit report",
+        description="Write DIR/calibrated.yaml (a scenario that extends BASE and sets what the "
+                    "exports determine) and a fit report (report.md, report.html). Give at "
+                    "least one export; see docs/calibration.md for the file formats.")
+    calibrate.add_argument("file", metavar="BASE", help="the base scenario file (YAML)")
+    calibrate.add_argument("--tickets", metavar="CSV",
+                           help="ticket export: id, created, started, closed, outcome "
+                                "[, reopened_from]")
+    calibrate.add_argument("--people", metavar="CSV",
+                           help="people export: id, start_date, leave_date [, team]")
+    calibrate.add_argument("--projects", metavar="CSV",
+                           help="project register: name, start, planned_end, actual_end "
+                                "[, planned_effort, actual_effort, status]")
+    calibrate.add_argument("--holdout", metavar="DURATION", default=None,
+                           help="the last stretch kept out of the fits and used to check them, "
+                                "e.g. '3 months' (default: 3 months; with --direct: none; "
+                                "0: none)")
+    calibrate.add_argument("--direct", action="store_true",
+                           help="the direct fits only (seconds): no indirect fits")
+    calibrate.add_argument("--map", action="append", default=[], metavar="OLD=NEW",
+                           dest="mapping", help="rename a column of the files, e.g. --map "
+                                                "'Ticket ID=id' (repeatable)")
+    calibrate.add_argument("--calendar", metavar="SPEC",
+                           help="working weekdays and hours, e.g. 'Mon-Fri 08:30-17:00' "
+                                "(default: Mon-Fri from 09:00 for the scenario's "
+                                "hours_per_day)")
+    calibrate.add_argument("--people-since", metavar="DATE",
+                           help="the date from which the people file lists leavers (default: "
+                                "inferred, see docs/calibration.md)")
+    calibrate.add_argument("--seed", type=_seed, metavar="S",
+                           help="seed of the simulations (default: the base scenario's)")
+    calibrate.add_argument("--workers", "-w", type=_workers, default=os.cpu_count() or 1,
+                           metavar="N", help="worker processes (default: one per core)")
+    calibrate.add_argument("--simulations", type=_count(300, 1_000_000), default=900,
+                           metavar="N", help="simulations the indirect fits may spend "
+                                             "(default 900)")
+    calibrate.add_argument("--out", required=True, metavar="DIR",
+                           help="the folder to write (must not exist, or be empty)")
+    calibrate.set_defaults(handler=_calibrate)
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    from sim.calibration.calibrate import Options, calibrate
+    from sim.calibration.exports import parse_mapping
+    from sim.calibration.priors import Budget
+    from sim.reports.calibration import calibration_to_folder, check_output
+    from sim.units import parse_duration
+
+    out = Path(args.out)
+    check_output(out)
+    holdout = args.holdout if args.holdout is not None else ("0" if args.direct else "3 months")
+    try:
+        holdout_days = parse_duration(holdout)
+    except ValueError as exc:
+        raise UserError(f"--holdout: {exc}") from None
+    options = Options(holdout=holdout_days, direct=args.direct, people_since=args.people_since,
+                      calendar=args.calendar, mapping=parse_mapping(args.mapping),
+                      seed=args.seed, workers=args.workers,
+                      budget=Budget(simulations=args.simulations))
+    result = calibrate(args.file, args.tickets, args.people, args.projects, options)
+    folder = calibration_to_folder(result, out, ["pmosim", *sys.argv[1:]])
+    print(f"calibrated {result.base.name} from {', '.join(result.data.reading.files)}: "
+          f"{len(result.sets)} keys set")
+    for key in result.sets:
+        print(f"  {key} = {result.sets[key]!r:<12} # {result.notes.get(key, '')}")
+    if result.posterior is not None:
+        loose = result.posterior.table.loc[~result.posterior.table["pinned"], "key"].tolist()
+        if loose:
+            print(f"not pinned down by the data: {', '.join(loose)}")
+    print(f"\nScenario: {folder / 'calibrated.yaml'}\nReport: {folder / 'report.md'} "
+          "(and report.html)")
+    return 0
 
 
 def _add_set(parser: argparse.ArgumentParser) -> None:
@@ -328,7 +408,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"pmosim: warning: {args.file}: {warning}", file=sys.stderr)
     folder, kpis = run_to_folder(scenario, out=Path(args.out), source=args.file,
                                  command=["pmosim", *sys.argv[1:]], plots=not args.no_plots,
-                                 xlsx=args.xlsx)
+                                 xlsx=args.xlsx, records=args.records)
     print(format_kpis(kpis, scenario))
     _warn_collapsed(folder, scenario.replications)
     print(f"\nResults: {folder}")

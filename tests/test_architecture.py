@@ -24,6 +24,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("the model", ("sim.model",)),
     ("the pure core", ("sim.run",)),
     ("studies", ("sim.studies",)),
+    ("calibration", ("sim.calibration",)),
     ("reports", ("sim.reports",)),
     ("recommendations", ("sim.recommendation",)),
     ("teaching", ("sim.teaching",)),

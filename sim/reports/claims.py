@@ -296,7 +296,7 @@ def verdict_table(results: list[ClaimResult], links: bool = True) -> str:
     return "\n".join(lines)
 
 
-def to_html(text: str, folder: Path) -> str:
+def to_html(text: str, folder: Path, title: str = "Claims report") -> str:
     """Render the Markdown report as one HTML file with its plots inline."""
     body = markdown.markdown(text, extensions=["tables"])
 
@@ -309,7 +309,7 @@ def to_html(text: str, folder: Path) -> str:
              "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em}"
              "img{max-width:100%}blockquote{color:#444;border-left:3px solid #ccc;"
              "margin-left:0;padding-left:1em}")
-    return (f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Claims report"
+    return (f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{title}"
             f"</title><style>{style}</style></head><body>\n{body}\n</body></html>\n")
 
 

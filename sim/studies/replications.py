@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -44,9 +45,10 @@ class Replications:
         return kpi_table(self.summary, level)
 
 
-def run_tasks(tasks: list[tuple], *, workers: int = 1,
+def run_tasks(tasks: list[Any], *, workers: int = 1,
               on_result: Callable[[Any], None] | None = None,
-              on_index: Callable[[int, Any], None] | None = None) -> list[Any]:
+              on_index: Callable[[int, Any], None] | None = None,
+              records: bool = False) -> list[Any]:
     """Run ``(scenario, replication)`` pairs, in worker processes if ``workers > 1``.
 
     A task may carry a third element, a picklable ``reduce`` applied to the
@@ -57,15 +59,16 @@ def run_tasks(tasks: list[tuple], *, workers: int = 1,
     Results come back in the order of ``tasks`` whatever the order they finish
     in, and are identical to a serial run: :func:`sim.run` is pure. As each run
     finishes, ``on_result(result)`` and ``on_index(position in tasks, result)``
-    are called. Worker
-    processes are those of :class:`sim.studies.executors.LocalPool`: a few tasks in
-    flight at a time, ended at once when this call is interrupted, and never
-    outliving this process.
+    are called. Worker processes are those of
+    :class:`sim.studies.executors.LocalPool`: a few tasks in flight at a time,
+    ended at once when this call is interrupted, and never outliving this process.
+    With ``records``, each result carries the run's tickets, people and projects
+    (:attr:`sim.run.RunResult.records`).
     """
     if workers <= 1 or len(tasks) <= 1:
         results = []
         for index, task in enumerate(tasks):
-            results.append(_run_task(task))
+            results.append(_run_task(task, records))
             if on_result is not None:
                 on_result(results[-1])
             if on_index is not None:
@@ -74,10 +77,11 @@ def run_tasks(tasks: list[tuple], *, workers: int = 1,
     from sim.studies.executors import LocalPool
 
     pool = LocalPool(min(workers, len(tasks)))
-    out: list[RunResult | None] = [None] * len(tasks)
+    out: list[Any] = [None] * len(tasks)
     finished = False
     try:
-        for index, result in pool.imap(_run_indexed, enumerate(tasks)):
+        for index, result in pool.imap(partial(_run_indexed, records=records),
+                                       enumerate(tasks)):
             out[index] = result
             if on_result is not None:
                 on_result(result)
@@ -89,13 +93,13 @@ def run_tasks(tasks: list[tuple], *, workers: int = 1,
     return out
 
 
-def _run_indexed(task: tuple[int, tuple]) -> tuple[int, Any]:
+def _run_indexed(task: tuple[int, Any], records: bool = False) -> tuple[int, Any]:
     """Run one ``(index, task)`` in a worker; keep its index."""
     index, task = task
-    return index, _run_task(task)
+    return index, _run_task(task, records)
 
 
-def _run_task(task: Any) -> Any:
+def _run_task(task: Any, records: bool = False) -> Any:
     """Run ``(scenario, replication[, reduce])``: the result, reduced if asked.
 
     A task may also be a picklable callable that does its own runs; its value is returned.
@@ -103,12 +107,13 @@ def _run_task(task: Any) -> Any:
     if callable(task):
         return task()
     scenario, replication, *reduce = task
-    result = run(scenario, replication)
+    result = run(scenario, replication, records=True) if records else run(scenario, replication)
     return reduce[0](result) if reduce else result
 
 
 def run_replications(scenario: Scenario, replications: int | None = None, *,
-                     on_result: Callable[[RunResult], None] | None = None) -> Replications:
+                     on_result: Callable[[RunResult], None] | None = None,
+                     records: bool = False) -> Replications:
     """Run replications ``0 .. n-1`` of ``scenario`` and stack their tables.
 
     Parameters
@@ -119,6 +124,9 @@ def run_replications(scenario: Scenario, replications: int | None = None, *,
         How many; defaults to ``scenario.replications``.
     on_result
         Called after each replication (e.g. to advance a progress bar).
+    records
+        Keep each run's tickets, people and projects for ``on_result`` (the
+        stacked tables do not carry them).
 
     Returns
     -------
@@ -126,7 +134,8 @@ def run_replications(scenario: Scenario, replications: int | None = None, *,
         The stacked tables.
     """
     count = scenario.replications if replications is None else replications
-    return stack(run_tasks([(scenario, r) for r in range(count)], on_result=on_result))
+    return stack(run_tasks([(scenario, r) for r in range(count)], on_result=on_result,
+                           records=records))
 
 
 def stack(results: list[RunResult]) -> Replications:
