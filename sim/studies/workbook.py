@@ -79,7 +79,8 @@ PROJECT_UNITS = {
     "slip": "share of plan", "on_time": "boolean", "cancelled": "day",
     "joined_late": "people", "effort": "person-days", "work": "person-days",
     "rework": "person-days", "benefits": "count", "cost": "money", "benefit_value": "money",
-    "cost_of_delay_per_week": "money/week", "slip_cost": "money",
+    "cost_of_delay_per_week": "money/week", "slip_cost": "money", "deadline": "day",
+    "due": "boolean", "late": "boolean", "slip_at_end": "share of plan",
 }
 """The unit of each column of ``projects.csv``."""
 
