@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sim.errors import ScenarioError, Terminated, UserError
 from sim.kpis import format_number as num
-from sim.schema import Scenario, limits, load_scenario, parse_override, scenario_warnings
+from sim.schema import Scenario, limits, load_scenario, load_with_warnings, parse_override
 
 EXIT_FAILED = 1
 EXIT_USER_ERROR = 2
@@ -361,9 +361,18 @@ def _int(text: str) -> int:
 
 
 def _load(args: argparse.Namespace, **extra) -> Scenario:
+    """Load ``args.file`` with its overrides, printing its warnings to stderr."""
     overrides = dict(parse_override(text) for text in args.overrides)
     overrides.update({k: v for k, v in extra.items() if v is not None})
-    return load_scenario(args.file, overrides)
+    scenario, warnings = load_with_warnings(args.file, overrides)
+    _warn_scenario(args.file, warnings)
+    return scenario
+
+
+def _warn_scenario(path: str, warnings: list[str]) -> None:
+    """Print a scenario file's warnings (see :func:`load_with_warnings`)."""
+    for warning in warnings:
+        print(f"pmosim: warning: {path}: {warning}", file=sys.stderr)
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -374,8 +383,6 @@ def _validate(args: argparse.Namespace) -> int:
     scenario = _load(args)
     if args.show:
         print(yaml.safe_dump(scenario_document(scenario), sort_keys=False), end="")
-    for warning in scenario_warnings(scenario):
-        print(f"pmosim: warning: {args.file}: {warning}", file=sys.stderr)
     print(f"ok: {args.file} is a valid scenario ({scenario.name}, horizon "
           f"{scenario.horizon:g} days, {scenario.replications} replications)")
     return 0
@@ -404,8 +411,6 @@ def _run(args: argparse.Namespace) -> int:
     from sim.reports.runs import run_to_folder
 
     scenario = _load(args, seed=args.seed, replications=args.replications)
-    for warning in scenario_warnings(scenario):
-        print(f"pmosim: warning: {args.file}: {warning}", file=sys.stderr)
     folder, kpis = run_to_folder(scenario, out=Path(args.out), source=args.file,
                                  command=["pmosim", *sys.argv[1:]], plots=not args.no_plots,
                                  xlsx=args.xlsx, records=args.records)
@@ -430,11 +435,11 @@ def _compare(args: argparse.Namespace) -> int:
     from sim.studies.comparison import align
 
     overrides = dict(parse_override(text) for text in args.overrides)
-    loaded = [load_scenario(path, overrides) for path in args.files]
-    for path, scenario in zip(args.files, loaded, strict=True):
-        for warning in scenario_warnings(scenario):
-            print(f"pmosim: warning: {path}: {warning}", file=sys.stderr)
-    scenarios = align(loaded, seed=args.seed, replications=args.replications)
+    loaded = [load_with_warnings(path, overrides) for path in args.files]
+    for path, (_, warnings) in zip(args.files, loaded, strict=True):
+        _warn_scenario(path, warnings)
+    scenarios = align([scenario for scenario, _ in loaded], seed=args.seed,
+                      replications=args.replications)
     folder, table = compare_to_folder(scenarios, list(args.files), out=Path(args.out),
                                       command=["pmosim", *sys.argv[1:]],
                                       workers=args.workers, plots=not args.no_plots,

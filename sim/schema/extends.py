@@ -75,6 +75,22 @@ def read_with_origins(path: str | Path, text: str | bytes | None = None, *,
         The merged document, and a mapping from key paths (tuples of keys) to
         the file that set them, the file itself or one of its parents.
     """
+    return read_layered(path, text, within=within)[:2]
+
+
+def read_layered(path: str | Path, text: str | bytes | None = None, *,
+                 within: Sequence[Path] | None = None
+                 ) -> tuple[dict[str, Any], Origins, list[str]]:
+    """Read a scenario file like :func:`read_with_origins`, and list the files of its chain.
+
+    Returns
+    -------
+    tuple
+        The merged document, where each key path came from (as in
+        :func:`read_with_origins`), and the files of the ``extends`` chain as
+        the origins name them, in the order they are merged: the first parent
+        first, the file itself last.
+    """
     path = Path(path)
     layers = _read_chain(path, text, within)
     data, origins = {}, {}
@@ -86,7 +102,7 @@ def read_with_origins(path: str | Path, text: str | bytes | None = None, *,
         data = merge(data, layer)
         origins.update(dict.fromkeys(_key_paths(layer), shown))
     data.setdefault("name", path.stem)
-    return data, origins
+    return data, origins, [shown for shown, _ in reversed(layers)]
 
 
 def _read_chain(path: Path, text: str | bytes | None,

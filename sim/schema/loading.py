@@ -25,7 +25,7 @@ from pydantic import ValidationError
 
 from sim.errors import ScenarioError, excerpt
 from sim.schema.base import Section
-from sim.schema.extends import Origins, merge, read_document, read_with_origins
+from sim.schema.extends import Origins, merge, read_document, read_layered, read_with_origins
 from sim.schema.keypaths import (
     KEY_PATH_PREFIX,
     KeyPathError,
@@ -39,13 +39,14 @@ from sim.schema.keypaths import (
     split_key_path,
 )
 from sim.schema.messages import describe_error
-from sim.schema.scenario import CROSS_FIELD_SEPARATOR, Scenario, with_sections
+from sim.schema.presets import preset_warnings
+from sim.schema.scenario import CROSS_FIELD_SEPARATOR, Scenario, scenario_warnings, with_sections
 from sim.schema.yamlfile import YamlRefused, display_path, load_yaml, read_yaml
 
 __all__ = ["Origins", "Variants", "YamlRefused", "describe_error", "display_path", "format_path",
-           "get_key_path", "load_scenario", "load_yaml", "merge", "parse_override",
-           "read_document", "read_with_origins", "read_yaml", "scenario_with", "set_key_path",
-           "validate_scenario"]
+           "get_key_path", "load_scenario", "load_with_warnings", "load_yaml", "merge",
+           "parse_override", "read_document", "read_with_origins", "read_yaml", "scenario_with",
+           "set_key_path", "validate_scenario"]
 
 
 def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
@@ -71,9 +72,33 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
     ScenarioError
         If the file cannot be read or the result is not a valid scenario.
     """
+    return load_with_warnings(path, overrides)[0]
+
+
+def load_with_warnings(path: str | Path, overrides: Mapping[str, Any] | None = None
+                       ) -> tuple[Scenario, list[str]]:
+    """Load a scenario file like :func:`load_scenario`, with advice about what it states.
+
+    Returns
+    -------
+    tuple
+        The validated scenario, and its warnings: a governance preset that
+        changes nothing because the file, a parent file or an override states
+        every lever it sets (:func:`~sim.schema.presets.preset_warnings`), then the
+        scenario's own (:func:`~sim.schema.scenario.scenario_warnings`). Empty
+        when nothing looks amiss.
+
+    Raises
+    ------
+    ScenarioError
+        As :func:`load_scenario` does.
+    """
     path = Path(path)
-    document, origins = read_with_origins(path)
-    return scenario_with(document, overrides, source=display_path(path), origins=origins)
+    source = display_path(path)
+    document, origins, files = read_layered(path)
+    scenario = scenario_with(document, overrides, source=source, origins=origins)
+    return scenario, [*preset_warnings(document, overrides, origins, source, files),
+                      *scenario_warnings(scenario)]
 
 
 def scenario_with(document: Mapping[str, Any], overrides: Mapping[str, Any] | None = None,
