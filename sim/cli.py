@@ -145,9 +145,9 @@ def _parser() -> argparse.ArgumentParser:
     claims.add_argument("--docs", default=None, metavar="FILE",
                         help="also write the verdicts into FILE between its markers "
                              "(docs/claims.md)")
-    claims.add_argument("--from", dest="source", default=None, metavar="FOLDER",
-                        help="with --docs: take the verdicts from an earlier claims folder "
-                             "instead of running the claims")
+    claims.add_argument("--from", dest="source", default=None, metavar="FOLDER", nargs="+",
+                        help="with --docs: take the verdicts from earlier claims folders "
+                             "instead of running the claims (a claim in several: the last)")
     claims.add_argument("--workers", "-w", type=_workers, default=os.cpu_count() or 1,
                         metavar="N", help="worker processes (default: one per core)")
     claims.add_argument("--dir", default=None, metavar="DIR",
@@ -491,7 +491,7 @@ def _claims(args: argparse.Namespace) -> int:
     if args.docs is not None:
         _check_docs_target(Path(args.docs))
     if args.source is not None:
-        return _docs_from(Path(args.source), Path(args.docs))
+        return _docs_from([Path(f) for f in args.source], Path(args.docs))
     folder, _ = claims_to_folder(folder, args.ids or None, out=Path(args.out),
                                  command=["pmosim", *sys.argv[1:]],
                                  replications=args.replications,
@@ -500,21 +500,24 @@ def _claims(args: argparse.Namespace) -> int:
                                  workers=args.workers, progress=show)
     print(f"\nReport: {folder / 'report.md'} (and report.html)")
     if args.docs is not None:
-        return _docs_from(folder, Path(args.docs))
+        return _docs_from([folder], Path(args.docs))
     return 0
 
 
-def _docs_from(folder: Path, docs: Path) -> int:
-    """Write the verdicts of the claims folder ``folder`` into ``docs``."""
-    from sim.reports.claims import docs_block_from_folder, write_docs
+def _docs_from(folders: list[Path], docs: Path) -> int:
+    """Write the verdicts of the claims folders ``folders`` into ``docs``."""
+    from sim.reports.claims import docs_block_from_folders, write_docs
 
+    named = " ".join(str(f) for f in folders)
     try:
-        block = docs_block_from_folder(folder)
-    except (OSError, ValueError, KeyError) as exc:
-        raise UserError(f"--from {folder}: not a complete claims folder "
+        block = docs_block_from_folders(folders)
+    except (OSError, KeyError) as exc:
+        raise UserError(f"--from {named}: not a complete claims folder "
                         f"({exc.__class__.__name__}: {exc})") from None
+    except ValueError as exc:
+        raise UserError(f"--from {named}: {exc}") from None
     write_docs(docs, block)
-    print(f"Verdicts of {folder} written into {docs}")
+    print(f"Verdicts of {named} written into {docs}")
     return 0
 
 

@@ -470,6 +470,61 @@ def test_the_verdicts_in_the_docs_are_what_the_run_gives():
     assert effects in line
 
 
+def test_docs_take_a_claim_re_run_alone_from_the_later_folder(tmp_path, capsys):
+    """--from with several folders: each claim's lines come from the last folder that has
+    it, in the claims' order; folders run with different settings are refused (exit 2)."""
+    from sim.reports.claims import DOCS_BEGIN, DOCS_END
+
+    claims = tmp_path / "claims"
+    claims.mkdir()
+    write_claim(claims, "t1.yaml", replications=4)
+    write_claim(claims, "t2.yaml", id="T2", replications=4, checks=[
+        {"compare": ["tight", "loose"], "kpi": "projects_started", "expect": "lower"}])
+    common = ["--dir", str(claims), "-k", "0", "--no-knockouts"]
+    assert main(["claims", *common, "--out", str(tmp_path / "a")]) == 0
+    write_claim(claims, "t2.yaml", id="T2", replications=4)  # T2 now expects "higher"
+    assert main(["claims", "T2", *common, "--out", str(tmp_path / "b")]) == 0
+    first, second = next((tmp_path / "a").iterdir()), next((tmp_path / "b").iterdir())
+    docs = tmp_path / "claims.md"
+    docs.write_text(f"{DOCS_BEGIN}\n{DOCS_END}\n")
+    assert main(["claims", "--docs", str(docs), "--from", str(first), str(second)]) == 0
+    rows = [line for line in docs.read_text().splitlines() if line.startswith("| T")]
+    assert [row.split(" | ")[1] for row in rows] == ["supported", "supported"]
+    alone = tmp_path / "alone.md"
+    alone.write_text(f"{DOCS_BEGIN}\n{DOCS_END}\n")
+    assert main(["claims", "--docs", str(alone), "--from", str(first)]) == 0
+    assert [line.split(" | ")[1] for line in alone.read_text().splitlines()
+            if line.startswith("| T")] == ["supported", "not supported"]
+    assert main(["claims", "T1", *common, "-w", "1", "--out", str(tmp_path / "c")]) == 0
+    third = next((tmp_path / "c").iterdir())
+    capsys.readouterr()
+    before = docs.read_text()
+    assert main(["claims", "--docs", str(docs), "--from", str(first), str(third)]) == 2
+    assert "run with different settings" in capsys.readouterr().err
+    assert docs.read_text() == before
+
+
+def test_a_threshold_that_too_few_runs_could_never_show_is_refused(tmp_path, capsys):
+    """A 0/1 threshold along six arms at one robustness replication has six runs: the BIC
+    gap could never reach the margin, so the claim is refused before anything runs."""
+    from sim.studies.claims import fewest_runs_for_a_binary_threshold
+
+    assert fewest_runs_for_a_binary_threshold() == 9
+    path, _ = shipped("C10")
+    claim = yaml.safe_load(path.read_text())
+    claim["scenario"] = str((path.parent / claim["scenario"]).resolve())
+    claim["robustness"]["replications"] = 1
+    folder = tmp_path / "claims"
+    folder.mkdir()
+    (folder / "c10.yaml").write_text(yaml.safe_dump(claim, sort_keys=False))
+    assert main(["claims", "--dir", str(folder), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "c10.yaml" in err and "checks[0]" in err
+    assert "robustness.replications = 1 gives 6 (6 arms x 1)" in err
+    assert "robustness.replications of at least 2" in err
+    assert not (tmp_path / "out").exists()
+
+
 def test_not_worse_within_a_margin(tmp_path):
     """Non-inferiority: a discount rate changes nothing the desk does, so the service level
     is not worse within a margin (the interval is exactly 0); with a margin of 0 an interval

@@ -19,7 +19,13 @@ import pandas as pd
 
 from sim.kpis import format_number as num
 from sim.reports.folder import RunRecord
-from sim.studies.claims import ClaimResult, check_claim, evaluate_claims, find_claims
+from sim.studies.claims import (
+    ClaimResult,
+    check_claim,
+    evaluate_claims,
+    find_claims,
+    natural_order,
+)
 from sim.studies.folders import new_folder, write_atomically, write_png
 from sim.studies.verdicts import THRESHOLD_TEST
 
@@ -461,10 +467,37 @@ def _docs_effect(row) -> str:
 
 def docs_block_from_folder(folder: Path) -> str:
     """:func:`docs_block` from a claims folder's tables and settings."""
-    verdicts = pd.read_csv(folder / "verdicts.csv")
-    checks = pd.read_csv(folder / "checks.csv")
-    settings = (folder / "settings.txt").read_text(encoding="utf-8").strip()
-    return docs_block(verdicts, checks, settings)
+    return docs_block_from_folders([folder])
+
+
+def docs_block_from_folders(folders: list[Path]) -> str:
+    """:func:`docs_block` from several claims folders run with the same settings.
+
+    A claim's rows come from the last folder that has it, so that a claim re-run
+    alone (after its file changed) replaces its lines and the others stay: each
+    claim's runs depend only on its own file and seeds, so the block is the one a
+    run of every claim together would give.
+
+    Raises
+    ------
+    ValueError
+        If the folders were run with different settings.
+    """
+    verdicts, checks, settings = {}, {}, []
+    for folder in folders:
+        table = pd.read_csv(folder / "verdicts.csv")
+        rows = pd.read_csv(folder / "checks.csv")
+        settings.append((folder / "settings.txt").read_text(encoding="utf-8").strip())
+        for claim in table["claim"]:
+            verdicts[claim] = table[table["claim"] == claim]
+            checks[claim] = rows[rows["claim"] == claim]
+    if len(set(settings)) > 1:
+        raise ValueError("the folders were run with different settings: "
+                         + " / ".join(dict.fromkeys(settings)))
+    order = sorted(verdicts, key=natural_order)
+    return docs_block(pd.concat([verdicts[c] for c in order], ignore_index=True),
+                      pd.concat([checks[c] for c in order], ignore_index=True), settings[0])
+
 
 
 def write_docs(path: Path, block: str) -> None:

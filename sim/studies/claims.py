@@ -52,6 +52,8 @@ from sim.schema.scenario import Scenario
 from sim.studies import knockouts, robustness
 from sim.studies.mechanisms import Mechanism
 from sim.studies.replications import Replications, run_tasks, stack
+from sim.studies.sweeps.outcomes import kpi_kind
+from sim.studies.sweeps.thresholds import BIC_MARGIN
 from sim.studies.uncertainty import BY_KEY
 from sim.studies.verdicts import (
     INCONCLUSIVE,
@@ -117,7 +119,7 @@ def find_claims(folder: str | Path, ids: list[str] | None = None) -> list[tuple[
             raise ScenarioError(f"no claim with id {', '.join(sorted(unknown))} in {folder}; "
                                 f"known: {', '.join(c.id for _, c in found)}")
         found = [(p, c) for p, c in found if c.id.upper() in wanted]
-    return sorted(found, key=lambda pc: _natural(pc[1].id))
+    return sorted(found, key=lambda pc: natural_order(pc[1].id))
 
 
 def check_claim(claim: Claim, path: Path, *, replications: int | None = None,
@@ -141,6 +143,9 @@ def check_claim(claim: Claim, path: Path, *, replications: int | None = None,
         problem = _check_problem(check, columns, scenarios)
         if problem:
             raise ScenarioError(f"checks[{i}].{problem}", source)
+        problem = _threshold_power(claim, check, replications, samples)
+        if problem:
+            raise ScenarioError(f"checks[{i}]: {problem}", source)
     if claim.tipping.series not in columns:
         raise ScenarioError(f"tipping.series = {excerpt(claim.tipping.series)}: unknown weekly "
                             f"column{_nearest(claim.tipping.series, columns)}", source)
@@ -158,6 +163,38 @@ def check_claim(claim: Claim, path: Path, *, replications: int | None = None,
         _checked(lambda m=mechanism: knockouts.knocked_out_arms(
             claim, document, base.seed, m, "check", source, claim.replications),
             f"knock-out of {mechanism.name}", source)
+
+
+def fewest_runs_for_a_binary_threshold() -> int:
+    """The fewest runs along arms in which a threshold in a 0/1 measure can be stated.
+
+    With ``n`` runs the logistic curve's BIC can be at most ``2 n ln 2 - ln n`` below
+    the constant share's (half the runs on each side, perfectly separated), and a
+    threshold needs :data:`~sim.studies.sweeps.thresholds.BIC_MARGIN`: nine runs.
+    """
+    n = 2
+    while 2 * n * np.log(2.0) - np.log(n) < BIC_MARGIN:
+        n += 1
+    return n
+
+
+def _threshold_power(claim: Claim, check: Check, replications: int | None,
+                     samples: int | None) -> str | None:
+    """Why a threshold check in a 0/1 measure could never be decided, if it could not."""
+    if check.along is None or check.kpi is None or kpi_kind(check.kpi) != "binary":
+        return None
+    fewest = fewest_runs_for_a_binary_threshold()
+    arms = len(check.along)
+    sampled = claim.robustness.samples if samples is None else samples
+    for key, reps in (("replications", replications or claim.replications),
+                      ("robustness.replications",
+                       claim.robustness.replications if sampled else None)):
+        if reps is not None and arms * reps < fewest:
+            return (f"a threshold in the 0/1 measure {check.kpi} needs at least {fewest} runs "
+                    f"along its arms to clear the BIC margin of {BIC_MARGIN:g}, and {key} = "
+                    f"{reps} gives {arms * reps} ({arms} arms x {reps}); allowed: {key} of at "
+                    f"least {-(-fewest // arms)}")
+    return None
 
 
 def _check_problem(check: Check, columns: set[str],
@@ -580,6 +617,7 @@ def _looks(first: int, cap: int) -> list[int]:
     return looks
 
 
-def _natural(text: str) -> tuple:
+def natural_order(text: str) -> tuple:
+    """A sort key that puts ``C2`` before ``C10``."""
     digits = "".join(c for c in text if c in "0123456789")
     return (text.rstrip("0123456789"), int(digits) if digits else 0, text)
