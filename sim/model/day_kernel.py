@@ -223,7 +223,6 @@ def interpolate_each(x, xs, ys, out):
     """``out[:] = np.interp(x, xs, ys)``."""
     for i in range(x.shape[0]):
         out[i] = interpolate(x[i], xs, ys)
-    return out
 
 
 def nearest_rank_90(values, keep):
@@ -298,6 +297,16 @@ def stress_step(active, plan, pressure, schedule, misaligned, overload_gain,
     return calm
 
 
+def improvement_effort(improvement, skill, productivity):
+    """Improvement done today: ``sum(improvement time x skill x productivity)``; NaN if none."""
+    if not improvement.any():
+        return np.nan
+    effective = np.empty(skill.shape[0])
+    for i in range(skill.shape[0]):
+        effective[i] = skill[i] * productivity[i]
+    return total_of_products(improvement, effective)
+
+
 def server_rates(skill, productivity, capability, effort, p_defect, defect_factor, speed,
                  defects):
     """Each server's speed and probability of a defect, into ``speed`` and ``defects``.
@@ -323,16 +332,13 @@ def project_productivity(skill, productivity, group, assignments, operations, ta
         streams = assignments[i] + (1 if group[i] == operations else 0)
         efficiency = table[min(max(streams - 1, 0), last)]
         out[i] = skill[i] * productivity[i] * efficiency
-    return out
 
 
-def leaving_multiplier(challenge, hindrance, seats, challenge_weight, hindrance_weight):
+def leaving_multiplier(challenge, hindrance, seats, challenge_weight, hindrance_weight, out):
     """Factor stress puts on the hazard of leaving of ``seats``: ``1 + k_C C + k_H H``."""
-    out = np.empty(seats.shape[0])
     for j in range(seats.shape[0]):
         i = seats[j]
         out[j] = 1.0 + challenge_weight * challenge[i] + hindrance_weight * hindrance[i]
-    return out
 
 
 def stress_gauges(active, stress, challenge, hindrance, gated, out):
@@ -349,7 +355,153 @@ def stress_gauges(active, stress, challenge, hindrance, gated, out):
     out[1] = nearest_rank_90(stress, active) if stressed else 0.0
     out[2] = mean_where(challenge, active)
     out[3] = mean_where(hindrance, active)
-    return out
+
+
+# -- the workforce: who leaves ---------------------------------------------------------------
+
+
+def leavers(seats, multiplier, rate, days_per_year, draws, out):
+    """The ``seats`` whose draw falls below today's probability of leaving, in order.
+
+    The probability is ``1 - exp(-rate x multiplier / days_per_year)`` (a yearly
+    hazard over one working day), ``multiplier`` the factor stress puts on each.
+    They go to the start of ``out``; returns how many.
+    """
+    count = 0
+    for j in range(seats.shape[0]):
+        if draws[j] < -math.expm1(-rate * multiplier[j] / days_per_year):
+            out[count] = seats[j]
+            count += 1
+    return count
+
+
+def headcounts(group, active, groups, out):
+    """People in a seat in each of ``groups`` groups, into ``out`` (as floats)."""
+    for g in range(groups):
+        out[g] = 0.0
+    for i in range(group.shape[0]):
+        if active[i]:
+            out[group[i]] += 1.0
+
+
+# -- benefits ---------------------------------------------------------------------------------
+
+DEMAND_REDUCTION, FAILURE_REDUCTION, PRODUCTIVITY, REVENUE, CAPABILITY = range(5)
+"""The benefit kinds, in the order of :data:`sim.model.benefits.KINDS`."""
+
+
+def benefit_levels(kind, realised, coupling, out):
+    """The combined effect of the benefits of each kind, and the factor on demand.
+
+    ``out[k]`` is ``1 - prod(1 - R)`` for a reduction kind, ``prod(1 + R) - 1`` for
+    revenue and ``sum(R)`` for capability (the products in hand-over order, the sum
+    pairwise); ``out[5]`` is the factor on value demand,
+    ``(1 - demand reduction) x prod(1 + coupling x R)``.
+    """
+    kept = np.ones(3)
+    revenue = 1.0
+    coupled = 1.0
+    for i in range(kind.shape[0]):
+        k = kind[i]
+        if k < REVENUE:
+            kept[k] *= 1.0 - realised[i]
+        elif k == REVENUE:
+            revenue *= 1.0 + realised[i]
+        coupled *= 1.0 + coupling[i] * realised[i]
+    for k in range(3):
+        out[k] = 1.0 - kept[k]
+    out[REVENUE] = revenue - 1.0
+    out[CAPABILITY] = total_where(realised, kind == CAPABILITY)
+    out[5] = (1.0 - out[DEMAND_REDUCTION]) * coupled
+
+
+def realise(kind, realised, potential, tau, days, coverage, erosion, realised_days):
+    """Realise and erode every benefit for ``days`` at sustainment ``coverage``.
+
+    The realised levels in force are integrated first (``realised_days`` by kind);
+    then the potential erodes, ``P e^(-(1 - coverage) days / erosion)``, and the
+    realised level closes on it, ``P + (R - P) e^(-days / tau)``.
+    """
+    by_kind = np.zeros(realised_days.shape[0])
+    for i in range(kind.shape[0]):
+        by_kind[kind[i]] += realised[i] * days
+    for k in range(realised_days.shape[0]):
+        realised_days[k] += by_kind[k]
+    fade = math.exp(-(1.0 - coverage) * days / erosion)
+    for i in range(kind.shape[0]):
+        potential[i] = potential[i] * fade
+        realised[i] = potential[i] + (realised[i] - potential[i]) * math.exp(-days / tau[i])
+
+
+# -- money ------------------------------------------------------------------------------------
+
+
+def price_day(rate, hired_at, now, ramp_days, start, times, unassigned, overhead, out):
+    """Staff cost of the working day that ends at ``now``, by activity, into ``out``.
+
+    Each seat costs ``rate`` a day; while someone ramps up (hired within
+    ``ramp_days`` before the day) the part ``rate x (1 - onboarding)`` of their day
+    is onboarding, and the rest (*worked*) is split as their day was. ``out`` gets
+    worked x (project time + unassigned), x improvement time, x sustainment time,
+    x overhead, the total worked and the onboarding (NaN when nobody ramps up).
+    ``times`` holds project, improvement and sustainment time in its rows.
+    """
+    size = rate.shape[0]
+    newest = -np.inf
+    for i in range(size):
+        newest = maximum(newest, hired_at[i])
+    ramping = size > 0 and now - 1.0 - newest < ramp_days
+    worked = np.empty(size)
+    lost = np.empty(size)
+    for i in range(size):
+        if ramping:
+            lost[i] = rate[i] * (1.0 - onboarding(now - 1.0, hired_at[i], ramp_days, start))
+            worked[i] = rate[i] - lost[i]
+        else:
+            worked[i] = rate[i]
+    projects = np.empty(size)
+    for i in range(size):
+        projects[i] = times[0, i] + unassigned[i]
+    out[0] = total_of_products(worked, projects)
+    out[1] = total_of_products(worked, times[1])
+    out[2] = total_of_products(worked, times[2])
+    out[3] = total_of_products(worked, overhead)
+    out[4] = total(worked)
+    out[5] = total(lost) if ramping else np.nan
+
+
+# -- the desk's books -------------------------------------------------------------------------
+
+
+def close_service(now, busy_since, on_duty, busy_on, overrun, busy):
+    """Bring every server busy with an item up to ``now``; put who is busy first in ``busy``.
+
+    Time in service so far goes to ``busy_on`` for those on duty and to
+    ``overrun`` for the others, and their service restarts its clock at ``now``.
+    Returns how many are busy.
+    """
+    count = 0
+    for i in range(busy_since.shape[0]):
+        if busy_since[i] != -1.0:
+            if on_duty[i]:
+                busy_on[i] += now - busy_since[i]
+            else:
+                overrun[i] += now - busy_since[i]
+            busy[count] = i
+            count += 1
+    for j in range(count):
+        busy_since[busy[j]] = now
+    return count
+
+
+def day_hours(busy_on, overrun):
+    """Busy time on duty and overrun, each summed in seat order (as Python's ``sum``)."""
+    busy, over = 0.0, 0.0
+    for i in range(busy_on.shape[0]):
+        busy += busy_on[i]
+    for i in range(overrun.shape[0]):
+        over += overrun[i]
+    return busy, over
 
 
 # -- the day plan ---------------------------------------------------------------------------
@@ -406,14 +558,12 @@ def plan_day(group, active, allocated, on_hold, asked, wanted, improvement_share
         if not active[i]:
             for row in range(PLAN_ROWS):
                 rows[row, i] = 0.0
-    return rows
 
 
 def row_totals(rows, which, out):
     """``out[j] = float(rows[which[j]].sum())``: person-days of each of the rows ``which``."""
     for j in range(which.shape[0]):
         out[j] = total(rows[which[j]])
-    return out
 
 
 def duty_shares(rows, time_debt, leaving, eps, duty):
@@ -487,6 +637,99 @@ def split_off_duty(rows, duty, overrun, out):
     return total(out[0]), total(out[1]), total(out[2])
 
 
+# -- delivery: team capacity, project time, schedule pressure -------------------------------
+
+
+def communication_overhead(team_size, coefficient):
+    """Share of each member's project time spent communicating: ``min(k n^2, 1)``."""
+    return smaller(coefficient * team_size * team_size, 1.0)
+
+
+def team_capacity(time, productivity, tenure, newcomers, ramp_days, newcomer_start,
+                  mentoring, overhead):
+    """Work a project team can do today (see :mod:`sim.model.teams`).
+
+    Without ``newcomers`` it is ``sum(time x productivity)``. Otherwise each member
+    ramps up on the project from ``newcomer_start`` over ``ramp_days`` of ``tenure``
+    (p = min(tenure / ramp_days, 1); ramp = start + (1 - start) p while p < 1), and
+    each newcomer still ramping costs ``mentoring`` times the mean effective work of
+    the established members: ``max(sum(effective) - cost, 0)``. Communication
+    overhead then takes ``min(overhead n^2, 1)`` of it (n the team's size).
+    """
+    size = time.shape[0]
+    if not newcomers:
+        capacity = total_of_products(time, productivity)
+    else:
+        effective = np.empty(size)
+        established = np.empty(size)
+        mentors = 0
+        ramping = 0
+        for m in range(size):
+            progress = minimum(tenure[m] / ramp_days, 1.0)
+            ramp = newcomer_start + (1.0 - newcomer_start) * progress if progress < 1.0 \
+                else 1.0
+            effective[m] = time[m] * productivity[m] * ramp
+            if progress >= 1.0:
+                established[mentors] = effective[m]
+                mentors += 1
+            if progress < 1.0:
+                ramping += 1
+        mean = total(established[:mentors]) / mentors if mentors else 0.0
+        capacity = larger(total(effective) - mentoring * ramping * mean, 0.0)
+    if overhead:
+        capacity *= 1.0 - communication_overhead(size, overhead)
+    return capacity
+
+
+def teams_at_work(members, first, allocation, held, newcomers, tenure, project_time, working,
+                  productivity, ramp_days, newcomer_start, mentoring, overhead, time, capacity,
+                  hours):
+    """Each running project's time and capacity today.
+
+    Project j's team is ``members[first[j]:first[j + 1]]``. Each member gives it
+    ``project_time x allocation / working`` (their project time shared among the
+    projects not on hold in proportion to allocation; nothing to a project on hold),
+    written to ``time``; ``hours[j]`` is the team's total and ``capacity[j]`` what
+    :func:`team_capacity` makes of it.
+    """
+    own = np.empty(members.shape[0])
+    for j in range(allocation.shape[0]):
+        low, high = first[j], first[j + 1]
+        for m in range(low, high):
+            i = members[m]
+            time[m] = 0.0 if held[j] else project_time[i] * allocation[j] / working[i]
+            own[m] = productivity[i]
+        hours[j] = total(time[low:high])
+        capacity[j] = team_capacity(time[low:high], own[low:high], tenure[low:high],
+                                    newcomers[j], ramp_days, newcomer_start, mentoring, overhead)
+
+
+def time_used(members, first, time, share, used):
+    """Each person's project time that found work (time x the share of capacity used).
+
+    ``used`` (one entry per seat, zero) collects it project by project; returns
+    the total.
+    """
+    for j in range(share.shape[0]):
+        for m in range(first[j], first[j + 1]):
+            used[members[m]] += time[m] * share[j]
+    return total(used)
+
+
+def schedule_pressure(members, first, weight, allocated, out):
+    """Per person, ``sum over their projects of allocation x pressure`` / their allocation.
+
+    ``weight[j]`` is project j's ``allocation x pressure``; a person without
+    allocation gets 1.
+    """
+    weighted = np.zeros(out.shape[0])
+    for j in range(weight.shape[0]):
+        for m in range(first[j], first[j + 1]):
+            weighted[members[m]] += weight[j]
+    for i in range(out.shape[0]):
+        out[i] = weighted[i] / allocated[i] if allocated[i] > 0 else 1.0
+
+
 # -- rewards ---------------------------------------------------------------------------------
 
 
@@ -527,7 +770,6 @@ def misalignments(rows, share, out):
     """``out[i] = misalignment(rows, i, share[i])`` for everybody."""
     for i in range(out.shape[0]):
         out[i] = misalignment(rows, i, share[i])
-    return out
 
 
 def divert(pressure, reward, gain, limit, diversion):

@@ -100,7 +100,9 @@ def diversion(pressure: float, share: np.ndarray, gain: float, limit: float) -> 
 def misalignment(plan: DayPlan, share: np.ndarray) -> np.ndarray:
     """Gap between reward share and assigned day-job share, per person (0..1)."""
     share = np.asarray(share, dtype=float)
-    return k.misalignments(plan.rows, share, np.empty(len(share)))
+    out = np.empty(len(share))
+    k.misalignments(plan.rows, share, out)
+    return out
 
 
 class Rewards(Component):
@@ -173,11 +175,7 @@ class Rewards(Component):
 
     def misalignment_mean(self) -> float:
         """Mean misalignment of the people in a seat (0 when nobody is misaligned)."""
-        active = self.seats.active
-        if not self.misaligned.any() or not active.any():
-            return 0.0
-        values = self.misaligned[active]
-        return float(values.sum()) / len(values)
+        return k.mean_where(self.misaligned, self.seats.active)
 
     def levels(self) -> dict[str, float]:
         """Misalignment now, for the weekly series."""

@@ -196,8 +196,9 @@ class Roster(Component):
 
     def _plan_totals(self, plan: DayPlan) -> dict[str, float]:
         """Person-days of a day plan by activity (``duty`` is added by the roster)."""
-        t = dict(zip(_TOTALS, k.row_totals(plan.rows, _TOTAL_ROWS, np.empty(len(_TOTALS)))
-                     .tolist(), strict=True))
+        totals = np.empty(len(_TOTALS))
+        k.row_totals(plan.rows, _TOTAL_ROWS, totals)
+        t = dict(zip(_TOTALS, totals.tolist(), strict=True))
         t["unassigned"] = (self.workforce.available() - t["assigned_ops"]
                            - t["assigned_project"] - t["assigned_improvement"]
                            - t["assigned_sustainment"] - t["overhead"])
@@ -233,10 +234,7 @@ class Roster(Component):
             self._in_debt = True
         elif not (t["assigned_project"] or t["assigned_improvement"]
                   or t["assigned_sustainment"]):
-            zeros = np.zeros(self.workforce.size)
-            return {"project_time": zeros, "improvement_time": zeros,
-                    "sustainment_time": zeros, "project": 0.0, "improvement": 0.0,
-                    "sustainment": 0.0}
+            return split_record(np.zeros((3, self.workforce.size)), (0.0, 0.0, 0.0))
         else:
             overrun = self._no_overrun
             if len(overrun) != len(self.duty_share):

@@ -39,7 +39,9 @@ from sim.schema.organisation import Curve, Stress
 def lookup(curve: Curve, x: np.ndarray) -> np.ndarray:
     """Interpolate ``curve`` at ``x`` (flat beyond its first and last points)."""
     x = np.asarray(x, dtype=float)
-    return k.interpolate_each(x, *points(curve), np.empty(x.shape[0]))
+    out = np.empty(x.shape[0])
+    k.interpolate_each(x, *points(curve), out)
+    return out
 
 
 @functools.lru_cache(maxsize=64)
@@ -71,6 +73,8 @@ def attrition_multiplier(params: Stress, challenge: np.ndarray,
                          hindrance: np.ndarray) -> np.ndarray:
     """Factor on the hazard of leaving: ``1 + k_C C + k_H H``."""
     challenge = np.asarray(challenge, dtype=float)
-    return k.leaving_multiplier(challenge, np.asarray(hindrance, dtype=float),
-                                np.arange(challenge.shape[0]), params.challenge_attrition,
-                                params.hindrance_attrition)
+    out = np.empty(challenge.shape[0])
+    k.leaving_multiplier(challenge, np.asarray(hindrance, dtype=float),
+                         np.arange(challenge.shape[0]), params.challenge_attrition,
+                         params.hindrance_attrition, out)
+    return out

@@ -20,7 +20,6 @@ import numpy as np
 import simpy
 
 from sim.model import day_kernel as k
-from sim.model.arith import dot
 from sim.model.component import Component, Day
 from sim.model.operations import ServiceDesk
 from sim.model.stress import points
@@ -119,9 +118,9 @@ class Wellbeing(Component):
 
     def end_day(self, day: Day) -> None:
         """Publish today's improvement effort, move stress, publish the gauges."""
-        improvement = day.split["improvement_time"]
-        day.improvement_effort = (dot(improvement, self.seats.skill * self.productivity_factor)
-                                  if improvement.any() else None)
+        effort = k.improvement_effort(day.split["improvement_time"], self.seats.skill,
+                                      self.productivity_factor)
+        day.improvement_effort = None if effort != effort else effort  # NaN: none done
         self.update(day.pressure(), day.plan, day.misaligned, day.schedule_pressure)
         day.gauges.update(self.gauges())
         day.leaving_multiplier = self.leaving_multiplier
@@ -169,15 +168,18 @@ class Wellbeing(Component):
         """Each person's productivity on project work, multitasking included."""
         seats = self.seats
         table = efficiency_table(self.scenario.workforce.multitasking)
-        return k.project_productivity(seats.skill, self.productivity_factor, seats.group,
-                                      seats.assignment_count, GROUPS.index("operations"),
-                                      table, np.empty(seats.size))
+        out = np.empty(seats.size)
+        k.project_productivity(seats.skill, self.productivity_factor, seats.group,
+                               seats.assignment_count, GROUPS.index("operations"), table, out)
+        return out
 
     def leaving_multiplier(self, seats: np.ndarray) -> np.ndarray:
         """The factor stress puts on the hazard of leaving of ``seats``."""
         params = self.scenario.stress
-        return k.leaving_multiplier(self.challenge, self.hindrance, seats,
-                                    params.challenge_attrition, params.hindrance_attrition)
+        out = np.empty(len(seats))
+        k.leaving_multiplier(self.challenge, self.hindrance, seats, params.challenge_attrition,
+                             params.hindrance_attrition, out)
+        return out
 
     def gauges(self) -> dict[str, float]:
         """Today's stress of the people in a seat (integrated into time averages)."""
@@ -200,8 +202,9 @@ class Wellbeing(Component):
         Over the people in a seat; with ``gated`` the first two are 0 when nobody is
         stressed.
         """
-        return k.stress_gauges(self.seats.active, self.stress, self.challenge, self.hindrance,
-                               gated, self._gauges).tolist()
+        k.stress_gauges(self.seats.active, self.stress, self.challenge, self.hindrance, gated,
+                        self._gauges)
+        return self._gauges.tolist()
 
 
 @functools.lru_cache(maxsize=16)

@@ -27,6 +27,7 @@ indexed by the same seats.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -69,6 +70,8 @@ class Staff:
     """Each project's current team, in the order its members joined."""
     phase: np.ndarray = field(init=False)
     plan_version: int = field(init=False, default=0)
+    _filled: tuple = field(init=False, default=(-1, None), repr=False)
+    _flat: tuple = field(init=False, default=((), None), repr=False)
 
     def __post_init__(self):
         n = len(self.group)
@@ -93,6 +96,14 @@ class Staff:
     def size(self) -> int:
         """Number of seats (filled or not)."""
         return len(self.group)
+
+    def filled(self) -> np.ndarray:
+        """Ids of the filled seats (kept until the seats change; read only)."""
+        if self._filled[0] != self.plan_version:
+            ids = self.active.nonzero()[0]
+            ids.flags.writeable = False
+            self._filled = (self.plan_version, ids)
+        return self._filled[1]
 
     def members(self, group: str) -> np.ndarray:
         """Ids of the people currently in ``group`` (filled seats only)."""
@@ -162,6 +173,24 @@ class Staff:
     def team(self, project: int) -> list[int]:
         """The current team of ``project`` in joining order (a copy)."""
         return list(self.teams.get(project, ()))
+
+    def flat_teams(self, projects: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """The current teams of ``projects`` end to end, as the compiled rules take them.
+
+        Returns the members (each team in joining order) and where each team starts
+        in them, with one more entry for the end: project j's team is
+        ``members[first[j]:first[j + 1]]``.
+        """
+        key = (self.plan_version, *projects)
+        if self._flat[0] != key:  # the teams change only with the plan version
+            teams = [self.teams.get(project, ()) for project in projects]
+            first = np.zeros(len(teams) + 1, dtype=np.int64)
+            np.cumsum([len(team) for team in teams], out=first[1:])
+            members = np.fromiter(itertools.chain.from_iterable(teams), np.int64,
+                                  int(first[-1]))
+            members.flags.writeable = first.flags.writeable = False
+            self._flat = (key, (members, first))
+        return self._flat[1]
 
     def replan(self) -> None:
         """Note that something a day plan depends on has changed."""
@@ -291,11 +320,12 @@ def plan_day(staff: Staff, on_hold: np.ndarray | None = None, *,
         The shares per person.
     """
     none = np.zeros(staff.size)
-    rows = k.plan_day(staff.group, staff.active, staff.allocated,
-                      none if on_hold is None else on_hold,
-                      none if sustainment is None else sustainment,
-                      none if diversion is None else diversion, improvement_share, protected,
-                      *PLAN_GROUPS, np.empty((k.PLAN_ROWS, staff.size)))
+    rows = np.empty((k.PLAN_ROWS, staff.size))
+    k.plan_day(staff.group, staff.active, staff.allocated,
+               none if on_hold is None else on_hold,
+               none if sustainment is None else sustainment,
+               none if diversion is None else diversion, improvement_share, protected,
+               *PLAN_GROUPS, rows)
     return DayPlan.of_rows(rows)
 
 
@@ -326,10 +356,14 @@ def split_off_duty(plan: DayPlan, duty: np.ndarray, overrun: np.ndarray | float)
 
 
 def split_record(times: np.ndarray, totals: tuple[float, float, float]) -> dict:
-    """The split of off-duty time as a record: three rows of ``times`` and their totals."""
+    """The split of off-duty time as a record: the three rows of ``times`` and their totals.
+
+    ``times`` itself is kept as ``times`` (project, improvement and sustainment
+    time in its rows), for the compiled rules.
+    """
     return {"project_time": times[0], "improvement_time": times[1],
             "sustainment_time": times[2], "project": totals[0], "improvement": totals[1],
-            "sustainment": totals[2]}
+            "sustainment": totals[2], "times": times}
 
 
 def share_among_keepers(staff: Staff, ask: np.ndarray, members: list[int], started: float,
