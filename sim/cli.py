@@ -11,7 +11,6 @@ import argparse
 import contextlib
 import json
 import math
-import os
 import signal
 import sys
 import threading
@@ -21,6 +20,7 @@ from pathlib import Path
 from sim.errors import ScenarioError, Terminated, UserError
 from sim.kpis import format_number as num
 from sim.schema import Scenario, limits, load_scenario, parse_override, scenario_warnings
+from sim.studies import executors
 
 EXIT_FAILED = 1
 EXIT_USER_ERROR = 2
@@ -93,6 +93,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", default="results", metavar="DIR",
                      help="where result folders are created (default: results/)")
     run.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    executors.add_options(run, workers=1)
     run.set_defaults(handler=_run)
 
     validate = commands.add_parser("validate", help="check a scenario file without running it")
@@ -114,8 +115,7 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--seed", type=_seed, metavar="S",
                          help="root seed shared by all (default: the first scenario's)")
     _add_set(compare)
-    compare.add_argument("--workers", "-w", type=_workers, default=1, metavar="N",
-                         help="worker processes (default 1)")
+    executors.add_options(compare, workers=1)
     compare.add_argument("--out", default="results", metavar="DIR",
                          help="where result folders are created (default: results/)")
     compare.add_argument("--no-plots", action="store_true", help="skip the overlay plot")
@@ -131,8 +131,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="replications per arm (default: each claim's)")
     claims.add_argument("--robustness", "-k", type=_samples, metavar="K",
                         help="sampled organisations per claim (default: each claim's; 0: none)")
-    claims.add_argument("--workers", "-w", type=_workers, default=os.cpu_count() or 1,
-                        metavar="N", help="worker processes (default: one per core)")
+    executors.add_options(claims)
     claims.add_argument("--dir", default=None, metavar="DIR",
                         help="where claim files are (default: scenarios/claims here if it "
                              "exists, else the claims shipped with pmosim)")
@@ -147,14 +146,7 @@ def _parser() -> argparse.ArgumentParser:
                     "folder are skipped, so rerunning after Ctrl-C, a crash or a change to the "
                     "sweep only runs what is missing.")
     sweep.add_argument("file", help="sweep file (YAML), e.g. scenarios/sweeps/*.yaml")
-    sweep.add_argument("--workers", "-w", type=_workers, default=None, metavar="N",
-                       help="worker processes (default: one per core; with a Dask scheduler, "
-                            "its workers are used)")
-    sweep.add_argument("--executor", choices=("local", "dask"), default="local",
-                       help="local process pool (default) or Dask distributed")
-    sweep.add_argument("--scheduler", metavar="ADDRESS",
-                       help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 "
-                            "(with --executor dask; default: start a local cluster)")
+    executors.add_options(sweep)
     sweep.add_argument("--out", default="results/sweeps", metavar="DIR",
                        help="parent of the sweep's folder DIR/<name> (default: results/sweeps)")
     sweep.add_argument("--replications", "-r", type=_replications, metavar="N",
@@ -222,7 +214,6 @@ def _count(low: int, high: int):
 _replications = _count(1, limits.MAX_REPLICATIONS)
 _seed = _count(0, limits.MAX_SEED)
 _samples = _count(0, limits.MAX_ROBUSTNESS_SAMPLES)
-_workers = _count(1, limits.MAX_WORKERS)
 _flush_every = _count(1, 1_000_000)
 _port = _count(0, 65535)
 
@@ -280,8 +271,10 @@ def _run(args: argparse.Namespace) -> int:
     scenario = _load(args, seed=args.seed, replications=args.replications)
     for warning in scenario_warnings(scenario):
         print(f"pmosim: warning: {args.file}: {warning}", file=sys.stderr)
+    where = executors.execution(args)
     folder, kpis = run_to_folder(scenario, out=Path(args.out), source=args.file,
-                                 command=["pmosim", *sys.argv[1:]], plots=not args.no_plots)
+                                 command=["pmosim", *sys.argv[1:]], plots=not args.no_plots,
+                                 execution=where)
     print(format_kpis(kpis, scenario))
     _warn_collapsed(folder, scenario.replications)
     print(f"\nResults: {folder}")
@@ -302,6 +295,7 @@ def _compare(args: argparse.Namespace) -> int:
     from sim.reports.comparison import compare_to_folder
     from sim.studies.comparison import align
 
+    where = executors.execution(args)
     overrides = dict(parse_override(text) for text in args.overrides)
     loaded = [load_scenario(path, overrides) for path in args.files]
     for path, scenario in zip(args.files, loaded, strict=True):
@@ -310,7 +304,7 @@ def _compare(args: argparse.Namespace) -> int:
     scenarios = align(loaded, seed=args.seed, replications=args.replications)
     folder, table = compare_to_folder(scenarios, list(args.files), out=Path(args.out),
                                       command=["pmosim", *sys.argv[1:]],
-                                      workers=args.workers, plots=not args.no_plots)
+                                      execution=where, plots=not args.no_plots)
     print(format_comparison(table, scenarios))
     _warn_collapsed(folder, scenarios[0].replications)
     print(f"\nResults: {folder}")
@@ -338,6 +332,7 @@ def _claims(args: argparse.Namespace) -> int:
     from sim.shipped import relative
     from sim.studies.claims import find_claims
 
+    where = executors.execution(args)
     folder = claims_folder(args.dir)
     if args.list:
         for path, claim in find_claims(folder, args.ids or None):
@@ -354,7 +349,7 @@ def _claims(args: argparse.Namespace) -> int:
     folder, _ = claims_to_folder(folder, args.ids or None, out=Path(args.out),
                                  command=["pmosim", *sys.argv[1:]],
                                  replications=args.replications, samples=args.robustness,
-                                 workers=args.workers, progress=show)
+                                 execution=where, progress=show)
     print(f"\nReport: {folder / 'report.md'} (and report.html)")
     return 0
 
@@ -365,8 +360,7 @@ def _sweep(args: argparse.Namespace) -> int:
     from sim.studies.sweeps.progress import ProgressBar
     from sim.studies.sweeps.store import done_keys
 
-    if args.scheduler and args.executor != "dask":
-        raise UserError("--scheduler needs --executor dask")
+    where = executors.execution(args)
     spec = load_sweep(args.file, replications=args.replications, seed=args.seed)
     folder = Path(args.out) / spec.name
     the_plan = prepare(spec)
@@ -387,8 +381,8 @@ def _sweep(args: argparse.Namespace) -> int:
         return 0
     bar = ProgressBar(spec.name)
     try:
-        report = run_sweep(spec, folder, workers=args.workers, executor=args.executor,
-                           scheduler=args.scheduler, progress=bar,
+        report = run_sweep(spec, folder, workers=where.workers, executor=where.executor,
+                           scheduler=where.scheduler, progress=bar,
                            flush_rows=args.flush_every, command=["pmosim", *sys.argv[1:]],
                            prepared=the_plan)
     except KeyboardInterrupt as exc:

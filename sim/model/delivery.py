@@ -33,7 +33,7 @@ from sim.model import day_kernel as k
 from sim.model.component import Component, Day, Practices
 from sim.model.joining import Joining
 from sim.model.pipeline import start_pipeline
-from sim.model.projects import Portfolio, Project, schedule_pressure
+from sim.model.projects import Portfolio, Project, schedule_pressure, tenures
 from sim.model.rng import Streams
 from sim.model.staffing import Workforce
 from sim.schema.organisation import Join
@@ -186,12 +186,7 @@ class Delivery(Component):
             return 0.0, []
         active = list(book.active)
         members, first, allocation, newcomers = self._at_work(active)
-        now = self.env.now
-        tenure = np.full(len(members), np.inf)  # days on the project: infinite for the first
-        for j, project in enumerate(active):
-            if project.joined:
-                for m in range(first[j], first[j + 1]):
-                    tenure[m] = now - project.joined.get(int(members[m]), -np.inf)
+        tenure = tenures(active, members, first, self.env.now)
         time, capacity, hours = np.empty(len(members)), np.empty(len(active)), \
             np.empty(len(active))
         params = self.scenario.projects

@@ -333,6 +333,20 @@ def gate_left(project: Project) -> float:
     return project.gate.to_do if project.gate is not None else 0.0
 
 
+def tenures(projects: list[Project], members: np.ndarray, first: np.ndarray,
+            now: float) -> np.ndarray:
+    """Days each member of each project's team has been on it (infinite for its first members).
+
+    Project j's team is ``members[first[j]:first[j + 1]]``.
+    """
+    tenure = np.full(len(members), np.inf)
+    for j, project in enumerate(projects):
+        if project.joined:
+            for m in range(first[j], first[j + 1]):
+                tenure[m] = now - project.joined.get(int(members[m]), -np.inf)
+    return tenure
+
+
 def pressure(project: Project, team_size: int, now: float) -> float:
     """A running project's schedule pressure: forecast over planned duration, at least 1.
 

@@ -20,6 +20,7 @@ import pandas as pd
 from sim.kpis import format_number as num
 from sim.reports.folder import RunRecord
 from sim.studies.claims import ClaimResult, check_claim, evaluate_claims, find_claims
+from sim.studies.executors import Execution
 from sim.studies.folders import new_folder, write_atomically, write_png
 
 
@@ -160,8 +161,11 @@ def _horizon(result: ClaimResult) -> float:
 def claims_to_folder(folder_of_claims: Path, ids: list[str] | None, *, out: Path,
                      command: list[str], replications: int | None = None,
                      samples: int | None = None, workers: int = 1,
+                     execution: Execution | None = None,
                      progress=None) -> tuple[Path, list[ClaimResult]]:
     """Evaluate claims and write ``report.md``, ``report.html``, tables and plots.
+
+    The runs execute where ``execution`` says (default: ``workers`` local processes).
 
     Every claim is checked (:func:`sim.studies.claims.check_claim`) before anything runs
     and before the report's folder is made.
@@ -180,8 +184,9 @@ def claims_to_folder(folder_of_claims: Path, ids: list[str] | None, *, out: Path
             if progress is not None:
                 progress(result)
 
+        where = execution or Execution(workers=workers)
         results = evaluate_claims(claims, replications=replications, samples=samples,
-                                  workers=workers, progress=judged)
+                                  execution=where, progress=judged)
         verdicts = pd.DataFrame([{"claim": r.claim.id, "title": r.claim.title,
                                   "verdict": r.verdict, "robustness_holds": r.holds_share,
                                   "failure_condition": r.failure_condition,
@@ -193,8 +198,8 @@ def claims_to_folder(folder_of_claims: Path, ids: list[str] | None, *, out: Path
             if any(len(r.robustness) for r in results) else pd.DataFrame()
         as_filed = "as in each claim file"
         settings = (f"Settings: replications {replications or as_filed}, robustness samples "
-                    f"{samples if samples is not None else as_filed}, {workers} worker "
-                    f"process{'es' if workers != 1 else ''}.")
+                    f"{samples if samples is not None else as_filed}, runs on "
+                    f"{where.describe()}.")
         text = report(results, plots, settings)
         outputs = {"verdicts.csv": lambda p: verdicts.to_csv(p, index=False),
                    "checks.csv": lambda p: checks.to_csv(p, index=False),

@@ -16,13 +16,14 @@ from tqdm import tqdm
 
 from sim.reports.folder import RunRecord
 from sim.schema.scenario import Scenario
+from sim.studies.executors import Execution
 from sim.studies.folders import new_folder, write_atomically, write_png, write_text
 from sim.studies.replications import Replications, run_replications
 
 
 def run_to_folder(scenario: Scenario, *, out: Path, source: str | None = None,
-                  command: list[str] | None = None,
-                  plots: bool = True) -> tuple[Path, pd.DataFrame]:
+                  command: list[str] | None = None, plots: bool = True,
+                  execution: Execution | None = None) -> tuple[Path, pd.DataFrame]:
     """Run every replication of ``scenario`` and write its result folder.
 
     Parameters
@@ -37,6 +38,8 @@ def run_to_folder(scenario: Scenario, *, out: Path, source: str | None = None,
         The command line, for the manifest.
     plots
         Whether to draw the PNG figures.
+    execution
+        Where the replications run (default: one after the other in this process).
 
     Returns
     -------
@@ -49,7 +52,8 @@ def run_to_folder(scenario: Scenario, *, out: Path, source: str | None = None,
     with record.failures():
         with tqdm(total=scenario.replications, desc=scenario.name, unit="run",
                   disable=scenario.replications < 2 or None, leave=False) as bar:
-            tables = run_replications(scenario, on_result=lambda _r: bar.update())
+            tables = run_replications(scenario, on_result=lambda _r: bar.update(),
+                                      execution=execution)
         files = write_tables(folder, tables)
         if plots:
             files += write_plots(folder, tables.weekly, scenario.name)

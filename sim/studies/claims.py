@@ -45,6 +45,7 @@ from sim.schema.loading import (
     read_yaml,
 )
 from sim.schema.scenario import Scenario
+from sim.studies.executors import Execution
 from sim.studies.replications import Replications, run_tasks, stack
 from sim.studies.statistics import paired_difference
 from sim.units import DAYS_PER_WEEK
@@ -207,21 +208,24 @@ def collapsed_in(tables: dict[str, Replications]) -> int:
 
 
 def evaluate_claim(claim: Claim, path: Path, *, replications: int | None = None,
-                   samples: int | None = None, workers: int = 1) -> ClaimResult:
+                   samples: int | None = None, workers: int = 1,
+                   execution: Execution | None = None) -> ClaimResult:
     """Run a claim's arms and its robustness samples, and judge it."""
     return evaluate_claims([(path, claim)], replications=replications, samples=samples,
-                           workers=workers)[0]
+                           workers=workers, execution=execution)[0]
 
 
 def evaluate_claims(claims: list[tuple[Path, Claim]], *, replications: int | None = None,
                     samples: int | None = None, workers: int = 1,
+                    execution: Execution | None = None,
                     progress: Callable[[ClaimResult], None] | None = None) -> list[ClaimResult]:
     """Run the arms and robustness samples of several claims in one pool, and judge each.
 
     Every run of every claim goes into one list of tasks, the longest runs first
     (so that the workers finish together), and a claim is judged, and reported to
     ``progress``, as soon as its last run is back. The verdicts do not depend on
-    the order or the number of workers: each run is a pure function of its task.
+    the order or the number of workers, nor on where they run (``execution``;
+    default ``workers`` local processes): each run is a pure function of its task.
     """
     plans = [_ClaimPlan(claim, path, replications, samples) for path, claim in claims]
     tasks = [(k, j, task) for k, plan in enumerate(plans) for j, task in enumerate(plan.tasks)]
@@ -238,7 +242,7 @@ def evaluate_claims(claims: list[tuple[Path, Claim]], *, replications: int | Non
             if progress is not None:
                 progress(done[k])
 
-    run_tasks([task for _, _, task in tasks], workers=workers,
+    run_tasks([task for _, _, task in tasks], workers=workers, execution=execution,
               on_index=lambda i, result: back(tasks[i][0], tasks[i][1], result))
     for k, plan in enumerate(plans):  # claims without runs
         if done[k] is None:
@@ -344,10 +348,11 @@ def value_after_handover(check: Check, tables: Replications) -> pd.Series:
 
 
 def robustness(claim: Claim, path: Path, *, samples: int | None = None,
-               workers: int = 1) -> pd.DataFrame:
+               workers: int = 1, execution: Execution | None = None) -> pd.DataFrame:
     """The first check's direction in organisations sampled over the claim's ranges."""
     rows, tasks = _robustness_plan(claim, path, samples)
-    return _robustness_judge(claim, rows, run_tasks(tasks, workers=workers))
+    return _robustness_judge(claim, rows, run_tasks(tasks, workers=workers,
+                                                    execution=execution))
 
 
 def _robustness_plan(claim: Claim, path: Path,

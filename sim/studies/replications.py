@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from sim.run import RunResult, run
 from sim.schema.scenario import Scenario
 from sim.studies.statistics import kpi_table
+
+if TYPE_CHECKING:
+    from sim.studies.executors import Execution
 
 
 @dataclass(frozen=True)
@@ -43,32 +47,33 @@ class Replications:
         return kpi_table(self.summary, level)
 
 
-def run_tasks(tasks: list[tuple[Scenario, int]], *, workers: int = 1,
-              on_result: Callable[[RunResult], None] | None = None,
-              on_index: Callable[[int, RunResult], None] | None = None) -> list[RunResult]:
-    """Run ``(scenario, replication)`` pairs, in worker processes if ``workers > 1``.
+def run_tasks(tasks: list, *, workers: int = 1, execution: Execution | None = None,
+              on_result: Callable[[Any], None] | None = None,
+              on_index: Callable[[int, Any], None] | None = None) -> list[Any]:
+    """Run ``(scenario, replication)`` pairs where ``execution`` says (default: ``workers``).
 
+    A task may carry a third element, a picklable ``reduce`` applied to the
+    :class:`~sim.run.RunResult` where the run ran; the reduced value comes back
+    instead of the whole result (to keep what travels between processes small).
+    A task may also be a picklable callable without arguments, which does its own
+    runs (and builds its own scenarios) where it runs; what it returns comes back.
+
+    Without ``execution``, ``workers`` local processes run the tasks (one: this
+    process). With it, the tasks go to the executor it starts (see
+    :class:`sim.studies.executors.Execution`): a local pool or a Dask cluster.
     Results come back in the order of ``tasks`` whatever the order they finish
-    in, and are identical to a serial run: :func:`sim.run` is pure. As each run
-    finishes, ``on_result(result)`` and ``on_index(position in tasks, result)``
-    are called. Worker
-    processes are those of :class:`sim.studies.executors.LocalPool`: a few tasks in
-    flight at a time, ended at once when this call is interrupted, and never
-    outliving this process.
+    in, and are identical to a serial run, whatever the executor: :func:`sim.run`
+    is pure. As each run finishes, ``on_result(result)`` and
+    ``on_index(position in tasks, result)`` are called. Worker processes keep a
+    few tasks in flight at a time, are ended at once when this call is
+    interrupted, and a local one never outlives this process.
     """
-    if workers <= 1 or len(tasks) <= 1:
-        results = []
-        for index, (scenario, replication) in enumerate(tasks):
-            results.append(run(scenario, replication))
-            if on_result is not None:
-                on_result(results[-1])
-            if on_index is not None:
-                on_index(index, results[-1])
-        return results
-    from sim.studies.executors import LocalPool
+    from sim.studies.executors import Execution, Serial  # not loaded by a worker's tasks
 
-    pool = LocalPool(min(workers, len(tasks)))
-    out: list[RunResult | None] = [None] * len(tasks)
+    if execution is None:
+        execution = Execution(workers=max(1, workers))
+    pool = execution.start(len(tasks)) if tasks else Serial()
+    out: list[Any] = [None] * len(tasks)
     finished = False
     try:
         for index, result in pool.imap(_run_indexed, enumerate(tasks)):
@@ -83,14 +88,27 @@ def run_tasks(tasks: list[tuple[Scenario, int]], *, workers: int = 1,
     return out
 
 
-def _run_indexed(task: tuple[int, tuple[Scenario, int]]) -> tuple[int, RunResult]:
-    """Run one ``(index, (scenario, replication))`` task in a worker; keep its index."""
-    index, (scenario, replication) = task
-    return index, run(scenario, replication)
+def _run_indexed(task: tuple[int, Any]) -> tuple[int, Any]:
+    """Run one ``(index, task)`` where the executor put it; keep its index."""
+    index, task = task
+    return index, _run_task(task)
+
+
+def _run_task(task: Any) -> Any:
+    """Run ``(scenario, replication[, reduce])``: the result, reduced if asked.
+
+    A task may also be a picklable callable that does its own runs; its value is returned.
+    """
+    if callable(task):
+        return task()
+    scenario, replication, *reduce = task
+    result = run(scenario, replication)
+    return reduce[0](result) if reduce else result
 
 
 def run_replications(scenario: Scenario, replications: int | None = None, *,
-                     on_result: Callable[[RunResult], None] | None = None) -> Replications:
+                     on_result: Callable[[RunResult], None] | None = None,
+                     execution: Execution | None = None) -> Replications:
     """Run replications ``0 .. n-1`` of ``scenario`` and stack their tables.
 
     Parameters
@@ -101,6 +119,8 @@ def run_replications(scenario: Scenario, replications: int | None = None, *,
         How many; defaults to ``scenario.replications``.
     on_result
         Called after each replication (e.g. to advance a progress bar).
+    execution
+        Where the replications run (default: one after the other in this process).
 
     Returns
     -------
@@ -108,7 +128,8 @@ def run_replications(scenario: Scenario, replications: int | None = None, *,
         The stacked tables.
     """
     count = scenario.replications if replications is None else replications
-    return stack(run_tasks([(scenario, r) for r in range(count)], on_result=on_result))
+    return stack(run_tasks([(scenario, r) for r in range(count)], on_result=on_result,
+                           execution=execution))
 
 
 def stack(results: list[RunResult]) -> Replications:
