@@ -189,12 +189,20 @@ def mean_where(values, keep):
     return total_where(values, keep) / count if count else 0.0
 
 
-def interpolate(x, xs, ys):
+def slopes_of(xs, ys):
+    """Each segment's slope ``(y_{j+1} - y_j) / (x_{j+1} - x_j)`` of a curve, as ``np.interp``'s."""
+    out = np.empty(max(xs.shape[0] - 1, 0))
+    for j in range(out.shape[0]):
+        out[j] = (ys[j + 1] - ys[j]) / (xs[j + 1] - xs[j])
+    return out
+
+
+def interpolate(x, xs, ys, slopes):
     """``np.interp(x, xs, ys)`` for one ``x`` (``xs`` increasing; flat beyond its ends).
 
-    Between two points it is ``slope (x - x_j) + y_j`` with
-    ``slope = (y_{j+1} - y_j) / (x_{j+1} - x_j)``, where ``x_j <= x < x_{j+1}``; at a
-    point it is that point's value.
+    Between two points it is ``slope (x - x_j) + y_j``, ``slopes`` being
+    :func:`slopes_of` the curve, where ``x_j <= x < x_{j+1}``; at a point it is that
+    point's value.
     """
     last = xs.shape[0] - 1
     if last == 0:
@@ -210,7 +218,7 @@ def interpolate(x, xs, ys):
         j += 1
     if j == last or xs[j] == x:
         return ys[j]
-    slope = (ys[j + 1] - ys[j]) / (xs[j + 1] - xs[j])
+    slope = slopes[j]
     value = slope * (x - xs[j]) + ys[j]
     if value != value:
         value = slope * (x - xs[j + 1]) + ys[j + 1]
@@ -221,8 +229,9 @@ def interpolate(x, xs, ys):
 
 def interpolate_each(x, xs, ys, out):
     """``out[:] = np.interp(x, xs, ys)``."""
+    slopes = slopes_of(xs, ys)
     for i in range(x.shape[0]):
-        out[i] = interpolate(x[i], xs, ys)
+        out[i] = interpolate(x[i], xs, ys, slopes)
 
 
 def nearest_rank_90(values, keep):
@@ -277,6 +286,9 @@ def stress_step(active, plan, pressure, schedule, misaligned, overload_gain,
     Returns True when nobody is stressed.
     """
     decay = math.exp(-1.0 / tau)
+    challenge_slopes = slopes_of(challenge_xs, challenge_ys)
+    hindrance_slopes = slopes_of(hindrance_xs, hindrance_ys)
+    defect_slopes = slopes_of(defect_xs, defect_ys)
     calm = True
     for i in range(active.shape[0]):
         if move_challenge:
@@ -289,9 +301,11 @@ def stress_step(active, plan, pressure, schedule, misaligned, overload_gain,
             hindrance[i] = relax(hindrance[i], goal, decay) if active[i] else 0.0
         stress[i] = challenge[i] + hindrance[i]
         ramp = onboarding(now, hired_at[i], ramp_days, start)
-        productivity[i] = (interpolate(challenge[i], challenge_xs, challenge_ys)
-                           * interpolate(hindrance[i], hindrance_xs, hindrance_ys)) * ramp
-        defects[i] = interpolate(stress[i], defect_xs, defect_ys)
+        productivity[i] = (interpolate(challenge[i], challenge_xs, challenge_ys,
+                                       challenge_slopes)
+                           * interpolate(hindrance[i], hindrance_xs, hindrance_ys,
+                                         hindrance_slopes)) * ramp
+        defects[i] = interpolate(stress[i], defect_xs, defect_ys, defect_slopes)
         if stress[i] != 0.0:
             calm = False
     return calm
