@@ -59,6 +59,7 @@ lint: $(VENV)/.installed-test
 bench: $(VENV)/.installed
 	$(BIN)/python bench/bench_core.py
 	$(BIN)/python bench/bench_sweep.py
+	$(BIN)/python bench/bench_analyze.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

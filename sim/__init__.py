@@ -2,7 +2,9 @@
 
 The public API is small: :func:`load_scenario` reads and validates a scenario
 file, :func:`run` simulates one replication and returns a :class:`RunResult`,
-:func:`sweep` runs a sweep file and :func:`open_sweep` opens its results.
+:func:`sweep` runs a sweep file and :func:`open_sweep` opens its results;
+:func:`recommend` searches the levers of a recommendation file for the best
+choice under constraints and writes a one-page answer.
 :mod:`sim.teaching.whatif` moves levers on a base scenario and compares AS-IS with TO-BE
 in plain words (the layer of ``pmosim studio`` and of teaching notebooks).
 """
@@ -17,8 +19,8 @@ try:
 except PackageNotFoundError:  # running from a source tree without installing
     __version__ = "0+unknown"
 
-__all__ = ["RunResult", "Scenario", "__version__", "load_scenario", "open_sweep", "run",
-           "sweep"]
+__all__ = ["RunResult", "Scenario", "__version__", "load_scenario", "open_sweep", "recommend",
+           "run", "sweep"]
 
 
 def __getattr__(name: str):
@@ -27,4 +29,8 @@ def __getattr__(name: str):
         import sim.studies.sweeps
 
         return getattr(sim.studies.sweeps, name)
+    if name == "recommend":  # Optuna and the search: only when asked for
+        from sim.recommendation import recommend
+
+        return recommend
     raise AttributeError(f"module 'sim' has no attribute {name!r}")

@@ -11,6 +11,7 @@ import argparse
 import contextlib
 import json
 import math
+import os
 import signal
 import sys
 import threading
@@ -93,6 +94,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", default="results", metavar="DIR",
                      help="where result folders are created (default: results/)")
     run.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    _add_xlsx(run, "results.xlsx")
+    run.add_argument("--records", action="store_true",
+                     help="also write each replication's tickets, people and projects as "
+                          "CSV exports (the formats pmosim calibrate reads)")
     executors.add_options(run, workers=1)
     run.set_defaults(handler=_run)
 
@@ -119,6 +124,7 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--out", default="results", metavar="DIR",
                          help="where result folders are created (default: results/)")
     compare.add_argument("--no-plots", action="store_true", help="skip the overlay plot")
+    _add_xlsx(compare, "results.xlsx")
     compare.set_defaults(handler=_compare)
 
     claims = commands.add_parser(
@@ -128,9 +134,21 @@ def _parser() -> argparse.ArgumentParser:
     claims.add_argument("ids", nargs="*", metavar="ID", help="claim ids, e.g. C1 C4")
     claims.add_argument("--list", action="store_true", help="list the claims and stop")
     claims.add_argument("--replications", "-r", type=_replications, metavar="N",
-                        help="replications per arm (default: each claim's)")
+                        help="replications per arm at the first look (default: each claim's)")
+    claims.add_argument("--max-replications", type=_replications, metavar="N",
+                        help="most replications per arm while a deciding check is "
+                             "inconclusive (default: each claim's, 4 x the first look)")
     claims.add_argument("--robustness", "-k", type=_samples, metavar="K",
-                        help="sampled organisations per claim (default: each claim's; 0: none)")
+                        help="sampled organisations per claim (default: each claim's, 200; "
+                             "0: none)")
+    claims.add_argument("--no-knockouts", action="store_true",
+                        help="skip switching each mechanism off in turn")
+    claims.add_argument("--docs", default=None, metavar="FILE",
+                        help="also write the verdicts into FILE between its markers "
+                             "(docs/claims.md)")
+    claims.add_argument("--from", dest="source", default=None, metavar="FOLDER",
+                        help="with --docs: take the verdicts from an earlier claims folder "
+                             "instead of running the claims")
     executors.add_options(claims)
     claims.add_argument("--dir", default=None, metavar="DIR",
                         help="where claim files are (default: scenarios/claims here if it "
@@ -158,6 +176,9 @@ def _parser() -> argparse.ArgumentParser:
                             "comes first (default 20)")
     sweep.add_argument("--dry-run", action="store_true",
                        help="check the sweep and show its plan without running anything")
+    sweep.add_argument("--set-aside-damaged", action="store_true",
+                       help="move part files that cannot be read into the folder's damaged/ "
+                            "and run their runs again")
     sweep.set_defaults(handler=_sweep)
 
     analyze = commands.add_parser(
@@ -170,7 +191,25 @@ def _parser() -> argparse.ArgumentParser:
     analyze.add_argument("--kpi", "-k", action="append", default=[], metavar="KPI",
                          dest="kpis", help="a KPI to analyse (repeatable; default: the "
                                            "sweep's outputs.kpis, else the headline KPIs)")
+    _add_xlsx(analyze, "analysis.xlsx")
     analyze.set_defaults(handler=_analyze)
+
+    recommend = commands.add_parser(
+        "recommend", help="recommend levers: search, confirm and stress-test; resumable",
+        description="Search the levers of a recommendation file (Optuna), confirm the best "
+                    "candidates with more replications (Kim and Nelson's ranking and "
+                    "selection), stress-test them over sampled conditions and write "
+                    "recommendation.yaml and recommendation.html under DIR/<name>/. Runs "
+                    "already in that folder are reused, so rerunning after Ctrl-C resumes.")
+    recommend.add_argument("file", help="recommendation file (YAML), see docs/recommend.md")
+    recommend.add_argument("--budget", "-b", type=_budget, metavar="N",
+                           help="most simulation runs, all stages together (default: the "
+                                "file's, else 400)")
+    executors.add_options(recommend)
+    recommend.add_argument("--out", default="results/recommend", metavar="DIR",
+                           help="parent of the recommendation's folder DIR/<name> (default: "
+                                "results/recommend)")
+    recommend.set_defaults(handler=_recommend)
 
     studio = commands.add_parser(
         "studio", help="a what-if studio in the browser (needs the studio extra)",
@@ -185,13 +224,98 @@ def _parser() -> argparse.ArgumentParser:
                         help="port to listen on (default 8765; 0: any free port)")
     studio.add_argument("--host", default="127.0.0.1",
                         help="address to listen on (default 127.0.0.1: this machine only)")
+    studio.add_argument("--allow", action="append", default=[], metavar="DIR",
+                        help="a folder whose scenario files uploaded files may extend "
+                             "(repeatable); the offered and shipped scenarios always may")
     studio.set_defaults(handler=_studio)
+
+    _add_calibrate(commands)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of scenario files")
     schema.add_argument("--sweep", action="store_true",
                         help="the schema of sweep files instead")
     schema.set_defaults(handler=_schema)
     return parser
+
+
+def _add_xlsx(parser: argparse.ArgumentParser, name: str) -> None:
+    parser.add_argument("--xlsx", action="store_true",
+                        help=f"also write the tables as an Excel workbook, {name}, with each "
+                             "column's unit in its header")
+def _add_calibrate(commands) -> None:
+    calibrate = commands.add_parser(
+        "calibrate", help="fit a scenario to the organisation's ticket, people and project "
+                          "exports, with a fit report",
+        description="Write DIR/calibrated.yaml (a scenario that extends BASE and sets what the "
+                    "exports determine) and a fit report (report.md, report.html). Give at "
+                    "least one export; see docs/calibration.md for the file formats.")
+    calibrate.add_argument("file", metavar="BASE", help="the base scenario file (YAML)")
+    calibrate.add_argument("--tickets", metavar="CSV",
+                           help="ticket export: id, created, started, closed, outcome "
+                                "[, reopened_from]")
+    calibrate.add_argument("--people", metavar="CSV",
+                           help="people export: id, start_date, leave_date [, team]")
+    calibrate.add_argument("--projects", metavar="CSV",
+                           help="project register: name, start, planned_end, actual_end "
+                                "[, planned_effort, actual_effort, status]")
+    calibrate.add_argument("--holdout", metavar="DURATION", default=None,
+                           help="the last stretch kept out of the fits and used to check them, "
+                                "e.g. '3 months' (default: 3 months; with --direct: none; "
+                                "0: none)")
+    calibrate.add_argument("--direct", action="store_true",
+                           help="the direct fits only (seconds): no indirect fits")
+    calibrate.add_argument("--map", action="append", default=[], metavar="OLD=NEW",
+                           dest="mapping", help="rename a column of the files, e.g. --map "
+                                                "'Ticket ID=id' (repeatable)")
+    calibrate.add_argument("--calendar", metavar="SPEC",
+                           help="working weekdays and hours, e.g. 'Mon-Fri 08:30-17:00' "
+                                "(default: Mon-Fri from 09:00 for the scenario's "
+                                "hours_per_day)")
+    calibrate.add_argument("--people-since", metavar="DATE",
+                           help="the date from which the people file lists leavers (default: "
+                                "inferred, see docs/calibration.md)")
+    calibrate.add_argument("--seed", type=_seed, metavar="S",
+                           help="seed of the simulations (default: the base scenario's)")
+    executors.add_options(calibrate)
+    calibrate.add_argument("--simulations", type=_count(300, 1_000_000), default=900,
+                           metavar="N", help="simulations the indirect fits may spend "
+                                             "(default 900)")
+    calibrate.add_argument("--out", required=True, metavar="DIR",
+                           help="the folder to write (must not exist, or be empty)")
+    calibrate.set_defaults(handler=_calibrate)
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    from sim.calibration.calibrate import Options, calibrate
+    from sim.calibration.exports import parse_mapping
+    from sim.calibration.priors import Budget
+    from sim.reports.calibration import calibration_to_folder, check_output
+    from sim.units import parse_duration
+
+    out = Path(args.out)
+    check_output(out)
+    holdout = args.holdout if args.holdout is not None else ("0" if args.direct else "3 months")
+    try:
+        holdout_days = parse_duration(holdout)
+    except ValueError as exc:
+        raise UserError(f"--holdout: {exc}") from None
+    options = Options(holdout=holdout_days, direct=args.direct, people_since=args.people_since,
+                      calendar=args.calendar, mapping=parse_mapping(args.mapping),
+                      seed=args.seed, execution=executors.execution(args),
+                      budget=Budget(simulations=args.simulations))
+    result = calibrate(args.file, args.tickets, args.people, args.projects, options)
+    folder = calibration_to_folder(result, out, ["pmosim", *sys.argv[1:]])
+    print(f"calibrated {result.base.name} from {', '.join(result.data.reading.files)}: "
+          f"{len(result.sets)} keys set")
+    for key in result.sets:
+        print(f"  {key} = {result.sets[key]!r:<12} # {result.notes.get(key, '')}")
+    if result.posterior is not None:
+        loose = result.posterior.table.loc[~result.posterior.table["pinned"], "key"].tolist()
+        if loose:
+            print(f"not pinned down by the data: {', '.join(loose)}")
+    print(f"\nScenario: {folder / 'calibrated.yaml'}\nReport: {folder / 'report.md'} "
+          "(and report.html)")
+    return 0
 
 
 def _add_set(parser: argparse.ArgumentParser) -> None:
@@ -216,6 +340,7 @@ _seed = _count(0, limits.MAX_SEED)
 _samples = _count(0, limits.MAX_ROBUSTNESS_SAMPLES)
 _flush_every = _count(1, 1_000_000)
 _port = _count(0, 65535)
+_budget = _count(1, 100_000)
 
 
 def _int(text: str) -> int:
@@ -274,7 +399,7 @@ def _run(args: argparse.Namespace) -> int:
     where = executors.execution(args)
     folder, kpis = run_to_folder(scenario, out=Path(args.out), source=args.file,
                                  command=["pmosim", *sys.argv[1:]], plots=not args.no_plots,
-                                 execution=where)
+                                 xlsx=args.xlsx, records=args.records, execution=where)
     print(format_kpis(kpis, scenario))
     _warn_collapsed(folder, scenario.replications)
     print(f"\nResults: {folder}")
@@ -304,7 +429,8 @@ def _compare(args: argparse.Namespace) -> int:
     scenarios = align(loaded, seed=args.seed, replications=args.replications)
     folder, table = compare_to_folder(scenarios, list(args.files), out=Path(args.out),
                                       command=["pmosim", *sys.argv[1:]],
-                                      execution=where, plots=not args.no_plots)
+                                      execution=where, plots=not args.no_plots,
+                                      xlsx=args.xlsx)
     print(format_comparison(table, scenarios))
     _warn_collapsed(folder, scenarios[0].replications)
     print(f"\nResults: {folder}")
@@ -340,29 +466,71 @@ def _claims(args: argparse.Namespace) -> int:
         return 0
 
     def show(result) -> None:
-        share = "" if math.isnan(result.holds_share) else \
-            f"; holds in {result.holds_share:.0%} of sampled organisations"
+        robust = result.robust
+        share = "" if not robust.decided else \
+            f"; holds in {robust.holds} of {robust.decided} sampled organisations"
+        n = result.looks[-1].replications if result.looks else 0
         collapsed = f"; {result.collapsed_runs} runs collapsed" if result.collapsed_runs else ""
-        print(f"{result.claim.id:<5} {result.verdict:<14} {result.claim.title}{share}"
-              f"{collapsed}", flush=True)
+        print(f"{result.claim.id:<5} {result.verdict:<14} {result.claim.title} ({n} per arm"
+              f"{share}{collapsed})", flush=True)
 
+    if args.source is not None and args.docs is None:
+        raise UserError("--from goes with --docs FILE")
+    if args.docs is not None:
+        _check_docs_target(Path(args.docs))
+    if args.source is not None:
+        return _docs_from(Path(args.source), Path(args.docs))
     folder, _ = claims_to_folder(folder, args.ids or None, out=Path(args.out),
                                  command=["pmosim", *sys.argv[1:]],
-                                 replications=args.replications, samples=args.robustness,
+                                 replications=args.replications,
+                                 max_replications=args.max_replications,
+                                 samples=args.robustness, knock_outs=not args.no_knockouts,
                                  execution=where, progress=show)
     print(f"\nReport: {folder / 'report.md'} (and report.html)")
+    if args.docs is not None:
+        return _docs_from(folder, Path(args.docs))
     return 0
+
+
+def _docs_from(folder: Path, docs: Path) -> int:
+    """Write the verdicts of the claims folder ``folder`` into ``docs``."""
+    from sim.reports.claims import docs_block_from_folder, write_docs
+
+    try:
+        block = docs_block_from_folder(folder)
+    except (OSError, ValueError, KeyError) as exc:
+        raise UserError(f"--from {folder}: not a complete claims folder "
+                        f"({exc.__class__.__name__}: {exc})") from None
+    write_docs(docs, block)
+    print(f"Verdicts of {folder} written into {docs}")
+    return 0
+
+
+def _check_docs_target(path: Path) -> None:
+    """Refuse ``--docs FILE`` before anything runs if FILE cannot take the table."""
+    from sim.reports.claims import DOCS_BEGIN, DOCS_END
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"--docs {path}: cannot read it ({exc.__class__.__name__})") from None
+    if text.count(DOCS_BEGIN) != 1 or text.count(DOCS_END) != 1:
+        raise UserError(f"--docs {path}: needs exactly one pair of markers {DOCS_BEGIN!r} "
+                        f"... {DOCS_END!r} where the verdict table goes")
 
 
 def _sweep(args: argparse.Namespace) -> int:
     from sim.studies.sweeps import load_sweep, run_sweep
     from sim.studies.sweeps.engine import prepare
     from sim.studies.sweeps.progress import ProgressBar
-    from sim.studies.sweeps.store import done_keys
+    from sim.studies.sweeps.store import done_keys, set_aside_damaged
 
     where = executors.execution(args)
     spec = load_sweep(args.file, replications=args.replications, seed=args.seed)
     folder = Path(args.out) / spec.name
+    if args.set_aside_damaged and not args.dry_run:
+        for path in set_aside_damaged(folder):
+            print(f"set aside a damaged part file: {path}; its runs will run again")
     the_plan = prepare(spec)
     total = the_plan.count
     done = the_plan.count_done(done_keys(folder))
@@ -416,7 +584,7 @@ def _analyze(args: argparse.Namespace) -> int:
     from sim.studies.sweeps import open_sweep
 
     results = open_sweep(args.folder)
-    folder, analysis = results.analyze(args.kpis or None)
+    folder, analysis = results.analyze(args.kpis or None, xlsx=args.xlsx)
     finished, total = results.progress()
     print(f"sweep {results.name}: {finished} of {total} runs done; "
           f"{results.design.kind} design over {', '.join(results.design.parameters)}")
@@ -428,8 +596,41 @@ def _analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def _recommend(args: argparse.Namespace) -> int:
+    from sim.recommendation import load_recommendation
+    from sim.recommendation.folder import recommend_to_folder, saved_runs
+    from sim.recommendation.page import headline_sentences
+
+    problem = load_recommendation(args.file, budget=args.budget)
+    spec, share = problem.spec, problem.allocation
+    folder = Path(args.out) / problem.name
+    limits = "".join(f"; {c.text()}" for c in spec.constraints)
+    stress = f", stress test {share.stress}" if share.stress else ""
+    print(f"recommend {problem.name}: {spec.objective.goal} {spec.objective.kpi}{limits}; "
+          f"{len(spec.levers)} levers ({', '.join(spec.levers)})")
+    print(f"budget {share.budget} runs: search up to {share.search}, confirmation "
+          f"{share.confirm}{stress} (seed {problem.seed}); folder: {folder} "
+          f"({saved_runs(folder)} runs already saved)")
+    try:
+        folder, outcome = recommend_to_folder(problem, args.out,
+                                              execution=executors.execution(args),
+                                              command=["pmosim", *sys.argv[1:]])
+    except KeyboardInterrupt as exc:
+        how = "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
+        print(f"pmosim: {how}; {saved_runs(folder)} runs are saved in {folder}. Run the "
+              "same command to resume.", file=sys.stderr)
+        return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
+    print()
+    for sentence in headline_sentences(outcome):
+        print(f"- {sentence}")
+    name = "recommendation.yaml" if outcome.feasible else "closest.yaml"
+    print(f"\n{outcome.runs} runs. Answer: {folder / 'recommendation.html'} and "
+          f"{folder / name}")
+    return 0
+
+
 def _studio(args: argparse.Namespace) -> int:
-    from sim.studio import LOCAL_HOSTS, require_solara, serve
+    from sim.studio import ALLOW_ENV, LOCAL_HOSTS, require_solara, serve
 
     require_solara()
     load_scenario(args.file)  # a bad file stops here, with the usual message
@@ -439,6 +640,11 @@ def _studio(args: argparse.Namespace) -> int:
               file=sys.stderr)
     print(f"pmosim studio: open http://{args.host}:{args.port} in a browser; Ctrl-C stops it",
           flush=True)
+    for folder in args.allow:
+        if not Path(folder).is_dir():
+            raise UserError(f"--allow {folder}: no such folder")
+    if args.allow:  # the page reads it: uploaded files may extend files there
+        os.environ[ALLOW_ENV] = os.pathsep.join(str(Path(f).resolve()) for f in args.allow)
     try:
         return serve(args.file, host=args.host, port=args.port)
     except KeyboardInterrupt:

@@ -16,6 +16,7 @@ import pandas as pd
 
 from sim.model.organisation import Organisation
 from sim.model.projects import project_record
+from sim.model.records import Records, people_table, project_table, ticket_table
 from sim.model.rng import replication_seed
 from sim.schema.scenario import Scenario
 
@@ -42,6 +43,9 @@ class RunResult:
         One row per timeline change or PMO change, in the order they happened.
     wall_seconds
         Wall-clock time the replication took.
+    records
+        The run's tickets, people and projects as an organisation's exports would
+        show them (see :mod:`sim.model.records`); None unless asked for.
     """
 
     scenario: str
@@ -52,9 +56,10 @@ class RunResult:
     projects: pd.DataFrame = field(repr=False)
     events: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
     wall_seconds: float = 0.0
+    records: Records | None = field(repr=False, default=None)
 
 
-def run(scenario: Scenario, replication: int = 0) -> RunResult:
+def run(scenario: Scenario, replication: int = 0, records: bool = False) -> RunResult:
     """Simulate one replication of ``scenario``.
 
     Parameters
@@ -65,6 +70,9 @@ def run(scenario: Scenario, replication: int = 0) -> RunResult:
         Replication index; replication ``r`` draws from the child ``r`` of the
         scenario's root seed, so replications are independent and any one of them
         can be rerun alone.
+    records
+        Also keep every ticket, person and project (:attr:`RunResult.records`).
+        Records change no figure of the run and draw no random number.
 
     Returns
     -------
@@ -72,10 +80,11 @@ def run(scenario: Scenario, replication: int = 0) -> RunResult:
         Summary KPIs, weekly series and project records.
     """
     started = time.perf_counter()
-    org = Organisation(scenario, replication_seed(scenario.seed, replication))
+    org = Organisation(scenario, replication_seed(scenario.seed, replication), records)
     org.run()
     tolerance = scenario.projects.on_time_tolerance
-    projects = pd.DataFrame([{**project_record(p, tolerance), **org.project_money(p)}
+    end = org.env.now
+    projects = pd.DataFrame([{**project_record(p, tolerance, end), **org.project_money(p)}
                              for p in org.projects()], columns=PROJECT_COLUMNS)
     return RunResult(
         scenario=scenario.name, replication=replication, seed=scenario.seed,
@@ -83,14 +92,25 @@ def run(scenario: Scenario, replication: int = 0) -> RunResult:
         weekly=pd.DataFrame(org.weekly_rows()),
         projects=projects,
         events=pd.DataFrame(org.events, columns=EVENT_COLUMNS),
-        wall_seconds=time.perf_counter() - started)
+        wall_seconds=time.perf_counter() - started,
+        records=run_records(org, projects) if records else None)
+
+
+def run_records(org: Organisation, projects: pd.DataFrame) -> Records:
+    """The tickets, people and projects of a run that kept its desk's item records."""
+    end = float(org.env.now)
+    return Records(tickets=ticket_table(org.item_records(), end),
+                   people=people_table(*org.people_records()),
+                   projects=project_table(projects), end=end)
 
 
 def summary(org: Organisation) -> dict[str, float]:
-    """The run's summary KPIs, with ``collapsed`` (0 or 1) and ``collapsed_day`` last.
+    """The run's summary KPIs, with ``tipped``, ``collapsed`` and ``collapsed_day`` last.
 
-    A run that collapsed during the warm-up has no window to summarise: its
-    KPIs are NaN.
+    A run *tipped* when it ends firefighting: ops pressure above 1 (the service
+    level's limit) on average over the last three months (``ops_pressure_end``),
+    or it collapsed. A run that collapsed during the warm-up has no window to
+    summarise: its other KPIs are NaN.
     """
     from sim.kpis import KPIS
 
@@ -99,12 +119,14 @@ def summary(org: Organisation) -> dict[str, float]:
     else:
         kpis = org.summary()
     collapsed = org.collapsed_day is not None
-    return {**kpis, "collapsed": float(collapsed),
+    tipped = collapsed or kpis["ops_pressure_end"] > 1.0
+    return {**kpis, "tipped": float(tipped), "collapsed": float(collapsed),
             "collapsed_day": org.collapsed_day if collapsed else math.nan}
 
 
-COLLAPSE_KPIS = ("collapsed", "collapsed_day")
-"""Summary columns that say whether, and on which day, the run stopped on its backlog limit."""
+COLLAPSE_KPIS = ("tipped", "collapsed", "collapsed_day")
+"""Summary columns that say whether the run ended firefighting, and whether, and on which
+day, it stopped on its backlog limit."""
 
 def weekly_columns(scenario: Scenario) -> set[str]:
     """The columns of the weekly series, from a one-week run of ``scenario`` (pure, fast)."""
@@ -119,4 +141,4 @@ PROJECT_COLUMNS = ["project", "template", "status", "arrived", "started", "team"
                    "size", "estimate", "planned_duration", "planned_finish", "finished",
                    "duration", "slip", "on_time", "cancelled", "joined_late", "effort", "work",
                    "rework", "benefits", "cost", "benefit_value", "cost_of_delay_per_week",
-                   "slip_cost"]
+                   "slip_cost", "deadline", "due", "late", "slip_at_end"]

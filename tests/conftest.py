@@ -152,3 +152,21 @@ def print_to_pdf(page: Path, pdf: Path) -> list[tuple[float, float]]:
                     f"--print-to-pdf={pdf}", page.resolve().as_uri()],
                    check=True, capture_output=True, timeout=120)
     return [(float(p.mediabox.width), float(p.mediabox.height)) for p in PdfReader(pdf).pages]
+
+
+def simulated_exports(folder: Path, scenario_text: str, replication: int = 0):
+    """Run a scenario written as YAML with records and write its exports into ``folder``.
+
+    Returns the paths (``base``, ``tickets``, ``people``, ``projects``), the scenario
+    and the run's result; the exports are dated from Monday 6 January 2025.
+    """
+    from sim.calibration.calendar import parse_calendar
+    from sim.reports.runs import write_exports
+
+    base = folder / "base.yaml"
+    base.write_text(scenario_text)
+    scenario = sim.load_scenario(base)
+    result = sim.run(scenario, replication, records=True)
+    calendar = parse_calendar(None, scenario.hours_per_day, np.datetime64("2025-01-06"))
+    return ({"base": base, **write_exports(folder, result.records, calendar)}, scenario,
+            result)

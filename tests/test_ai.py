@@ -233,9 +233,10 @@ def test_without_the_gate_there_are_more_incidents_early():
 @pytest.mark.slow
 def test_c11_runs_and_gets_a_verdict():
     path, claim = find_claims(ROOT / "scenarios" / "claims", ["C11"])[0]
-    result = evaluate_claim(claim, path, replications=3, samples=2, workers=1)
+    result = evaluate_claim(claim, path, replications=3, max_replications=3, samples=2,
+                            knock_outs=False, workers=1)
     assert result.verdict in (SUPPORTED, NOT_SUPPORTED, INCONCLUSIVE)
-    assert len(result.checks) == len(claim.checks) and len(result.robustness) == 2
+    assert len(result.checks) == len(claim.checks) and len(result.samples) == 2
 
 
 # -- schema ---------------------------------------------------------------------------------------

@@ -24,7 +24,9 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("the model", ("sim.model",)),
     ("the pure core", ("sim.run",)),
     ("studies", ("sim.studies",)),
+    ("calibration", ("sim.calibration",)),
     ("reports", ("sim.reports",)),
+    ("recommendations", ("sim.recommendation",)),
     ("teaching", ("sim.teaching",)),
     ("interfaces", ("sim.cli", "sim.studio", "sim.__main__", "sim")),
 )

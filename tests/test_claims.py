@@ -16,12 +16,11 @@ from sim.studies.claims import (
     SUPPORTED,
     arm_scenarios,
     check_claim,
-    combine,
     evaluate_claim,
-    failure_condition,
     find_claims,
     load_claim,
 )
+from sim.studies.verdicts import combine
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "scenarios" / "claims"
@@ -47,19 +46,66 @@ def test_a_true_claim_is_supported_and_its_opposite_is_not(tmp_path):
     true = write_claim(tmp_path, "true.yaml")
     false = write_claim(tmp_path, "false.yaml", id="T2", checks=[
         {"compare": ["tight", "loose"], "kpi": "projects_started", "expect": "lower"}])
-    assert evaluate_claim(load_claim(true), true).verdict == SUPPORTED
-    assert evaluate_claim(load_claim(false), false).verdict == NOT_SUPPORTED
+    assert evaluate_claim(load_claim(true), true, knock_outs=False).verdict == SUPPORTED
+    assert evaluate_claim(load_claim(false), false, knock_outs=False).verdict == NOT_SUPPORTED
 
 
 def test_no_difference_is_inconclusive_never_supported(tmp_path):
-    """With no projects at all, a WIP limit changes nothing: the difference is exactly 0."""
+    """With no projects at all, a WIP limit changes nothing: the difference is exactly 0.
+
+    The check stays undecided, so the replications are doubled up to the cap (4, 8, 16:
+    three looks, each at 1 - 0.05 / 3), and the report says the cap was reached.
+    """
     path = write_claim(tmp_path, "zero.yaml", checks=[
         {"compare": ["tight", "loose"], "kpi": "ops_arrival_rate", "expect": "higher"}],
         set={**SMALL, "projects.templates": [], "projects.portfolio": []})
-    result = evaluate_claim(load_claim(path), path)
+    result = evaluate_claim(load_claim(path), path, knock_outs=False)
     row = result.checks.iloc[0]
-    assert row["ci_low"] <= 0 <= row["ci_high"]
+    assert row["ci_low"] <= 0 <= row["ci_high"] and row["ties"] == row["n"]
     assert result.verdict == INCONCLUSIVE
+    assert [look.replications for look in result.looks] == [4, 8, 16]
+    assert result.looks[0].level == pytest.approx(1 - 0.05 / 3)
+    assert "cap of 16" in result.stopped
+
+
+def test_a_decided_claim_stops_at_its_first_look(tmp_path):
+    """With 8 pairs that all go one way, the permutation test's p is 2/256, below 0.05/3."""
+    path = write_claim(tmp_path, "quick.yaml", replications=8)
+    result = evaluate_claim(load_claim(path), path, knock_outs=False)
+    assert [look.replications for look in result.looks] == [8]
+    assert result.stopped == "every deciding check was decided"
+
+
+def test_an_arm_that_finishes_no_project_is_counted_not_dropped(tmp_path):
+    """Survivor bias: in an overloaded arm whose people put the day job first, projects
+    are planned as usual but get no time, and none finishes. Its on-time rate is 0 (every
+    due project is late), not missing, and every replication stays in the comparison."""
+    pulled = {**SMALL, "horizon": "1 year", "levers.wip_limit": 3,
+              "behaviour.divert_max": 1.0, "behaviour.divert_gain": 10,
+              "levers.rewards.scheme": "operations_only", "operations.backlog_limit": 1000}
+    starved = write_claim(tmp_path, "starved.yaml", set=pulled, replications=8,
+                          arms={"starved": {"set": {"operations.demand": 160}},
+                                "staffed": {"set": {"operations.demand": 80}}},
+                          checks=[{"compare": ["starved", "staffed"],
+                                   "kpi": "projects_on_time_rate", "expect": "higher"},
+                                  {"compare": ["starved", "staffed"],
+                                   "kpi": "project_slip_mean", "expect": "lower"}])
+    result = evaluate_claim(load_claim(starved), starved, knock_outs=False)
+    summary = result.tables["starved"].summary.set_index("replication")
+    staffed = result.tables["staffed"].summary.set_index("replication")
+    assert (summary["projects_completed"] == 0).all()
+    due = summary["projects_due"] > 0
+    assert due.mean() > 0.8
+    assert (summary.loc[due, "projects_on_time_rate"] == 0).all()
+    assert summary["projects_on_time_rate_finished"].isna().all()  # the old, biased figure
+    # a replication is left out of a comparison only where a KPI is undefined, and counted
+    undefined = int((~due | (staffed["projects_due"] == 0)).sum())
+    for row in result.checks.itertuples():
+        assert row.n + row.undefined == len(summary)
+        assert row.undefined == undefined
+        assert row.undefined_because == ("no project was due in the window" if undefined
+                                         else "")
+    assert result.verdict == SUPPORTED
 
 
 def test_verdict_combination():
@@ -81,20 +127,44 @@ def test_series_window_and_value_checks(tmp_path):
                            {"arm": "sustained", "series": "benefit_failure_reduction",
                             "after_handover": "quick", "within": 21,
                             "expect": "at_least", "value": 0.19}])
-    result = evaluate_claim(load_claim(path), path)
+    result = evaluate_claim(load_claim(path), path, knock_outs=False)
     assert list(result.checks["verdict"]) == [SUPPORTED, SUPPORTED]
+    assert list(result.checks["method"]) == ["permutation test", "binomial test"]
 
 
-def test_robustness_samples_and_failure_condition(tmp_path):
+def test_robustness_samples_every_parameter_the_experiment_does_not_fix(tmp_path):
+    from sim.studies.uncertainty import UNCERTAIN
+
     path = write_claim(tmp_path, "robust.yaml", robustness={
-        "samples": 4, "replications": 2, "vary": {"operations.demand": [80, 120],
-                                                  "levers.allocation": [0.3, 0.6]}})
-    result = evaluate_claim(load_claim(path), path, workers=2)
-    robust = result.robustness
-    assert len(robust) == 4 and set(robust.columns) >= {"operations.demand", "holds"}
-    assert robust["operations.demand"].between(80, 120).all()
-    assert result.holds_share == robust["holds"].mean()
+        "samples": 5, "replications": 1, "vary": {"operations.demand": [80, 120]},
+        "fix": {"pmo.forgetting": "no PMO disbands here"}})
+    result = evaluate_claim(load_claim(path), path, workers=2, knock_outs=False)
+    samples, design = result.samples, result.design
+    varied = {v.key for v in design.varied}
+    assert len(samples) == 5 and set(samples.columns) >= varied | {"outcome"}
+    assert samples["operations.demand"].between(80, 120).all()  # the claim's own range
+    assert design.fixed["pmo.forgetting"] == "no PMO disbands here"
+    assert "the lever under test" in design.fixed.get("levers.wip_limit", "the lever under test")
+    assert all(k.startswith("ai.") for k, why in design.fixed.items() if "AI" in why)
+    assert varied | set(design.fixed) >= {u.key for u in UNCERTAIN}
+    robust = result.robust
+    assert robust.holds + robust.fails + robust.ties + robust.undefined == 5
+    assert robust.share == pytest.approx(robust.holds / robust.decided)
     assert isinstance(result.failure_condition, str)
+
+
+def test_a_range_relative_to_the_base_follows_the_base(tmp_path):
+    """The load is varied by a factor of the claim's base (the baseline's 300 items a
+    day: 270 to 330); a key the claim sets for every arm is held."""
+    path = write_claim(tmp_path, "load.yaml", robustness={"samples": 6, "replications": 1},
+                       set={"horizon": "2 months"})
+    claim = load_claim(path)
+    result = evaluate_claim(claim, path, workers=2, knock_outs=False)
+    demand = result.samples["operations.demand"]
+    assert demand.between(270, 330).all() and demand.max() - demand.min() > 30
+    held = write_claim(tmp_path, "held.yaml", robustness={"samples": 2, "replications": 1})
+    result = evaluate_claim(load_claim(held), held, knock_outs=False)
+    assert result.design.fixed["operations.demand"] == "set by the claim for every arm"
 
 
 def test_robustness_can_vary_a_point_of_a_default_curve(tmp_path):
@@ -108,8 +178,8 @@ def test_robustness_can_vary_a_point_of_a_default_curve(tmp_path):
     for scenario in arms.values():
         assert scenario.stress.challenge_productivity[1] == (0.3, 1.15)
         assert scenario.stress.challenge_productivity[2] == (0.6, 1.0)  # the rest kept
-    result = evaluate_claim(claim, path, workers=1)
-    assert result.robustness[peak].between(1.0, 1.2).all() and len(result.robustness) == 3
+    result = evaluate_claim(claim, path, workers=1, knock_outs=False)
+    assert result.samples[peak].between(1.0, 1.2).all() and len(result.samples) == 3
 
 
 def test_claim_plot_shows_the_kpis_the_checks_name(tmp_path, monkeypatch):
@@ -121,7 +191,7 @@ def test_claim_plot_shows_the_kpis_the_checks_name(tmp_path, monkeypatch):
     path = write_claim(tmp_path, "plot.yaml", checks=[
         {"compare": ["tight", "loose"], "kpi": "projects_started", "expect": "higher"},
         {"compare": ["tight", "loose"], "kpi": "stress_mean", "expect": "lower"}])
-    result = evaluate_claim(load_claim(path), path)
+    result = evaluate_claim(load_claim(path), path, knock_outs=False)
     drawn = {}
     savefig = Figure.savefig
 
@@ -136,11 +206,23 @@ def test_claim_plot_shows_the_kpis_the_checks_name(tmp_path, monkeypatch):
     assert "projects started so far" in drawn["titles"]
 
 
-def test_failure_condition_names_the_separating_threshold():
-    import pandas as pd
-    samples = pd.DataFrame({"a": [1, 2, 3, 4, 5, 6], "b": [3, 1, 2, 6, 5, 4],
-                            "holds": [True, True, True, False, False, False]})
-    assert failure_condition(samples, ["a", "b"]).startswith("fails mostly when a > 3.5")
+def test_knock_outs_show_what_a_verdict_rests_on(tmp_path):
+    """Reviews that count only the day job make project staff misaligned, which is
+    hindrance stress. Switching hindrance stress off erases the verdict; switching off a
+    mechanism it cannot depend on (communication overhead in teams of two) leaves it."""
+    path = write_claim(tmp_path, "rests.yaml",
+                       set={**SMALL, "horizon": "4 months"},
+                       arms={"ops_only": {"set": {"levers.rewards.scheme": "operations_only"}},
+                             "balanced": {"set": {"levers.rewards.scheme": "balanced"}}},
+                       checks=[{"compare": ["ops_only", "balanced"],
+                                "kpi": "stress_hindrance_mean", "expect": "lower"}])
+    result = evaluate_claim(load_claim(path), path, workers=2)
+    assert result.verdict == SUPPORTED
+    ko = result.knockouts.set_index("mechanism")
+    assert ko.loc["hindrance stress", "change"] == "erases"
+    assert ko.loc["communication overhead", "change"] == "same"
+    assert ko.loc["communication overhead", "verdict"] == SUPPORTED
+    assert "customer patience" in result.not_knocked_out  # off in both arms already
 
 
 def test_bad_claim_files_name_the_key(tmp_path):
@@ -183,11 +265,15 @@ BAD_CLAIMS = {
                            "Did you mean 'levers.wip_limit'?"]),
     "bad robustness range": ({"robustness": {"samples": 2, "vary": {"operations.p_defect":
                                                                     [0.1, 1.5]}}},
-                             ["robustness.vary.operations.p_defect = 1.5",
-                              "less than 1"]),
+                             ["robustness: every sampled key at the high end of its range",
+                              "operations.p_defect = 1.5", "less than 1"]),
     "unknown robustness key": ({"robustness": {"samples": 2, "vary": {"operations.demnd":
                                                                       [10, 20]}}},
-                               ["robustness.vary.operations.demnd", "unknown key"]),
+                               ["operations.demnd", "unknown key"]),
+    "unknown key to hold": ({"robustness": {"samples": 2, "fix": {"stress.tua": "why"}}},
+                            ["robustness.fix.stress.tua", "not a parameter"]),
+    "unknown tipping series": ({"tipping": {"series": "presure"}},
+                               ["tipping.series = 'presure'", "Did you mean 'pressure'?"]),
 }
 
 
@@ -234,16 +320,18 @@ def test_cli_lists_runs_and_writes_the_report(tmp_path, capsys):
     assert main(["claims", "--dir", str(claims), "--list"]) == 0
     assert "T1" in capsys.readouterr().out
     out = tmp_path / "out"
-    assert main(["claims", "--dir", str(claims), "--out", str(out), "-r", "3"]) == 0
+    assert main(["claims", "--dir", str(claims), "--out", str(out), "-r", "3", "-k", "4"]) == 0
     printed = capsys.readouterr().out
     assert "T1" in printed and SUPPORTED in printed
     folder = next(out.iterdir())
-    for name in ("report.md", "report.html", "verdicts.csv", "checks.csv", "plots/T1.png",
+    for name in ("report.md", "report.html", "verdicts.csv", "checks.csv", "tipping.csv",
+                 "knockouts.csv", "robustness.csv", "verdicts.md", "plots/T1.png",
                  "manifest.json"):
         assert (folder / name).is_file(), name
     report = (folder / "report.md").read_text()
     for part in ("## T1: Higher WIP limits start more projects", "Verdict: supported",
-                 "Robustness:", "plots/T1.png"):
+                 "Deciding checks", " test, p = ", "Regimes:",
+                 "What the verdict rests on", "Robustness: 4 organisations", "plots/T1.png"):
         assert part in report
     assert "data:image/png;base64," in (folder / "report.html").read_text()
     manifest = json.loads((folder / "manifest.json").read_text())
@@ -271,7 +359,7 @@ def shipped(claim_id: str) -> tuple[Path, object]:
 @pytest.mark.slow
 def test_c3_calibration_is_supported_by_construction():
     path, claim = shipped("C3")
-    result = evaluate_claim(claim, path, samples=0, workers=2)
+    result = evaluate_claim(claim, path, samples=0, workers=2, knock_outs=False)
     assert result.verdict == SUPPORTED, result.checks[["check", "verdict"]]
 
 
@@ -282,7 +370,7 @@ def test_every_shipped_claim_gets_a_verdict_and_a_report_section(tmp_path, path)
     claim = load_claim(path)
     out = tmp_path / "out"
     code = main(["claims", claim.id, "--dir", str(SHIPPED), "--out", str(out), "-r", "2",
-                 "-k", "1", "-w", "1"])
+                 "--max-replications", "2", "-k", "1", "-w", "1", "--no-knockouts"])
     assert code == 0
     folder = next(out.iterdir())
     report = (folder / "report.md").read_text()
@@ -307,3 +395,173 @@ def test_the_shipped_claims_are_found_from_another_directory(tmp_path, monkeypat
         assert (tmp_path / shown).is_file()
     assert main(["claims", "C4", "--list"]) == 0
     assert capsys.readouterr().out.startswith("C4 ")
+
+
+def test_docs_get_their_verdicts_from_a_run(tmp_path, capsys):
+    """--docs writes the run's verdicts between the markers; --from rewrites them from the
+    folder's tables alone, identically; a file without markers is refused before any run."""
+    from sim.reports.claims import DOCS_BEGIN, DOCS_END
+
+    claims = tmp_path / "claims"
+    claims.mkdir()
+    write_claim(claims, "t1.yaml", replications=8)
+    docs = tmp_path / "claims.md"
+    docs.write_text(f"# Claims\n\nbefore\n\n{DOCS_BEGIN}\nold\n{DOCS_END}\n\nafter\n")
+    out = tmp_path / "out"
+    assert main(["claims", "--dir", str(claims), "--out", str(out), "-k", "0",
+                 "--no-knockouts", "--docs", str(docs)]) == 0
+    written = docs.read_text()
+    assert written.startswith("# Claims\n\nbefore\n\n") and written.endswith("\n\nafter\n")
+    assert "\nold\n" not in written
+    assert "| T1: Higher WIP limits start more projects | supported | 8 |" in written
+    assert "- **T1** (supported, 8 replications per arm" in written
+    folder = next(out.iterdir())
+    assert written.count(DOCS_BEGIN) == 1
+    assert (folder / "verdicts.md").read_text().strip() in written
+    docs.write_text(f"{DOCS_BEGIN}\n{DOCS_END}\n")
+    assert main(["claims", "--docs", str(docs), "--from", str(folder)]) == 0
+    assert (folder / "verdicts.md").read_text().strip() in docs.read_text()
+    plain = tmp_path / "plain.md"
+    plain.write_text("no markers\n")
+    capsys.readouterr()
+    assert main(["claims", "--dir", str(claims), "--out", str(tmp_path / "o2"),
+                 "--docs", str(plain)]) == 2
+    assert "needs exactly one pair of markers" in capsys.readouterr().err
+    assert not (tmp_path / "o2").exists()
+
+
+SHIPPED_DOCS = ROOT / "docs" / "claims.md"
+
+
+def docs_block() -> str:
+    from sim.reports.claims import DOCS_BEGIN, DOCS_END
+
+    text = SHIPPED_DOCS.read_text()
+    return text.split(DOCS_BEGIN, 1)[1].split(DOCS_END, 1)[0]
+
+
+def test_the_verdicts_in_the_docs_cover_every_shipped_claim():
+    block = docs_block()
+    rows = [line for line in block.splitlines() if line.startswith("| C")]
+    ids = [claim.id for _, claim in find_claims(SHIPPED)]
+    assert [row.split(":")[0].lstrip("| ") for row in rows] == ids
+    for row in rows:
+        assert row.split(" | ")[1] in (SUPPORTED, NOT_SUPPORTED, INCONCLUSIVE), row
+    assert "Settings:" in block and "robustness samples as in each claim file" in block
+
+
+@pytest.mark.slow
+def test_the_verdicts_in_the_docs_are_what_the_run_gives():
+    """The docs' line for C4 is reproduced by running C4's arms at the documented settings
+    (same seed: the same runs, so the same figures to the last digit printed)."""
+    from sim.reports.claims import _docs_effect
+    from sim.studies.claims import evaluate_claims
+
+    path, claim = shipped("C4")
+    result = evaluate_claims([(path, claim)], samples=0, knock_outs=False, workers=2)[0]
+    line = next(line for line in docs_block().splitlines() if line.startswith("- **C4**"))
+    n = result.looks[-1].replications
+    verdict = f"{result.verdict} (largely by construction)" if claim.construction \
+        else result.verdict
+    assert line.startswith(f"- **C4** ({verdict}, {n} replications per arm; "
+                           f"{result.stopped}): ")
+    checks = result.checks.assign(claim="C4")
+    effects = "; ".join(_docs_effect(r) for r in checks[checks["decides"]].itertuples())
+    assert effects in line
+
+
+def test_not_worse_within_a_margin(tmp_path):
+    """Non-inferiority: a discount rate changes nothing the desk does, so the service level
+    is not worse within a margin (the interval is exactly 0); with a margin of 0 an interval
+    that touches 0 cannot show it. More projects at once (WIP 6 on a small desk) tips some
+    runs and lowers the service level by more than a tiny margin: not supported."""
+    check = {"compare": ["a", "b"], "kpi": "ops_service_level", "expect": "not_worse",
+             "margin": 0.01}
+    same = {"a": {"set": {"finance.discount_rate": 0.03}},
+            "b": {"set": {"finance.discount_rate": 0.05}}}
+    path = write_claim(tmp_path, "nw.yaml", replications=8, arms=same, checks=[check])
+    row = evaluate_claim(load_claim(path), path, knock_outs=False).checks.iloc[0]
+    assert row["verdict"] == SUPPORTED and row["ci_low"] == row["ci_high"] == 0.0
+    assert row["expect"].startswith("not worse by more than 0.01 (higher is better)")
+    zero = write_claim(tmp_path, "nw0.yaml", replications=8, arms=same,
+                       checks=[{**check, "margin": 0.0}], max_replications=8)
+    row = evaluate_claim(load_claim(zero), zero, knock_outs=False).checks.iloc[0]
+    assert row["verdict"] == INCONCLUSIVE
+    worse = write_claim(tmp_path, "nw1.yaml", replications=8, max_replications=8, checks=[
+        {"compare": ["tight", "loose"], "kpi": "ops_service_level", "expect": "not_worse",
+         "margin": 0.0001}])
+    row = evaluate_claim(load_claim(worse), worse, knock_outs=False).checks.iloc[0]
+    assert row["ci_high"] < -0.0001 and row["verdict"] == NOT_SUPPORTED
+
+
+def test_trend_and_spread_over_the_due_projects(tmp_path):
+    """A trend is the slope per year of a project column against the start days, over due
+    projects; a spread their standard deviation. Both come from the project table."""
+    import numpy as np
+
+    from sim.run import run
+    from sim.studies.verdicts import _measure
+
+    path = write_claim(tmp_path, "trend.yaml", set={**SMALL, "horizon": "1 year"},
+                       checks=[{"arm": "loose", "trend": "slip_at_end", "expect": "at_most",
+                                "value": 10.0},
+                               {"compare": ["tight", "loose"], "spread": "slip_at_end",
+                                "expect": "higher", "decides": False}])
+    claim = load_claim(path)
+    scenario = arm_scenarios(claim, path)["loose"]
+    result = run(scenario, 0)
+    due = result.projects[result.projects["due"].astype(bool)]
+    x, y = due["started"].to_numpy(float), due["slip_at_end"].to_numpy(float)
+    assert len(due) >= 3
+    assert _measure(claim.checks[0], result) == pytest.approx(np.polyfit(x, y, 1)[0] * 252)
+    assert _measure(claim.checks[1], result) == pytest.approx(np.std(y, ddof=1))
+    outcome = evaluate_claim(claim, path, knock_outs=False)
+    assert outcome.checks.iloc[0]["method"] == "binomial test"
+    assert outcome.checks.iloc[1]["method"] in ("sign test", "permutation test")
+    assert outcome.checks.iloc[0]["unit"] == "share of plan per year"
+
+
+def test_check_shapes_are_refused_with_their_reason(tmp_path):
+    for fields, words in [
+        ({"compare": ["tight", "loose"], "kpi": "ops_wait_mean", "expect": "not_worse"},
+         "margin goes with expect: not_worse"),
+        ({"compare": ["tight", "loose"], "kpi": "ops_wait_mean", "series": "backlog",
+          "window": [0, 20], "expect": "lower"}, "exactly one of kpi, series, trend or spread"),
+        ({"arm": "loose", "kpi": "ops_wait_mean", "expect": "higher"},
+         "a value check on one arm expects at_least or at_most"),
+    ]:
+        bad = write_claim(tmp_path, "bad.yaml", checks=[fields])
+        with pytest.raises(ScenarioError, match=words):
+            load_claim(bad)
+    neutral = write_claim(tmp_path, "neutral.yaml", checks=[
+        {"compare": ["tight", "loose"], "kpi": "ops_utilisation", "expect": "not_worse",
+         "margin": 0.1}])
+    with pytest.raises(ScenarioError, match="has no good direction of its own"):
+        check_claim(load_claim(neutral), neutral)
+    unknown = write_claim(tmp_path, "unknown.yaml", checks=[
+        {"compare": ["tight", "loose"], "trend": "slipp", "expect": "lower"}])
+    with pytest.raises(ScenarioError, match="Did you mean 'slip'"):
+        check_claim(load_claim(unknown), unknown)
+
+
+def test_a_threshold_along_arms_is_located_or_refused(tmp_path):
+    """Six loads on a small desk: the share of runs that end tipped crosses a half between the
+    lowest and the highest, and the check locates it with an interval inside the sweep. Along
+    arms that differ only in a price nothing changes: no threshold (not supported)."""
+    loads = [80, 110, 140, 170, 200, 230]
+    arms = {f"d{d}": {"set": {"operations.demand": d}} for d in loads}
+    check = {"along": {f"d{d}": d for d in loads}, "kpi": "tipped", "expect": "threshold"}
+    path = write_claim(tmp_path, "thr.yaml", arms=arms, checks=[check], replications=8,
+                       max_replications=8, set={**SMALL, "operations.backlog_limit": 1000})
+    result = evaluate_claim(load_claim(path), path, knock_outs=False, workers=2)
+    row = result.checks.iloc[0]
+    assert row["verdict"] == SUPPORTED, row
+    assert loads[0] < row["ci_low"] <= row["estimate"] <= row["ci_high"] < loads[-1]
+    shares = result.tipping.set_index("arm")["share"]
+    assert shares[f"d{loads[0]}"] == 0 and shares[f"d{loads[-1]}"] == 1
+    prices = {f"p{i}": {"set": {"finance.discount_rate": 0.01 * i}} for i in range(1, 7)}
+    flat = write_claim(tmp_path, "flat.yaml", arms=prices, replications=8, max_replications=8,
+                       checks=[{"along": {f"p{i}": i for i in range(1, 7)},
+                                "kpi": "ops_wait_mean", "expect": "threshold"}])
+    row = evaluate_claim(load_claim(flat), flat, knock_outs=False, workers=2).checks.iloc[0]
+    assert row["verdict"] == NOT_SUPPORTED and row["method"].startswith("threshold")

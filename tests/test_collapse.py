@@ -102,5 +102,7 @@ def test_claims_count_their_collapsed_runs(tmp_path):
         "arms": {"few": {"set": {}}, "many": {"set": {"workforce.operations.headcount": 40}}},
         "checks": [{"compare": ["few", "many"], "kpi": "ops_wait_mean", "expect": "lower"}],
         "robustness": {"samples": 0}}))
-    result = evaluate_claim(load_claim(path), path)
+    result = evaluate_claim(load_claim(path), path, max_replications=2, knock_outs=False)
     assert result.collapsed_runs == 2  # both replications of the arm with 20 people
+    tipping = result.tipping.set_index("arm")
+    assert tipping.loc["few", "collapsed"] == 2 and tipping.loc["few", "tipped"] == 2

@@ -20,6 +20,14 @@ import sim
 GOLDEN = Path(__file__).resolve().parent / "golden"
 NEUTRAL: dict[str, object] = yaml.safe_load((GOLDEN / "neutral.yaml").read_text())
 """Key paths and values that switch every organisational mechanism off."""
+FINISHED_ONLY = {"projects_on_time_rate": "projects_on_time_rate_finished",
+                 "project_slip_mean": "project_slip_mean_finished",
+                 "project_duration_mean": "project_duration_mean_finished",
+                 "project_effort_total": "project_effort_total_finished",
+                 "project_effort_mean": "project_effort_mean_finished",
+                 "project_rework_share": "project_rework_share_finished"}
+"""The core model's project KPIs were taken over completed projects only; the same
+figures now carry names that say so (the unsuffixed names count every due project)."""
 
 
 @pytest.mark.parametrize("case", ["core_baseline", "core_mmc"])
@@ -30,7 +38,7 @@ def test_neutral_settings_reproduce_the_core_model(case, replication):
     stem = GOLDEN / f"{case}_r{replication}"
     expected = json.loads(stem.with_suffix(".json").read_text())
     for key, value in expected.items():
-        got = result.summary[key]
+        got = result.summary[FINISHED_ONLY.get(key, key)]
         assert got == value or (got != got and value != value), (key, got, value)
     for table in ("weekly", "projects"):
         path = stem.with_suffix(f".{table}.csv")

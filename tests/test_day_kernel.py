@@ -219,6 +219,40 @@ def test_project_work_gives_the_same_bits_compiled_and_as_plain_python(seed, pro
                        rng.random(n) * (rng.random(n) < 0.8), np.empty(n)))
 
 
+def _numpy_reward_share(plan, weights, unrewarded: float) -> np.ndarray:
+    """The reward share as NumPy arrays compute it (the rule the compiled one replaced)."""
+    ops = weights.operations * plan.assigned_ops
+    total = (ops + (weights.projects + weights.benefits) * plan.assigned_project
+             + (weights.improvement + weights.benefits) * plan.assigned_other)
+    working = plan.assigned_ops + plan.assigned_project + plan.assigned_other
+    fallback = np.where(working > 0.0, unrewarded if weights.operations > 0 else 0.0, 0.0)
+    return np.divide(ops, total, out=fallback, where=total > 0.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(0, 60),
+       st.sampled_from(["operations_only", "balanced", "project_bonus", "outcome_based",
+                        "projects_only"]),
+       st.one_of(st.sampled_from([0.0, 1.0]), st.floats(0.0, 1.0)))
+def test_the_reward_share_is_numpys_whatever_share_unrewarded_work_gets(seed, n, scheme,
+                                                                         unrewarded):
+    """The compiled reward share, ``behaviour.unrewarded_ops_share`` included, is NumPy's."""
+    from sim.model.rewards import reward_share
+    from sim.model.workforce import DayPlan
+    from sim.schema.organisation import REWARD_PRESETS, RewardWeights
+
+    rng = np.random.default_rng(seed)
+    rows = _people(rng, n)["rows"]
+    if n:  # someone whose work is all improvement, and someone without work
+        rows[:, 0] = 0.0
+        rows[DayPlan.FIELDS.index("assigned_improvement"), 0] = 0.5
+        rows[:, -1] = 0.0
+    weights = REWARD_PRESETS.get(scheme, RewardWeights(operations=0, projects=1))
+    plan = DayPlan.of_rows(rows)
+    assert same(reward_share(plan, weights, unrewarded),
+                _numpy_reward_share(plan, weights, unrewarded))
+
+
 # -- (3) the whole model, compiled and interpreted ---------------------------------------------
 
 

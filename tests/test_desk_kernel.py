@@ -6,9 +6,10 @@ patience or none, advances inside a day) drive the compiled desk and the Python
 desk of ``tests/reference_desk.py`` side by side from the same draws; every
 counter, every server's state and the queue must be equal as floats, not just
 close. The programs make queues and calendars outgrow their first arrays and make
-every source refill its block. (2) A model run with the compiler switched off
-(``NUMBA_DISABLE_JIT=1``, the same functions as plain Python) gives the same
-results, bit for bit, as the compiled run.
+every source refill its block. A third desk, compiled and keeping item records,
+must do the same, and its records must add up to its counters. (2) A model run
+with the compiler switched off (``NUMBA_DISABLE_JIT=1``, the same functions as plain
+Python) gives the same results, bit for bit, as the compiled run.
 """
 
 from __future__ import annotations
@@ -45,12 +46,36 @@ def _sources(rng: np.random.Generator, patience: bool) -> dict:
     return lists
 
 
-def _desks(servers: int, lists: dict, sla: float):
+def _desks(servers: int, lists: dict, sla: float, records: bool = False):
     made = []
-    for cls in (ServiceDesk, ReferenceDesk):
-        made.append(cls(servers, sla=sla, **{name: itertools.cycle(values)
-                                             for name, values in lists.items()}))
+    kinds = [(ServiceDesk, {}), (ReferenceDesk, {})]
+    if records:
+        kinds.append((ServiceDesk, {"records": True}))
+    for cls, extra in kinds:
+        made.append(cls(servers, sla=sla, **extra, **{name: itertools.cycle(values)
+                                                      for name, values in lists.items()}))
     return made
+
+
+def _records_add_up(desk: ServiceDesk) -> None:
+    """Every item's record agrees with the desk's running sums and its queue."""
+    items = desk.item_records()
+    arrived, started, finished, gives_up, parent = items.T
+    assert np.array_equal(arrived, np.sort(arrived))  # ids in order of arrival
+    done = ~np.isnan(finished)
+    assert desk.completed == done.sum()
+    assert desk.within_sla == np.count_nonzero(finished[done] - arrived[done] <= desk.sla)
+    assert desk.failure_arrivals == np.count_nonzero(parent != -1)
+    assert (parent[parent >= 0] < np.flatnonzero(parent >= 0)).all()  # returns come later
+    served = ~np.isnan(started)
+    assert np.allclose(desk.wait_sum, np.sum(started[served] - arrived[served]), atol=1e-9)
+    assert np.allclose(desk.time_in_system_sum, np.sum(finished[done] - arrived[done]),
+                       atol=1e-9)
+    left = ~served & (gives_up <= desk.now)
+    assert desk.abandoned == left.sum()
+    waiting = ~served & ~left
+    assert [a for a, _, _ in desk.queue] == arrived[waiting].tolist()
+    assert desk.servers_busy() == np.count_nonzero(served & ~done)
 
 
 def _reference_roster(desk: ReferenceDesk, people, phases, shares, eps: float) -> None:
@@ -84,8 +109,9 @@ def _same(new: ServiceDesk, old: ReferenceDesk) -> None:
        patience=st.booleans(), days=st.integers(1, 8))
 def test_compiled_desk_matches_the_python_desk(seed, servers, patience, days):
     rng = np.random.default_rng(seed)
-    new, old = _desks(servers, _sources(rng, patience), sla=float(rng.uniform(0.1, 3.0)))
-    both = (new, old)
+    new, old, recorded = _desks(servers, _sources(rng, patience),
+                                sla=float(rng.uniform(0.1, 3.0)), records=True)
+    both = (new, old, recorded)
     for day in range(days):
         if rng.random() < 0.2:  # hires
             count = int(rng.integers(1, 3))
@@ -109,14 +135,17 @@ def test_compiled_desk_matches_the_python_desk(seed, servers, patience, days):
                 else:
                     desk.add_failure(delay)
         _same(new, old)
+        _same(recorded, old)
         if rng.random() < 0.7:  # the day's duty blocks: whole, none, or parts that may wrap
             people = np.flatnonzero(rng.random(servers) < 0.8)
             shares = rng.choice([0.0, 1.0, 0.3, 0.5, 0.9], size=len(people))
             shares = np.where(rng.random(len(people)) < 0.5, rng.random(len(people)), shares)
             phases = rng.random(len(people)) * (rng.random(len(people)) < 0.8)
             new.roster(people, phases, shares, 1e-12)
+            recorded.roster(people, phases, shares, 1e-12)
             _reference_roster(old, people.tolist(), phases.tolist(), shares.tolist(), 1e-12)
             _same(new, old)
+            _same(recorded, old)
         rate = float(rng.choice([0.0, rng.uniform(1, 30), rng.uniform(100, 600)]))
         for desk in both:
             desk.start_day(day + 1.0, rate)
@@ -128,8 +157,11 @@ def test_compiled_desk_matches_the_python_desk(seed, servers, patience, days):
         for desk in both:
             desk.close_books(day + 1.0)
         _same(new, old)
-        assert new.counters() == old.counters()
-        assert new.take_day_hours() == old.take_day_hours()
+        _same(recorded, old)
+        assert new.counters() == old.counters() == recorded.counters()
+        hours = old.take_day_hours()
+        assert new.take_day_hours() == hours == recorded.take_day_hours()
+        _records_add_up(recorded)
 
 
 def test_queue_and_calendar_outgrow_their_first_arrays_in_order():
@@ -157,8 +189,21 @@ def test_queue_and_calendar_outgrow_their_first_arrays_in_order():
     assert new.completed == 600 and new.counters() == old.counters()
 
 
+def _records_digest(result) -> str:
+    """A digest of a run's tickets, people and projects, every float to its last bit."""
+    import hashlib
+
+    text = "".join(getattr(result.records, t).to_csv(float_format="%r")
+                   for t in ("tickets", "people", "projects"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def test_the_model_gives_the_same_numbers_compiled_and_interpreted():
-    """A short run with patience (queue purges), defects and AI incidents, both ways."""
+    """A short run with patience (queue purges), defects and AI incidents, both ways.
+
+    The interpreted side keeps item records, the compiled side runs once without
+    (the figures must not move) and once with them (the records must be the same).
+    """
     cases = {"scenarios/claims/bases/near_capacity.yaml": {"horizon": 42,
                                                           "operations.patience": 0.5},
              "scenarios/claims/bases/ai_desk.yaml": {"horizon": 42}}
@@ -166,10 +211,12 @@ def test_the_model_gives_the_same_numbers_compiled_and_interpreted():
         "import json, sys\n"
         "from sim.schema.loading import read_document, scenario_with\n"
         "import sim\n"
+        "from tests.test_desk_kernel import _records_digest\n"
         "out = {}\n"
         "for path, overrides in json.loads(sys.argv[1]).items():\n"
         "    s = scenario_with(read_document(path), overrides, source=path)\n"
-        "    out[path] = sim.run(s, 1).summary\n"
+        "    result = sim.run(s, 1, records=True)\n"
+        "    out[path] = [result.summary, _records_digest(result)]\n"
         "print(json.dumps(out))\n")
     env = {**os.environ, "NUMBA_DISABLE_JIT": "1", "PYTHONPATH": str(ROOT)}
     done = subprocess.run([sys.executable, "-c", script, json.dumps(cases)], cwd=ROOT, env=env,
@@ -178,10 +225,11 @@ def test_the_model_gives_the_same_numbers_compiled_and_interpreted():
     from sim.schema.loading import read_document, scenario_with
 
     for path, overrides in cases.items():
-        compiled = sim.run(scenario_with(read_document(ROOT / path), overrides,
-                                         source=path), 1).summary
+        scenario = scenario_with(read_document(ROOT / path), overrides, source=path)
+        compiled = sim.run(scenario, 1).summary
         expected = json.loads(json.dumps(compiled))  # the same round trip as the other side
-        assert interpreted[path] == expected
+        assert interpreted[path][0] == expected
+        assert interpreted[path][1] == _records_digest(sim.run(scenario, 1, records=True))
 
 
 def test_entries_due_at_the_same_time_run_in_the_order_they_were_scheduled():

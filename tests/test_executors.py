@@ -1,10 +1,10 @@
 """Every command that runs many replications runs them where ``--executor`` says, alike.
 
-``run``, ``compare``, ``claims`` and ``sweep`` take the same three options
-(``--workers``, ``--executor``, ``--scheduler``) through one helper, and the
-files they write are the same byte for byte whether the runs went to this
-process, a local pool or a Dask cluster (an existing one, bound to 127.0.0.1,
-reached through ``--scheduler``, or a new local one).
+``run``, ``compare``, ``claims``, ``sweep``, ``calibrate`` and ``recommend`` take
+the same three options (``--workers``, ``--executor``, ``--scheduler``) through one
+helper, and what they write is the same whether the runs went to this process, a
+local pool or a Dask cluster (an existing one, bound to 127.0.0.1, reached through
+``--scheduler``, or a new local one).
 """
 
 from __future__ import annotations
@@ -12,8 +12,12 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
+from conftest import simulated_exports
+from test_calibration_indirect import BUDGET
+from test_calibration_indirect import SMALL as SMALL_ORGANISATION
 
 import sim
 from sim.cli import _parser, main
@@ -42,7 +46,9 @@ def dask_cluster():
 
 
 COMMANDS = {"run": ([BASELINE], 1), "compare": ([BASELINE, BUSY], 1),
-            "claims": ([], None), "sweep": (["sweep.yaml"], None)}
+            "claims": ([], None), "sweep": (["sweep.yaml"], None),
+            "calibrate": ([BASELINE, "--out", "fitted"], None),
+            "recommend": (["levers.yaml"], None)}
 """Each command's positional arguments and its default number of workers."""
 
 
@@ -173,3 +179,73 @@ def test_run_on_a_new_local_dask_cluster_writes_the_serial_files(tmp_path):
     assert main([*command, "--out", str(tmp_path / "dask"), "--executor", "dask", "-w", "2"]) == 0
     names = ["summary.csv", "kpis.csv", "projects.csv", "events.csv"]
     assert _files(tmp_path / "serial", names) == _files(tmp_path / "dask", names)
+
+
+# -- calibrate and recommend: the same answer on a cluster ---------------------------------------
+
+
+
+
+def _count_cluster_tasks(monkeypatch) -> list:
+    """Count the tasks sent to a Dask cluster (so that a test sees they went there)."""
+    from sim.studies.executors import DaskPool
+
+    sent: list = []
+    real = DaskPool.imap
+
+    def imap(self, fn, tasks):
+        return real(self, fn, (sent.append(t) or t for t in tasks))
+
+    monkeypatch.setattr(DaskPool, "imap", imap)
+    return sent
+
+
+@on_dask
+def test_calibration_on_an_existing_cluster_gives_the_posterior_of_one_process(dask_cluster,
+                                                                              tmp_path,
+                                                                              monkeypatch):
+    from sim.calibration.calibrate import Options, calibrate
+    paths = simulated_exports(tmp_path, SMALL_ORGANISATION, replication=1)[0]
+
+    def fitted(where: Execution):
+        options = Options(holdout=42.0, execution=where, replications=3, budget=BUDGET)
+        return calibrate(paths["base"], str(paths["tickets"]), str(paths["people"]),
+                         str(paths["projects"]), options)
+
+    one = fitted(Execution(workers=1))
+    sent = _count_cluster_tasks(monkeypatch)
+    remote = fitted(Execution("dask", scheduler=dask_cluster.scheduler_address))
+    assert len(sent) >= BUDGET.population + 2 * 3  # a generation's tasks, the hold-out's runs
+    pd.testing.assert_frame_equal(one.posterior.particles, remote.posterior.particles)
+    pd.testing.assert_frame_equal(one.check.scores, remote.check.scores)
+    assert one.sets == remote.sets
+
+
+def _recommendation(folder: Path) -> Path:
+    """A small recommendation over the M/M/c desk's headcount (runs of a few hundredths of a s)."""
+    data = {"scenario": str(ROOT / "scenarios" / "reference" / "mmc.yaml"),
+            "set": {"horizon": "40 days", "warmup": "5 days", "operations.demand": 20.0,
+                    "operations.sla": 0.5},
+            "levers": {"workforce.operations.headcount": {"min": 7, "max": 10, "integer": True}},
+            "objective": {"kpi": "cost_total", "goal": "minimise"},
+            "constraints": [{"kpi": "ops_service_level", "at_least": 0.7}],
+            "budget": 40, "confirm": {"finalists": 2, "replications": 5}}
+    path = folder / "desk.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@on_dask
+def test_recommend_on_an_existing_cluster_writes_the_answer_of_one_process(dask_cluster,
+                                                                          tmp_path, capsys,
+                                                                          monkeypatch):
+    path = _recommendation(tmp_path)
+    assert main(["recommend", str(path), "--out", str(tmp_path / "one"), "-w", "1"]) == 0
+    sent = _count_cluster_tasks(monkeypatch)
+    assert main(["recommend", str(path), "--out", str(tmp_path / "remote"), "--executor",
+                 "dask", "--scheduler", dask_cluster.scheduler_address]) == 0
+    assert len(sent) > 20
+    for name in ("candidates.csv", "finalists.csv", "comparison.csv", "recommendation.yaml"):
+        one = (tmp_path / "one" / "desk" / name).read_bytes()
+        assert one == (tmp_path / "remote" / "desk" / name).read_bytes(), name
+    capsys.readouterr()

@@ -20,12 +20,14 @@ import pytest
 from matplotlib.figure import Figure
 from scipy import stats
 
+from sim.kpis import describe
+from sim.schema.labels import factor_label
 from sim.schema.sweep import Sweep
 from sim.studies.sweeps.analysis_folder import write_analysis
 from sim.studies.sweeps.design import Design, build_design
-from sim.studies.sweeps.figures import indices_figure, scatter_figure
-from sim.studies.sweeps.reading import reading
-from sim.studies.sweeps.sensitivity import point_means, sensitivity
+from sim.studies.sweeps.figures import factor_figure, indices_figure, wrap
+from sim.studies.sweeps.reading import kpi_title, reading
+from sim.studies.sweeps.sensitivity import number_text, point_means, sensitivity
 
 KPI = "ops_wait_mean"
 OTHER = "project_slip_mean"
@@ -172,7 +174,9 @@ def test_sobol_pure_interaction_is_read_as_interaction():
 # --- replications, missing points and warnings --------------------------------------------------
 
 
-def test_point_means_average_replications_with_t_intervals():
+def test_point_means_average_replications_with_intervals_on_the_log_scale():
+    # A wait cannot be negative: its interval is Student's t on the log scale of the mean
+    # (the delta method), mean x exp(+-t se / mean).
     design = grid_design()
     offsets = {0: 0.3, 1: -0.1, 2: 0.5}
     runs = runs_for(design, additive, replications=3, noise=lambda i, rep: offsets[rep] * i,
@@ -180,17 +184,18 @@ def test_point_means_average_replications_with_t_intervals():
     means = point_means(design, runs, [KPI], level=0.9)
     assert list(means["point"]) == list(design.table["point"])
     assert list(means.columns) == ["point", *design.parameters, "kpi", "n", "mean", "ci_low",
-                                   "ci_high", "std"]
+                                   "ci_high", "std", "runs", "undefined", "collapsed"]
     first = means.iloc[0]
     assert first["n"] == 0 and np.isnan(first["mean"]) and np.isnan(first["ci_low"])
     point = means.iloc[4]
     base = additive(design.table.iloc[4])
     values = np.array([base + offsets[rep] * 3 for rep in range(3)])
-    half = stats.t.ppf(0.95, 2) * values.std(ddof=1) / math.sqrt(3)
-    assert point["n"] == 3
+    spread = math.exp(stats.t.ppf(0.95, 2) * values.std(ddof=1) / math.sqrt(3)
+                      / values.mean())
+    assert point["n"] == 3 and point["runs"] == 3 and point["undefined"] == 0
     assert point["mean"] == pytest.approx(values.mean(), rel=1e-12)
-    assert point["ci_low"] == pytest.approx(values.mean() - half, rel=1e-12)
-    assert point["ci_high"] == pytest.approx(values.mean() + half, rel=1e-12)
+    assert point["ci_low"] == pytest.approx(values.mean() / spread, rel=1e-12)
+    assert point["ci_high"] == pytest.approx(values.mean() * spread, rel=1e-12)
     assert point["std"] == pytest.approx(values.std(ddof=1), rel=1e-12)
 
 
@@ -219,7 +224,8 @@ def test_replication_noise_warning(spread, warns):
     noisy = [w for w in sens.warnings if "replication noise is" in w]
     assert bool(noisy) is warns
     if warns:
-        assert noisy[0].startswith(f"{KPI}: ") and noisy[0].endswith("add replications")
+        assert f"for {describe(KPI).label[:1].lower()}{describe(KPI).label[1:]} (" in noisy[0]
+        assert noisy[0].endswith("add replications")
 
 
 def test_missing_points_skip_the_kpi_with_a_warning():
@@ -231,7 +237,7 @@ def test_missing_points_skip_the_kpi_with_a_warning():
         in sens.warnings
     assert sens.indices.empty
     assert KPI in sens.skipped
-    assert "no sensitivity indices" in reading(sens)[0]
+    assert "no sensitivity indices" in reading(sens)[0].lower()
     means = point_means(design, runs, [KPI])
     assert (means["n"] == 0).sum() == 3
 
@@ -243,16 +249,16 @@ def test_undefined_kpi_at_some_points_skips_only_that_kpi():
     runs.loc[undefined, OTHER] = np.nan
     sens = sensitivity(design, runs, [KPI, OTHER])
     assert set(sens.indices["kpi"]) == {KPI}
-    assert any(w.startswith(f"{OTHER}: undefined at 2 of ") for w in sens.warnings)
+    assert sens.skipped[OTHER].startswith("undefined at 2 of ")
+    assert KPI not in sens.skipped
     assert not any("finished run" in w for w in sens.warnings)
-    assert not any(w.startswith(f"{KPI}: undefined") for w in sens.warnings)
 
 
 def test_constant_kpi_is_skipped():
     design = sampled("lhs", 128)
     sens = sensitivity(design, runs_for(design, lambda r: 4.0), [KPI])
     assert sens.indices.empty
-    assert any("does not vary across the sweep" in w for w in sens.warnings)
+    assert "does not vary across the sweep" in sens.skipped[KPI]
 
 
 @pytest.mark.parametrize(("kind", "samples", "phrase"), [
@@ -290,7 +296,7 @@ def test_sobol_warns_when_noise_would_pass_for_sensitivity():
     sens = sensitivity(design, runs_for(design, replications=2,
                                         noise=lambda i, rep: draws[i, rep]), [KPI])
     share = [w for w in sens.warnings if "replication noise is" in w]
-    assert share and "above 5%" in share[0], sens.warnings
+    assert share and "more than 5% of the spread" in share[0], sens.warnings
     assert sens.for_kpi(KPI).set_index("parameter").loc[INERT, "ST"] > 0.05
 
 
@@ -308,6 +314,28 @@ def test_morris_flags_whole_number_and_choice_parameters():
     assert sens.for_kpi(KPI).set_index("parameter").loc["c", "mu_star"] == pytest.approx(3.0)
 
 
+def test_choices_in_a_morris_design_are_read_by_their_means(tmp_path):
+    # Morris steps compare only some pairs of choices, so the reading gives the mean per
+    # choice over the design, and says why once.
+    sweep = Sweep.model_validate({
+        "scenario": "base.yaml", "design": {"kind": "morris", "samples": 20},
+        "parameters": {"levers.rewards.scheme": {"values": ["operations_only", "balanced",
+                                                            "outcome_based"]},
+                       "operations.demand": {"low": 250, "high": 350}}})
+    design = build_design(sweep)
+    bonus = {"operations_only": 0.0, "balanced": 3.0, "outcome_based": 1.0}
+    runs = runs_for(design, lambda r: bonus[r["levers.rewards.scheme"]]
+                    + 0.01 * r["operations.demand"])
+    analysis = write_analysis(tmp_path, design, runs, [KPI])
+    (text,) = analysis.reading
+    scheme = factor_label("levers.rewards.scheme").lower
+    assert f"Averaged over the other factors, {scheme} gives" in text
+    order = [text.index(f"with {c} (") for c in ("balanced", "outcome_based",
+                                                 "operations_only")]
+    assert order == sorted(order)  # highest mean first
+    assert sum("Morris steps treat the choices" in w for w in analysis.warnings) == 1
+
+
 def test_grid_levels_that_print_alike_stay_apart():
     design = build_design(Sweep.model_validate({
         "scenario": "base.yaml", "parameters": {"a": [0.12341, 0.12344], "b": [1.0, 2.0]}}))
@@ -321,7 +349,9 @@ def test_grid_levels_that_print_alike_stay_apart():
 def test_small_sobol_design_warns_about_wide_intervals():
     design = sampled("sobol", 16)
     sens = sensitivity(design, runs_for(design), [KPI])
-    assert any(w.startswith(f"{KPI}: Sobol confidence intervals reach") for w in sens.warnings)
+    assert any(w.startswith("Sobol confidence intervals reach") and
+               w.endswith(f"for {describe(KPI).label[:1].lower()}{describe(KPI).label[1:]}: "
+                          "add base samples or replications") for w in sens.warnings), sens.warnings
 
 
 def test_uncertain_morris_effects_warn():
@@ -354,7 +384,7 @@ def test_bootstrap_depends_on_the_seed_only():
 
 
 def _order_in(text: str, names) -> list[int]:
-    return [text.index(name) for name in names]
+    return [text.lower().index(factor_label(name).name.lower()) for name in names]
 
 
 @pytest.mark.parametrize(("kind", "samples"), [("sobol", 1024), ("morris", 20), ("lhs", 1024)])
@@ -362,10 +392,10 @@ def test_reading_puts_the_most_influential_parameter_first(kind, samples):
     design = sampled(kind, samples)
     sens = sobol_linear()[1] if kind == "sobol" else sensitivity(design, runs_for(design), [KPI])
     (text,) = reading(sens)
-    assert text.startswith(f"{KPI} (wait before service, days): projects.quality")
+    assert text.startswith(f"{kpi_title(KPI)}: {factor_label('projects.quality').name}")
     positions = _order_in(text, [*ORDER, INERT])
     assert positions == sorted(positions)
-    assert f"{INERT} matters little" in text
+    assert f"{factor_label(INERT).lower} matters little" in text.lower()
 
 
 def test_reading_wording_per_method():
@@ -375,13 +405,13 @@ def test_reading_wording_per_method():
     design = sampled("morris", 20)
     morris_text = reading(sensitivity(design, runs_for(design), [KPI]))[0]
     quality = abs(COEF["projects.quality"]) * 0.4
-    assert f"changes the KPI by about {quality:.4g} days" in morris_text
+    assert f"changes the KPI by about {number_text(quality, 3)} days" in morris_text
     assert "raising it lowers the KPI" in morris_text
     grid = grid_design()
     grid_text = reading(sensitivity(grid, runs_for(grid, additive), [KPI]))[0]
-    assert grid_text.startswith(f"{KPI} (wait before service, days): projects.quality has "
-                                "the largest main effect")
-    assert "at projects.quality = 0.6" in grid_text
+    assert grid_text.startswith(f"{kpi_title(KPI)}: Averaged over the other factors, "
+                                f"{factor_label('projects.quality').lower} moves it most")
+    assert "at 60.0%" in grid_text  # a share
 
 
 def test_list_design_has_point_means_only(tmp_path):
@@ -393,11 +423,13 @@ def test_list_design_has_point_means_only(tmp_path):
                     else r["operations.demand"] / 100)
     sens = sensitivity(design, runs, [KPI])
     assert sens.method == "none" and sens.indices.empty and sens.warnings == ()
-    assert "from 1 days (levers.pmo.type = supportive) to 3.5 days" in reading(sens)[0]
+    pmo = factor_label("levers.pmo.type").name
+    assert f"from 1 day ({pmo} = supportive) to 3.5 days" in reading(sens)[0]
     analysis = write_analysis(tmp_path, design, runs, [KPI])
     assert analysis.files == ("points.csv", f"plots/scatter-{KPI}.png", "report.md")
     report = (tmp_path / "report.md").read_text(encoding="utf-8")
-    assert "| operations.demand | levers.pmo.type | ops_wait_mean |" in report
+    demand = factor_label("operations.demand").axis
+    assert f"| {demand} | {pmo} | {kpi_title(KPI)} |" in report
     assert "| 350 |  | 3.5 |" in report
 
 
@@ -407,23 +439,24 @@ def test_indices_figure_sorts_bars_by_importance():
     assert isinstance(figure, Figure)
     (ax,) = figure.axes
     labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert labels == [INERT, *reversed(ORDER)]
+    assert labels == [wrap(factor_label(p).name, 40) for p in [INERT, *reversed(ORDER)]]
     assert len(ax.patches) == 2 * len(RANGES)
 
 
-def test_scatter_figure_has_a_panel_per_parameter():
+def test_factor_figure_has_a_panel_per_factor_and_no_line_it_did_not_choose():
     design = grid_design()
     means = point_means(design, runs_for(design, additive, replications=2,
                                          noise=lambda i, rep: 0.1 * rep), [KPI])
-    figure = scatter_figure(means, design.parameters, KPI)
+    figure = factor_figure(means, design.parameters, KPI)
     shown = [ax for ax in figure.axes if ax.get_visible()]
-    assert [ax.get_xlabel() for ax in shown] == list(design.parameters)
+    assert [ax.get_xlabel() for ax in shown] == [wrap(factor_label(p).axis)
+                                                 for p in design.parameters]
     categorical = shown[2]
     assert [t.get_text() for t in categorical.get_xticklabels()] == ["exponential",
                                                                      "deterministic"]
-    trend = shown[0].get_lines()[-1]
-    slope = np.polyfit(*trend.get_data(), 1)[0]
-    assert slope == pytest.approx(0.01, rel=1e-9)
+    # Three values of each factor: too few for a threshold, so no fitted line is drawn,
+    # only the point means joined per combination of the other factors.
+    assert not any(line.get_linestyle() == "--" for ax in shown for line in ax.get_lines())
 
 
 def test_write_analysis_writes_the_listed_files(tmp_path):
@@ -432,9 +465,10 @@ def test_write_analysis_writes_the_listed_files(tmp_path):
     folder = tmp_path / "analysis"
     folder.mkdir()
     analysis = write_analysis(folder, design, runs, [KPI, OTHER], seed=2)
-    expected = ("points.csv", "sensitivity.csv", f"plots/indices-{KPI}.png",
-                f"plots/scatter-{KPI}.png", f"plots/indices-{OTHER}.png",
-                f"plots/scatter-{OTHER}.png", "report.md")
+    expected = ("points.csv", "sensitivity.csv", "thresholds.csv", "cells.csv",
+                f"plots/indices-{KPI}.png", f"plots/scatter-{KPI}.png", f"plots/map-{KPI}.png",
+                f"plots/indices-{OTHER}.png", f"plots/scatter-{OTHER}.png",
+                f"plots/map-{OTHER}.png", "report.md")
     assert analysis.files == expected
     written = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
     assert written == sorted(expected)
@@ -448,8 +482,8 @@ def test_write_analysis_writes_the_listed_files(tmp_path):
     report = (folder / "report.md").read_text(encoding="utf-8")
     for line in analysis.reading:
         assert line in report
-    for warning in analysis.warnings:
-        assert warning in report
+    for warning in analysis.warnings:  # each a bullet, its first letter capitalised
+        assert f"- {warning[:1].upper()}{warning[1:]}" in report
     assert "64 base samples (below 128)" in report
     assert f"](plots/indices-{KPI}.png)" in report and f"](plots/scatter-{OTHER}.png)" in report
     assert "with 2 replications each" in report

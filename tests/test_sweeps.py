@@ -30,6 +30,7 @@ import sim.studies.sweeps.engine
 from sim.cli import main
 from sim.studies.sweeps import SweepResults, load_sweep, open_sweep, run_sweep
 from sim.studies.sweeps.files import plan
+from sim.studies.sweeps.reading import kpi_title
 from sim.studies.sweeps.store import SweepStore
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -690,7 +691,7 @@ def test_analyze_a_sobol_sweep(tmp_path, capsys):
     code, out, err = cli(capsys, "analyze", folder)
     assert code == 0, err
     assert "16 of 16 runs done" in out
-    assert "- ops_wait_mean" in out and "- stress_mean" in out
+    assert f"- {kpi_title('ops_wait_mean')}: " in out and f"- {kpi_title('stress_mean')}: " in out
     analyses = list(folder.glob("analysis-*"))
     assert len(analyses) == 1
     for name in ("report.md", "points.csv", "sensitivity.csv"):

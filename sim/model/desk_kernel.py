@@ -22,9 +22,19 @@ state and documents the mechanics; this module only knows array layouts:
   constants below;
 - each random source is a block of draws and an index into it. A draw is taken
   only once everything the event needs is at hand: if a block runs out, or the
-  calendar or the queue is full, :func:`advance` returns a code saying which,
-  before it changes anything for that event, and the caller refills or grows and
-  calls again.
+  calendar, the queue or the item records are full, :func:`advance` returns a
+  code saying which, before it changes anything for that event, and the caller
+  refills or grows and calls again;
+- when the desk keeps item records, ``rec`` is an array with a row per item, and
+  every item gets an id, its arrival number (value and failure items alike): the
+  queue keeps each waiting item's id, each server the id of the item in hand, a
+  failure item's calendar entry the id of the item it returns for (in the server
+  field, unused by failure entries) or :data:`NO_PARENT`, and row ``id`` holds the
+  item's arrival, start of service, completion, the moment its patience runs out
+  and the id of the item it returns for (:data:`VALUE` for value demand). Without
+  records ``rec`` is None: Numba compiles each function for that case with every
+  line about records pruned away, so the desk runs the same code as without the
+  feature. Records draw nothing and change no other state.
 """
 
 from __future__ import annotations
@@ -42,16 +52,24 @@ NOW, RATE, DAY_END, SLA, NEXT, PENDING, TIME_IN_SYSTEM, WAIT, QUEUED_SINCE, ABAN
 FLOATS = 10
 # integer state
 CALENDAR_SIZE, SEQUENCE, QUEUE_HEAD, QUEUE_LENGTH, IDLE_COUNT, COMPLETED, WITHIN_SLA, DEFECTS, \
-    FAILURES, ABANDONED, PATIENT = range(11)
-INTS = 11
+    FAILURES, ABANDONED, PATIENT, ITEMS = range(12)
+INTS = 12
+# columns of the item records
+ARRIVED, STARTED, FINISHED_AT, GIVES_UP, PARENT = range(5)
+RECORD_COLUMNS = 5
+VALUE = -1.0
+"""Parent of a value-demand item in the records."""
+NO_PARENT = -2
+"""Parent of a failure item that returns for no item of the desk (e.g. an incident)."""
 # random sources, in the order of the index array and of the codes below
 GAPS, EFFORTS, PATIENCE, FAILURE_EFFORTS, DEFECT_DRAWS, DEFECT_DELAYS = range(6)
 SOURCES = 6
 
 FINISHED = -1
 """Return code of :func:`advance`: the desk stands at ``until``."""
-CALENDAR_FULL, QUEUE_FULL = SOURCES, SOURCES + 1
-"""Return codes: the calendar or the queue needs more room (0..5 name a source to refill)."""
+CALENDAR_FULL, QUEUE_FULL, RECORDS_FULL = SOURCES, SOURCES + 1, SOURCES + 2
+"""Return codes: the calendar, the queue or the item records need more room (0..5 name a
+source to refill)."""
 
 
 def heap_push(ct, cs, ck, cv, size, time, sequence, kind, server):
@@ -139,9 +157,29 @@ def _enter(now, effort, gives_up, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, busy
         sf[QUEUED_SINCE] += now
 
 
-def advance(until, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, on_duty, busy_since, busy_on,
-            overrun, item_arrival, speed, p_defect, gaps, efforts, patience, failure_efforts,
-            defect_draws, defect_delays, drawn):
+def _record_arrival(now, gives_up, parent, si, qa, qi, idle, item_id, rec):
+    """Give an arriving item the next id and open its row, where :func:`_enter` will put it.
+
+    Called just before :func:`_enter` (with room for the row): the item goes to the
+    last idle server, or to the queue's next slot.
+    """
+    item = si[ITEMS]
+    si[ITEMS] += 1
+    rec[item, ARRIVED] = now
+    rec[item, STARTED] = np.nan
+    rec[item, FINISHED_AT] = np.nan
+    rec[item, GIVES_UP] = gives_up
+    rec[item, PARENT] = parent
+    if si[IDLE_COUNT] > 0:
+        item_id[idle[si[IDLE_COUNT] - 1]] = item
+        rec[item, STARTED] = now
+    else:
+        qi[(si[QUEUE_HEAD] + si[QUEUE_LENGTH]) % qa.shape[0]] = item
+
+
+def advance(until, sf, si, ct, cs, ck, cv, qa, qe, qg, qi, idle, on_duty, busy_since, busy_on,
+            overrun, item_arrival, item_id, speed, p_defect, gaps, efforts, patience,
+            failure_efforts, defect_draws, defect_delays, drawn, rec):
     """Run the calendar's entries and the value arrivals due before ``until``, in time order.
 
     Returns :data:`FINISHED` once the desk stands at ``until``, or the code of what
@@ -154,6 +192,8 @@ def advance(until, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, on_duty, busy_since
             return CALENDAR_FULL
         if si[QUEUE_LENGTH] + 1 > qa.shape[0]:
             return QUEUE_FULL
+        if rec is not None and si[ITEMS] >= rec.shape[0]:
+            return RECORDS_FULL
         nxt, due = sf[NEXT], ct[0]  # the calendar is never empty: its entry at infinity stays
         if nxt < due:  # a value item arrives
             if nxt >= until:
@@ -177,6 +217,8 @@ def advance(until, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, on_duty, busy_since
             if sf[NEXT] >= day_end:  # tomorrow's rate converts what is left of the draw
                 sf[NEXT] = INF
                 sf[PENDING] = max(0.0, draw - rate * (day_end - nxt))
+            if rec is not None:
+                _record_arrival(nxt, gives_up, VALUE, si, qa, qi, idle, item_id, rec)
             _enter(nxt, effort, gives_up, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, busy_since,
                    item_arrival, speed)
             continue
@@ -199,20 +241,28 @@ def advance(until, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, on_duty, busy_since
             else:
                 overrun[server] += now - busy_since[server]
             stay = now - item_arrival[server]
+            if rec is not None:
+                rec[item_id[server], FINISHED_AT] = now
             si[COMPLETED] += 1
             sf[TIME_IN_SYSTEM] += stay
             if stay <= sf[SLA]:
                 si[WITHIN_SLA] += 1
             if defective:  # returns later than the entry on top, so that entry stays on top
                 si[DEFECTS] += 1
+                parent = NO_PARENT
+                if rec is not None:
+                    parent = item_id[server]
                 schedule(ct, cs, ck, cv, si, now + defect_delays[drawn[DEFECT_DELAYS]], FAILURE,
-                         -1)
+                         parent)
                 drawn[DEFECT_DELAYS] += 1
             if on_duty[server]:
                 slot = _pop_waiting(now, sf, si, qa, qg)
                 if slot >= 0:  # the finished entry on top makes way for the next one
                     busy_since[server] = now
                     item_arrival[server] = qa[slot]
+                    if rec is not None:
+                        item_id[server] = qi[slot]
+                        rec[qi[slot], STARTED] = now
                     si[SEQUENCE] += 1
                     _sift_down(ct, cs, ck, cv, si[CALENDAR_SIZE], now + qe[slot] / speed[server],
                                si[SEQUENCE], DONE, server)
@@ -223,8 +273,11 @@ def advance(until, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, on_duty, busy_since
             si[CALENDAR_SIZE] = _heap_pop(ct, cs, ck, cv, si[CALENDAR_SIZE])
         elif kind == ON_DUTY:
             si[CALENDAR_SIZE] = _heap_pop(ct, cs, ck, cv, si[CALENDAR_SIZE])
+            was_idle = busy_since[server] == IDLE
             go_on(server, now, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, on_duty, busy_since,
                   overrun, item_arrival, speed)
+            if rec is not None:
+                record_take(server, was_idle, now, si, qa, qi, busy_since, item_id, rec)
         elif kind == OFF_DUTY:
             si[CALENDAR_SIZE] = _heap_pop(ct, cs, ck, cv, si[CALENDAR_SIZE])
             go_off(server, now, si, idle, on_duty, busy_since, busy_on)
@@ -235,6 +288,8 @@ def advance(until, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, on_duty, busy_since
             si[FAILURES] += 1
             effort = failure_efforts[drawn[FAILURE_EFFORTS]]
             drawn[FAILURE_EFFORTS] += 1
+            if rec is not None:
+                _record_arrival(now, INF, float(server), si, qa, qi, idle, item_id, rec)
             _enter(now, effort, INF, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, busy_since,
                    item_arrival, speed)
     sf[NOW] = until
@@ -282,8 +337,8 @@ def go_off(server, now, si, idle, on_duty, busy_since, busy_on):
     on_duty[server] = False
 
 
-def roster(now, eps, people, phases, shares, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, on_duty,
-           busy_since, busy_on, overrun, item_arrival, speed):
+def roster(now, eps, people, phases, shares, sf, si, ct, cs, ck, cv, qa, qe, qg, qi, idle,
+           on_duty, busy_since, busy_on, overrun, item_arrival, item_id, speed, rec):
     """Put each of ``people`` on today's duty block of length ``share`` from ``phase``.
 
     A block that would run past the end of the day wraps to its start, so a
@@ -306,8 +361,11 @@ def roster(now, eps, people, phases, shares, sf, si, ct, cs, ck, cv, qa, qe, qg,
             else:
                 count, start1, end1, start2, end2 = 2, 0.0, end - 1.0, phase, 1.0
         if count and start1 <= eps:
+            was_idle = busy_since[person] == IDLE
             go_on(person, now, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, on_duty, busy_since,
                   overrun, item_arrival, speed)
+            if rec is not None:
+                record_take(person, was_idle, now, si, qa, qi, busy_since, item_id, rec)
         else:
             go_off(person, now, si, idle, on_duty, busy_since, busy_on)
         for w in range(count):
@@ -316,6 +374,18 @@ def roster(now, eps, people, phases, shares, sf, si, ct, cs, ck, cv, qa, qe, qg,
                 schedule(ct, cs, ck, cv, si, now + start, ON_DUTY, person)
             if end < 1.0 - eps:
                 schedule(ct, cs, ck, cv, si, now + end, OFF_DUTY, person)
+
+
+def record_take(server, was_idle, now, si, qa, qi, busy_since, item_id, rec):
+    """Record that ``server``, idle before a call to :func:`go_on`, took an item from the queue.
+
+    :func:`take_next` leaves the queue's head just past the slot of the item it
+    took, and that slot keeps the item's id until a later arrival reuses it.
+    """
+    if was_idle and busy_since[server] != IDLE:
+        item = qi[(si[QUEUE_HEAD] - 1 + qa.shape[0]) % qa.shape[0]]
+        item_id[server] = item
+        rec[item, STARTED] = now
 
 
 def remove_idle(idle, n_idle, server):
@@ -328,7 +398,7 @@ def remove_idle(idle, n_idle, server):
             found = True
 
 
-def purge(now, sf, si, qa, qe, qg):
+def purge(now, sf, si, qa, qe, qg, qi):
     """Take every waiting item whose patience ran out by ``now`` out of the queue, in order."""
     head, length, capacity = si[QUEUE_HEAD], si[QUEUE_LENGTH], qa.shape[0]
     queued_since, abandoned_time = sf[QUEUED_SINCE], sf[ABANDONED_TIME]
@@ -343,13 +413,16 @@ def purge(now, sf, si, qa, qe, qg):
         else:
             target = (head + kept) % capacity
             qa[target], qe[target], qg[target] = qa[slot], qe[slot], qg[slot]
+            if qi is not None:
+                qi[target] = qi[slot]
             kept += 1
     si[QUEUE_LENGTH], si[ABANDONED] = kept, abandoned
     sf[QUEUED_SINCE], sf[ABANDONED_TIME] = queued_since, abandoned_time
 
 
 _KERNELS = ("heap_push", "_sift_down", "_heap_pop", "schedule", "_pop_waiting", "_enter",
-            "remove_idle", "take_next", "go_on", "go_off", "roster", "advance", "purge")
+            "_record_arrival", "record_take", "remove_idle", "take_next", "go_on", "go_off",
+            "roster", "advance", "purge")
 _ready = False
 
 

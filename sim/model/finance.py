@@ -45,7 +45,9 @@ Reinertsen 2009).
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy_financial as npf
@@ -165,11 +167,43 @@ def annual_irr(net: np.ndarray) -> float:
     """
     if not len(net) or not (np.any(net > 0) and np.any(net < 0)):
         return math.nan
-    weekly = npf.irr(net)
+    weekly = npf.irr(net) if len(net) < LONG_SERIES else _stoppable(npf.irr, net)
     if weekly is None or not np.isfinite(weekly) or weekly <= -1.0:
         return math.nan
     weekly = _refine_rate(net.tolist(), float(weekly))
     return float((1.0 + weekly) ** (DAYS_PER_YEAR / DAYS_PER_WEEK) - 1.0)
+
+
+LONG_SERIES = 260
+"""Weeks of flows from which the rate of return is found in a helper thread (see below)."""
+
+
+def _stoppable(function, *args):
+    """``function(*args)`` in a helper thread, so that the main thread still answers signals.
+
+    ``numpy_financial.irr`` finds the eigenvalues of an n x n matrix in one call
+    to LAPACK, which takes minutes for the weeks of a century and cannot be
+    interrupted; meanwhile the main thread waits in short steps, so that Ctrl-C
+    or SIGTERM stops the command at once (the helper, a daemon thread, is
+    abandoned). The result is the same: only where the call runs changes.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return function(*args)
+    outcome: dict[str, Any] = {}
+
+    def call() -> None:
+        try:
+            outcome["value"] = function(*args)
+        except BaseException as exc:  # handed back to the caller below
+            outcome["error"] = exc
+
+    helper = threading.Thread(target=call, name="pmosim-rate-of-return", daemon=True)
+    helper.start()
+    while helper.is_alive():
+        helper.join(0.05)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
 
 
 def _refine_rate(net: list[float], rate: float) -> float:

@@ -118,6 +118,9 @@ class ServiceDesk:
     patience
         Patience (days) of each value-demand item in arrival order, or None when
         nobody abandons.
+    records
+        Whether to keep a record of every item (see :meth:`item_records`); off by
+        default. Records draw nothing and change no other figure.
 
     Each source is an iterator of floats or a function ``draw(size)`` returning
     an array of the next ``size`` variates.
@@ -126,7 +129,8 @@ class ServiceDesk:
     def __init__(self, servers: int, *, arrivals: Iterator[float] | Draws,
                  value_effort: Iterator[float] | Draws, failure_effort: Iterator[float] | Draws,
                  defect_draws: Iterator[float] | Draws, defect_delays: Iterator[float] | Draws,
-                 sla: float, patience: Iterator[float] | Draws | None = None):
+                 sla: float, patience: Iterator[float] | Draws | None = None,
+                 records: bool = False):
         k.ready()
         self._sources = [_Source("arrivals", arrivals), _Source("value efforts", value_effort),
                          _Source("patience", patience),
@@ -139,6 +143,7 @@ class ServiceDesk:
         self._f[k.SLA] = sla
         self._f[k.NEXT] = INF  # time of the next value arrival (INF: none before the day ends)
         self._i[k.PATIENT] = patience is not None
+        self._records = np.empty((1024, k.RECORD_COLUMNS)) if records else None
         # the calendar: time, sequence, kind, server; an entry at infinity keeps it from emptying
         room = 4 * servers + 64
         self._ct = np.empty(room)
@@ -147,8 +152,9 @@ class ServiceDesk:
         self._cv = np.empty(room, dtype=np.int64)
         self._i[k.CALENDAR_SIZE] = k.heap_push(self._ct, self._cs, self._ck, self._cv, 0, INF, 0,
                                                FAILURE, -1)
-        # the queue: arrival, effort, gives up
+        # the queue: arrival, effort, gives up, item id
         self._qa, self._qe, self._qg = np.empty(256), np.empty(256), np.empty(256)
+        self._qi = np.empty(256, dtype=np.int64)
         self._idle = np.empty(servers, dtype=np.int64)  # a stack of the idle servers on duty
         self.on_duty = np.zeros(servers, dtype=bool)
         self.busy_since = np.full(servers, IDLE)
@@ -156,13 +162,15 @@ class ServiceDesk:
         self.overrun = np.zeros(servers)
         self.speed = np.ones(servers)
         self.item_arrival = np.zeros(servers)
+        self.item_id = np.full(servers, -1, dtype=np.int64)  # the id of the item in hand
         self.p_defect = np.zeros(servers)  # per server: stress makes some people err more
         self.busy_time = 0.0
         self._in_service = np.empty(0, dtype=np.int64)  # servers busy when the books last closed
         self._pending = self._draw(k.GAPS)
 
     @classmethod
-    def for_scenario(cls, servers: int, ops: Operations, streams: Streams) -> ServiceDesk:
+    def for_scenario(cls, servers: int, ops: Operations, streams: Streams,
+                     records: bool = False) -> ServiceDesk:
         """The desk of a scenario's operations, drawing from the replication's streams."""
         return cls(
             servers, arrivals=streams.generator("arrivals").standard_exponential,
@@ -173,7 +181,8 @@ class ServiceDesk:
                                   ops.defect_delay),
             sla=ops.sla,
             patience=None if ops.patience is None else _scaled(
-                streams.generator("patience").standard_exponential, ops.patience))
+                streams.generator("patience").standard_exponential, ops.patience),
+            records=records)
 
     @property
     def _pending(self) -> float | None:
@@ -225,6 +234,20 @@ class ServiceDesk:
         return list(zip(self._qa[slots].tolist(), self._qe[slots].tolist(),
                         self._qg[slots].tolist(), strict=True))
 
+    def item_records(self) -> np.ndarray | None:
+        """Every item so far, one row per item id (its arrival number); None without records.
+
+        Columns (see :mod:`sim.model.desk_kernel`): arrival, start of service,
+        completion (NaN while not started or not finished), the moment its patience
+        runs out (infinity without patience or for failure items) and the id of the
+        item it returns for (-1 for value demand, -2 for failure demand that returns
+        for no item, such as an incident). An item that never started service and
+        whose patience ran out by :attr:`now` left unserved at that moment.
+        """
+        if self._records is None:
+            return None
+        return self._records[:int(self._i[k.ITEMS])].copy()
+
     @property
     def idle(self) -> list[int]:
         """The idle servers on duty; the last one listed serves the next item."""
@@ -243,9 +266,9 @@ class ServiceDesk:
     def add_failure(self, delay: float = 0.0) -> None:
         """Raise a failure-demand item ``delay`` days from now (e.g. an incident).
 
-        It is served like a returning defect.
+        It is served like a returning defect, but returns for no item of the desk.
         """
-        self._schedule(self.now + delay, FAILURE, -1)
+        self._schedule(self.now + delay, FAILURE, k.NO_PARENT)
 
     def advance(self, until: float) -> None:
         """Run the desk's events due before ``until``, in time order; then stand at ``until``.
@@ -265,17 +288,21 @@ class ServiceDesk:
         sources = self._sources
         while True:
             code = k.advance(until, self._f, self._i, self._ct, self._cs, self._ck, self._cv,
-                             self._qa, self._qe, self._qg, self._idle, self.on_duty,
+                             self._qa, self._qe, self._qg, self._qi, self._idle, self.on_duty,
                              self.busy_since, self.busy_on, self.overrun, self.item_arrival,
-                             self.speed, self.p_defect, sources[0].block, sources[1].block,
-                             sources[2].block, sources[3].block, sources[4].block,
-                             sources[5].block, self._drawn)
+                             self.item_id, self.speed, self.p_defect, sources[0].block,
+                             sources[1].block, sources[2].block, sources[3].block,
+                             sources[4].block, sources[5].block, self._drawn, self._records)
             if code == k.FINISHED:
                 return
             if code == k.CALENDAR_FULL:
                 self._room_for(2)
             elif code == k.QUEUE_FULL:
                 self._grow_queue()
+            elif code == k.RECORDS_FULL:
+                grown = np.empty((2 * self._records.shape[0], k.RECORD_COLUMNS))
+                grown[:self._records.shape[0]] = self._records
+                self._records = grown
             else:
                 sources[code].refill()
                 self._drawn[code] = 0
@@ -296,9 +323,9 @@ class ServiceDesk:
         """Double the queue's room, keeping its items in order from the start of the arrays."""
         head, length, capacity = int(self._i[k.QUEUE_HEAD]), self.queue_length, self._qa.size
         slots = (head + np.arange(length)) % capacity
-        for name in ("_qa", "_qe", "_qg"):
+        for name in ("_qa", "_qe", "_qg", "_qi"):
             old = getattr(self, name)
-            new = np.empty(2 * capacity)
+            new = np.empty(2 * capacity, dtype=old.dtype)
             new[:length] = old[slots]
             setattr(self, name, new)
         self._i[k.QUEUE_HEAD] = 0
@@ -331,7 +358,7 @@ class ServiceDesk:
         """Add ``count`` seats to the pool (off duty until rostered)."""
         for name, fill in (("on_duty", False), ("busy_since", IDLE), ("busy_on", 0.0),
                            ("overrun", 0.0), ("speed", 1.0), ("item_arrival", 0.0),
-                           ("p_defect", 0.0)):
+                           ("item_id", -1), ("p_defect", 0.0)):
             old = getattr(self, name)
             setattr(self, name, np.concatenate([old, np.full(count, fill, dtype=old.dtype)]))
         idle = np.empty(self._idle.size + count, dtype=np.int64)
@@ -378,9 +405,13 @@ class ServiceDesk:
         so far as overrun and carries on with it.
         """
         self._room_for(1)
+        was_idle = self.busy_since[server] == IDLE
         k.go_on(server, self.now, self._f, self._i, self._ct, self._cs, self._ck, self._cv,
                 self._qa, self._qe, self._qg, self._idle, self.on_duty, self.busy_since,
                 self.overrun, self.item_arrival, self.speed)
+        if self._records is not None:
+            k.record_take(server, was_idle, self.now, self._i, self._qa, self._qi,
+                          self.busy_since, self.item_id, self._records)
 
     def go_off_duty(self, server: int) -> None:
         """Take ``server`` off duty; an item in hand is finished first (non-preemptive)."""
@@ -404,8 +435,8 @@ class ServiceDesk:
         k.roster(self.now, eps, np.asarray(people, dtype=np.int64),
                  np.asarray(phases, dtype=np.float64), np.asarray(shares, dtype=np.float64),
                  self._f, self._i, self._ct, self._cs, self._ck, self._cv, self._qa, self._qe,
-                 self._qg, self._idle, self.on_duty, self.busy_since, self.busy_on,
-                 self.overrun, self.item_arrival, self.speed)
+                 self._qg, self._qi, self._idle, self.on_duty, self.busy_since, self.busy_on,
+                 self.overrun, self.item_arrival, self.item_id, self.speed, self._records)
 
     # -- books ------------------------------------------------------------------
 
@@ -416,7 +447,8 @@ class ServiceDesk:
         """
         self.advance(now)
         if self._i[k.PATIENT] and self._i[k.QUEUE_LENGTH]:
-            k.purge(now, self._f, self._i, self._qa, self._qe, self._qg)
+            k.purge(now, self._f, self._i, self._qa, self._qe, self._qg,
+                    None if self._records is None else self._qi)
         busy = np.empty(len(self.busy_since), dtype=np.int64)
         count = day_kernel.close_service(now, self.busy_since, self.on_duty, self.busy_on,
                                          self.overrun, busy)
@@ -474,19 +506,22 @@ class ServiceDesk:
 def warm_up() -> None:
     """Load the compiled desk now (about a second, once per process) rather than in a first run.
 
-    A one-server desk with impatient customers goes through a rostered day, so
-    that every compiled function is loaded (or compiled, the first time on a
-    machine). Nothing else in the process changes.
+    A one-server desk with impatient customers goes through a rostered day, once
+    without item records and once with them, so that every compiled function is
+    loaded (or compiled, the first time on a machine). Nothing else in the process
+    changes.
     """
     unit = itertools.repeat(1.0)
-    desk = ServiceDesk(1, arrivals=unit, value_effort=unit, failure_effort=unit,
-                       defect_draws=unit, defect_delays=unit, sla=1.0, patience=unit)
-    desk.roster(np.array([0]), np.array([0.5]), np.array([0.25]), 1e-12)
-    desk.go_on_duty(0)
-    desk.go_off_duty(0)
-    desk.add_failure(0.1)
-    desk.start_day(1.0, 5.0)
-    desk.close_books(1.0)
+    for records in (False, True):  # each is compiled apart (see the kernel)
+        desk = ServiceDesk(1, arrivals=unit, value_effort=unit, failure_effort=unit,
+                           defect_draws=unit, defect_delays=unit, sla=1.0, patience=unit,
+                           records=records)
+        desk.roster(np.array([0]), np.array([0.5]), np.array([0.25]), 1e-12)
+        desk.go_on_duty(0)
+        desk.go_off_duty(0)
+        desk.add_failure(0.1)
+        desk.start_day(1.0, 5.0)
+        desk.close_books(1.0)
 
 
 def base_demand(ops: Operations, t: float) -> float:

@@ -57,16 +57,20 @@ class Organisation:
         The validated scenario.
     seed
         The replication's seed sequence.
+    records
+        Whether the service desk keeps a record of every item (off by default; it
+        changes no figure).
     """
 
-    def __init__(self, scenario: Scenario, seed: np.random.SeedSequence):
+    def __init__(self, scenario: Scenario, seed: np.random.SeedSequence, records: bool = False):
         day_kernel.ready()
         self.scenario = scenario
         self.env = simpy.Environment()
         self.streams = Streams(seed)
         wf = scenario.workforce
         servers = sum(getattr(wf, g).headcount for g in ("operations", "projects", "opex"))
-        self.desk = ServiceDesk.for_scenario(servers, scenario.operations, self.streams)
+        self.desk = ServiceDesk.for_scenario(servers, scenario.operations, self.streams,
+                                             records)
         self.workforce = Workforce(scenario, self.env, self.desk, self.streams)
         seats = self.workforce.seats
         self.wellbeing = Wellbeing(scenario, self.env, seats, self.desk)
@@ -238,6 +242,15 @@ class Organisation:
         for component_summary in self._hooks["summary"]:
             out.update(component_summary(self.env.now))
         return out
+
+    def people_records(self) -> tuple[list[tuple[int, float, float]], np.ndarray, np.ndarray,
+                                      np.ndarray]:
+        """Who left (seat, hired, left) and, per seat, when hired, whether active, the group."""
+        return self.workforce.people_records()
+
+    def item_records(self) -> np.ndarray:
+        """The desk's record of every item (only when the run keeps records)."""
+        return self.desk.item_records()
 
     def projects(self) -> list[Project]:
         """Every project proposed during the run (read only)."""

@@ -376,18 +376,31 @@ def schedule_pressure(projects: list[Project], members: np.ndarray, first: np.nd
     return out
 
 
-def project_record(p: Project, tolerance: float) -> dict:
-    """One tidy row describing a project at the end of a run."""
+def project_record(p: Project, tolerance: float, end: float) -> dict:
+    """One tidy row describing a project at the end of a run (time ``end``).
+
+    ``on_time`` and ``slip`` describe a completed project only. ``due`` says
+    whether its on-time deadline (``deadline``: planned finish plus the tolerance)
+    had passed by the end; a due project not delivered by its deadline (late,
+    still running or cancelled) is ``late``. ``slip_at_end`` is its slip, or for
+    a project not delivered, the slip it had reached by the end (a lower bound).
+    """
     duration = p.finished - p.started
-    slip = duration / p.planned_duration - 1.0 if p.status == "completed" else math.nan
+    completed = p.status == "completed"
+    slip = duration / p.planned_duration - 1.0 if completed else math.nan
+    last_day = p.started + p.planned_duration * (1.0 + tolerance)
+    due = bool(last_day <= end)
     return {
         "project": p.name, "template": p.template, "status": p.status,
         "arrived": p.arrived, "started": p.started, "team": p.team_size,
         "allocation": p.allocation, "size": p.size, "estimate": p.estimate,
         "planned_duration": p.planned_duration, "planned_finish": p.started + p.planned_duration,
         "finished": p.finished, "duration": duration, "slip": slip,
-        "on_time": bool(slip <= tolerance) if p.status == "completed" else None,
+        "on_time": bool(slip <= tolerance) if completed else None,
         "cancelled": p.cancelled, "joined_late": len(p.joined),
         "effort": p.effort, "work": p.work, "rework": max(0.0, p.work - p.size + p.to_do),
-        "benefits": len(p.benefits),
+        "benefits": len(p.benefits), "deadline": last_day, "due": due,
+        "late": (not (completed and p.finished <= last_day)) if due else None,
+        "slip_at_end": ((p.finished if completed else end) - p.started) / p.planned_duration
+        - 1.0,
     }

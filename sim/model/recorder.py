@@ -32,6 +32,8 @@ ACTIVITIES = ("ops_busy", "ops_idle", "overrun", "project_work", "project_idle",
               "sustainment", "overhead", "unassigned")
 PLANS = ("available", "ops_planned", "project_planned", "improvement_planned",
          "sustainment_planned", "diverted")
+END_DAYS = 63.0
+"""How far back from the end ``ops_pressure_end`` looks: three months."""
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,15 @@ class Recorder:
         self.rows.append(row)
         self._last = now
 
+    def pressure_at_end(self, since: float, end: float) -> float:
+        """Mean ops pressure at the week ends of the last :data:`END_DAYS` of the window.
+
+        NaN when no week ended then (a window shorter than a week).
+        """
+        values = [row["pressure"] for row in self.rows
+                  if row["day"] > max(since, end - END_DAYS) and "pressure" in row]
+        return float(np.mean(values)) if values else math.nan
+
     def summary(self, snap: Snapshot, final: Final) -> dict[str, float]:
         """Return the run's summary KPIs over the window after the warm-up."""
         end = self.books(snap)
@@ -180,7 +191,8 @@ class Recorder:
             "hours_project_share": _ratio(hours["project_work"], sum(hours[a] for a in ACTIVITIES)),
             "hours_overrun_share": _ratio(hours["overrun"], sum(hours[a] for a in ACTIVITIES)),
         }
-        out.update(_project_summary(final, start.time, end.starts - start.starts))
+        out["ops_pressure_end"] = self.pressure_at_end(start.time, end.time)
+        out.update(_project_summary(final, start.time, end.time, end.starts - start.starts))
         realised = (end.realised_days - start.realised_days) / DAYS_PER_YEAR
         out["benefits_realised"] = float(np.sum(realised))
         for k, kind in enumerate(KINDS):
@@ -241,22 +253,79 @@ def _desk_row(d: dict[str, float], days: float) -> dict[str, float]:
     }
 
 
-def _project_summary(final: Final, since: float, started: int) -> dict[str, float]:
+def _project_summary(final: Final, since: float, end: float, started: int) -> dict[str, float]:
+    """Project KPIs over the window ``(since, end]``, without survivor bias.
+
+    The main figures are taken over the projects *due* in the window: those whose
+    on-time deadline (planned finish plus the tolerance) falls inside it, so that
+    each of them is either delivered by its deadline or late, whatever happened
+    to it. A due project not delivered by the end (still running, or cancelled)
+    counts as late, and its slip, duration and effort are restricted at the end
+    of the run: what they had reached by then, a lower bound. The older
+    figures over the projects *completed* in the window are kept under names
+    ending in ``_finished``; they leave out exactly the projects that did worst.
+    """
     tolerance = final.on_time_tolerance
     done = [p for p in final.projects
             if p.status == "completed" and p.finished > since]
+    due = [p for p in final.projects if since < deadline(p, tolerance) <= end]
+    worked = [p for p in final.projects if _worked_in(p, since, end)]
     slips = np.array([(p.finished - p.started) / p.planned_duration - 1.0 for p in done])
+    restricted = np.array([(_delivered_or(p, end) - p.started) / p.planned_duration - 1.0
+                           for p in due])
+    on_time = np.array([_delivered_or(p, math.inf) <= deadline(p, tolerance) for p in due])
+    delivered = np.array([p.status == "completed" and p.finished <= end for p in due])
     return {
         "projects_started": float(started),
         "projects_completed": float(len(done)),
         "projects_active_final": float(final.active),
-        "projects_on_time_rate": float(np.mean(slips <= tolerance)) if len(done) else math.nan,
-        "project_slip_mean": float(np.mean(slips)) if len(done) else math.nan,
-        "project_duration_mean": float(np.mean([p.finished - p.started for p in done]))
-        if done else math.nan,
-        "project_effort_total": float(sum(p.effort for p in done)),
-        "project_effort_mean": float(np.mean([p.effort for p in done])) if done else math.nan,
-        "project_rework_share": _ratio(sum(p.work + p.to_do - p.size for p in done),
-                                       sum(p.work for p in done)),
+        "projects_due": float(len(due)),
+        "projects_on_time_rate": _mean(on_time),
+        "projects_finished_share": _mean(delivered),
+        "project_slip_mean": _mean(restricted),
+        "project_duration_mean": _mean([_delivered_or(p, end) - p.started for p in due]),
+        "project_effort_total": float(sum(p.effort for p in due)),
+        "project_effort_mean": _mean([p.effort for p in due]),
+        "project_rework_share": _rework_share(worked),
+        "projects_on_time_rate_finished": _mean(slips <= tolerance),
+        "project_slip_mean_finished": _mean(slips),
+        "project_duration_mean_finished": _mean([p.finished - p.started for p in done]),
+        "project_effort_total_finished": float(sum(p.effort for p in done)),
+        "project_effort_mean_finished": _mean([p.effort for p in done]),
+        "project_rework_share_finished": _rework_share(done),
         "benefits_handed_over": float(sum(len(p.benefits) for p in done)),
     }
+
+
+def deadline(project, tolerance: float) -> float:
+    """The last day on which a project still counts as on time (NaN if never started)."""
+    return project.started + project.planned_duration * (1.0 + tolerance)
+
+
+def _delivered_or(project, otherwise: float) -> float:
+    """The day a project was delivered, or ``otherwise`` if it was not (yet)."""
+    return project.finished if project.status == "completed" else otherwise
+
+
+def _worked_in(project, since: float, end: float) -> bool:
+    """Whether a project was in progress at some time in ``(since, end]``."""
+    if not project.started < end:
+        return False
+    stopped = project.finished if project.status == "completed" else project.cancelled
+    return not stopped <= since
+
+
+def _rework_share(projects) -> float:
+    """Rework over all work done so far: Σ(work + to do − size) / Σ work.
+
+    For a project still running, work + to do − size is the work redone so far
+    (what has been done, correctly or not, is size − to do).
+    """
+    return _ratio(sum(p.work + p.to_do - p.size for p in projects),
+                  sum(p.work for p in projects))
+
+
+def _mean(values) -> float:
+    """Mean of ``values``; NaN when there are none."""
+    values = np.asarray(values, dtype=float)
+    return float(np.mean(values)) if len(values) else math.nan

@@ -9,8 +9,11 @@ person's *reward share on operations* is
                        + (w_imp + w_ben) (a_imp + a_sus)),
 
 where the a are their assigned shares of the day; someone whose own work
-carries no weight at all (e.g. an OpEx member under ``operations_only``) is
-reviewed on the day job alone, r = 1. Under ops pressure above
+carries no weight at all while the day job does (e.g. an OpEx member under
+``operations_only``) gets r = ``behaviour.unrewarded_ops_share``: 1 (the
+default) means they are reviewed on the day job alone. No source gives this
+rule; it is a modelling choice that the claims' robustness samples vary.
+Under ops pressure above
 target (pi > 1) people put current work first (Repenning's rule made
 behavioural): they divert a share d = clip(gain (pi - 1) r, 0, max) of their
 project, improvement and sustainment time to the day job. Misalignment is the
@@ -45,8 +48,9 @@ def reward_share(plan: DayPlan, weights: RewardWeights, unrewarded: float = 1.0)
     weights
         The reward scheme.
     unrewarded
-        The share of someone whose own work carries no weight while the day job
-        does: 1, reviewed on the day job alone.
+        The share given to someone whose own work carries no weight while the
+        day job does (``behaviour.unrewarded_ops_share``; 1: reviewed on the day
+        job alone).
     """
     return judge(plan, weights, unrewarded)[0]
 
@@ -152,7 +156,8 @@ class Rewards(Component):
             plan = assigned()
             if len(self.reward) != plan.rows.shape[1]:
                 self.reward, self.misaligned = np.empty((2, plan.rows.shape[1]))
-            k.judge(plan.rows, *judging_weights(self.scenario.levers.rewards.weights, 1.0),
+            k.judge(plan.rows, *judging_weights(self.scenario.levers.rewards.weights,
+                                               self.scenario.behaviour.unrewarded_ops_share),
                     self.reward, self.misaligned)
             self._judged = plan_key
         day.misaligned = self.misaligned

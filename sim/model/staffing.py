@@ -61,6 +61,8 @@ class Workforce(Component):
         self.listeners: Sequence[Component] = ()
         """The components told of every change of seats (see :meth:`tell`)."""
         self.leavers = self.hires = self.removed = 0
+        self.departures: list[tuple[int, float, float]] = []
+        """Everyone who left: seat, when they were hired (-inf: there from the start), when."""
         self._hires: list[tuple[float, int]] = []  # (start day, seat)
         self._leaving: dict[int, tuple[bool, str]] = {}  # person: (backfill, reason)
         self._attrition = streams.uniform_blocks("attrition")
@@ -121,6 +123,7 @@ class Workforce(Component):
             return
         self._leaving.pop(person, None)
         self.desk.go_off_duty(person)
+        self.departures.append((person, float(self.seats.hired_at[person]), self.env.now))
         projects = self.seats.vacate(person)
         for listener in self.listeners:
             listener.seat_vacated(person, projects)
@@ -131,6 +134,12 @@ class Workforce(Component):
         if backfill:
             delay = self.scenario.workforce.attrition.hiring_delay
             heapq.heappush(self._hires, (self.env.now + delay, person))
+
+    def people_records(self) -> tuple[list[tuple[int, float, float]], np.ndarray, np.ndarray,
+                                      np.ndarray]:
+        """Who left (seat, hired, left) and, per seat, when hired, whether active, the group."""
+        seats = self.seats
+        return self.departures, seats.hired_at, seats.active, seats.group
 
     def leaving(self) -> list[int]:
         """The people who finish their item in hand and then leave, in seat order."""

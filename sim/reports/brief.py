@@ -619,8 +619,8 @@ p.caption { font-size: 7pt; color: #444; margin: 0 0 2pt; }
   body { max-width: none; }
   section.next { break-before: page; }
   table, .pair, img, li { break-inside: avoid; }
-  .pair img { height: 44mm; width: auto; max-width: 49%; }
-  img.series { height: 56mm; width: auto; margin: 0 auto; }
+  .pair img { height: 42mm; width: auto; max-width: 49%; }
+  img.series { height: 50mm; width: auto; margin: 0 auto; }
 }
 """
 

@@ -31,11 +31,12 @@ from sim.studies.statistics import headline_rows, scenario_differences
 
 def compare_to_folder(scenarios: list[Scenario], sources: list[str | None], *, out: Path,
                       command: list[str], workers: int = 1,
-                      execution: Execution | None = None,
-                      plots: bool = True) -> tuple[Path, pd.DataFrame]:
+                      execution: Execution | None = None, plots: bool = True,
+                      xlsx: bool = False) -> tuple[Path, pd.DataFrame]:
     """Compare aligned scenarios and write the comparison folder (see :func:`compare`).
 
     The runs execute where ``execution`` says (default: ``workers`` local processes).
+    With ``xlsx``, the tables also go into an Excel workbook, ``results.xlsx``.
     """
     label = f"compare-{scenarios[0].name}-vs-{scenarios[1].name}"
     if len(scenarios) > 2:
@@ -49,7 +50,7 @@ def compare_to_folder(scenarios: list[Scenario], sources: list[str | None], *, o
         merged = Replications(*(pd.concat([getattr(t, name) for t in tables],
                                           ignore_index=True)
                                 for name in ("summary", "weekly", "projects", "events")))
-        files = write_tables(folder, merged)
+        files = write_tables(folder, merged, xlsx=xlsx, comparison=comparison)
         write_atomically(folder / "comparison.csv",
                          lambda p: comparison.to_csv(p, index=False))
         files.append("comparison.csv")

@@ -23,6 +23,7 @@ from sim.studies.replications import Replications, run_replications
 
 def run_to_folder(scenario: Scenario, *, out: Path, source: str | None = None,
                   command: list[str] | None = None, plots: bool = True,
+                  xlsx: bool = False, records: bool = False,
                   execution: Execution | None = None) -> tuple[Path, pd.DataFrame]:
     """Run every replication of ``scenario`` and write its result folder.
 
@@ -38,6 +39,11 @@ def run_to_folder(scenario: Scenario, *, out: Path, source: str | None = None,
         The command line, for the manifest.
     plots
         Whether to draw the PNG figures.
+    xlsx
+        Also write the tables as an Excel workbook, ``results.xlsx``.
+    records
+        Also write each replication's tickets, people and projects in the formats
+        ``pmosim calibrate`` reads (see :func:`write_records`).
     execution
         Where the replications run (default: one after the other in this process).
 
@@ -50,11 +56,18 @@ def run_to_folder(scenario: Scenario, *, out: Path, source: str | None = None,
     record = RunRecord(folder, scenario, source=source, command=command or [],
                        replications=scenario.replications)
     with record.failures():
+        exported: list[str] = []
+
+        def done(result) -> None:
+            bar.update()
+            if records:
+                exported.extend(write_records(folder, result, scenario))
+
         with tqdm(total=scenario.replications, desc=scenario.name, unit="run",
                   disable=scenario.replications < 2 or None, leave=False) as bar:
-            tables = run_replications(scenario, on_result=lambda _r: bar.update(),
+            tables = run_replications(scenario, on_result=done, records=records,
                                       execution=execution)
-        files = write_tables(folder, tables)
+        files = write_tables(folder, tables, xlsx=xlsx) + exported
         if plots:
             files += write_plots(folder, tables.weekly, scenario.name)
             files.append(write_brief(folder, scenario, source, tables))
@@ -94,8 +107,9 @@ def collapse_warning(collapsed: list[dict[str, Any]], replications: int) -> str 
             + "; ".join(parts))
 
 
-def write_tables(folder: Path, tables: Replications) -> list[str]:
-    """Write the tidy tables of a run; return their file names."""
+def write_tables(folder: Path, tables: Replications, *, xlsx: bool = False,
+                 comparison: pd.DataFrame | None = None) -> list[str]:
+    """Write the tidy tables of a run (and, with ``xlsx``, ``results.xlsx``); return their names."""
     outputs = {
         "summary.csv": lambda p: tables.summary.to_csv(p, index=False),
         "kpis.csv": lambda p: tables.kpis().to_csv(p, index=False),
@@ -105,7 +119,55 @@ def write_tables(folder: Path, tables: Replications) -> list[str]:
     }
     for name, writer in outputs.items():
         write_atomically(folder / name, writer)
-    return list(outputs)
+    if not xlsx:
+        return list(outputs)
+    from sim.studies.workbook import result_sheets, write_workbook
+
+    write_workbook(folder / "results.xlsx", result_sheets(
+        summary=tables.summary, kpis=tables.kpis(), weekly=tables.weekly,
+        projects=tables.projects, events=tables.events, comparison=comparison))
+    return [*outputs, "results.xlsx"]
+
+
+def write_records(folder: Path, result, scenario: Scenario) -> list[str]:
+    """Write one replication's tickets, people and projects as an organisation's exports.
+
+    They go to ``records/replication-<r>/`` as ``tickets.csv``, ``people.csv`` and
+    ``projects.csv``, in the formats of ``docs/calibration.md``, dated by the
+    default working calendar (Monday to Friday from 09:00 for the scenario's
+    ``hours_per_day``) from the first Monday of the scenario's price base year.
+    """
+    from sim.calibration.calendar import parse_calendar
+
+    calendar = parse_calendar(None, scenario.hours_per_day,
+                              records_origin(scenario.finance.price_base_year))
+    where = Path("records") / f"replication-{result.replication}"
+    (folder / where).mkdir(parents=True)
+    paths = write_exports(folder / where, result.records, calendar)
+    return [(where / path.name).as_posix() for path in paths.values()]
+
+
+def write_exports(folder: Path, records, calendar) -> dict[str, Path]:
+    """Write a run's records into ``folder`` as the three exports, dated by ``calendar``.
+
+    The files are ``tickets.csv``, ``people.csv`` and ``projects.csv``; returns the
+    path of each by kind.
+    """
+    from sim.calibration.exports import records_to_frames
+
+    paths = {}
+    for kind, frame in records_to_frames(records, calendar).items():
+        paths[kind] = folder / f"{kind}.csv"
+        write_atomically(paths[kind], lambda p, f=frame: f.to_csv(p, index=False))
+    return paths
+
+
+def records_origin(year: int):
+    """The first Monday of ``year``: the first working day of a run's records."""
+    import numpy as np
+
+    return np.busday_offset(np.datetime64(f"{year:04d}-01-01"), 0, roll="forward",
+                            weekmask="Mon")
 
 
 def write_brief(folder: Path, scenario: Scenario, source: str | None,

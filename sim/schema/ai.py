@@ -18,7 +18,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from sim.schema.base import Duration, Fraction, Section
+from sim.schema.base import Delay, Fraction, Section, TimeSpan
+from sim.schema.limits import MAX_SIZE, MIN_SIZE
 from sim.units import DAYS_PER_YEAR
 
 AiKind = Literal["productivity", "failure_reduction", "demand_reduction"]
@@ -38,7 +39,7 @@ class AiSolution(Section):
             "value demand."))
     magnitude: Annotated[float, Field(gt=0.0, lt=1.0)] = Field(
         description="The benefit b at full realisation and quality q = 1 (a fraction).")
-    within: Annotated[Duration, Field(gt=0)] = Field(
+    within: TimeSpan = Field(
         63.0, description="Time after handover by which 95% of b x q is realised.")
     gate_effort: Annotated[float, Field(ge=0.0, le=1.0)] = Field(
         0.15, description=(
@@ -58,7 +59,7 @@ class AiDynamics(Section):
     quality_unevaluated: Fraction = Field(
         0.6, description="Quality q at go-live when the gate is skipped; a partial gate "
                          "interpolates linearly.")
-    drift_time: Annotated[Duration, Field(gt=0)] = Field(
+    drift_time: TimeSpan = Field(
         DAYS_PER_YEAR, description="Time constant of gradual drift: q - floor falls by a "
                                    "factor e in this time.")
     quality_floor: Fraction = Field(
@@ -70,15 +71,15 @@ class AiDynamics(Section):
     degradation_tolerance: Annotated[float, Field(gt=0.0, lt=1.0)] = Field(
         0.1, description="A solution is degraded when q falls below (1 - this) x its "
                          "go-live quality.")
-    detection_delay: Annotated[Duration, Field(ge=0)] = Field(
+    detection_delay: Delay = Field(
         20.0, description="Time to detect a degradation at full monitoring coverage; at "
                           "coverage c it takes this / c (never at c = 0).")
     monitor_effort: Annotated[float, Field(gt=0.0, le=25.0)] = Field(
         0.5, description="Person-days per week of monitoring one solution in use needs "
                          "for full coverage.")
-    retrain_effort: Annotated[float, Field(gt=0.0)] = Field(
+    retrain_effort: Annotated[float, Field(ge=MIN_SIZE, le=MAX_SIZE)] = Field(
         15.0, description="Person-days of work to retrain a degraded solution.")
-    retrain_time: Annotated[Duration, Field(gt=0)] = Field(
+    retrain_time: TimeSpan = Field(
         20.0, description="Planned duration of a retraining: the owner is asked for "
                           "retrain_effort / retrain_time person-days a day.")
     incidents_per_year: Annotated[float, Field(ge=0.0, le=2500.0)] = Field(

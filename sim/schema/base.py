@@ -17,6 +17,7 @@ from pydantic import (
     field_validator,
 )
 
+from sim.schema.limits import MAX_DURATION_DAYS, MAX_GAIN, MIN_DURATION_DAYS, MIN_FACTOR
 from sim.units import UNITS, parse_duration
 
 _DURATION_SCHEMA = {"anyOf": [
@@ -30,6 +31,18 @@ Duration = Annotated[float, BeforeValidator(parse_duration), WithJsonSchema(_DUR
 
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 """A share between 0 and 1."""
+
+TimeSpan = Annotated[Duration, Field(ge=MIN_DURATION_DAYS, le=MAX_DURATION_DAYS)]
+"""A positive duration or time constant, from 0.001 working days to 1,000 years."""
+
+Delay = Annotated[Duration, Field(ge=0.0, le=MAX_DURATION_DAYS)]
+"""A duration that may be zero, up to 1,000 years."""
+
+Gain = Annotated[float, Field(ge=0.0, le=MAX_GAIN)]
+"""A gain, weight or threshold that may be zero, up to 100."""
+
+Factor = Annotated[float, Field(ge=MIN_FACTOR, le=MAX_GAIN)]
+"""A multiplier that must stay positive, from 0.001 to 100."""
 
 CROSS_FIELD_SEPARATOR = "\n"
 """Separates the problems of one cross-field check inside a validation error."""

@@ -23,7 +23,20 @@ MAX_FILE_BYTES = 1_048_576
 """Largest scenario, sweep or claim file read (1 MiB); real files are a few kB."""
 
 MAX_YAML_VALUES = 100_000
-"""Most values a YAML file may hold once its aliases (``*name``) are expanded."""
+"""Most values a YAML file may hold, with its aliases (``*name``) counted as written out."""
+
+MAX_YAML_DEPTH = 64
+"""Most levels of nested lists and mappings in a YAML file (real files need fewer than 10).
+
+Checked while the file is parsed, before anything is built, so that no depth
+can exhaust the parser's stack.
+"""
+
+MAX_EXTENDS_CHAIN = 32
+"""Most files in an ``extends`` chain, the file itself included (real chains have 2 or 3)."""
+
+MAX_PATH_CHARS = 4_096
+"""Longest path a file may name (``extends``, a sweep's or claim's ``scenario``)."""
 
 MAX_HORIZON_DAYS = 100 * DAYS_PER_YEAR
 """Longest simulated time: 100 years of 252 working days (25,200 days)."""
@@ -56,6 +69,56 @@ MAX_PROPOSALS = 100_000
 
 MAX_TIMELINE_EVENTS = 1_000
 """Most timeline events in a scenario (each one is replayed when the file is checked)."""
+
+MIN_DURATION_DAYS = 0.001
+"""Shortest positive duration or time constant (0.001 working days: under a minute).
+
+A positive duration divides time somewhere (a rate, a decay, a seasonal
+phase); below this, the quotient of the horizon by it leaves the range where
+the arithmetic stays exact and finite.
+"""
+
+MAX_DURATION_DAYS = 10 * MAX_HORIZON_DAYS
+"""Longest duration or time constant: 1,000 years (anything past the horizon means "never")."""
+
+MIN_FACTOR = 0.001
+"""Smallest multiplier that must stay positive (a skill, a capability)."""
+
+MAX_REDUCTION = 0.99
+"""Largest share by which a PMO practice or maturity shortens a delay (a delay never vanishes)."""
+
+MAX_GAIN = 100.0
+"""Largest multiplier, gain, weight, threshold or curve value (a skill of 100 is 100x as fast)."""
+
+MAX_RATE_PER_YEAR = 100.0
+"""Largest hazard of leaving per person per year (100: everyone replaced every 2.5 days)."""
+
+MAX_WIP = 10_000
+"""Largest WIP limit and most assignments one person may hold."""
+
+MIN_SIZE = 0.01
+"""Smallest project size or effort, in person-days."""
+
+MAX_SIZE = 1_000_000.0
+"""Largest project size or effort, in person-days (4,000 person-years)."""
+
+MIN_SERVICE = 0.0001
+"""Smallest mean effort of a day-job item, in person-days (about 3 seconds)."""
+
+MAX_SERVICE = 250.0
+"""Largest mean effort of a day-job item, in person-days (about a year)."""
+
+MIN_SCALE, MAX_SCALE = 1e-6, 1e6
+"""Range of a timeline ``scale`` factor (undoing it divides by it)."""
+
+MAX_CURVE_POINTS = 1_000
+"""Most points of a lookup curve (``stress.*_productivity``, ``stress.defects``)."""
+
+MAX_SWEEP_VALUE = 1e15
+"""Largest magnitude of a sweep range's ``low`` and ``high``."""
+
+MAX_MORRIS_LEVELS = 1_000
+"""Most grid levels of a Morris design."""
 
 MAX_HOURS_PER_DAY = 24.0
 """Longest working day (``hours_per_day``)."""

@@ -16,11 +16,25 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from sim.schema.base import Duration, Fraction, Section
-from sim.schema.limits import MAX_HEADCOUNT
+from sim.schema.base import Delay, Duration, Factor, Fraction, Gain, Section, TimeSpan
+from sim.schema.limits import (
+    MAX_CURVE_POINTS,
+    MAX_GAIN,
+    MAX_HEADCOUNT,
+    MAX_HORIZON_DAYS,
+    MAX_RATE_PER_YEAR,
+    MAX_REDUCTION,
+    MAX_SCALE,
+    MAX_WIP,
+    MIN_FACTOR,
+    MIN_SCALE,
+)
 from sim.units import DAYS_PER_MONTH, DAYS_PER_WEEK, DAYS_PER_YEAR
 
-Curve = tuple[tuple[float, float], ...]
+CurveValue = Annotated[float, Field(ge=0.0, le=MAX_GAIN)]
+"""An x or y value of a curve: stress levels and multipliers, from 0 to 100."""
+
+Curve = Annotated[tuple[tuple[CurveValue, CurveValue], ...], Field(max_length=MAX_CURVE_POINTS)]
 """A lookup table of (x, y) points, interpolated linearly and flat beyond its ends."""
 
 
@@ -30,8 +44,6 @@ def _check_curve(points: Curve) -> Curve:
         raise ValueError("a curve needs at least one (x, y) point")
     if any(b <= a for a, b in itertools.pairwise(xs)):
         raise ValueError(f"curve x values must increase strictly, got {xs}")
-    if any(y < 0 for _, y in points):
-        raise ValueError("curve y values must be >= 0")
     return points
 
 
@@ -58,15 +70,15 @@ class Stress(Section):
     more steeply with hindrance (the challenge-hindrance framework).
     """
 
-    tau: Annotated[Duration, Field(gt=0)] = Field(
+    tau: TimeSpan = Field(
         4 * DAYS_PER_WEEK, description="Time constant with which both kinds of stress move "
                                        "to their targets.")
-    overload_gain: Annotated[float, Field(ge=0.0)] = Field(
+    overload_gain: Gain = Field(
         1.0, description="Challenge stress target per unit of overload (demanded / available "
                          "hours - 1).")
-    misalignment_gain: Annotated[float, Field(ge=0.0)] = Field(
+    misalignment_gain: Gain = Field(
         0.6, description="Hindrance stress target per unit of misalignment.")
-    ceiling: Annotated[float, Field(gt=0.0)] = Field(
+    ceiling: Factor = Field(
         2.0, description="Highest target of either kind of stress: beyond it people cannot "
                          "get more stressed (the default curves are flat from about here).")
     challenge_productivity: Curve = Field(
@@ -81,9 +93,9 @@ class Stress(Section):
         ((0.0, 1.0), (2.0, 2.0)),
         description="Defect-probability multiplier by strain S = C + H (1 + 0.5 S up to "
                     "S = 2).")
-    challenge_attrition: Annotated[float, Field(ge=0.0)] = Field(
+    challenge_attrition: Gain = Field(
         0.5, description="Rise of the hazard of leaving per unit of challenge stress.")
-    hindrance_attrition: Annotated[float, Field(ge=0.0)] = Field(
+    hindrance_attrition: Gain = Field(
         1.5, description="Rise of the hazard of leaving per unit of hindrance stress.")
 
     @model_validator(mode="before")
@@ -99,6 +111,15 @@ class Stress(Section):
     @classmethod
     def _curves(cls, value: Curve) -> Curve:
         return _check_curve(value)
+
+    @field_validator("challenge_productivity", "hindrance_productivity")
+    @classmethod
+    def _productive(cls, value: Curve) -> Curve:
+        low = min(y for _, y in value)
+        if low < MIN_FACTOR:
+            raise ValueError(f"a productivity curve's y values must be at least {MIN_FACTOR:g} "
+                             f"(nobody works at zero speed), got {low:g}")
+        return value
 
     @field_validator("hindrance_productivity")
     @classmethod
@@ -116,21 +137,25 @@ class Stress(Section):
 class Behaviour(Section):
     """How people split their day under pressure ("current work first")."""
 
-    divert_gain: Annotated[float, Field(ge=0.0)] = Field(
+    divert_gain: Gain = Field(
         1.0, description="Share of planned project and improvement time diverted per unit of "
                          "ops pressure above 1, for someone rewarded only on operations.")
     divert_max: Fraction = Field(0.8, description="Most of that time anyone diverts.")
+    unrewarded_ops_share: Fraction = Field(
+        1.0, description="Reward share on the day job of someone whose own work carries no "
+                         "reward weight while the day job does (e.g. the OpEx team under "
+                         "operations-only reviews): 1 = reviewed on the day job alone.")
 
 
 class Attrition(Section):
     """Leavers, backfill and the productivity of new hires."""
 
-    rate: Annotated[float, Field(ge=0.0)] = Field(
+    rate: Annotated[float, Field(ge=0.0, le=MAX_RATE_PER_YEAR)] = Field(
         0.12, description="Base hazard of leaving, per person per year (at zero stress).")
     backfill: bool = Field(True, description="Refill a leaver's seat after the hiring delay.")
-    hiring_delay: Annotated[Duration, Field(ge=0)] = Field(
+    hiring_delay: Delay = Field(
         3 * DAYS_PER_MONTH, description="Time from a departure to the replacement's first day.")
-    onboarding: Annotated[Duration, Field(gt=0)] = Field(
+    onboarding: TimeSpan = Field(
         80.0, description="Time for a new hire to ramp up to full productivity.")
     new_hire_productivity: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
         0.5, description="Productivity of a new hire on their first day.")
@@ -139,17 +164,17 @@ class Attrition(Section):
 class Opex(Section):
     """Operations capability: built by improvement time, eroded by neglect."""
 
-    capability_initial: Annotated[float, Field(gt=0.0)] = Field(
+    capability_initial: Factor = Field(
         1.0, description="Capability at the start (1 = baseline).")
-    capability_max: Annotated[float, Field(gt=0.0)] = Field(
+    capability_max: Factor = Field(
         1.5, description="Capability that improvement approaches with diminishing returns.")
-    capability_min: Annotated[float, Field(gt=0.0)] = Field(
+    capability_min: Factor = Field(
         0.7, description="Capability that neglect erodes towards.")
-    erosion: Annotated[Duration, Field(gt=0)] = Field(
+    erosion: TimeSpan = Field(
         DAYS_PER_YEAR, description="Time constant of erosion towards capability_min.")
-    kaizen_cycle: Annotated[Duration, Field(gt=0)] = Field(
+    kaizen_cycle: TimeSpan = Field(
         4 * DAYS_PER_WEEK, description="Improvement gains land at the end of each cycle.")
-    improvement_yield: Annotated[float, Field(ge=0.0)] = Field(
+    improvement_yield: Fraction = Field(
         0.0006, description="Share of the gap to capability_max closed per person-day "
                             "of improvement (for small efforts).")
 
@@ -167,8 +192,10 @@ class PmoBundle(Section):
 
     standardisation: Fraction = Field(
         0.0, description="Reduction of estimate error and of rework (share).")
-    monitoring: Fraction = Field(0.0, description="Reduction of rework discovery delay (share).")
-    wip_limit: Annotated[int, Field(ge=1)] | None = Field(
+    monitoring: Annotated[float, Field(ge=0.0, le=MAX_REDUCTION)] = Field(
+        0.0, description="Reduction of rework discovery delay (share, below 1: rework is never "
+                         "found instantly).")
+    wip_limit: Annotated[int, Field(ge=1, le=MAX_WIP)] | None = Field(
         None, description="WIP limit the PMO enforces (none: the lever's).")
     stage_gates: bool = Field(False, description="Review projects at every gate interval.")
     protected_time: Fraction = Field(
@@ -201,14 +228,14 @@ class Pmo(Section):
         1.0, description="Organisational project maturity at the start (1..5).")
     learning_rate: Annotated[float, Field(ge=0.0, le=1.0)] = Field(
         0.05, description="Share of the gap to maturity 5 closed by each completed project.")
-    forgetting: Annotated[Duration, Field(gt=0)] = Field(
+    forgetting: TimeSpan = Field(
         2 * DAYS_PER_YEAR, description="Time constant of maturity decay without a PMO.")
-    maturity_effect: Fraction = Field(
+    maturity_effect: Annotated[float, Field(ge=0.0, le=MAX_REDUCTION)] = Field(
         0.5, description="At maturity 5, further reduction of estimate error, rework and "
                          "discovery delay (scaled linearly from 0 at maturity 1).")
-    gate_interval: Annotated[Duration, Field(gt=0)] = Field(
+    gate_interval: TimeSpan = Field(
         3 * DAYS_PER_MONTH, description="Time between stage-gate reviews.")
-    cancel_slip: Annotated[float, Field(gt=0.0)] | None = Field(
+    cancel_slip: Factor | None = Field(
         None, description="At a gate, cancel a project whose forecast slip exceeds this "
                           "(none: gates never cancel).")
 
@@ -230,10 +257,10 @@ class Pmo(Section):
 class RewardWeights(Section):
     """What performance reviews count, per unit of time assigned to each activity."""
 
-    operations: Annotated[float, Field(ge=0.0)] = 1.0
-    projects: Annotated[float, Field(ge=0.0)] = 0.0
-    improvement: Annotated[float, Field(ge=0.0)] = 0.0
-    benefits: Annotated[float, Field(ge=0.0)] = Field(
+    operations: Gain = 1.0
+    projects: Gain = 0.0
+    improvement: Gain = 0.0
+    benefits: Gain = Field(
         0.0, description="Extra weight on benefit-creating work (projects, improvement, "
                          "sustainment).")
 
@@ -265,7 +292,7 @@ class PmoPolicy(Section):
     """Which PMO the organisation has, and for how long."""
 
     type: PmoType = Field("none", description="none, supportive, controlling or directive.")
-    disband_at: Annotated[Duration, Field(gt=0)] | None = Field(
+    disband_at: TimeSpan | None = Field(
         None, description="A temporary PMO disbands at this time (none: permanent).")
     lessons_learned: bool = Field(
         True, description="Completed projects feed maturity while a PMO exists.")
@@ -308,14 +335,15 @@ class Join(Newcomers):
 class TimelineEvent(Section):
     """A change at a point in time: set or scale keys, add or remove staff, or join a project."""
 
-    at: Annotated[Duration, Field(ge=0)] = Field(description="When, from the start.")
+    at: Annotated[Duration, Field(ge=0, le=MAX_HORIZON_DAYS)] = Field(
+        description="When, from the start.")
     set: dict[str, Any] = Field(
         default_factory=dict, description="Key paths and their new values, e.g. "
                                           "{levers.rewards.scheme: balanced}.")
-    scale: dict[str, Annotated[float, Field(gt=0.0)]] = Field(
+    scale: dict[str, Annotated[float, Field(ge=MIN_SCALE, le=MAX_SCALE)]] = Field(
         default_factory=dict, description="Numeric key paths and factors, e.g. "
                                           "{operations.demand: 1.3}.")
-    for_: Annotated[Duration, Field(gt=0)] | None = Field(
+    for_: TimeSpan | None = Field(
         None, alias="for", description="Undo set/scale after this long (a pulse).")
     staff: dict[Literal["operations", "projects", "opex"],
                 Annotated[int, Field(ge=-MAX_HEADCOUNT, le=MAX_HEADCOUNT)]] = Field(

@@ -15,14 +15,27 @@ strings such as ``"6 weeks"`` (see :mod:`sim.units`).
 
 from __future__ import annotations
 
+import collections
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
+from sim.errors import excerpt
 from sim.schema import limits
 from sim.schema.ai import AiDynamics, AiOwner, AiSolution
-from sim.schema.base import CROSS_FIELD_SEPARATOR, Duration, Fraction, Section
+from sim.schema.base import (
+    CROSS_FIELD_SEPARATOR,
+    Delay,
+    Duration,
+    Factor,
+    Fraction,
+    Gain,
+    Section,
+    TimeSpan,
+)
 from sim.schema.finance import Finance
+from sim.schema.keypaths import KeyPathError, get_key_path, set_key_path, split_key_path
+from sim.schema.messages import describe_error
 from sim.schema.organisation import (
     GOVERNANCE_PRESETS,
     Attrition,
@@ -40,15 +53,21 @@ from sim.units import DAYS_PER_YEAR
 
 _Section = Section
 
+Size = Annotated[float, Field(ge=limits.MIN_SIZE, le=limits.MAX_SIZE)]
+"""A project's size in person-days, from 0.01 to 1,000,000."""
+
+Team = Annotated[int, Field(ge=1, le=limits.MAX_HEADCOUNT)]
+"""The people assigned to a project, from 1 to 10,000."""
+
 
 class Seasonality(_Section):
     """Sinusoidal seasonality of value demand."""
 
     amplitude: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(
         0.0, description="Relative swing of demand around its mean (0 = none, 0.2 = ±20%).")
-    period: Annotated[Duration, Field(gt=0)] = Field(
+    period: TimeSpan = Field(
         DAYS_PER_YEAR, description="Length of one seasonal cycle.")
-    peak: Annotated[Duration, Field(ge=0)] = Field(
+    peak: Delay = Field(
         0.0, description="Time of the first demand peak.")
 
 
@@ -62,17 +81,17 @@ class Operations(_Section):
     seasonality: Seasonality = Field(default_factory=Seasonality)
     service: Literal["exponential", "lognormal", "deterministic"] = Field(
         "exponential", description="Distribution of the effort one item needs.")
-    service_mean: Annotated[float, Field(gt=0.0)] = Field(
+    service_mean: Annotated[float, Field(ge=limits.MIN_SERVICE, le=limits.MAX_SERVICE)] = Field(
         0.3, description="Mean effort per item in person-days at productivity 1.")
     service_cv: Annotated[float, Field(gt=0.0, le=limits.MAX_SPREAD)] = Field(
         1.0, description="Coefficient of variation of effort (lognormal only).")
     p_defect: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(
         0.05, description="Probability that a completed item comes back as failure demand.")
-    defect_delay: Annotated[Duration, Field(gt=0)] = Field(
+    defect_delay: TimeSpan = Field(
         5.0, description="Mean delay before a defective item returns (exponential).")
-    sla: Annotated[Duration, Field(gt=0)] = Field(
+    sla: TimeSpan = Field(
         2.0, description="Service-level target: an item should be finished within this time.")
-    patience: Annotated[Duration, Field(gt=0)] | None = Field(
+    patience: TimeSpan | None = Field(
         None, description=("Mean patience of a customer (exponential): a value-demand item "
                             "still waiting this long on average leaves unserved. None: "
                             "nobody gives up."))
@@ -87,7 +106,7 @@ class StaffGroup(_Section):
 
     headcount: Annotated[int, Field(ge=0, le=limits.MAX_HEADCOUNT)] = Field(
         0, description="Number of people.")
-    skill: Annotated[float, Field(gt=0.0)] = Field(
+    skill: Factor = Field(
         1.0, description="Productivity multiplier of the group's members.")
 
 
@@ -111,7 +130,7 @@ class Workforce(_Section):
         default_factory=StaffGroup,
         description="The continuous-improvement (OpEx) team.")
     attrition: Attrition = Field(default_factory=Attrition)
-    max_assignments: Annotated[int, Field(ge=1)] = Field(
+    max_assignments: Annotated[int, Field(ge=1, le=limits.MAX_WIP)] = Field(
         2, description="Most projects one person may be assigned to at once.")
     multitasking: tuple[Annotated[float, Field(gt=0.0, le=1.0)], ...] = Field(
         (1.0, 1.0, 0.75, 0.60, 0.25), min_length=1,
@@ -134,7 +153,7 @@ class Benefit(_Section):
         "capability: adds b to operations capability."))
     magnitude: Annotated[float, Field(ge=0.0, le=limits.MAX_BENEFIT)] = Field(
         description="The benefit b at full realisation.")
-    within: Annotated[Duration, Field(gt=0)] = Field(
+    within: TimeSpan = Field(
         63.0, description="Time after handover by which 95% of b is realised.")
     demand_coupling: Annotated[float, Field(ge=0.0, le=limits.MAX_BENEFIT)] = Field(
         0.0, description=("Revenue only: extra value demand per unit of revenue gain "
@@ -156,11 +175,12 @@ class ProjectTemplate(_Section):
     """A kind of project whose proposals arrive at random (Poisson)."""
 
     name: str = Field(min_length=1)
-    per_year: Annotated[float, Field(ge=0.0)] = Field(description="Proposals per year.")
-    size: Annotated[float, Field(gt=0.0)] = Field(description="Mean true size in person-days.")
+    per_year: Annotated[float, Field(ge=0.0, le=limits.MAX_PROPOSALS)] = Field(
+        description="Proposals per year.")
+    size: Size = Field(description="Mean true size in person-days.")
     size_cv: Annotated[float, Field(ge=0.0, le=limits.MAX_SPREAD)] | None = Field(
         None, description="Coefficient of variation of size; default projects.size_cv.")
-    team: Annotated[int, Field(ge=1)] = Field(4, description="People assigned to the project.")
+    team: Team = Field(4, description="People assigned to the project.")
     benefits: tuple[Benefit, ...] = ()
     ai: AiSolution | None = Field(None, description="The AI solution the project delivers.")
 
@@ -169,10 +189,10 @@ class PlannedProject(_Section):
     """A project listed explicitly: it enters the funnel at ``start``."""
 
     name: str = Field(min_length=1)
-    start: Annotated[Duration, Field(ge=0)] = Field(
+    start: Delay = Field(
         0.0, description="When the proposal enters the intake funnel.")
-    size: Annotated[float, Field(gt=0.0)] = Field(description="True size in person-days.")
-    team: Annotated[int, Field(ge=1)] = Field(4, description="People assigned to the project.")
+    size: Size = Field(description="True size in person-days.")
+    team: Team = Field(4, description="People assigned to the project.")
     benefits: tuple[Benefit, ...] = ()
     ai: AiSolution | None = Field(None, description="The AI solution the project delivers.")
 
@@ -188,14 +208,14 @@ class Projects(_Section):
         0.35, description="Sigma of the lognormal error of size estimates.")
     quality: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
         0.85, description="Fraction of project work done right first time.")
-    discovery_delay: Annotated[Duration, Field(gt=0)] = Field(
+    discovery_delay: TimeSpan = Field(
         21.0, description="Mean time for undiscovered rework to be found.")
     completion_threshold: Annotated[float, Field(gt=0.0, lt=1.0)] = Field(
         0.005, description=("A project completes when work to do and undiscovered rework "
                             "are both below this fraction of its size."))
-    on_time_tolerance: Annotated[float, Field(ge=0.0)] = Field(
+    on_time_tolerance: Gain = Field(
         0.10, description="A project is on time if it finishes within this fraction of plan.")
-    onboarding: Annotated[Duration, Field(gt=0)] = Field(
+    onboarding: TimeSpan = Field(
         20.0, description="Time for someone joining a running project to reach full speed.")
     newcomer_productivity: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
         0.5, description="Project productivity of someone joining a running project on their "
@@ -212,21 +232,21 @@ class Projects(_Section):
 class BenefitDynamics(_Section):
     """How realised benefits fade when nobody sustains them."""
 
-    erosion: Annotated[Duration, Field(gt=0)] = Field(
+    erosion: TimeSpan = Field(
         DAYS_PER_YEAR, description="Time constant of erosion with zero sustainment coverage.")
-    sustain_effort: Annotated[float, Field(ge=0.0)] = Field(
+    sustain_effort: Annotated[float, Field(ge=0.0, le=limits.MAX_SIZE)] = Field(
         0.5, description="Person-days per week one realised benefit needs to be sustained.")
 
 
 class RescuePolicy(Newcomers):
     """Add people to projects that are forecast to finish late (a common PMO reflex)."""
 
-    slip_above: Annotated[float, Field(gt=0.0)] = Field(
+    slip_above: Factor = Field(
         description="Rescue a project whose forecast slip (forecast / planned duration - 1, "
                     "at the team's planned rate) exceeds this.")
     people: Annotated[int, Field(ge=1, le=limits.MAX_HEADCOUNT)] = Field(
         4, description="People added at each rescue (fewer if not enough have room).")
-    every: Annotated[Duration, Field(gt=0)] = Field(
+    every: TimeSpan = Field(
         21.0, description="Time between the PMO's reviews of the portfolio.")
     times: Annotated[int, Field(ge=1, le=limits.MAX_TIMELINE_EVENTS)] = Field(
         1, description="Most rescues of one project.")
@@ -235,7 +255,7 @@ class RescuePolicy(Newcomers):
 class Levers(_Section):
     """Management policies: what a strategy team can decide."""
 
-    wip_limit: Annotated[int, Field(ge=1)] = Field(
+    wip_limit: Annotated[int, Field(ge=1, le=limits.MAX_WIP)] = Field(
         5, description="Most projects in progress at once.")
     allocation: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
         0.5, description="Share of an assigned person's time planned for one project.")
@@ -243,7 +263,7 @@ class Levers(_Section):
         "value", description="Funnel order: strategic value (benefit per person-day) or FIFO.")
     capacity_aware_intake: bool = Field(
         False, description="Start projects only while ops pressure < intake_pressure_max.")
-    intake_pressure_max: Annotated[float, Field(gt=0.0)] = Field(
+    intake_pressure_max: Factor = Field(
         1.0, description="Ops pressure above which capacity-aware intake holds new starts.")
     staffing_source: StaffingSource = Field(
         "operations", description="Which staff group project teams are drawn from.")
@@ -262,7 +282,7 @@ class Levers(_Section):
     ai_gate: Fraction = Field(
         1.0, description="Share of an AI project's planned evaluation gate that is done "
                          "(1 = the full gate, 0 = skipped).")
-    ai_gate_cut_slip: Annotated[float, Field(ge=0.0)] | None = Field(
+    ai_gate_cut_slip: Gain | None = Field(
         None, description="Drop the rest of an AI project's evaluation gate when its "
                           "forecast slip passes this (schedule pressure; none: never).")
     ai_operations: AiOwner = Field(
@@ -289,7 +309,7 @@ class Scenario(_Section):
     description: str = Field("", description="What this scenario represents.")
     horizon: Annotated[Duration, Field(gt=0, le=limits.MAX_HORIZON_DAYS)] = Field(
         DAYS_PER_YEAR, description="Simulated time.")
-    warmup: Annotated[Duration, Field(ge=0)] = Field(
+    warmup: Annotated[Duration, Field(ge=0, le=limits.MAX_HORIZON_DAYS)] = Field(
         0.0, description="Initial time excluded from summary statistics.")
     seed: Annotated[int, Field(ge=0, le=limits.MAX_SEED)] = Field(
         1, description="Root seed of all randomness.")
@@ -324,6 +344,30 @@ class Scenario(_Section):
         return self
 
 
+def with_sections(scenario: Scenario, sections: dict[str, Section]) -> Scenario:
+    """``scenario`` with whole top-level sections replaced by other validated ones.
+
+    Only the rules that span sections are checked again (each section was
+    validated on its own), which is what validating the whole would add: the
+    scenario's only model-level rule is :func:`_cross_field_problems`, and its
+    field rule (no booleans for numbers) concerns run settings, which stay as
+    they were (``tests/test_variants.py`` checks both).
+
+    Raises
+    ------
+    ValueError
+        Listing the broken cross-field rules.
+    """
+    values = {name: sections.get(name, getattr(scenario, name))
+              for name in type(scenario).model_fields}
+    changed = type(scenario).model_construct(
+        _fields_set=scenario.model_fields_set | set(sections), **values)
+    problems = list(_cross_field_problems(changed))
+    if problems:
+        raise ValueError(CROSS_FIELD_SEPARATOR.join(problems))
+    return changed
+
+
 def _cross_field_problems(s: Scenario):
     """Yield each rule that spans several sections and is broken."""
     for key in ("horizon", "warmup"):
@@ -335,15 +379,17 @@ def _cross_field_problems(s: Scenario):
         yield f"warmup={s.warmup:g} days must be shorter than horizon={s.horizon:g} days"
     source = s.levers.staffing_source
     pool = getattr(s.workforce, source).headcount
-    projects = [("templates", i, p) for i, p in enumerate(s.projects.templates)]
-    projects += [("portfolio", i, p) for i, p in enumerate(s.projects.portfolio)]
-    for section, i, p in projects:
-        if p.team > pool:
-            yield (f"projects.{section}[{i}].team={p.team} cannot be staffed: "
-                   f"workforce.{source}.headcount is {pool} (levers.staffing_source="
-                   f"'{source}'); use a team of at most {pool}")
-    names = [p.name for _, _, p in projects]
-    duplicated = sorted({n for n in names if names.count(n) > 1})
+    for section in ("templates", "portfolio"):
+        listed = getattr(s.projects, section)
+        if max((p.team for p in listed), default=0) <= pool:
+            continue
+        for i, p in enumerate(listed):
+            if p.team > pool:
+                yield (f"projects.{section}[{i}].team={p.team} cannot be staffed: "
+                       f"workforce.{source}.headcount is {pool} (levers.staffing_source="
+                       f"'{source}'); use a team of at most {pool}")
+    names = [p.name for p in (*s.projects.templates, *s.projects.portfolio)]
+    duplicated = sorted(n for n, count in collections.Counter(names).items() if count > 1)
     if duplicated:
         yield f"project names must be unique; repeated: {', '.join(duplicated)}"
     yield from _timeline_problems(s)
@@ -416,13 +462,11 @@ def apply_changes(scenario: Scenario, values: dict[str, Any] | None = None,
     ValueError
         If a key is unknown, not a number (for a factor) or the result is invalid.
     """
-    from sim.schema.loading import get_key_path, set_key_path
-
-    data = scenario.model_dump(mode="json", by_alias=True, exclude={"timeline"})
     values = dict(values or {})
     preset = GOVERNANCE_PRESETS.get(values.get("levers.governance"), {})
     for key, value in _flatten(preset, "levers.").items():
         values.setdefault(key, value)  # a preset set mid-run sets its levers too
+    data = _open_for(scenario, [*values, *(factors or {})])
     for key, value in values.items():
         set_key_path(data, key, value)
     for key, factor in (factors or {}).items():
@@ -432,6 +476,40 @@ def apply_changes(scenario: Scenario, values: dict[str, Any] | None = None,
         set_key_path(data, key, current * factor)
     changed = Scenario.model_validate(data)
     return changed.model_copy(update={"timeline": scenario.timeline})
+
+
+def _open_for(scenario: Scenario, keys: list[str]) -> dict[str, Any]:
+    """The scenario as data to change at ``keys``: only what they reach is written out.
+
+    Sections no key reaches stay the validated objects they are, and so do lists
+    of projects (templates, portfolio) no key reaches, so that a change costs the
+    same whatever the size of the portfolio; validating the result accepts the
+    unchanged objects as they are. The timeline is left out.
+    """
+    reached: dict[str, set] = {}
+    for key in keys:
+        parts = split_key_path(key)
+        reached.setdefault(parts[0], set()).update(parts[1:2])
+    data: dict[str, Any] = {}
+    for name, field in type(scenario).model_fields.items():
+        key, value = field.alias or name, getattr(scenario, name)
+        if key == "timeline":
+            continue
+        if key not in reached or not isinstance(value, Section):
+            data[key] = value if key not in reached else \
+                scenario.model_dump(mode="json", by_alias=True, include={name})[key]
+            continue
+        kept = {inner: getattr(value, inner) for inner, f in type(value).model_fields.items()
+                if (f.alias or inner) not in reached[key]
+                and _holds_sections(getattr(value, inner))}
+        data[key] = {**value.model_dump(mode="json", by_alias=True, exclude=set(kept)), **kept}
+    return data
+
+
+def _holds_sections(value: Any) -> bool:
+    """Whether ``value`` is a non-empty tuple of validated sections (a project list)."""
+    return isinstance(value, tuple) and bool(value) and all(isinstance(v, Section)
+                                                           for v in value)
 
 
 def _flatten(data: dict, prefix: str = "") -> dict[str, Any]:
@@ -449,6 +527,8 @@ def _timeline_problems(s: Scenario):
     """Yield what is wrong with the timeline, replaying it in order as a run would."""
     import difflib
 
+    if not s.timeline:
+        return
     known = list(_flatten(s.model_dump(mode="json", by_alias=True, exclude={"timeline"})))
     steps = sorted((e.at, i, False) for i, e in enumerate(s.timeline))
     for i, event in enumerate(s.timeline):
@@ -469,6 +549,12 @@ def _timeline_problems(s: Scenario):
             continue
         bad = False
         for key in ([] if ending else [*event.set, *event.scale]):
+            try:
+                split_key_path(key)
+            except KeyPathError as exc:
+                bad = True
+                yield f"{where}: {excerpt(key)}: {exc}"
+                continue
             if timeline_key_allowed(key):
                 continue
             bad = True
@@ -487,13 +573,13 @@ def _timeline_problems(s: Scenario):
                 state = apply_changes(state, undo.pop(i, {}), factors)
             else:
                 if event.for_ is not None:
-                    document = state.model_dump(mode="json", by_alias=True)
-                    undo[i] = {k: _get(document, k) for k in event.set}
+                    document = _open_for(state, list(event.set))
+                    undo[i] = {k: get_key_path(document, k) for k in event.set}
                 state = apply_changes(state, event.set, event.scale)
         except ValidationError as exc:
-            from sim.schema.loading import describe_error
             for err in exc.errors():
-                yield f"{where}: after the change at day {at:g}, {describe_error(err)}"
+                yield (f"{where}: after the change at day {at:g}, "
+                       f"{describe_error(err, Scenario)}")
             return
         except (ValueError, KeyError) as exc:
             yield f"{where}: {str(exc).strip(chr(39))}"
@@ -526,11 +612,6 @@ def _join_problems(s: Scenario, listed: list[str]):
         example = f", e.g. {templates[0]}-1" if templates else ""
         yield (f"timeline[{i}].join.project={name!r}: no such project. Listed projects: "
                f"{known}; proposals from a template are named <template>-<k>{example}")
-
-
-def _get(document: dict, key: str) -> Any:
-    from sim.schema.loading import get_key_path
-    return get_key_path(document, key)
 
 
 def scenario_warnings(s: Scenario) -> list[str]:

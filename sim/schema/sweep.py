@@ -29,8 +29,10 @@ class Parameter(Section):
 
     values: tuple[Any, ...] | None = Field(
         None, min_length=1, description="Values (grid), or choices a sampler picks from.")
-    low: float | None = Field(None, description="Lower end of a sampled range.")
-    high: float | None = Field(None, description="Upper end of a sampled range.")
+    low: Annotated[float, Field(ge=-limits.MAX_SWEEP_VALUE, le=limits.MAX_SWEEP_VALUE)] | None = \
+        Field(None, description="Lower end of a sampled range.")
+    high: Annotated[float, Field(ge=-limits.MAX_SWEEP_VALUE, le=limits.MAX_SWEEP_VALUE)] | None = \
+        Field(None, description="Upper end of a sampled range.")
     integer: bool = Field(False, description="Sample whole numbers from low to high inclusive.")
     log: bool = Field(False, description="Sample uniformly on a log scale (low > 0).")
 
@@ -82,7 +84,8 @@ class DesignSettings(Section):
     samples: Annotated[int, Field(ge=1, le=limits.MAX_SWEEP_POINTS)] | None = Field(
         None, description="lhs: points; sobol: base samples N (a power of two; the design "
         "has N x (parameters + 2) points); morris: trajectories.")
-    levels: Annotated[int, Field(ge=2)] = Field(4, description="morris: grid levels.")
+    levels: Annotated[int, Field(ge=2, le=limits.MAX_MORRIS_LEVELS)] = Field(
+        4, description="morris: grid levels.")
     seed: Annotated[int, Field(ge=0, le=limits.MAX_SEED)] | None = Field(
         None, description="Seed of the sampler (default: the sweep's seed).")
 

@@ -1,62 +1,85 @@
-"""Evaluate claims: run each claim's experiment, judge it, and test its robustness.
+"""Evaluate claims: run each claim's experiment, judge it, and say what it rests on.
 
-A claim (see :mod:`sim.schema.claims`) is run as a set of arms sharing one
-root seed (common random numbers). Each check gives a verdict: ``supported``
-when the paired 95% interval excludes zero in the expected direction, ``not
-supported`` when it excludes zero the other way, ``inconclusive`` otherwise
-(value checks: all replications pass, more than half fail, or in between). The
-claim is supported when every check is, not supported when any check is not.
+A claim (see :mod:`sim.schema.claims`) is run as a set of arms sharing one root
+seed (common random numbers), and judged by :mod:`sim.studies.verdicts`. The
+replications are sequential: the first look runs ``replications`` per arm; while
+a deciding check is inconclusive the replications are doubled, up to
+``max_replications``. With L planned looks each look tests at level 0.05 / L
+(Bonferroni), so that looking more than once does not raise the chance of a
+false verdict above 5%; the report says whether the claim stopped because every
+deciding check was decided or because the cap was reached.
 
-Robustness re-runs the claim's first check in organisations sampled by Latin
-hypercube over the claim's ranges; the share where its direction holds is
-reported, with the one-parameter threshold that best separates the samples
-where it holds from those where it fails.
+Beside the arms, every claim runs its robustness samples
+(:mod:`sim.studies.robustness`) and its knock-outs (:mod:`sim.studies.knockouts`).
+All runs of all claims go into one pool, the longest first, in rounds (one per
+look); a run of a robustness sample or a knock-out is reduced to its measures in
+the worker, so only a few numbers per run come back.
 
-Every claim is checked before anything runs (:func:`check_claim`): its arms
-and robustness ranges give valid scenarios, its KPIs and weekly series exist,
-its windows hold weekly rows and its projects exist; ids are unique.
+Every claim is checked before anything runs (:func:`check_claim`): its arms,
+knock-outs and robustness ranges give valid scenarios, its KPIs and weekly
+series exist, its windows hold weekly rows and its projects exist; ids are unique.
 """
 
 from __future__ import annotations
 
 import difflib
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from pydantic import ValidationError
-from scipy.stats import qmc
 
 from sim.errors import ScenarioError, excerpt
 from sim.kpis import KPIS
-from sim.run import RunResult, weekly_columns
+from sim.run import RunResult, run, weekly_columns
 from sim.schema import limits
 from sim.schema.claims import Check, Claim
 from sim.schema.loading import (
     describe_error,
     display_path,
-    get_key_path,
     load_scenario,
+    read_document,
     read_yaml,
+    scenario_with,
 )
+from sim.schema.messages import keys_of
 from sim.schema.scenario import Scenario
+from sim.studies import knockouts, robustness
 from sim.studies.executors import Execution
+from sim.studies.mechanisms import Mechanism
 from sim.studies.replications import Replications, run_tasks, stack
-from sim.studies.statistics import paired_difference
+from sim.studies.uncertainty import BY_KEY
+from sim.studies.verdicts import (
+    INCONCLUSIVE,
+    NOT_SUPPORTED,
+    SUPPORTED,
+    RunMeasures,
+    arm_table,
+    good_direction,
+    judge,
+    measure_run,
+    sample_outcome,
+    tipping_differences,
+    tipping_table,
+)
 from sim.units import DAYS_PER_WEEK
 
-SUPPORTED, NOT_SUPPORTED, INCONCLUSIVE = "supported", "not supported", "inconclusive"
+__all__ = ["INCONCLUSIVE", "NOT_SUPPORTED", "SUPPORTED", "ClaimResult", "arm_scenarios",
+           "check_claim", "evaluate_claim", "evaluate_claims", "find_claims", "load_claim"]
+
+LEVEL = 0.95
+"""Overall confidence of a claim's verdict, spread over its looks."""
 
 
 def load_claim(path: str | Path) -> Claim:
     """Read and validate a claim file, with errors naming the file and key path."""
     path = Path(path)
-    data = read_yaml(path, "claim file")
+    data = read_yaml(path, "claim file", keys=keys_of(Claim))
     try:
         return Claim.model_validate(data)
     except ValidationError as exc:
@@ -119,10 +142,23 @@ def check_claim(claim: Claim, path: Path, *, replications: int | None = None,
         problem = _check_problem(check, columns, scenarios)
         if problem:
             raise ScenarioError(f"checks[{i}].{problem}", source)
-    for key, (low, high) in claim.robustness.vary.items():
-        for value in (low, high):
-            _checked(lambda k=key, v=value: arm_scenarios(claim, path, extra={k: v}),
-                     f"robustness.vary.{key} = {value:g}", source)
+    if claim.tipping.series not in columns:
+        raise ScenarioError(f"tipping.series = {excerpt(claim.tipping.series)}: unknown weekly "
+                            f"column{_nearest(claim.tipping.series, columns)}", source)
+    document, base = _base(claim, path)
+    for key in claim.robustness.fix:
+        if key not in BY_KEY:
+            raise ScenarioError(f"robustness.fix.{key}: not a parameter the robustness "
+                                "samples vary; they are listed in docs/claims.md", source)
+    plan = _checked(lambda: robustness.design(claim, document, base, 0), "robustness", source)
+    for end, values in zip(("low", "high"), robustness.ends(plan), strict=True):
+        _checked(lambda v=values, e=end: robustness.sample_arms(claim, document, base.seed, v,
+                                                                e, source),
+                 f"robustness: every sampled key at the {end} end of its range", source)
+    for mechanism in knockouts.applicable(claim, scenarios)[0]:
+        _checked(lambda m=mechanism: knockouts.knocked_out_arms(
+            claim, document, base.seed, m, "check", source, claim.replications),
+            f"knock-out of {mechanism.name}", source)
 
 
 def _check_problem(check: Check, columns: set[str],
@@ -133,8 +169,16 @@ def _check_problem(check: Check, columns: set[str],
     if check.series is not None and check.series not in columns:
         return (f"series = {excerpt(check.series)}: unknown weekly column"
                 f"{_nearest(check.series, columns)}")
-    arms = [scenarios[a] for a in (check.compare or (check.arm,))]
-    if check.window is not None:
+    for kind in ("trend", "spread"):
+        column = getattr(check, kind)
+        if column is not None and column not in PROJECT_MEASURES:
+            return (f"{kind} = {excerpt(column)}: not a numeric project column; one of "
+                    f"{', '.join(PROJECT_MEASURES)}{_nearest(column, PROJECT_MEASURES)}")
+    if check.expect == "not_worse" and not good_direction(check):
+        return (f"good: {check.measure} has no good direction of its own; say which way is "
+                "better (good: higher or good: lower)")
+    arms = [scenarios[a] for a in (check.compare or check.along or (check.arm,))]
+    if check.window is not None and check.kind == "series":
         start, end = check.window
         for arm in arms:
             days = [*np.arange(DAYS_PER_WEEK, arm.horizon + 1, DAYS_PER_WEEK), arm.horizon]
@@ -151,6 +195,11 @@ def _check_problem(check: Check, columns: set[str],
             return (f"after_handover = {excerpt(wanted)}: arm {check.arm!r} has no such "
                     f"project (its portfolio: {known})")
     return None
+
+
+PROJECT_MEASURES = ("slip_at_end", "slip", "duration", "effort", "work", "rework", "size",
+                    "estimate", "planned_duration", "cost", "benefit_value", "slip_cost")
+"""Project columns a trend or spread may be taken of (numeric; docs/results.md)."""
 
 
 def _nearest(name: str, known) -> str:
@@ -183,18 +232,73 @@ def arm_scenarios(claim: Claim, path: Path, *, replications: int | None = None,
     return out
 
 
+def _base(claim: Claim, path: Path) -> tuple[dict[str, Any], Scenario]:
+    """The base scenario's document and the base with the claim's ``set`` applied."""
+    file = path.parent / claim.scenario
+    document = read_document(file)
+    return document, scenario_with(document, claim.set, source=display_path(file))
+
+
+@dataclass
+class Look:
+    """One look at a claim's arms: how many replications, at what level, what it said."""
+
+    replications: int
+    level: float
+    verdict: str
+
+
 @dataclass
 class ClaimResult:
-    """Everything one claim's evaluation produced."""
+    """Everything one claim's evaluation produced.
+
+    Attributes
+    ----------
+    verdict
+        From the deciding checks at the last look.
+    checks
+        One row per check at the last look (see :func:`sim.studies.verdicts.judge_check`).
+    tables
+        The arms' stacked run tables (summary, weekly, projects, events).
+    measures
+        Per arm, each replication's check measures and whether it tipped.
+    looks
+        Every look, in order; ``stopped`` says why there was no further one.
+    tipping, tipping_pairs
+        Tipped and collapsed runs per arm (Wilson intervals), and the McNemar test
+        of the difference for each pair of arms a check compares.
+    design, samples, robust
+        What the robustness samples varied and held, one row per sampled
+        organisation (its values, outcome and collapsed runs), and the summary.
+    knockouts, not_knocked_out
+        One row per mechanism switched off, and why the others were not.
+    """
 
     claim: Claim
     path: Path
     verdict: str
     checks: pd.DataFrame
     tables: dict[str, Replications]
-    robustness: pd.DataFrame
-    holds_share: float
-    failure_condition: str
+    measures: dict[str, pd.DataFrame]
+    looks: list[Look]
+    stopped: str
+    tipping: pd.DataFrame
+    tipping_pairs: pd.DataFrame
+    design: robustness.Design
+    samples: pd.DataFrame
+    robust: robustness.Summary
+    knockouts: pd.DataFrame
+    not_knocked_out: dict[str, str]
+
+    @property
+    def holds_share(self) -> float:
+        """Share of decided robustness samples where the claim holds."""
+        return self.robust.share
+
+    @property
+    def failure_condition(self) -> str:
+        """What scenario discovery says about where the claim fails."""
+        return self.robust.finding.sentence
 
     @property
     def collapsed_runs(self) -> int:
@@ -207,47 +311,68 @@ def collapsed_in(tables: dict[str, Replications]) -> int:
     return sum(int((t.summary["collapsed"] == 1.0).sum()) for t in tables.values())
 
 
-def evaluate_claim(claim: Claim, path: Path, *, replications: int | None = None,
-                   samples: int | None = None, workers: int = 1,
-                   execution: Execution | None = None) -> ClaimResult:
-    """Run a claim's arms and its robustness samples, and judge it."""
-    return evaluate_claims([(path, claim)], replications=replications, samples=samples,
-                           workers=workers, execution=execution)[0]
+def evaluate_claim(claim: Claim, path: Path, **options: Any) -> ClaimResult:
+    """Run one claim's arms, robustness samples and knock-outs, and judge it."""
+    return evaluate_claims([(path, claim)], **options)[0]
 
 
 def evaluate_claims(claims: list[tuple[Path, Claim]], *, replications: int | None = None,
-                    samples: int | None = None, workers: int = 1,
+                    max_replications: int | None = None, samples: int | None = None,
+                    knock_outs: bool = True, workers: int = 1,
                     execution: Execution | None = None,
                     progress: Callable[[ClaimResult], None] | None = None) -> list[ClaimResult]:
-    """Run the arms and robustness samples of several claims in one pool, and judge each.
+    """Run several claims' experiments in one pool, look by look, and judge each.
 
-    Every run of every claim goes into one list of tasks, the longest runs first
-    (so that the workers finish together), and a claim is judged, and reported to
-    ``progress``, as soon as its last run is back. The verdicts do not depend on
+    Every run is a pure function of its task, so the verdicts do not depend on
     the order or the number of workers, nor on where they run (``execution``;
-    default ``workers`` local processes): each run is a pure function of its task.
+    default ``workers`` local processes). A claim is judged, and reported to
+    ``progress``, when its last look is done.
+
+    Parameters
+    ----------
+    replications, max_replications
+        Replications per arm at the first look, and the most; default each
+        claim's own (``max_replications`` defaults to 4 x ``replications``).
+    samples
+        Robustness samples per claim (default each claim's own, 200 unless it says).
+    knock_outs
+        Whether to run the knock-outs.
+    workers, execution
+        Where the runs execute (see :func:`~sim.studies.replications.run_tasks`).
     """
-    plans = [_ClaimPlan(claim, path, replications, samples) for path, claim in claims]
-    tasks = [(k, j, task) for k, plan in enumerate(plans) for j, task in enumerate(plan.tasks)]
-    tasks.sort(key=lambda t: -_cost(t[2][0]))
-    results: list[list[RunResult | None]] = [[None] * len(plan.tasks) for plan in plans]
-    left = [len(plan.tasks) for plan in plans]
+    plans = [_ClaimPlan(claim, path, replications, max_replications, samples, knock_outs)
+             for path, claim in claims]
+    pending = [(k, task) for k, plan in enumerate(plans) for task in plan.first_tasks()]
     done: list[ClaimResult | None] = [None] * len(plans)
-
-    def back(k: int, j: int, result: RunResult) -> None:
-        results[k][j] = result
-        left[k] -= 1
-        if not left[k]:
-            done[k] = plans[k].judge(results[k])
-            if progress is not None:
-                progress(done[k])
-
-    run_tasks([task for _, _, task in tasks], workers=workers, execution=execution,
-              on_index=lambda i, result: back(tasks[i][0], tasks[i][1], result))
+    while pending:
+        pending.sort(key=lambda kt: -kt[1].cost)
+        run_tasks([t.task for _, t in pending], workers=workers, execution=execution,
+                  on_index=_deliver(plans, pending))
+        following = []
+        for k, plan in enumerate(plans):
+            if done[k] is not None:
+                continue
+            more = plan.next_tasks()
+            if more:
+                following += [(k, t) for t in more]
+            else:
+                done[k] = plan.result()
+                if progress is not None:
+                    progress(done[k])
+        pending = following
     for k, plan in enumerate(plans):  # claims without runs
         if done[k] is None:
-            done[k] = plan.judge(results[k])
+            done[k] = plan.result()
     return done
+
+
+def _deliver(plans: list[_ClaimPlan],
+             pending: list[tuple[int, _Task]]) -> Callable[[int, Any], None]:
+    """Hand the result of ``pending[i]`` to the plan it belongs to."""
+    def deliver(i: int, out: Any) -> None:
+        k, task = pending[i]
+        plans[k].receive(task, out)
+    return deliver
 
 
 def _cost(scenario: Scenario) -> float:
@@ -255,183 +380,209 @@ def _cost(scenario: Scenario) -> float:
     return scenario.horizon * max(scenario.operations.demand, 1.0)
 
 
+@dataclass(frozen=True)
+class _Task:
+    """One job a claim needs: what it is for, how costly it is, and the job itself.
+
+    ``job`` is ``(scenario, replication)`` for a run of the arms (it comes back
+    whole), ``(scenario, replication, reduce)`` for a knock-out run (it comes back
+    as its measures), or a :class:`_SampleRuns` for a robustness sample's arm (its
+    scenario is built in the worker, and its measures come back as a list).
+    """
+
+    kind: str  # "main", "sample" or "knockout"
+    key: int  # the sample's or the knock-out's index (0 for main runs)
+    arm: str
+    cost: float
+    job: Any
+
+    @property
+    def task(self) -> Any:
+        """What :func:`~sim.studies.replications.run_tasks` runs."""
+        return self.job
+
+
+@dataclass(frozen=True)
+class _Reducer:
+    """Reduce a run to its measures where it ran (picklable)."""
+
+    claim: Claim
+    arm: str
+
+    def __call__(self, result: RunResult) -> RunMeasures:
+        return measure_run(self.claim, self.arm, result)
+
+
+@dataclass(frozen=True)
+class _SampleRuns:
+    """Every replication of one arm in one sampled organisation, built and run in a worker.
+
+    Building the scenario where it runs keeps the parent from validating thousands of
+    scenarios before the first run starts.
+    """
+
+    claim: Claim
+    base: str
+    arm: str
+    values: dict[str, Any]
+    name: str
+    seed: int
+
+    def __call__(self) -> list[RunMeasures]:
+        document = _document(self.base)
+        scenario = robustness.arm_in_sample(self.claim, document, self.seed, self.values,
+                                            self.arm, self.name, self.base)
+        return [measure_run(self.claim, self.arm, run(scenario, r))
+                for r in range(scenario.replications)]
+
+
+@lru_cache(maxsize=16)
+def _document(path: str) -> dict[str, Any]:
+    """A base scenario file's document, read once per process (``scenario_with`` copies it)."""
+    return read_document(path)
+
+
 class _ClaimPlan:
-    """The runs one claim needs (its arms, then its robustness samples) and how to judge it."""
+    """The runs one claim needs, look by look, and how to judge it."""
 
     def __init__(self, claim: Claim, path: Path, replications: int | None,
-                 samples: int | None):
+                 max_replications: int | None, samples: int | None, knock_outs: bool):
         self.claim, self.path = claim, path
-        self.arms = arm_scenarios(claim, path, replications=replications)
-        self.tasks = [(s, r) for s in self.arms.values() for r in range(s.replications)]
-        self.main = len(self.tasks)
-        self.rows, robust_tasks = _robustness_plan(claim, path, samples)
-        self.tasks += robust_tasks
+        self.first = replications or claim.replications
+        self.cap = max(max_replications or (4 * replications if replications
+                                             else claim.replication_cap), self.first)
+        self.planned = _looks(self.first, self.cap)
+        self.level = 1.0 - (1.0 - LEVEL) / len(self.planned)
+        self.arms = arm_scenarios(claim, path, replications=self.first)
+        document, base = _base(claim, path)
+        source = display_path(path.parent / claim.scenario)
+        count = claim.robustness.samples if samples is None else samples
+        self.design = robustness.design(claim, document, base, count)
+        self.base_file = str(path.parent / claim.scenario)
+        self.base_seed = base.seed
+        chosen, self.skipped = knockouts.applicable(claim, self.arms) if knock_outs \
+            else ([], {})
+        self.mechanisms: list[Mechanism] = chosen
+        self.knocked = [knockouts.knocked_out_arms(claim, document, base.seed, m,
+                                                   f"{claim.id}/without {m.name}", source,
+                                                   self.first)
+                        for m in chosen]
+        self.main: dict[str, list[RunResult]] = {arm: [] for arm in self.arms}
+        self.reduced: dict[tuple[str, int, str], list[RunMeasures]] = {}
+        self.looks: list[Look] = []
+        self.stopped = ""
 
-    def judge(self, results: list[RunResult]) -> ClaimResult:
-        claim = self.claim
-        main = results[:self.main]
-        tables = {name: stack([r for r in main if r.scenario == name]) for name in self.arms}
-        checks = pd.DataFrame([judge(check, tables) for check in claim.checks])
-        verdict = combine(checks["verdict"].tolist())
-        robust = _robustness_judge(claim, self.rows, results[self.main:])
-        share = float(robust["holds"].mean()) if len(robust) else math.nan
-        return ClaimResult(claim, self.path, verdict, checks, tables, robust, share,
-                           failure_condition(robust, list(claim.robustness.vary)))
+    def first_tasks(self) -> list[_Task]:
+        """The first look's runs, and every robustness sample's."""
+        tasks = self._main_tasks(0, self.first)
+        reps = self.claim.robustness.replications
+        for i, values in enumerate(self.design.samples):
+            for arm, scenario in self.arms.items():
+                job = _SampleRuns(self.claim, self.base_file, arm, values,
+                                  f"{self.claim.id}/sample {i}", self.base_seed)
+                tasks.append(_Task("sample", i, arm, reps * _cost(scenario), job))
+        return tasks
 
+    def _main_tasks(self, start: int, stop: int) -> list[_Task]:
+        """The arms' runs, and the knock-outs', for replications ``start`` to ``stop - 1``."""
+        tasks = [_Task("main", 0, arm, _cost(scenario), (scenario, r))
+                 for arm, scenario in self.arms.items() for r in range(start, stop)]
+        for i, arms in enumerate(self.knocked):
+            tasks += [_Task("knockout", i, arm, _cost(scenario),
+                            (scenario, r, _Reducer(self.claim, arm)))
+                      for arm, scenario in arms.items() for r in range(start, stop)]
+        return tasks
 
-def combine(verdicts: list[str]) -> str:
-    """A claim's verdict from its checks' verdicts."""
-    if any(v == NOT_SUPPORTED for v in verdicts):
-        return NOT_SUPPORTED
-    return SUPPORTED if all(v == SUPPORTED for v in verdicts) else INCONCLUSIVE
-
-
-def judge(check: Check, tables: dict[str, Replications]) -> dict[str, Any]:
-    """Evaluate one check on the arms' tables."""
-    if check.compare is None:
-        return _judge_value(check, tables[check.arm])
-    first, second = (per_replication(check, tables[arm]) for arm in check.compare)
-    result = paired_difference(first.to_numpy(), second.reindex(first.index).to_numpy())
-    low, high = result["ci_low"], result["ci_high"]
-    sign = 1.0 if check.expect == "higher" else -1.0
-    if math.isnan(low) or low <= 0.0 <= high:
-        verdict = INCONCLUSIVE
-    else:
-        verdict = SUPPORTED if sign * low > 0 else NOT_SUPPORTED
-    what = check.kpi or f"{check.series} over days {check.window[0]:g}-{check.window[1]:g}"
-    return {"check": check.label or f"{what}: {check.compare[1]} {check.expect} than "
-                                    f"{check.compare[0]}",
-            "measure": what, "a": check.compare[0], "b": check.compare[1],
-            "a_mean": result["baseline_mean"], "b_mean": result["scenario_mean"],
-            "difference": result["difference"], "ci_low": low, "ci_high": high,
-            "n": result["n"], "expect": check.expect, "verdict": verdict}
-
-
-def per_replication(check: Check, tables: Replications) -> pd.Series:
-    """The check's measure for each replication of one arm, indexed by replication."""
-    if check.kpi is not None:
-        return tables.summary.set_index("replication")[check.kpi]
-    weekly = tables.weekly
-    start, end = check.window
-    inside = weekly[(weekly["day"] >= start) & (weekly["day"] < end)]
-    if inside.empty:
-        raise ScenarioError(f"window [{start:g}, {end:g}) holds no weekly row (horizon "
-                            f"{weekly['day'].max():g} days)")
-    # A run that collapsed before the window has no rows in it: its measure is NaN.
-    return inside.groupby("replication")[check.series].mean().reindex(
-        tables.summary["replication"])
-
-
-def _judge_value(check: Check, tables: Replications) -> dict[str, Any]:
-    values = value_after_handover(check, tables)
-    passed = values >= check.value if check.expect == "at_least" else values <= check.value
-    passed = passed & values.notna()
-    share = float(passed.mean()) if len(passed) else 0.0
-    verdict = SUPPORTED if share == 1.0 else NOT_SUPPORTED if share < 0.5 else INCONCLUSIVE
-    return {"check": check.label or f"{check.series} {check.expect} {check.value:g} within "
-                                    f"{check.within:g} days of {check.after_handover}",
-            "measure": check.series, "a": check.arm, "b": "", "a_mean": float(values.mean()),
-            "b_mean": check.value, "difference": share, "ci_low": math.nan,
-            "ci_high": math.nan, "n": len(values), "expect": check.expect, "verdict": verdict}
-
-
-def value_after_handover(check: Check, tables: Replications) -> pd.Series:
-    """Per replication, the series at the first week ending ``within`` after the handover."""
-    out = {}
-    for replication, weekly in tables.weekly.groupby("replication"):
-        projects = tables.projects[(tables.projects["replication"] == replication)
-                                   & (tables.projects["project"] == check.after_handover)]
-        finished = projects["finished"].iloc[0] if len(projects) else math.nan
-        rows = weekly[weekly["day"] >= finished + check.within]
-        out[replication] = rows[check.series].iloc[0] if len(rows) else math.nan
-    return pd.Series(out, dtype=float)
-
-
-def robustness(claim: Claim, path: Path, *, samples: int | None = None,
-               workers: int = 1, execution: Execution | None = None) -> pd.DataFrame:
-    """The first check's direction in organisations sampled over the claim's ranges."""
-    rows, tasks = _robustness_plan(claim, path, samples)
-    return _robustness_judge(claim, rows, run_tasks(tasks, workers=workers,
-                                                    execution=execution))
-
-
-def _robustness_plan(claim: Claim, path: Path,
-                     samples: int | None) -> tuple[list[dict], list[tuple[Scenario, int]]]:
-    """The sampled organisations (by Latin hypercube) and the runs each needs."""
-    spec = claim.robustness
-    count = spec.samples if samples is None else samples
-    keys = list(spec.vary)
-    if not count or not keys:
-        return [], []
-    base = load_scenario(path.parent / claim.scenario, claim.set)
-    document = base.model_dump(mode="json", by_alias=True)
-    points = qmc.scale(qmc.LatinHypercube(d=len(keys), seed=base.seed).random(count),
-                       [spec.vary[k][0] for k in keys], [spec.vary[k][1] for k in keys])
-    rows, tasks = [], []
-    for i, point in enumerate(points):
-        values = {k: _typed(get_key_path(document, k), v) for k, v in zip(keys, point,
-                                                                          strict=True)}
-        arms = arm_scenarios(claim, path, replications=spec.replications, extra=values)
-        rows.append(values)
-        for arm, scenario in arms.items():
-            named = scenario.model_copy(update={"name": f"{i}:{arm}"})
-            tasks += [(named, r) for r in range(spec.replications)]
-    return rows, tasks
-
-
-def _robustness_judge(claim: Claim, rows: list[dict], results: list[RunResult]) -> pd.DataFrame:
-    """Re-examine the claim's first check in each sampled organisation."""
-    if not rows:
-        return pd.DataFrame(columns=[*claim.robustness.vary, "difference", "holds",
-                                     "collapsed_runs"])
-    check = claim.checks[0]
-    out = []
-    for i, values in enumerate(rows):
-        tables = {arm: stack([r for r in results if r.scenario == f"{i}:{arm}"])
-                  for arm in claim.arms}
-        outcome = judge(check, tables)
-        if check.compare is None:
-            holds = outcome["difference"] >= 0.5
+    def receive(self, task: _Task, out) -> None:
+        """Keep what a job gave: a whole run of an arm, or measures."""
+        if task.kind == "main":
+            self.main[task.arm].append(out)
         else:
-            sign = 1.0 if check.expect == "higher" else -1.0
-            holds = bool(sign * outcome["difference"] > 0)
-        out.append({**values, "difference": outcome["difference"], "holds": holds,
-                    "collapsed_runs": collapsed_in(tables)})
-    return pd.DataFrame(out)
+            measures = out if isinstance(out, list) else [out]
+            self.reduced.setdefault((task.kind, task.key, task.arm), []).extend(measures)
+
+    def next_tasks(self) -> list[_Task]:
+        """Judge the look that just ended; the next look's runs, if it needs one."""
+        n = len(next(iter(self.main.values())))
+        if not n or (self.looks and self.looks[-1].replications == n):
+            return []
+        verdict, checks = judge(self.claim, self._tables(), self.level)
+        self.looks.append(Look(n, self.level, verdict))
+        self._checks = checks
+        undecided = (checks["decides"] & (checks["verdict"] == INCONCLUSIVE)).any()
+        later = [m for m in self.planned if m > n]
+        if not undecided:
+            self.stopped = "every deciding check was decided"
+        elif not later:
+            self.stopped = f"the cap of {self.cap} replications per arm was reached"
+        else:
+            return self._main_tasks(n, later[0])
+        return []
+
+    def _tables(self) -> dict[str, pd.DataFrame]:
+        return {arm: arm_table([measure_run(self.claim, arm, r) for r in results], self.claim)
+                for arm, results in self.main.items()}
+
+    def _reduced_tables(self, kind: str, key: int) -> dict[str, pd.DataFrame]:
+        return {arm: arm_table(self.reduced.get((kind, key, arm), []), self.claim)
+                for arm in self.claim.arms}
+
+    def result(self) -> ClaimResult:
+        claim = self.claim
+        tables = self._tables()
+        if not self.looks:
+            verdict, checks = judge(claim, tables, self.level)
+        else:
+            verdict, checks = self.looks[-1].verdict, self._checks
+        stacked = {arm: stack(sorted(results, key=lambda r: r.replication))
+                   for arm, results in self.main.items()}
+        samples = self._samples()
+        summary = robustness.summarise(samples, self.design.varied, seed=self.arms_seed)
+        return ClaimResult(claim, self.path, verdict, checks, stacked, tables, self.looks,
+                           self.stopped, tipping_table(claim, tables),
+                           tipping_differences(claim, tables), self.design, samples, summary,
+                           self._knockouts(), self.skipped)
+
+    @property
+    def arms_seed(self) -> int:
+        return next(iter(self.arms.values())).seed
+
+    def _samples(self) -> pd.DataFrame:
+        rows = []
+        for i, values in enumerate(self.design.samples):
+            tables = self._reduced_tables("sample", i)
+            rows.append({**values, "outcome": sample_outcome(self.claim, tables),
+                         "collapsed_runs": int(sum(t["collapsed"].sum()
+                                                   for t in tables.values()))})
+        keys = [v.key for v in self.design.varied]
+        return pd.DataFrame(rows, columns=[*keys, "outcome", "collapsed_runs"])
+
+    def _knockouts(self) -> pd.DataFrame:
+        first = self.looks[-1].verdict if self.looks else INCONCLUSIVE
+        rows = []
+        for i, mechanism in enumerate(self.mechanisms):
+            verdict, checks = judge(self.claim, self._reduced_tables("knockout", i),
+                                    self.level)
+            deciding = checks[checks["decides"]]
+            rows.append({"mechanism": mechanism.name, "what": mechanism.what,
+                         "settings": ", ".join(f"{k} = {v!r}"
+                                               for k, v in mechanism.neutral.items()),
+                         "loops": " ".join(mechanism.loops), "verdict": verdict,
+                         "claim_verdict": first,
+                         "change": knockouts.change(first, verdict),
+                         "checks": "; ".join(f"{r.verdict} ({r.estimate_of} "
+                                             f"{r.estimate:.3g})"
+                                             for r in deciding.itertuples())})
+        return pd.DataFrame(rows, columns=["mechanism", "what", "settings", "loops", "verdict",
+                                           "claim_verdict", "change", "checks"])
 
 
-def failure_condition(samples: pd.DataFrame, keys: list[str]) -> str:
-    """The one-parameter threshold that best separates samples that fail from those that hold."""
-    if samples.empty:
-        return "no robustness samples"
-    fails = ~samples["holds"].astype(bool)
-    if not fails.any():
-        return "holds in every sampled organisation"
-    if fails.all():
-        return "fails in every sampled organisation"
-    best = None
-    for key in keys:
-        x = samples[key].to_numpy(float)
-        cuts = np.unique(x)
-        for cut in (cuts[:-1] + cuts[1:]) / 2.0:
-            for above in (True, False):
-                predicted = x > cut if above else x < cut
-                score = float(np.mean(predicted == fails.to_numpy()))
-                if best is None or score > best[0]:
-                    best = (score, key, cut, above, predicted)
-    if best is None:
-        return "no single parameter separates holds from fails"
-    score, key, cut, above, predicted = best
-    caught = int(np.sum(predicted & fails.to_numpy()))
-    return (f"fails mostly when {key} {'>' if above else '<'} {cut:.3g} ({caught} of "
-            f"{int(fails.sum())} failures on that side; the split classifies "
-            f"{score:.0%} of samples)")
-
-
-def _typed(current: Any, value: float) -> Any:
-    """Keep integer keys integers when sampling them."""
-    return int(np.rint(value)) if isinstance(current, int) and not isinstance(current, bool) \
-        else float(value)
+def _looks(first: int, cap: int) -> list[int]:
+    """Replications per arm at each planned look: doubling from ``first`` up to ``cap``."""
+    looks = [first]
+    while looks[-1] < cap:
+        looks.append(min(looks[-1] * 2, cap))
+    return looks
 
 
 def _natural(text: str) -> tuple:

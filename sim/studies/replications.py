@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -47,9 +48,10 @@ class Replications:
         return kpi_table(self.summary, level)
 
 
-def run_tasks(tasks: list, *, workers: int = 1, execution: Execution | None = None,
+def run_tasks(tasks: list[Any], *, workers: int = 1, execution: Execution | None = None,
               on_result: Callable[[Any], None] | None = None,
-              on_index: Callable[[int, Any], None] | None = None) -> list[Any]:
+              on_index: Callable[[int, Any], None] | None = None,
+              records: bool = False) -> list[Any]:
     """Run ``(scenario, replication)`` pairs where ``execution`` says (default: ``workers``).
 
     A task may carry a third element, a picklable ``reduce`` applied to the
@@ -66,7 +68,9 @@ def run_tasks(tasks: list, *, workers: int = 1, execution: Execution | None = No
     is pure. As each run finishes, ``on_result(result)`` and
     ``on_index(position in tasks, result)`` are called. Worker processes keep a
     few tasks in flight at a time, are ended at once when this call is
-    interrupted, and a local one never outlives this process.
+    interrupted, and a local one never outlives this process. With ``records``,
+    each result carries the run's tickets, people and projects
+    (:attr:`sim.run.RunResult.records`).
     """
     from sim.studies.executors import Execution, Serial  # not loaded by a worker's tasks
 
@@ -76,7 +80,8 @@ def run_tasks(tasks: list, *, workers: int = 1, execution: Execution | None = No
     out: list[Any] = [None] * len(tasks)
     finished = False
     try:
-        for index, result in pool.imap(_run_indexed, enumerate(tasks)):
+        for index, result in pool.imap(partial(_run_indexed, records=records),
+                                       enumerate(tasks)):
             out[index] = result
             if on_result is not None:
                 on_result(result)
@@ -88,13 +93,13 @@ def run_tasks(tasks: list, *, workers: int = 1, execution: Execution | None = No
     return out
 
 
-def _run_indexed(task: tuple[int, Any]) -> tuple[int, Any]:
+def _run_indexed(task: tuple[int, Any], records: bool = False) -> tuple[int, Any]:
     """Run one ``(index, task)`` where the executor put it; keep its index."""
     index, task = task
-    return index, _run_task(task)
+    return index, _run_task(task, records)
 
 
-def _run_task(task: Any) -> Any:
+def _run_task(task: Any, records: bool = False) -> Any:
     """Run ``(scenario, replication[, reduce])``: the result, reduced if asked.
 
     A task may also be a picklable callable that does its own runs; its value is returned.
@@ -102,13 +107,14 @@ def _run_task(task: Any) -> Any:
     if callable(task):
         return task()
     scenario, replication, *reduce = task
-    result = run(scenario, replication)
+    result = run(scenario, replication, records=True) if records else run(scenario, replication)
     return reduce[0](result) if reduce else result
 
 
 def run_replications(scenario: Scenario, replications: int | None = None, *,
                      on_result: Callable[[RunResult], None] | None = None,
-                     execution: Execution | None = None) -> Replications:
+                     execution: Execution | None = None,
+                     records: bool = False) -> Replications:
     """Run replications ``0 .. n-1`` of ``scenario`` and stack their tables.
 
     Parameters
@@ -121,6 +127,9 @@ def run_replications(scenario: Scenario, replications: int | None = None, *,
         Called after each replication (e.g. to advance a progress bar).
     execution
         Where the replications run (default: one after the other in this process).
+    records
+        Keep each run's tickets, people and projects for ``on_result`` (the
+        stacked tables do not carry them).
 
     Returns
     -------
@@ -129,7 +138,7 @@ def run_replications(scenario: Scenario, replications: int | None = None, *,
     """
     count = scenario.replications if replications is None else replications
     return stack(run_tasks([(scenario, r) for r in range(count)], on_result=on_result,
-                           execution=execution))
+                           execution=execution, records=records))
 
 
 def stack(results: list[RunResult]) -> Replications:

@@ -17,6 +17,10 @@ from sim.errors import UserError
 SCENARIO_ENV = "PMOSIM_STUDIO_SCENARIO"
 """Environment variable that tells the page which scenario to open first."""
 
+ALLOW_ENV = "PMOSIM_STUDIO_ALLOW"
+"""Environment variable listing folders (separated like ``PATH``) whose scenario files
+uploaded files may extend, besides the offered and the shipped scenarios."""
+
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 """Hosts that only this machine can reach."""
 
@@ -45,8 +49,12 @@ def require_solara() -> None:
                         "`make studio`, or `pip install -c constraints.txt -e '.[studio]'`")
 
 
-def serve(scenario: str | Path, *, host: str = "127.0.0.1", port: int = 8765) -> int:
+def serve(scenario: str | Path, *, host: str = "127.0.0.1", port: int = 8765,
+          allow: list[str | Path] = ()) -> int:
     """Serve the studio on ``host:port`` until interrupted, opening ``scenario`` first.
+
+    ``allow`` names folders whose scenario files uploaded files may extend,
+    besides the offered and the shipped scenarios (see :data:`ALLOW_ENV`).
 
     Returns
     -------
@@ -60,6 +68,8 @@ def serve(scenario: str | Path, *, host: str = "127.0.0.1", port: int = 8765) ->
     """
     require_solara()
     os.environ[SCENARIO_ENV] = str(scenario)
+    if allow:
+        os.environ[ALLOW_ENV] = os.pathsep.join(str(Path(a).resolve()) for a in allow)
     for key, value in QUIET.items():
         os.environ.setdefault(key, value)
     # Solara warns on every page load that a cookie falls back to SameSite=Lax over

@@ -23,9 +23,10 @@ import solara.lab
 
 from sim.errors import ScenarioError, UserError
 from sim.reports.brief import comparison_brief, headline_sentences
-from sim.schema.loading import display_path
+from sim.schema.loading import display_path, read_document, scenario_with
 from sim.schema.scenario import Scenario
-from sim.studio import SCENARIO_ENV
+from sim.shipped import shipped_folder
+from sim.studio import ALLOW_ENV, SCENARIO_ENV
 from sim.teaching import whatif
 
 SCENARIOS = Path("scenarios")
@@ -67,6 +68,32 @@ def base_choices(first: Path, root: Path = SCENARIOS) -> list[Path]:
     shipped = whatif.shipped_scenarios(root)
     others = [p for p in shipped if p.resolve() != first.resolve()]
     return [first, *others]
+
+
+def extendable(root: Path, allow: list[Path] | None = None) -> list[Path]:
+    """The folders whose files an uploaded scenario may ``extends``.
+
+    The scenarios the page offers (``root``), those shipped with pmosim, and the
+    folders ``allow`` names (by default those in :data:`sim.studio.ALLOW_ENV`,
+    separated like ``PATH``): never anything else on the server.
+    """
+    if allow is None:
+        allow = [Path(p) for p in os.environ.get(ALLOW_ENV, "").split(os.pathsep) if p]
+    shipped = shipped_folder()
+    return [root, *([shipped] if shipped is not None else []), *allow]
+
+
+def open_upload(path: Path, data: bytes, within: list[Path]) -> whatif.Base:
+    """An uploaded file, taken to be at ``path``, whose ``extends`` stay ``within`` folders.
+
+    Raises
+    ------
+    ScenarioError
+        As ``pmosim validate`` would, or naming an ``extends`` outside ``within``
+        (refused before that file is opened, so nothing of it is shown).
+    """
+    document = read_document(path, data, within=within)
+    return whatif.Base(path, document, scenario_with(document, source=display_path(path)))
 
 
 def shown_rows(outcome: whatif.Outcome) -> list[dict[str, Any]]:
@@ -295,7 +322,7 @@ def Studio(scenario: str | Path, root: str | Path = SCENARIOS,
     folder = root if root.is_dir() else Path(".")
 
     def upload(name: str, data: bytes) -> None:
-        open_new(lambda: whatif.open_base(folder / Path(name).name, data))
+        open_new(lambda: open_upload(folder / Path(name).name, data, extendable(root)))
 
     def build() -> tuple[tuple[Scenario, Scenario] | None, str | None]:
         if base is None:

@@ -40,10 +40,11 @@ from sim.kpis import describe
 from sim.reports.figures import FIGURES, OVERLAY, overlay_figure
 from sim.schema.loading import load_scenario, read_document, scenario_with
 from sim.schema.scenario import Scenario
-from sim.studies.claims import judge, load_claim
+from sim.studies.claims import load_claim
 from sim.studies.comparison import align
 from sim.studies.comparison import compare as compare_scenarios_of_study
 from sim.studies.statistics import NO_CLEAR, paired_difference
+from sim.studies.verdicts import arm_table, judge_check, measures_of
 from sim.teaching.controls import Control, run_settings
 from sim.teaching.loops import loop_figure
 from sim.teaching.whatif import Outcome
@@ -425,7 +426,8 @@ def handover_checks(lesson: Lesson, outcome: Outcome,
     pandas.DataFrame
         Per check: its label, the level reached (mean over replications), the
         level the claim states, the share of replications that reach it and
-        the verdict (``supported`` only if every replication reaches it).
+        the verdict (the exact binomial test of that share against one half, as
+        the claims report judges it).
     """
     columns = ["check", "level reached", "stated level", "replications reaching it",
                "verdict"]
@@ -433,10 +435,11 @@ def handover_checks(lesson: Lesson, outcome: Outcome,
         return pd.DataFrame(columns=columns)
     claim = load_claim((root or project_root()) / lesson.claim)
     rows = []
-    for check in claim.checks:
-        if check.compare is not None:
+    for i, check in enumerate(claim.checks):
+        if check.arm is None or check.kind != "handover":
             continue
-        result = judge(check, {check.arm: outcome.tables[1]})
+        table = arm_table(measures_of(claim, check.arm, outcome.tables[1]), claim)
+        result = judge_check(i, check, {check.arm: table}, 0.95)
         rows.append({"check": " ".join(result["check"].split()),
                      "level reached": result["a_mean"], "stated level": check.value,
                      "replications reaching it": result["difference"],

@@ -157,11 +157,11 @@ def _c9(root: Path | None) -> Lesson:
 def _c10(root: Path | None) -> Lesson:
     c10 = claim_lesson(
         "scenarios/claims/c10_firefighting_tipping_point.yaml", root=root,
-        arms=("near_steady", "near_spike"), horizon="18 months",
+        arms=("steady_328", "spike_328"), horizon="18 months",
         kpis=("ops_backlog_final", "ops_time_in_system_mean", "hours_diverted_share",
               "capability_final"),
         loops=("R4", "R1", "WH"),
-        knobs=(spike(0.3, "6 months", "2 months"), lever("demand", 335.0, both=True)),
+        knobs=(spike(0.3, "6 months", "2 months"), lever("demand", 328.0, both=True)),
         series=("backlog", "pressure", "hours_diverted"),
         windows=(("backlog", "14 months", "18 months", "higher"),))
     return replace(c10, as_is={}, to_be={},

@@ -26,7 +26,9 @@ from pydantic import ValidationError
 
 from sim.errors import ScenarioError, excerpt
 from sim.schema import limits
+from sim.schema.extends import resolve_reference
 from sim.schema.loading import (
+    Variants,
     describe_error,
     display_path,
     read_document,
@@ -34,6 +36,7 @@ from sim.schema.loading import (
     scenario_with,
     set_key_path,
 )
+from sim.schema.messages import keys_of
 from sim.schema.scenario import Scenario
 from sim.schema.sweep import Sweep
 from sim.studies.folders import scenario_document
@@ -77,9 +80,13 @@ class SweepSpec:
 
     def scenario(self, assignment: Mapping[str, Any]) -> Scenario:
         """The scenario of one point: the base with the point's values, the sweep's seed."""
-        overrides = {**assignment, "seed": self.seed, "replications": self.replications,
-                     "name": self.name}
-        return scenario_with(self.base, overrides, source=self.source)
+        return self.variants.scenario(assignment)
+
+    @cached_property
+    def variants(self) -> Variants:
+        """The points' scenarios: the base with each point's values, built quickly."""
+        common = {"seed": self.seed, "replications": self.replications, "name": self.name}
+        return Variants(self.base, common, source=self.source)
 
     def document(self) -> dict[str, Any]:
         """The sweep as plain data, with the defaults it resolved to."""
@@ -175,7 +182,7 @@ def load_sweep(path: str | Path, *, replications: int | None = None,
     """
     path = Path(path)
     source = display_path(path)
-    data = read_yaml(path, "sweep file")
+    data = read_yaml(path, "sweep file", keys=keys_of(Sweep))
     data.setdefault("name", path.stem)
     return sweep_spec(data, base_dir=path.parent, source=source, replications=replications,
                       seed=seed)
@@ -189,10 +196,7 @@ def sweep_spec(data: Sweep | Mapping[str, Any], *, base_dir: str | Path = ".",
         sweep = data if isinstance(data, Sweep) else Sweep.model_validate(dict(data))
     except ValidationError as exc:
         raise ScenarioError([describe_error(e, Sweep) for e in exc.errors()], source) from None
-    scenario_path = Path(base_dir) / sweep.scenario
-    if not scenario_path.is_file():
-        raise ScenarioError(f"scenario = {excerpt(sweep.scenario)}: no such file (looked for "
-                            f"{display_path(scenario_path)})", source)
+    scenario_path = resolve_reference(sweep.scenario, Path(base_dir), "scenario", source)
     document = read_document(scenario_path)
     base = _checked(lambda: scenario_with(document, sweep.set, source=source), "set")
     # Points start from the document as written (with ``set``), not from the resolved
@@ -225,11 +229,15 @@ def plan(spec: SweepSpec) -> Plan:
     """
     points = tuple(spec.design.points())
     digests = {}
+    digest = _Digests(spec.variants.base)
     for i, (point, assignment) in enumerate(points):
-        where = (f"points[{i}]" if spec.sweep.design.kind == "list"
-                 else f"point {point} ({_show(assignment)})")
-        scenario = _checked(lambda a=assignment: spec.scenario(a), where, spec.source)
-        digests[point] = content_digest(scenario)
+        try:
+            scenario = spec.scenario(assignment)
+        except ScenarioError:
+            where = (f"points[{i}]" if spec.sweep.design.kind == "list"
+                     else f"point {point} ({_show(assignment)})")
+            scenario = _checked(lambda a=assignment: spec.scenario(a), where, spec.source)
+        digests[point] = digest(scenario)
     return Plan(spec=spec, points=points, digests=digests)
 
 
@@ -240,6 +248,45 @@ def content_digest(scenario: Scenario) -> str:
         document.pop(key, None)
     text = json.dumps(document, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+class _Digests:
+    """:func:`content_digest` of many scenarios that share most sections with ``base``.
+
+    The digest hashes the scenario's JSON with sorted keys; each top-level value
+    is written on its own, and the text of the last few values written is kept
+    with the value itself, so that a section points share (the base's, or one
+    :class:`~sim.schema.loading.Variants` reuses) is written once.
+    """
+
+    KEPT = 512
+
+    def __init__(self, base: Scenario):
+        self._keys = sorted((field.alias or name, name, json.dumps(field.alias or name))
+                            for name, field in Scenario.model_fields.items()
+                            if (field.alias or name) not in NOT_SIMULATED)
+        self._kept: dict[int, tuple[Any, str]] = {}  # id: (the value, its text)
+        self(base)
+
+    def __call__(self, scenario: Scenario) -> str:
+        parts = []
+        for key, name, written in self._keys:
+            value = getattr(scenario, name)
+            kept = self._kept.get(id(value))
+            if kept is not None and kept[0] is value:
+                text = kept[1]
+            else:
+                text = self._write(scenario, key, name)
+                if len(self._kept) >= self.KEPT:
+                    self._kept.pop(next(iter(self._kept)))
+                self._kept[id(value)] = (value, text)
+            parts.append(f"{written}:{text}")
+        return hashlib.sha256(("{" + ",".join(parts) + "}").encode()).hexdigest()
+
+    @staticmethod
+    def _write(scenario: Scenario, key: str, name: str) -> str:
+        value = scenario.model_dump(mode="json", by_alias=True, include={name})[key]
+        return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
 def run_key(digest: str, replication: int) -> str:

@@ -7,18 +7,20 @@ defined (a folder may also hold runs of points since removed).
 
 from __future__ import annotations
 
-import json
+import shutil
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
+from pydantic import ValidationError
 
-from sim.errors import OutputError, UserError
+from sim.errors import OutputError, ScenarioError, UserError
+from sim.schema.loading import describe_error, display_path, read_yaml
+from sim.schema.messages import keys_of
 from sim.schema.sweep import Sweep
 from sim.studies.sweeps.design import Design, build_design
-from sim.studies.sweeps.store import MANIFEST, done_keys, read_parts
+from sim.studies.sweeps.store import MANIFEST, done_keys, read_manifest, read_parts
 
 
 class SweepResults:
@@ -43,7 +45,7 @@ class SweepResults:
     @property
     def manifest(self) -> dict[str, Any]:
         """The manifest: versions, seeds and one record per session."""
-        return json.loads((self.folder / MANIFEST).read_text(encoding="utf-8"))
+        return read_manifest(self.folder / MANIFEST)
 
     @property
     def name(self) -> str:
@@ -52,9 +54,14 @@ class SweepResults:
 
     @cached_property
     def sweep(self) -> Sweep:
-        """The sweep as last run in this folder."""
-        data = yaml.safe_load((self.folder / "sweep.yaml").read_text(encoding="utf-8"))
-        return Sweep.model_validate(data)
+        """The sweep as last run in this folder (read like a sweep file, as strictly)."""
+        path = self.folder / "sweep.yaml"
+        data = read_yaml(path, "sweep file", keys=keys_of(Sweep))
+        try:
+            return Sweep.model_validate(data)
+        except ValidationError as exc:
+            raise ScenarioError([describe_error(e, Sweep) for e in exc.errors()],
+                                display_path(path)) from None
 
     @cached_property
     def design(self) -> Design:
@@ -64,7 +71,15 @@ class SweepResults:
     @cached_property
     def plan(self) -> pd.DataFrame:
         """Every run of the sweep: ``point, replication, run_key``."""
-        return pd.read_csv(self.folder / "plan.csv", dtype={"point": str, "run_key": str})
+        path = self.folder / "plan.csv"
+        try:
+            plan = pd.read_csv(path, dtype={"point": str, "run_key": str})
+        except (OSError, ValueError, pd.errors.ParserError) as exc:
+            raise OutputError(f"{path}: cannot read the sweep's plan "
+                              f"({str(exc).splitlines()[0][:120]})") from None
+        if "run_key" not in plan.columns:
+            raise OutputError(f"{path}: cannot read the sweep's plan (no run_key column)")
+        return plan
 
     def progress(self) -> tuple[int, int]:
         """How many runs of the sweep are done, and how many it has."""
@@ -114,13 +129,25 @@ class SweepResults:
         return failures[failures["run_key"].isin(self.pending()["run_key"])].reset_index(
             drop=True)
 
-    def analyze(self, kpis: list[str] | None = None, *, level: float = 0.95):
+    def analyze(self, kpis: list[str] | None = None, *, level: float = 0.95,
+                xlsx: bool = False):
         """Analyse the sweep into a new ``analysis-<time>`` folder inside it.
+
+        Parameters
+        ----------
+        kpis
+            The KPIs to analyse (default: the sweep's ``outputs.kpis``, else the
+            headline KPIs).
+        level
+            Confidence level of every interval.
+        xlsx
+            Also write the tables as an Excel workbook, ``analysis.xlsx``.
 
         Returns
         -------
         tuple
-            The analysis folder and the :class:`~sim.studies.sweeps.sensitivity.Analysis`.
+            The analysis folder and the
+            :class:`~sim.studies.sweeps.analysis_folder.Analysis`.
         """
         from sim.kpis import HEADLINE, KPIS
         from sim.studies.folders import new_folder
@@ -135,6 +162,10 @@ class SweepResults:
         if runs.empty:
             raise UserError(f"{self.folder}: no finished runs yet; run the sweep first")
         folder = new_folder(self.folder, "analysis")
-        return folder, write_analysis(folder, self.design, runs, kpis, level=level,
-                                      title=f"Sweep analysis: {self.name}")
+        try:
+            return folder, write_analysis(folder, self.design, runs, kpis, level=level,
+                                          title=f"Sweep analysis: {self.name}", xlsx=xlsx)
+        except BaseException:  # a failed or interrupted analysis leaves no folder behind
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
 

@@ -19,10 +19,11 @@ sensitivity method follows the design:
   each of its levels; ``effect`` is the largest minus the smallest level mean.
 - **list**: no indices; the per-point means are the result.
 
-A KPI is left out of the indices, with a warning, when a design row has no
-value (a point that failed or has not run, or a KPI undefined there) or when it
-does not vary across the sweep. Other warnings flag results that are too rough
-to read with confidence:
+A KPI is left out of the indices, with the reason in ``skipped``, when a design
+row has no value (a point that failed or has not run, which also warns, or a
+KPI undefined there) or when it does not vary across the sweep. Warnings flag
+results that are too rough to read with confidence, one warning per kind of
+problem naming every KPI it concerns:
 
 - sobol: fewer than 128 base samples (design rows / (parameters + 2)), or a
   confidence half-width of ``S1`` or ``ST`` above 0.1;
@@ -51,9 +52,9 @@ from SALib.analyze import morris as morris_analyze
 from SALib.analyze import rbd_fast as rbd_fast_analyze
 from SALib.analyze import sobol as sobol_analyze
 
-from sim.kpis import format_number
-from sim.studies.statistics import mean_ci
+from sim.kpis import describe
 from sim.studies.sweeps.design import Design
+from sim.studies.sweeps.outcomes import summarise
 
 SOBOL_MIN_SAMPLES = 128
 """Sobol designs with fewer base samples than this get a small-sample warning."""
@@ -108,11 +109,14 @@ INDEX_COLUMNS = {
 RANKED_BY = {"sobol": "ST", "morris": "mu_star", "rbd-fast": "S1", "main effects": "effect"}
 """The column that orders parameters by importance, per method."""
 
-MEAN_COLUMNS = ("kpi", "n", "mean", "ci_low", "ci_high", "std")
+STAT_COLUMNS = ("n", "mean", "ci_low", "ci_high", "std", "runs", "undefined", "collapsed")
+"""The statistics of one KPI in one group (see :func:`sim.studies.sweeps.outcomes.summarise`)."""
+
+MEAN_COLUMNS = ("kpi", *STAT_COLUMNS)
 """The statistics columns of :func:`point_means`, after ``point`` and the parameters."""
 
-LEVEL_COLUMNS = ("kpi", "parameter", "level", "mean", "points")
-"""The columns of the main-effect level means of grid designs."""
+LEVEL_COLUMNS = ("kpi", "parameter", "level", "mean", "points", "value")
+"""The columns of the main-effect level means of grid designs (``value``: the level itself)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -203,12 +207,12 @@ def point_means(design: Design, runs: pd.DataFrame, kpis: Sequence[str],
     design
         The sweep's design.
     runs
-        One row per finished run: ``point``, the parameter columns and one
-        column per KPI (NaN where the KPI is undefined).
+        One row per finished run: ``point``, the parameter columns, one column
+        per KPI (NaN where the KPI is undefined) and ``collapsed``.
     kpis
         The KPI columns to average; a KPI missing from ``runs`` has no values.
     level
-        Confidence level of the two-sided Student's t interval.
+        Confidence level of the interval.
 
     Returns
     -------
@@ -216,24 +220,29 @@ def point_means(design: Design, runs: pd.DataFrame, kpis: Sequence[str],
         One row per distinct point and KPI, points in design order of first
         appearance and KPIs in the order given: ``point``, the parameter
         columns (the point's values, from the design), ``kpi``, ``n`` (finite
-        values), ``mean``, ``ci_low``, ``ci_high`` and ``std``. Points without
-        runs have n = 0 and NaN statistics; the interval is NaN when n < 2.
+        values), ``mean``, ``ci_low``, ``ci_high`` (an interval within the KPI's
+        range, see :mod:`sim.studies.sweeps.outcomes`), ``std``, ``runs``,
+        ``undefined`` (runs without a value) and ``collapsed`` (runs that
+        collapsed). Points without runs have n = 0 and NaN statistics; the
+        interval is NaN when n < 2 (n < 1 for 0/1 outcomes).
     """
     kpis = tuple(kpis)
     parameters = list(design.parameters)
     first = design.table.drop_duplicates("point")[["point", *parameters]]
-    groups: dict[str, pd.DataFrame] = {}
+    grid = first.loc[first.index.repeat(len(kpis))].reset_index(drop=True)
+    grid["kpi"] = list(kpis) * len(first)
     if "point" in runs.columns and len(runs):
-        groups = {str(point): group for point, group in runs.groupby("point", sort=False)}
-    records = []
-    for assignment in first.to_dict("records"):
-        group = groups.get(str(assignment["point"]))
-        for kpi in kpis:
-            has = group is not None and kpi in group.columns
-            mean, low, high, std, n = mean_ci(group[kpi] if has else [], level)
-            records.append({**assignment, "kpi": kpi, "n": n, "mean": mean, "ci_low": low,
-                            "ci_high": high, "std": std})
-    return pd.DataFrame.from_records(records, columns=["point", *parameters, *MEAN_COLUMNS])
+        columns = ["point", *(k for k in kpis if k in runs.columns),
+                   *(["collapsed"] if "collapsed" in runs.columns else [])]
+        table = summarise(runs[list(dict.fromkeys(columns))].astype({"point": str}),
+                          ["point"], kpis, level)
+    else:
+        table = pd.DataFrame(columns=["point", "kpi", *STAT_COLUMNS])
+    grid["point"] = grid["point"].astype(str)
+    out = grid.merge(table, on=["point", "kpi"], how="left")
+    for column in ("n", "runs", "undefined", "collapsed"):
+        out[column] = out[column].fillna(0).astype(int)
+    return out[["point", *parameters, *MEAN_COLUMNS]]
 
 
 def sensitivity(design: Design, runs: pd.DataFrame, kpis: Sequence[str], *,
@@ -275,7 +284,9 @@ def sensitivity(design: Design, runs: pd.DataFrame, kpis: Sequence[str], *,
         note = (f"{collapsed} of {len(runs)} runs collapsed (at {points} point"
                 f"{'s' if points != 1 else ''}): their backlog passed "
                 "operations.backlog_limit, so they stopped early and their KPIs cover the "
-                "days until then; see the collapsed and collapsed_day columns")
+                "days until then. The figures ring and hatch them, the maps give the share of "
+                "runs that collapsed in each cell, and collapsed is analysed like a KPI: the "
+                "share of runs that collapse")
         sens = replace(sens, warnings=(note, *sens.warnings))
     return sens
 
@@ -289,6 +300,8 @@ def _sensitivity(design: Design, means: pd.DataFrame, kpis: tuple[str, ...], *, 
     points = int(design.table["point"].nunique())
     samples = _samples(design)
     warnings = _design_warnings(design.kind, samples)
+    issues: list[tuple[str, str, Any]] = []
+    noise_limit = NEGLIGIBLE if method == "sobol" else NOISE_MAX_SHARE
     frames: list[pd.DataFrame] = []
     level_frames: list[pd.DataFrame] = []
     skipped: dict[str, str] = {}
@@ -302,21 +315,20 @@ def _sensitivity(design: Design, means: pd.DataFrame, kpis: tuple[str, ...], *, 
                       "finished run; rerun the sweep to fill them")
         elif len(empty):
             reason = (f"undefined at {len(empty)} of {points} points (no replication gives a "
-                      "value there, e.g. no project finished within the horizon); indices "
-                      "need a value at every point: lengthen the horizon or choose another KPI")
+                      "value there); indices need a value at every point")
         elif method != "none" and np.ptp(y) <= 1e-12 * max(1.0, float(np.abs(y).max())):
             reason = ("does not vary across the sweep (every point gives "
-                      f"{format_number(float(y[0]))})")
+                      f"{number_text(float(y[0]))})")
         else:
             reason = None
         if reason is not None:
             skipped[kpi] = reason
-            warnings.append(f"{kpi}: {reason}")
+            if not_run:  # undefined and constant KPIs are reported by the analysis
+                warnings.append(f"{kpi}: {reason}")
             continue
         if method == "none":
             continue
-        warnings += _noise_warnings(kpi, of_kpi, y,
-                                    NEGLIGIBLE if method == "sobol" else NOISE_MAX_SHARE)
+        issues += _noise_issues(kpi, of_kpi, y, noise_limit)
         rng = np.random.default_rng(seed)
         if method == "sobol":
             table, extra = _sobol(design, kpi, y, level, num_resamples, rng)
@@ -329,11 +341,12 @@ def _sensitivity(design: Design, means: pd.DataFrame, kpis: tuple[str, ...], *, 
             level_frames.append(levels)
             extra = []
         if table is None:
-            skipped[kpi] = extra[0]
-            warnings.append(f"{kpi}: {extra[0]}")
+            skipped[kpi] = extra[0][2]
+            warnings.append(f"{kpi}: {extra[0][2]}")
             continue
         frames.append(table)
-        warnings += extra
+        issues += extra
+    warnings += _merged(issues, noise_limit)
     columns = ["kpi", "parameter", *INDEX_COLUMNS[method]]
     indices = (pd.concat(frames, ignore_index=True) if frames
                else pd.DataFrame(columns=columns))
@@ -393,24 +406,60 @@ def _design_warnings(kind: str, samples: int | None) -> list[str]:
     return []
 
 
-def _noise_warnings(kpi: str, of_kpi: pd.DataFrame, y: np.ndarray,
-                    limit: float) -> list[str]:
-    """Warn when the noise of the point means is more than ``limit`` of their spread."""
+def _noise_issues(kpi: str, of_kpi: pd.DataFrame, y: np.ndarray,
+                  limit: float) -> list[tuple[str, str, Any]]:
+    """Flag noise of the point means above ``limit`` of their spread, or no replications."""
     replicated = of_kpi[of_kpi["n"] >= 2]
     spread = float(np.var(y, ddof=1)) if len(y) > 1 else 0.0
     if spread <= 0:
         return []
     if replicated.empty:
-        return [f"{kpi}: one replication per point, so replication noise cannot be told "
-                "apart from the parameters' effects: use replications: 2 or more"]
+        return [("one-replication", kpi, None)]
     noise = float(np.mean(replicated["std"].to_numpy(float) ** 2
                           / replicated["n"].to_numpy(float)))
     share = noise / spread
-    if share <= limit:
-        return []
-    return [f"{kpi}: replication noise is {100 * share:.0f}% of the spread (above "
-            f"{100 * limit:.0f}%); it is read as sensitivity (and as interactions), so "
-            "add replications"]
+    return [("noise", kpi, share)] if share > limit else []
+
+
+def _merged(issues: Sequence[tuple[str, str, Any]], noise_limit: float) -> list[str]:
+    """One warning per kind of issue, naming every KPI it concerns (each said once)."""
+    from sim.schema.labels import factor_label
+
+    def named(kpi: str) -> str:
+        label = describe(kpi).label
+        return label if label[1:2].isupper() else label[:1].lower() + label[1:]
+
+    by_kind: dict[str, list[tuple[str, Any]]] = {}
+    for kind, kpi, payload in issues:
+        by_kind.setdefault(kind, []).append((kpi, payload))
+    out = []
+    if "one-replication" in by_kind:
+        out.append("one replication per point, so replication noise cannot be told apart "
+                   "from the factors' effects: use replications: 2 or more")
+    if "noise" in by_kind:
+        listed = join_names([f"{named(k)} ({100 * share:.0f}%)"
+                             for k, share in by_kind["noise"]])
+        out.append(f"replication noise is more than {100 * noise_limit:.0f}% of the spread "
+                   f"between points for {listed}; it is read as sensitivity (and as "
+                   "interactions), so add replications")
+    for kind, method, advice in (("sobol-wide", "Sobol", "add base samples or replications"),
+                                 ("rbd-wide", "RBD-FAST", "add samples or replications")):
+        if kind in by_kind:
+            limit = SOBOL_MAX_CONF if kind == "sobol-wide" else RBD_MAX_CONF
+            widest = max(w for _, w in by_kind[kind])
+            note = ("" if kind == "sobol-wide" else
+                    "; SALib resamples half the points, so they are conservative")
+            out.append(f"{method} confidence intervals reach ±{widest:.2f} (above "
+                       f"±{limit:g}{note}) for "
+                       f"{join_names([named(k) for k, _ in by_kind[kind]])}: {advice}")
+    if "morris-unsure" in by_kind:
+        listed = "; ".join(
+            f"{join_names([factor_label(p).lower for p in params])} on {named(k)}"
+            for k, params in by_kind["morris-unsure"])
+        out.append(f"mu* is uncertain (its confidence half-width is above "
+                   f"{MORRIS_MAX_CONF_SHARE:.0%} of mu*) for {listed}: add trajectories or "
+                   "replications")
+    return out
 
 
 def _frame(kpi: str, parameters: Sequence[str], result: Mapping[str, Any],
@@ -422,21 +471,17 @@ def _frame(kpi: str, parameters: Sequence[str], result: Mapping[str, Any],
 
 
 def _sobol(design: Design, kpi: str, y: np.ndarray, level: float, num_resamples: int,
-           rng: np.random.Generator) -> tuple[pd.DataFrame, list[str]]:
+           rng: np.random.Generator) -> tuple[pd.DataFrame, list[tuple[str, str, Any]]]:
     """Sobol first-order and total indices, and a warning on wide intervals."""
     result = sobol_analyze.analyze(design.problem, y, calc_second_order=False,
                                    conf_level=level, num_resamples=num_resamples, seed=rng)
     table = _frame(kpi, design.parameters, result, INDEX_COLUMNS["sobol"])
     widest = float(np.nanmax(table[["S1_conf", "ST_conf"]].to_numpy()))
-    warnings = []
-    if widest > SOBOL_MAX_CONF:
-        warnings.append(f"{kpi}: Sobol confidence intervals reach ±{widest:.2f} (above "
-                        f"±{SOBOL_MAX_CONF:g}): add base samples or replications")
-    return table, warnings
+    return table, [("sobol-wide", kpi, widest)] if widest > SOBOL_MAX_CONF else []
 
 
 def _morris(design: Design, kpi: str, y: np.ndarray, level: float, num_resamples: int,
-            rng: np.random.Generator) -> tuple[pd.DataFrame, list[str]]:
+            rng: np.random.Generator) -> tuple[pd.DataFrame, list[tuple[str, str, Any]]]:
     """Morris elementary effects, and a warning on uncertain influential parameters."""
     result = morris_analyze.analyze(design.problem, design.unit, y,
                                     num_levels=design.levels, conf_level=level,
@@ -445,33 +490,23 @@ def _morris(design: Design, kpi: str, y: np.ndarray, level: float, num_resamples
     ranked = table.sort_values("mu_star", ascending=False, kind="stable")
     top = ranked.head(math.ceil(len(ranked) / 2))
     unsure = top[top["mu_star_conf"] > MORRIS_MAX_CONF_SHARE * top["mu_star"]]
-    warnings = []
-    if len(unsure):
-        warnings.append(f"{kpi}: mu* of {join_names(unsure['parameter'])} is uncertain (its "
-                        f"confidence half-width is above {MORRIS_MAX_CONF_SHARE:.0%} of mu*): "
-                        "add trajectories or replications")
-    return table, warnings
+    return table, [("morris-unsure", kpi, list(unsure["parameter"]))] if len(unsure) else []
 
 
 def _rbd_fast(design: Design, kpi: str, y: np.ndarray, level: float, num_resamples: int,
-              rng: np.random.Generator) -> tuple[pd.DataFrame | None, list[str]]:
+              rng: np.random.Generator) -> tuple[pd.DataFrame | None, list[tuple[str, str, Any]]]:
     """RBD-FAST first-order indices of a Latin hypercube."""
     rows = len(y)
     # The bootstrap uses half the rows, and the estimator needs 2 M harmonics below that.
     harmonics = min(10, (rows // 2 - 1) // 2)
     if harmonics < 1:
-        return None, [f"{rows} points are too few for RBD-FAST (at least 6); "
-                      "use more samples"]
+        return None, [("too-few", kpi, f"{rows} points are too few for RBD-FAST (at least "
+                                       "6); use more samples")]
     result = rbd_fast_analyze.analyze(design.problem, design.unit, y, M=harmonics,
                                       conf_level=level, num_resamples=num_resamples, seed=rng)
     table = _frame(kpi, design.parameters, result, INDEX_COLUMNS["rbd-fast"])
     widest = float(np.nanmax(table["S1_conf"].to_numpy()))
-    warnings = []
-    if widest > RBD_MAX_CONF:
-        warnings.append(f"{kpi}: RBD-FAST confidence intervals reach ±{widest:.2f} (above "
-                        f"±{RBD_MAX_CONF:g}; SALib resamples half the points, so they are "
-                        "conservative): add samples or replications")
-    return table, warnings
+    return table, [("rbd-wide", kpi, widest)] if widest > RBD_MAX_CONF else []
 
 
 def _main_effects(parameters: Sequence[str], kpi: str,
@@ -483,13 +518,14 @@ def _main_effects(parameters: Sequence[str], kpi: str,
         keys = of_kpi[parameter].map(repr)
         grouped = of_kpi.groupby(keys, sort=False)["mean"]
         means, sizes = grouped.mean(), grouped.size()
-        labels = {key: cell_text(value) for key, value in zip(keys, of_kpi[parameter],
-                                                               strict=True)}
+        values = dict(zip(keys, of_kpi[parameter], strict=True))
+        labels = {key: cell_text(value) for key, value in values.items()}
         for key, mean in means.items():
             levels.append({"kpi": kpi, "parameter": parameter, "level": labels[key],
-                           "mean": float(mean), "points": int(sizes[key])})
+                           "mean": float(mean), "points": int(sizes[key]),
+                           "value": values[key]})
         effect = float(means.max() - means.min())
-        text = "; ".join(f"{labels[k]}: {format_number(float(m))}" for k, m in means.items())
+        text = "; ".join(f"{labels[k]}: {number_text(float(m))}" for k, m in means.items())
         rows.append({"kpi": kpi, "parameter": parameter, "effect": effect, "levels": text})
     return (pd.DataFrame(rows, columns=["kpi", "parameter", *INDEX_COLUMNS["main effects"]]),
             pd.DataFrame(levels, columns=list(LEVEL_COLUMNS)))
@@ -511,6 +547,25 @@ def join_names(names: Sequence[str]) -> str:
     return f"{', '.join(names[:-1])} and {names[-1]}"
 
 
+def number_text(x: float, digits: int = 4) -> str:
+    """A number with ``digits`` significant digits, never in e-notation; n/a for NaN.
+
+    Numbers shown without decimals get thousands separators; trailing zeros after
+    the decimal point are dropped (``0.6``, ``0.0006959``, ``1,235``, ``12,345``).
+    """
+    if x is None or not math.isfinite(x):
+        return "n/a"
+    if x == 0:
+        return "0"
+    if abs(x) >= 10 ** digits:
+        return f"{x:,.0f}"
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(x))))
+    if decimals == 0:
+        return f"{x:,.0f}"
+    text = f"{x:.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def cell_text(value: Any) -> str:
     """A parameter value as short text (numbers with up to four significant digits)."""
     if isinstance(value, bool | np.bool_):
@@ -518,7 +573,7 @@ def cell_text(value: Any) -> str:
     if isinstance(value, int | np.integer):
         return str(int(value))
     if isinstance(value, float | np.floating):
-        return format_number(float(value))
+        return number_text(float(value))
     if isinstance(value, list | tuple):
         return "[" + ", ".join(cell_text(v) for v in value) + "]"
     return str(value)

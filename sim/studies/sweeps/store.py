@@ -9,12 +9,19 @@ Layout of ``<out>/<sweep name>/``::
     manifest.json    versions, seeds, and one entry per session (timings, failures)
     runs/            part-*.parquet: one row per finished run
     weekly/          part-*.parquet: weekly series, when the sweep keeps them
+    damaged/         part files set aside because they cannot be read (see below)
 
 Rows are buffered briefly and written as new part files under a temporary
 name, then renamed: a part is either complete or absent. The weekly part of a
 batch is renamed before its runs part, and a weekly part without its runs part
 is discarded on the next start, so a run's row is the single record that it is
 done. Nothing already written is ever rewritten.
+
+A part that cannot be read (cut short by a full disk, overwritten, not Parquet
+at all) stops every reader with :class:`DamagedPart`, naming the file; running
+the sweep again with ``--set-aside-damaged`` (:func:`set_aside_damaged`) moves
+it, and the weekly or runs part of the same name, into ``damaged/``, so that its
+runs are run again.
 """
 
 from __future__ import annotations
@@ -22,6 +29,8 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
+import shutil
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,7 +57,11 @@ except ImportError:  # pragma: no cover - not POSIX
 
 MANIFEST = "manifest.json"
 
-SWEEP_ENTRIES = {MANIFEST, ".lock", "runs", "weekly", "history", "sweep.yaml", "scenario.yaml",
+DAMAGED = "damaged"
+"""The folder, inside a sweep's, where unreadable part files are set aside."""
+
+SWEEP_ENTRIES = {MANIFEST, ".lock", "runs", "weekly", "history", DAMAGED, "sweep.yaml",
+                 "scenario.yaml",
                  "design.csv", "plan.csv", ".manifest.json.partial", ".sweep.yaml.partial",
                  ".scenario.yaml.partial", ".design.csv.partial", ".plan.csv.partial"}
 """What a sweep folder may hold before its first manifest is written."""
@@ -156,16 +169,7 @@ class SweepStore:
         self._save()
 
     def _claim(self) -> None:
-        if fcntl is None:
-            return
-        handle = open(self.folder / ".lock", "a+")  # held until close()
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            handle.close()
-            raise OutputError(f"{self.folder}: another sweep is writing to this folder; wait "
-                              "for it to finish or stop it") from None
-        self._lock = handle
+        self._lock = claim(self.folder)
 
     def _discard_orphans(self) -> None:
         """Remove temporary files and weekly parts whose runs part never landed."""
@@ -178,12 +182,7 @@ class SweepStore:
 
     def _read_manifest(self) -> dict[str, Any]:
         path = self.folder / MANIFEST
-        if not path.is_file():
-            return {}
-        try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise OutputError(f"{path}: cannot read the manifest ({exc})") from None
+        return read_manifest(path) if path.is_file() else {}
 
     def _record_definition(self, spec, plan) -> None:
         """Write sweep.yaml, scenario.yaml, design.csv and plan.csv; keep an earlier sweep.yaml.
@@ -289,18 +288,130 @@ def _write_parquet(path: Path, table: pa.Table) -> None:
     write_atomically(path, lambda p: pq.write_table(table, p))
 
 
+def claim(folder: Path):
+    """Take the sweep folder's lock (POSIX); the returned handle holds it until closed.
+
+    Raises
+    ------
+    OutputError
+        If another process holds it.
+    """
+    if fcntl is None:
+        return None
+    handle = open(Path(folder) / ".lock", "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise OutputError(f"{folder}: another sweep is writing to this folder; wait "
+                          "for it to finish or stop it") from None
+    return handle
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    """Read a sweep's ``manifest.json``, with a clear error if it is damaged."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not valid JSON"
+        raise OutputError(f"{path}: cannot read the sweep's manifest ({reason})") from None
+    if not isinstance(data, dict):
+        raise OutputError(f"{path}: cannot read the sweep's manifest (not a JSON object)")
+    return data
+
+
+class DamagedPart(OutputError):
+    """A part file of a sweep folder that cannot be read.
+
+    Attributes
+    ----------
+    path
+        The part file.
+    """
+
+    def __init__(self, path: Path, reason: str):
+        self.path = Path(path)
+        sweep = self.path.parent.parent
+        super().__init__(
+            f"{path}: a damaged part file ({reason}); the runs it holds cannot be read. Run "
+            f"the sweep again with --set-aside-damaged to move it into {sweep / DAMAGED} and "
+            "run its runs again (or move it away yourself)")
+
+
 def done_keys(folder: Path) -> set[str]:
     """The keys of the runs stored in sweep folder ``folder`` (none if it does not exist)."""
     return set(read_parts(Path(folder) / "runs", columns=["run_key"]).get("run_key", []))
 
 
 def read_parts(folder: Path, columns: list[str] | None = None) -> pd.DataFrame:
-    """Read every complete part file in ``folder`` into one table (empty if none)."""
-    frames = []
-    for path in sorted(Path(folder).glob("part-*.parquet")):
-        table = pq.read_table(path, columns=columns)
-        frames.append(table.to_pandas())
+    """Read every complete part file in ``folder`` into one table (empty if none).
+
+    Raises
+    ------
+    DamagedPart
+        Naming the first part that cannot be read.
+    """
+    frames = [read_part(path, columns) for path in sorted(Path(folder).glob("part-*.parquet"))]
     frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame(columns=columns or [])
     return pd.concat(frames, ignore_index=True)
+
+
+def read_part(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """Read one part file (only ``columns``, if given); :class:`DamagedPart` if it cannot be."""
+    if not path.is_file() or path.is_symlink():
+        raise DamagedPart(path, "not a regular file")
+    try:
+        return pq.read_table(path, columns=columns).to_pandas()
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        reason = re.sub(r"^Could not open Parquet input source '.*?': ", "",
+                        str(exc).splitlines()[0] if str(exc) else type(exc).__name__)[:120]
+        raise DamagedPart(path, f"not readable as Parquet: {reason}") from None
+
+
+def set_aside_damaged(folder: Path) -> list[Path]:
+    """Move every part of ``folder`` that cannot be read into ``folder/damaged/``.
+
+    A runs part and the weekly part of the same name go together, so that the
+    runs they record are run again as a whole. Nothing is deleted.
+
+    Returns
+    -------
+    list of Path
+        The part files moved, at their new place.
+
+    Raises
+    ------
+    OutputError
+        If another process is writing to the folder.
+    """
+    folder = Path(folder)
+    if not (folder / "runs").is_dir():
+        return []
+    lock = claim(folder)
+    try:
+        names = set()
+        for kind in ("runs", "weekly"):
+            for path in sorted((folder / kind).glob("part-*.parquet")):
+                try:
+                    read_part(path)
+                except DamagedPart:
+                    names.add(path.name)
+        moved = []
+        for name in sorted(names):
+            for kind in ("runs", "weekly"):
+                path = folder / kind / name
+                if path.exists() or path.is_symlink():
+                    target = folder / DAMAGED / kind / name
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    n = 2
+                    while target.exists():
+                        target = target.with_name(f"{name}.{n}")
+                        n += 1
+                    shutil.move(path, target)
+                    moved.append(target)
+        return moved
+    finally:
+        if lock is not None:
+            lock.close()
