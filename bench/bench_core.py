@@ -28,8 +28,9 @@ Three measurements are printed side by side in one plain-text report:
 
 (c) **Claims suite.** One replication of every arm of every claim in
     ``scenarios/claims`` (its base at its horizon), timed in this process, and
-    from them the time of a claims suite of 200 sampled organisations x 2
-    replications of every arm, 15,000 runs in all, on 2 cores (an estimate).
+    from them the time of the claims suite at 200 sampled organisations per
+    claim, counted run by run as ``pmosim claims`` plans it (first looks,
+    knock-outs, samples; and every look to the cap), on 2 cores (an estimate).
 
 Run it from the repository root::
 
@@ -64,10 +65,8 @@ TEXTBOOK_ITEMS = 100_000
 TARGET_TEXTBOOK_SHARE = 0.1
 """Target time of one 3-year baseline replication, as a share of the textbook's items."""
 
-CLAIM_SAMPLES, CLAIM_SAMPLE_REPLICATIONS, SUITE_RUNS = 200, 2, 15_000
-"""The claims suite the estimate of (c) is for: sampled organisations per claim,
-replications of every arm in each, and the suite's runs in all (with the arms'
-own looks and the knock-outs)."""
+CLAIM_SAMPLES = 200
+"""The claims suite the estimate of (c) is for: sampled organisations per claim."""
 
 TARGET_SUITE_MINUTES, SUITE_CORES = 10.0, 2
 """Target wall time of the claims suite, and the cores it has."""
@@ -446,44 +445,60 @@ def bench_claims(repeats: int) -> dict[str, Any]:
     Each claim's arms (its base scenario with the claim's and the arm's settings,
     at the claim's horizon) run once per round, in this process after a warm-up;
     rounds are repeated so that each arm's time is a median. The claims suite is
-    estimated from them: :data:`CLAIM_SAMPLES` sampled organisations x
-    :data:`CLAIM_SAMPLE_REPLICATIONS` replications of every arm of every claim, at
-    the arms' own cost, and :data:`SUITE_RUNS` runs in all at the same mean cost
-    per run, on :data:`SUITE_CORES` cores.
+    estimated from them, run by run as ``pmosim claims`` plans it: every arm's
+    first look (the claim's replications), the same again for every mechanism
+    knocked out, and :data:`CLAIM_SAMPLES` sampled organisations x the claim's
+    robustness replications of every arm, each at its arm's cost, on
+    :data:`SUITE_CORES` cores. That is the suite when every claim is decided at its
+    first look; the upper figure runs every look up to the claim's cap.
 
     Returns
     -------
     dict
-        Per claim its base, horizon, arms and median seconds per run, and the
-        estimate with its target check.
+        Per claim its base, horizon, arms, knock-outs, median seconds per run and
+        runs, and the estimates with their target check.
     """
     import sim
+    from sim.studies import knockouts
     from sim.studies.claims import arm_scenarios, find_claims
 
     folder = _repo_root() / "scenarios" / "claims"
-    plans = [(claim, path, list(arm_scenarios(claim, path, replications=1).values()))
+    plans = [(claim, path, arm_scenarios(claim, path, replications=claim.replications))
              for path, claim in find_claims(folder, None)]
-    sim.run(plans[0][2][0].model_copy(update={"horizon": 20.0, "timeline": ()}), 0)  # warm up
+    first = next(iter(plans[0][2].values()))
+    sim.run(first.model_copy(update={"horizon": 20.0, "timeline": ()}), 0)  # warm up
     walls: dict[str, list[list[float]]] = {claim.id: [] for claim, _, _ in plans}
     for _ in range(repeats):
         for claim, _, arms in plans:
-            walls[claim.id].append([_timed(sim.run, arm, 0)[1] for arm in arms])
+            walls[claim.id].append([_timed(sim.run, arm, 0)[1] for arm in arms.values()])
     rows = []
     for claim, path, arms in plans:
         per_arm = [statistics.median(r[a] for r in walls[claim.id]) for a in range(len(arms))]
-        runs = CLAIM_SAMPLES * CLAIM_SAMPLE_REPLICATIONS * len(arms)
+        knocked = len(knockouts.applicable(claim, arms)[0])
+        samples = CLAIM_SAMPLES * claim.robustness.replications
+        looks = {"first": claim.replications, "cap": claim.replication_cap}
+        runs = {k: (n * (1 + knocked) + samples) * len(arms) for k, n in looks.items()}
+        seconds = {k: (n * (1 + knocked) + samples) * sum(per_arm) for k, n in looks.items()}
         rows.append({"claim": claim.id, "base": (path.parent / claim.scenario).stem,
-                     "horizon_days": arms[0].horizon, "arms": len(arms),
-                     "seconds_per_run": statistics.fmean(per_arm), "sample_runs": runs,
-                     "core_seconds": CLAIM_SAMPLES * CLAIM_SAMPLE_REPLICATIONS * sum(per_arm)})
-    runs = sum(r["sample_runs"] for r in rows)
+                     "horizon_days": _horizon(arms), "arms": len(arms),
+                     "knockouts": knocked, "seconds_per_run": statistics.fmean(per_arm),
+                     "runs": runs["first"], "runs_to_cap": runs["cap"],
+                     "core_seconds": seconds["first"], "core_seconds_to_cap": seconds["cap"]})
+    runs = sum(r["runs"] for r in rows)
     core_seconds = sum(r["core_seconds"] for r in rows)
-    minutes = SUITE_RUNS * core_seconds / runs / SUITE_CORES / 60.0
-    return {"repeats": repeats, "claims": rows, "sample_runs": runs,
-            "sample_core_seconds": core_seconds, "seconds_per_run": core_seconds / runs,
-            "suite_runs": SUITE_RUNS, "suite_cores": SUITE_CORES, "suite_minutes": minutes,
+    minutes = core_seconds / SUITE_CORES / 60.0
+    most = sum(r["core_seconds_to_cap"] for r in rows) / SUITE_CORES / 60.0
+    return {"repeats": repeats, "claims": rows, "suite_runs": runs,
+            "suite_runs_to_cap": sum(r["runs_to_cap"] for r in rows),
+            "seconds_per_run": core_seconds / runs, "suite_cores": SUITE_CORES,
+            "suite_minutes": minutes, "suite_minutes_to_cap": most,
             "target_minutes": TARGET_SUITE_MINUTES,
             "target_met": minutes <= TARGET_SUITE_MINUTES}
+
+
+def _horizon(arms: dict[str, Any]) -> float:
+    """The horizon of a claim's first arm (every arm of a claim has the claim's)."""
+    return next(iter(arms.values())).horizon
 
 
 def _claims_lines(claims: dict[str, Any]) -> list[str]:
@@ -491,18 +506,23 @@ def _claims_lines(claims: dict[str, Any]) -> list[str]:
     lines = [
         "",
         f"(c) Claims suite: one replication of every arm of every claim in scenarios/claims, "
-        f"in this process, median of {claims['repeats']}",
-        f"    {'claim':<7}{'base':<16}{'years':>6}{'arms':>6}{'s per run':>11}"
-        f"{'runs at 200 x 2':>17}{'core min':>10}",
+        f"in this process, median of {claims['repeats']}; runs as planned at "
+        f"{CLAIM_SAMPLES} samples",
+        f"    {'claim':<7}{'base':<16}{'years':>6}{'arms':>6}{'k-o':>5}{'s per run':>11}"
+        f"{'runs':>8}{'core min':>10}{'to cap':>9}",
     ]
     for r in claims["claims"]:
         lines.append(f"    {r['claim']:<7}{r['base']:<16}{r['horizon_days'] / 252.0:>6.1f}"
-                     f"{r['arms']:>6}{r['seconds_per_run']:>11.3f}{r['sample_runs']:>17,}"
-                     f"{r['core_seconds'] / 60.0:>10.1f}")
+                     f"{r['arms']:>6}{r['knockouts']:>5}{r['seconds_per_run']:>11.3f}"
+                     f"{r['runs']:>8,}{r['core_seconds'] / 60.0:>10.1f}"
+                     f"{r['core_seconds_to_cap'] / 60.0:>9.1f}")
     lines.append(
         f"    {claims['suite_runs']:,} runs at {claims['seconds_per_run']:.3f} s each on "
         f"{claims['suite_cores']} cores: {claims['suite_minutes']:.1f} min  target <= "
         f"{claims['target_minutes']:g} min  {_verdict(claims['target_met'])}")
+    lines.append(
+        f"    every look to the cap ({claims['suite_runs_to_cap']:,} runs): "
+        f"{claims['suite_minutes_to_cap']:.1f} min")
     return lines
 
 
