@@ -269,8 +269,12 @@ UNDEFINED_WHEN: dict[str, str] = {
     "ops_utilisation": "nobody was on duty in the window",
     "ops_pressure_end": "no week ended in the window",
     "benefits_sustained_final": "no benefit had been handed over",
+    "ops_failure_share": "no item arrived in the window",
     "hours_diverted_share": "no project, improvement or sustainment time was planned",
+    "hours_improvement_share": "no time was booked",
     "ai_quality_mean": "no AI solution was in use",
+    "ai_detection_delay_mean": "no AI degradation was detected",
+    "collapsed_day": "the run did not collapse",
     "payback_weeks": "the change never paid back",
     "irr_change": "the net flows have no rate of return",
 }

@@ -123,7 +123,7 @@ def test_undefined_values_are_counted_and_explained(analysed):
     missing = int(runs["projects_on_time_rate"].isna().sum())
     note = next(w for w in analysis.warnings if w.startswith(kpi_title("projects_on_time_rate")))
     assert f"has no value in {missing} of {len(runs)} runs" in note
-    assert "no project completed within the horizon" in note
+    assert "no project was due in the window" in note
     assert f"({missing} of these runs collapsed, and stopped early)" in note
     points = analysis.means[analysis.means["kpi"] == "projects_on_time_rate"]
     assert points["undefined"].sum() == missing

@@ -22,6 +22,7 @@ import pandas as pd
 from sim.kpis import describe
 from sim.recommendation.engine import Finalist, Outcome, StressResult
 from sim.recommendation.search import Candidate
+from sim.reports.brief import PAGE_STYLE, page_html
 from sim.reports.plain import first_decimals, fixed, scale
 from sim.units import format_days, plain_number
 
@@ -40,9 +41,7 @@ def page(outcome: Outcome) -> str:
     parts.append(_finalists_table(outcome))
     parts.append(_method(outcome))
     title = f"Recommendation: {problem.name}"
-    return (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
-            f"<title>{_e(title)}</title><style>{_STYLE}</style></head>"
-            f"<body><h1>{_e(title)}</h1>\n" + "\n".join(parts) + "\n</body></html>\n")
+    return page_html(title, title, parts, style=_STYLE)
 
 
 # -- headline sentences ------------------------------------------------------------------
@@ -407,22 +406,9 @@ def _e(text) -> str:
     return html.escape(str(text), quote=True)
 
 
-_STYLE = """
-@page { size: A4; margin: 9mm 10mm; }
-body { font-family: sans-serif; font-size: 9.5pt; max-width: 190mm; margin: 0 auto;
-       color: #222; line-height: 1.3; }
-h1 { font-size: 14pt; margin: 0 0 2pt; } h2 { font-size: 11pt; margin: 5pt 0 2pt; }
-p.headline { font-size: 9pt; margin: 1.5pt 0; }
-table { border-collapse: collapse; font-size: 7.5pt; margin: 4pt 0; width: 100%; }
-td, th { border-bottom: 1px solid #ddd; padding: 0.5pt 3pt; text-align: right;
-         vertical-align: top; white-space: nowrap; }
-td:first-child, th:first-child { white-space: normal; }
+_STYLE = PAGE_STYLE + """
 th { white-space: normal; }
-td:first-child, th:first-child { text-align: left; padding-left: 0; }
-p.caption { font-size: 7pt; color: #444; margin: 0 0 2pt; }
-th { font-weight: 600; border-bottom: 1px solid #888; }
 td.changed { font-weight: 600; }
-span.ci { color: #555; }
 .method ul { padding-left: 12pt; margin: 2pt 0; font-size: 7pt; }
 .method li { margin: 0.3pt 0; } code { font-size: 7pt; }
 @media print { body { max-width: none; } table, li { break-inside: avoid; } }

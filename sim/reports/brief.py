@@ -133,7 +133,7 @@ def comparison_brief(scenarios: Sequence[Scenario], sources: Sequence[str | None
     parts.append(_series_caption(window, len(names) > 1))
     parts.append(_assumptions(scenarios, sources))
     title = " vs ".join(names)
-    return _page(title, f"Decision brief: {title}", parts)
+    return page_html(title, f"Decision brief: {title}", parts)
 
 
 def brief_rows(rows: pd.DataFrame, base: Scenario, kpis: Sequence[str] = BRIEF_KPIS
@@ -518,7 +518,7 @@ def run_brief(scenario: Scenario, source: str | None, kpis: pd.DataFrame,
                           "Key weekly series", "series"),
              _series_caption(window, weekly["replication"].nunique() > 1),
              _assumptions([scenario], [source])]
-    return _page(scenario.name, f"Decision brief: {scenario.name}", parts)
+    return page_html(scenario.name, f"Decision brief: {scenario.name}", parts)
 
 
 def _estimate(kpi: str, mean: float, low: float, high: float, hours_per_day: float,
@@ -596,7 +596,7 @@ def _e(text) -> str:
     return html.escape(str(text), quote=True)
 
 
-_STYLE = """
+PAGE_STYLE = """
 @page { size: A4; margin: 9mm 10mm; }
 body { font-family: sans-serif; font-size: 9.5pt; max-width: 190mm; margin: 0 auto;
        color: #222; line-height: 1.3; }
@@ -607,12 +607,16 @@ td, th { border-bottom: 1px solid #ddd; padding: 0.5pt 3pt; text-align: right;
          white-space: nowrap; vertical-align: top; }
 td:first-child, th:first-child { text-align: left; white-space: normal; padding-left: 0; }
 th { font-weight: 600; border-bottom: 1px solid #888; }
-td.better { color: #161; } td.worse { color: #a11; }
 span.ci { color: #555; }
+p.caption { font-size: 7pt; color: #444; margin: 0 0 2pt; }
+"""
+"""The look of every one-page report (the brief, the recommendation): A4, small tables."""
+
+_STYLE = PAGE_STYLE + """
+td.better { color: #161; } td.worse { color: #a11; }
 img { max-width: 100%; display: block; margin: 2pt 0; }
 .pair { display: flex; justify-content: space-between; }
 .pair img { width: 49%; height: auto; }
-p.caption { font-size: 7pt; color: #444; margin: 0 0 2pt; }
 .assumptions ul { padding-left: 12pt; margin: 2pt 0; font-size: 7pt; }
 .assumptions li { margin: 0.3pt 0; } code { font-size: 6.5pt; }
 @media print {
@@ -625,8 +629,9 @@ p.caption { font-size: 7pt; color: #444; margin: 0 0 2pt; }
 """
 
 
-def _page(title: str, heading: str, parts: list[str]) -> str:
+def page_html(title: str, heading: str, parts: list[str], style: str = _STYLE) -> str:
+    """A whole page: its title, a heading and the parts, in the one-page look."""
     body = "\n".join(parts)
     return (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
-            f"<title>{_e(title)}</title><style>{_STYLE}</style></head>"
+            f"<title>{_e(title)}</title><style>{style}</style></head>"
             f"<body><h1>{_e(heading)}</h1>\n{body}\n</body></html>\n")

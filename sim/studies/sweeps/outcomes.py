@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.kpis import describe
+from sim.kpis import describe, undefined_because
 
 BOUNDED_UNITS = {"share": (0.0, 1.0), "quality 0-1": (0.0, 1.0), "level 1-5": (1.0, 5.0)}
 """Units of KPIs that live between two bounds."""
@@ -46,28 +46,6 @@ SIGNED_KPIS = ("npv_change",)
 
 BINARY_UNITS = ("0/1",)
 """Units of KPIs that are 0 or 1 in each run."""
-
-UNDEFINED_WHEN = {
-    "projects_on_time_rate": "no project completed within the horizon",
-    "project_slip_mean": "no project completed within the horizon",
-    "project_duration_mean": "no project completed within the horizon",
-    "project_rework_share": "no project completed within the horizon",
-    "project_effort_mean": "no project completed within the horizon",
-    "ops_wait_mean": "no item started service",
-    "ops_time_in_system_mean": "no item was completed",
-    "ops_service_level": "no item was completed",
-    "ops_failure_share": "no item arrived",
-    "ops_utilisation": "nobody was on duty",
-    "benefits_sustained_final": "no benefit had been handed over",
-    "hours_diverted_share": "no project, improvement or sustainment time was planned",
-    "hours_improvement_share": "no time was booked",
-    "payback_weeks": "the change had not paid back by the end of the run",
-    "irr_change": "the weekly net flows never changed sign",
-    "ai_quality_mean": "no AI solution was in use",
-    "ai_detection_delay_mean": "no AI degradation was detected",
-    "collapsed_day": "the run did not collapse",
-}
-"""When each KPI has no value (NaN) in a run; the rule is in docs/results.md."""
 
 
 def kpi_kind(kpi: str) -> str:
@@ -268,5 +246,4 @@ def summarise(groups: pd.DataFrame, by: list[str], kpis: tuple[str, ...],
 
 def undefined_reason(kpi: str) -> str:
     """When ``kpi`` has no value in a run, in words (a general rule if none is recorded)."""
-    return UNDEFINED_WHEN.get(kpi, "the KPI has no value there (see docs/results.md, NaN and "
-                                   "empty values)")
+    return undefined_because(kpi)
