@@ -125,6 +125,19 @@ def test_same_seed_same_comparison(c10_outcome, monkeypatch):
     assert again.comparison.equals(c10_outcome.comparison)
 
 
+def expected_sentence(comparison, kpi: str, expected: str) -> str:
+    """The reading's sentence on ``kpi``, worked out here from the comparison's interval."""
+    low, high = comparison.loc[kpi, ["ci_low", "ci_high"]]
+    if comparison.loc[kpi, "n"] == 0:
+        went = "undefined"
+    elif low > 0 or high < 0:
+        went = "higher" if low > 0 else "lower"
+    else:
+        went = "unclear"
+    label = sim.kpis.describe(kpi).label.lower()
+    return wording.expectation(label, expected, went, sim.kpis.undefined_because(kpi))
+
+
 def test_the_reading_states_the_computed_numbers_and_directions(c10_outcome):
     c10 = lesson("C10")
     text = lessons.reading(c10_outcome, c10)
@@ -132,16 +145,10 @@ def test_the_reading_states_the_computed_numbers_and_directions(c10_outcome):
         assert row["sentence"] in text
     comparison = c10_outcome.comparison.set_index("kpi")
     for kpi, expected in c10.expect.items():
-        low, high = comparison.loc[kpi, ["ci_low", "ci_high"]]
-        label = sim.kpis.describe(kpi).label.lower()
-        if low > 0 or high < 0:
-            went = "higher" if low > 0 else "lower"
-        else:
-            went = "unclear"
-        assert wording.expectation(label, expected, went) in text
+        assert expected_sentence(comparison, kpi, expected) in text
     for row in lessons.window_rows(c10_outcome, c10):
-        assert row["went"] in ("higher", "lower", "unclear")
-        if row["went"] != "unclear":
+        assert row["went"] in ("higher", "lower", "unclear", "undefined")
+        if row["went"] in ("higher", "lower"):
             assert lessons.plain_number(row["scenario_mean"]) in text
 
 
@@ -264,6 +271,9 @@ def test_the_expectation_sentences_say_when_a_small_run_cannot_tell():
     assert unclear.startswith("The claim expects mean slip to be lower: no clear difference "
                               "at this size")
     assert "cannot tell" in unclear
+    assert wording.expectation("mean slip", "lower", "undefined", "no project was due") == (
+        "The claim expects mean slip to be lower: this run cannot tell, it has no value for it "
+        "(no project was due).")
 
 
 def verdict_tables(ids: list[str]) -> tuple:
@@ -381,9 +391,6 @@ def test_a_claim_lessons_reading_puts_the_small_run_beside_the_shipped_verdict(f
     assert wording.small_run_note(docs_verdicts(copy.read_text())["C1"].verdict) in text
     comparison = outcome.comparison.set_index("kpi")
     for kpi, expected in c1.expect.items():
-        low, high = comparison.loc[kpi, ["ci_low", "ci_high"]]
-        went = "unclear" if not (low > 0 or high < 0) else ("higher" if low > 0 else "lower")
-        assert wording.expectation(sim.kpis.describe(kpi).label.lower(), expected, went) \
-            in text
+        assert expected_sentence(comparison, kpi, expected) in text
     empty = lessons.reading(outcome, c1, ROOT, docs=ROOT / "no-such-file.md")
     assert wording.small_run_note(None) in empty

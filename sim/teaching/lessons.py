@@ -39,7 +39,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.errors import ScenarioError
-from sim.kpis import describe
+from sim.kpis import describe, undefined_because
 from sim.reports.claims import DocsVerdict, docs_verdicts
 from sim.reports.figures import FIGURES, OVERLAY, overlay_figure
 from sim.schema.loading import load_scenario, read_document, scenario_with
@@ -340,8 +340,10 @@ def kpi_table(outcome: Outcome, kpis: tuple[str, ...] | None = None) -> pd.DataF
 
 
 def _direction(row: pd.Series) -> str:
-    """``higher``, ``lower`` or ``unclear``: where the TO-BE's mean went, by the interval."""
+    """``higher``, ``lower``, ``unclear`` (by the interval) or ``undefined`` (no pair has both)."""
     low, high = row["ci_low"], row["ci_high"]
+    if row.get("n", 1) == 0 or math.isnan(row["difference"]):
+        return "undefined"
     if math.isnan(low) or low <= 0.0 <= high:
         return "unclear"
     return "higher" if low > 0 else "lower"
@@ -371,13 +373,14 @@ def reading(outcome: Outcome, lesson: Lesson | None = None, root: Path | None = 
             if kpi not in mine.index:
                 continue
             went = _direction(mine.loc[kpi])
-            lines.append("- " + wording.expectation(describe(kpi).label.lower(), expected, went))
+            lines.append("- " + wording.expectation(describe(kpi).label.lower(), expected, went,
+                                                    undefined_because(kpi)))
     if lesson and lesson.windows:
         lines += ["", "Over time:", ""]
         for row in window_rows(outcome, lesson):
             span = (f"{row['series'].replace('_', ' ')} from month {row['from'] / 21:.3g} to "
                     f"month {row['to'] / 21:.3g}")
-            if row["went"] == "unclear":
+            if row["went"] in ("unclear", "undefined"):
                 text = f"{span}: {wording.NO_CLEAR_AT_THIS_SIZE} (expected {row['expect']})"
             else:
                 agrees = "as expected" if row["went"] == row["expect"] else \

@@ -54,11 +54,20 @@ def demonstration(replications: int, horizon: str, quick: bool) -> str:
             f"difference that the full run finds, and then says *{NO_CLEAR_AT_THIS_SIZE}*.")
 
 
-def expectation(label: str, expected: str, went: str) -> str:
-    """One sentence on a KPI the claim expects to move: ``went`` is higher, lower or unclear."""
-    if went == "unclear":
-        text = (f"the claim expects {label} to be {expected}: {NO_CLEAR_AT_THIS_SIZE} (the 95% "
-                "interval of the change includes zero, so this run cannot tell)")
+def expectation(label: str, expected: str, went: str, because: str = "") -> str:
+    """One sentence on a KPI the claim expects to move.
+
+    ``went`` is ``higher``, ``lower``, ``unclear`` (the 95% interval of the change
+    includes zero, or there is none) or ``undefined`` (no replication has a value:
+    ``because`` says why, e.g. no project was due).
+    """
+    if went == "undefined":
+        why = f" ({because})" if because else ""
+        text = (f"the claim expects {label} to be {expected}: this run cannot tell, it has no "
+                f"value for it{why}")
+    elif went == "unclear":
+        text = f"the claim expects {label} to be {expected}: {NO_CLEAR_AT_THIS_SIZE}, so this " \
+               "run cannot tell"
     elif went == expected:
         text = f"the claim expects {label} to be {expected}, and in this run it is"
     else:
