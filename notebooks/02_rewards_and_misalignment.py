@@ -18,11 +18,12 @@
 # staff, do priorities clash, stress rise and projects slip? And do reviews that reward
 # outcomes pay off for the whole organisation?
 #
-# About 30 minutes, two claims:
+# About 30 minutes, two claims to test. Each lesson first shows what the shipped claims run
+# found, then lets the room re-run a small version of the experiment as a demonstration:
 #
-# - **C1**: rewarding only operations while staffing projects from operations causes
+# - **C1** claims that rewarding only operations while staffing projects from operations causes
 #   misalignment (`scenarios/claims/c01_rewards_misalignment.yaml`);
-# - **C2**: rewarding outcomes pays off for the whole organisation
+# - **C2** claims that rewarding outcomes pays off for the whole organisation
 #   (`scenarios/claims/c02_outcome_rewards.yaml`).
 #
 # Stress comes in two kinds that act differently. *Challenge* stress comes from overload: a

@@ -17,12 +17,13 @@
 # **The question.** A project is finished: is its value delivered? Or does the day job still
 # have to realise the benefits, and keep them alive?
 #
-# About 25 minutes, two claims:
+# About 25 minutes, two claims to test. Each lesson first shows what the shipped claims run
+# found, then lets the room re-run a small version of the experiment as a demonstration:
 #
-# - **C3**: delivered projects move operational KPIs by the figures practitioners quote, in the
-#   time they quote (`scenarios/claims/c03_benefit_kpi_calibration.yaml`);
-# - **C4**: project completion is merely the input to an improved operational system; OpEx
-#   sustains the value (`scenarios/claims/c04_opex_sustains_benefits.yaml`).
+# - **C3** claims that delivered projects move operational KPIs by the figures practitioners
+#   quote, in the time they quote (`scenarios/claims/c03_benefit_kpi_calibration.yaml`);
+# - **C4** claims that project completion is merely the input to an improved operational system;
+#   OpEx sustains the value (`scenarios/claims/c04_opex_sustains_benefits.yaml`).
 #
 # In the model a benefit handed over is realised gradually, and it erodes unless somebody
 # spends upkeep time on it (sustainment).

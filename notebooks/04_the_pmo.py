@@ -16,13 +16,14 @@
 #
 # **The question.** What does a PMO add, and does it matter whether it stays?
 #
-# About 30 minutes, three claims:
+# About 30 minutes, three claims to test. Each lesson first shows what the shipped claims run
+# found, then lets the room re-run a small version of the experiment as a demonstration:
 #
-# - **C6**: a PMO's standards and monitoring make delivery consistent and catch problems early
-#   (`scenarios/claims/c06_pmo_controls.yaml`);
-# - **C7**: a permanent PMO builds project maturity, a temporary one leaves no lasting effect
-#   (`scenarios/claims/c07_permanent_pmo.yaml`);
-# - **C8**: lessons learned feed continuous improvement of project management
+# - **C6** claims that a PMO's standards and monitoring make delivery consistent and catch
+#   problems early (`scenarios/claims/c06_pmo_controls.yaml`);
+# - **C7** claims that a permanent PMO builds project maturity, a temporary one leaves no
+#   lasting effect (`scenarios/claims/c07_permanent_pmo.yaml`);
+# - **C8** claims that lessons learned feed continuous improvement of project management
 #   (`scenarios/claims/c08_lessons_learned.yaml`).
 #
 # PMO types: *supportive* (standards and monitoring), *controlling* (also stage gates),

@@ -17,12 +17,14 @@
 # **The question.** Why do some organisations never get out of firefighting, even after the
 # fire is out? And is it better to work harder or to work smarter?
 #
-# About 30 minutes, two claims:
+# About 30 minutes, two claims to test. Each lesson first shows what the shipped claims run
+# found, then lets the room re-run a small version of the experiment as a demonstration:
 #
-# - **C10**: firefighting has a tipping point; a temporary demand spike near the threshold
-#   causes a permanent decline (`scenarios/claims/c10_firefighting_tipping_point.yaml`);
-# - **C9**: working harder is better before worse, working smarter worse before better
-#   (`scenarios/claims/c09_work_harder_smarter.yaml`).
+# - **C10** claims that firefighting has a tipping point; a temporary demand spike near the
+#   threshold causes a permanent decline
+#   (`scenarios/claims/c10_firefighting_tipping_point.yaml`);
+# - **C9** claims that working harder is better before worse, working smarter worse before
+#   better (`scenarios/claims/c09_work_harder_smarter.yaml`).
 
 # %%
 # %matplotlib inline

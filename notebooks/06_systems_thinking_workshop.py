@@ -19,6 +19,8 @@
 #
 # About 30 minutes: first claim **C5** (`scenarios/claims/c05_systems_governance.yaml`), then
 # an exercise in which you write your own TO-BE scenario file and compare it with the AS-IS.
+# The C5 lesson shows what the shipped claims run found, then lets the room re-run a small
+# version of the experiment as a demonstration.
 #
 # *Siloed* governance: reviews count the day job only, nobody sustains benefits, intake ignores
 # the load on operations. *Systems* governance: outcome-based reviews, the OpEx team sustains

@@ -73,6 +73,33 @@ def test_the_typed_result_pattern_catches_results():
     assert not TYPED_RESULT.search("support calls fall 20% within a month (C3)")
 
 
+WARNING_TEXT = re.compile(r"\b\w*Warning\b|\bwarn(ing)?\b", re.IGNORECASE)
+"""Words of a warning in a cell's text output (e.g. ``UserWarning``, ``RuntimeWarning: ...``)."""
+
+
+def printed_warnings(notebook) -> list[tuple[int, str]]:
+    """What the cells printed to stderr, and any text output that reads as a warning."""
+    found = []
+    for k, cell in enumerate(notebook.cells):
+        if cell.cell_type != "code":
+            continue
+        for output in cell.outputs:
+            if output.output_type != "stream":
+                continue
+            if output.name == "stderr" or WARNING_TEXT.search(output.text):
+                found.append((k, output.text.strip()[:300]))
+    return found
+
+
+def test_a_warning_printed_into_a_cell_is_caught():
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("import warnings\nwarnings.warn('careful')"),
+        nbformat.v4.new_code_cell("print('ok')")])
+    NotebookClient(notebook, kernel_name="python3", timeout=60,
+                   resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    assert [k for k, _ in printed_warnings(notebook)] == [0]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
 def test_notebook_runs_top_to_bottom_in_quick_mode(name, monkeypatch):
@@ -89,6 +116,8 @@ def test_notebook_runs_top_to_bottom_in_quick_mode(name, monkeypatch):
     errors = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs
               if o.output_type == "error"]
     assert errors == []
+    printed = printed_warnings(notebook)
+    assert printed == [], f"{name} printed into its cells: {printed}"
     shown = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs
              if "image/png" in o.get("data", {})]
     if not name.endswith("_answers"):

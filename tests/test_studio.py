@@ -257,3 +257,16 @@ def test_the_command_checks_the_file_and_warns_when_others_can_reach_it(monkeypa
     assert main(["studio", str(BASELINE), "--host", "0.0.0.0"]) == 0
     assert "anyone who can reach this machine" in capsys.readouterr().err
     assert served == [(str(BASELINE), "127.0.0.1", 9001), (str(BASELINE), "0.0.0.0", 8765)]
+
+
+def test_the_page_reads_verdicts_in_the_words_of_the_notebooks(answer):
+    """The rule for reading a verdict is one sentence, shared with the lessons' readings."""
+    from sim.teaching import wording
+
+    runner = RecordingRunner(answer)
+    _, rc = solara.render(Studio(BASELINE, SCENARIOS, lambda: runner), handle_error=False)
+    press_run(rc, runner)
+    texts = [w.children[0] for w in rc.find(v.Html).widgets
+             if w.children and isinstance(w.children[0], str)]
+    assert any(wording.VERDICT_RULE in text for text in texts)
+    rc.close()

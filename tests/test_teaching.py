@@ -11,7 +11,7 @@ from conftest import ROOT
 import sim
 from sim.errors import ScenarioError
 from sim.studies.claims import load_claim
-from sim.teaching import lessons, loops, workshop
+from sim.teaching import lessons, loops, wording, workshop
 
 NEW_VALUES = {
     "baseline": {"demand": 360.0, "operations_headcount": 110},
@@ -125,6 +125,19 @@ def test_same_seed_same_comparison(c10_outcome, monkeypatch):
     assert again.comparison.equals(c10_outcome.comparison)
 
 
+def expected_sentence(comparison, kpi: str, expected: str) -> str:
+    """The reading's sentence on ``kpi``, worked out here from the comparison's interval."""
+    low, high = comparison.loc[kpi, ["ci_low", "ci_high"]]
+    if comparison.loc[kpi, "n"] == 0:
+        went = "undefined"
+    elif low > 0 or high < 0:
+        went = "higher" if low > 0 else "lower"
+    else:
+        went = "unclear"
+    label = sim.kpis.describe(kpi).label.lower()
+    return wording.expectation(label, expected, went, sim.kpis.undefined_because(kpi))
+
+
 def test_the_reading_states_the_computed_numbers_and_directions(c10_outcome):
     c10 = lesson("C10")
     text = lessons.reading(c10_outcome, c10)
@@ -132,17 +145,10 @@ def test_the_reading_states_the_computed_numbers_and_directions(c10_outcome):
         assert row["sentence"] in text
     comparison = c10_outcome.comparison.set_index("kpi")
     for kpi, expected in c10.expect.items():
-        low, high = comparison.loc[kpi, ["ci_low", "ci_high"]]
-        label = sim.kpis.describe(kpi).label.lower()
-        if low > 0 or high < 0:
-            went = "higher" if low > 0 else "lower"
-            phrase = "and it is" if went == expected else f"but it is {went}"
-            assert f"{label} to be {expected}, {phrase}" in text.lower()
-        else:
-            assert f"{label} to be {expected}; these runs cannot tell" in text.lower()
+        assert expected_sentence(comparison, kpi, expected) in text
     for row in lessons.window_rows(c10_outcome, c10):
-        assert row["went"] in ("higher", "lower", "unclear")
-        if row["went"] != "unclear":
+        assert row["went"] in ("higher", "lower", "unclear", "undefined")
+        if row["went"] in ("higher", "lower"):
             assert lessons.plain_number(row["scenario_mean"]) in text
 
 
@@ -234,3 +240,157 @@ def test_the_model_docs_name_every_loop_of_the_diagrams():
         assert f"**{x.tag} " in text, x.tag
     for x in loops.LINKS:
         assert x.cause in text and x.effect in text
+
+
+# -- questions, and what the shipped claims run found ----------------------------------------
+
+CLAIMS_DOCS = ROOT / "docs" / "claims.md"
+
+
+def claim_lessons() -> list[lessons.Lesson]:
+    return [lesson(key) for key in workshop.LESSONS if lesson(key).claim]
+
+
+@pytest.mark.parametrize("key", list(workshop.LESSONS))
+def test_every_lesson_asks_a_question(key):
+    asked = lesson(key)
+    assert asked.question.rstrip().endswith("?"), asked.question
+    if asked.claim:
+        claim = load_claim(ROOT / asked.claim)
+        assert " ".join(claim.claim.split()) not in asked.question
+        assert asked.title != claim.title  # the claim's assertion is not the lesson's title
+        assert asked.key == claim.id
+
+
+def test_the_expectation_sentences_say_when_a_small_run_cannot_tell():
+    assert wording.expectation("mean slip", "lower", "lower") == (
+        "The claim expects mean slip to be lower, and in this run it is.")
+    assert wording.expectation("mean slip", "lower", "higher") == (
+        "The claim expects mean slip to be lower, but in this run it is higher.")
+    unclear = wording.expectation("mean slip", "lower", "unclear")
+    assert unclear.startswith("The claim expects mean slip to be lower: no clear difference "
+                              "at this size")
+    assert "cannot tell" in unclear
+    assert wording.expectation("mean slip", "lower", "undefined", "no project was due") == (
+        "The claim expects mean slip to be lower: this run cannot tell, it has no value for it "
+        "(no project was due).")
+
+
+def verdict_tables(ids: list[str]) -> tuple:
+    """A claims run's verdicts.csv and checks.csv for ``ids``, each claim its own verdict."""
+    import pandas as pd
+
+    verdicts = ["supported", "not supported", "inconclusive"]
+    rows, checks = [], []
+    for k, claim in enumerate(ids):
+        rows.append({"claim": claim, "title": f"Title of {claim}: with a colon",
+                     "verdict": verdicts[k % 3], "by_construction": k % 4 == 3,
+                     "replications": 8 + k, "stopped": "every deciding check was decided",
+                     "holds": 3, "fails": 1, "ties": 0, "undefined": 0, "holds_share": 0.75,
+                     "holds_ci_low": 0.3, "holds_ci_high": 0.95, "rests_on": "diversion",
+                     "failure_condition": "no condition found"})
+        checks.append({"claim": claim, "decides": True, "method": "permutation test",
+                       "measure": "project_slip_mean", "b": "b", "a": "a",
+                       "estimate_of": "mean difference", "estimate": -0.1 - k,
+                       "ci_low": -0.2 - k, "ci_high": -0.01, "p_value": 0.01,
+                       "verdict": verdicts[k % 3]})
+    return pd.DataFrame(rows), pd.DataFrame(checks)
+
+
+@pytest.fixture
+def filled_docs(tmp_path):
+    """A copy of docs/claims.md with a verdicts block for every claim lesson, as the CLI writes."""
+    from sim.reports.claims import docs_block, write_docs
+
+    copy = tmp_path / "claims.md"
+    copy.write_text(CLAIMS_DOCS.read_text(encoding="utf-8"), encoding="utf-8")
+    verdicts, checks = verdict_tables([c.key for c in claim_lessons()])
+    write_docs(copy, docs_block(verdicts, checks, "Settings: a test block."))
+    return copy, verdicts
+
+
+def test_the_docs_reader_gives_back_what_the_docs_block_wrote(filled_docs):
+    from sim.reports.claims import _verdict_words, docs_verdicts
+
+    copy, verdicts = filled_docs
+    found = docs_verdicts(copy.read_text(encoding="utf-8"))
+    assert list(found) == list(verdicts["claim"])
+    for row in verdicts.itertuples():
+        words = _verdict_words(row)
+        assert found[row.claim].verdict == words
+        assert found[row.claim].bullet.startswith(f"**{row.claim}** ({words}, "
+                                                  f"{row.replications} replications per arm; ")
+        assert found[row.claim].settings == "Settings: a test block."
+    assert docs_verdicts("no markers here") == {}
+
+
+def test_every_claim_lesson_shows_its_verdict_exactly_as_the_docs_give_it(filled_docs):
+    from sim.reports.claims import docs_verdicts
+
+    copy, _ = filled_docs
+    found = docs_verdicts(copy.read_text(encoding="utf-8"))
+    for shown in claim_lessons():
+        text = lessons.about(shown, ROOT, docs=copy)
+        verdict = found[shown.key]
+        assert f"{wording.SHIPPED_FOUND}** that claim {shown.key} is **{verdict.verdict}**" \
+            in text
+        assert verdict.bullet in text
+        assert "demonstration" in text and wording.SHIPPED_MISSING not in text
+        assert wording.small_run_note(verdict.verdict).endswith(f"**{verdict.verdict}**.")
+
+
+def test_without_shipped_verdicts_a_claim_lesson_says_so(tmp_path):
+    empty = tmp_path / "claims.md"
+    from sim.reports.claims import DOCS_BEGIN, DOCS_END
+
+    empty.write_text(f"# Claims\n\n{DOCS_BEGIN}\n{DOCS_END}\n", encoding="utf-8")
+    for docs in (empty, tmp_path / "missing.md"):
+        for shown in claim_lessons():
+            assert lessons.shipped_verdict(shown, ROOT, docs) is None
+            text = lessons.about(shown, ROOT, docs=docs)
+            assert wording.SHIPPED_MISSING in text and "demonstration" in text
+    assert lessons.shipped(lesson("baseline"), ROOT) == ""
+
+
+def test_the_shipped_claims_page_takes_a_verdicts_block(tmp_path):
+    """`pmosim claims --docs docs/claims.md` needs its markers exactly once each."""
+    from sim.reports.claims import DOCS_BEGIN, DOCS_END
+
+    text = CLAIMS_DOCS.read_text(encoding="utf-8")
+    assert text.count(DOCS_BEGIN) == 1 and text.count(DOCS_END) == 1
+
+
+def _shipped_block_is_empty() -> bool:
+    from sim.reports.claims import docs_verdicts
+
+    return not docs_verdicts(CLAIMS_DOCS.read_text(encoding="utf-8"))
+
+
+@pytest.mark.skipif(_shipped_block_is_empty(), reason="docs/claims.md's verdicts block is "
+                    "empty until the full claims run writes it; this test runs once it is filled")
+def test_the_shipped_verdicts_reach_every_claim_lesson():
+    from sim.reports.claims import docs_verdicts
+
+    found = docs_verdicts(CLAIMS_DOCS.read_text(encoding="utf-8"))
+    for shown in claim_lessons():
+        assert shown.key in found, f"docs/claims.md has no verdict for lesson {shown.key}"
+        text = lessons.about(shown, ROOT)
+        assert f"**{found[shown.key].verdict}**" in text and found[shown.key].bullet in text
+
+
+def test_a_claim_lessons_reading_puts_the_small_run_beside_the_shipped_verdict(filled_docs,
+                                                                              monkeypatch):
+    from sim.reports.claims import docs_verdicts
+
+    copy, _ = filled_docs
+    monkeypatch.setenv(lessons.QUICK_ENV, "1")
+    c1 = lesson("C1")
+    outcome = lessons.compare(c1, {}, ROOT)
+    text = lessons.reading(outcome, c1, ROOT, docs=copy)
+    assert wording.VERDICT_RULE in text
+    assert wording.small_run_note(docs_verdicts(copy.read_text())["C1"].verdict) in text
+    comparison = outcome.comparison.set_index("kpi")
+    for kpi, expected in c1.expect.items():
+        assert expected_sentence(comparison, kpi, expected) in text
+    empty = lessons.reading(outcome, c1, ROOT, docs=ROOT / "no-such-file.md")
+    assert wording.small_run_note(None) in empty

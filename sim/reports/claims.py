@@ -13,6 +13,7 @@ import base64
 import math
 import re
 from pathlib import Path
+from typing import NamedTuple
 
 import markdown
 import pandas as pd
@@ -468,6 +469,53 @@ def _docs_effect(row) -> str:
     interval = "" if pd.isna(row.ci_low) else f" [{num(row.ci_low)}, {num(row.ci_high)}]"
     return (f"`{row.measure}` {row.b} − {row.a}: {row.estimate_of} {num(row.estimate)}"
             f"{interval} ({row.method}, p = {_p(row.p_value)}, {row.verdict})")
+
+
+class DocsVerdict(NamedTuple):
+    """One claim's verdict as a docs page's verdicts block gives it (see :func:`docs_block`).
+
+    Attributes
+    ----------
+    verdict
+        The verdict cell of the claim's table row, exactly as written, e.g.
+        ``supported`` or ``supported (largely by construction)``.
+    bullet
+        The claim's line below the table without its leading ``- ``: the verdict,
+        the replications, the deciding checks' effects and the robustness counts.
+    settings
+        The line of settings that heads the block (the run it came from).
+    """
+
+    verdict: str
+    bullet: str
+    settings: str
+
+
+def docs_verdicts(text: str) -> dict[str, DocsVerdict]:
+    """Each claim's verdict from the verdicts block of a docs page, by claim id.
+
+    The reader of :func:`docs_block`: ``text`` is the page (docs/claims.md). A page
+    without the markers, or with nothing between them, gives an empty mapping; a
+    claim with a table row but no line below it gets an empty ``bullet``.
+    """
+    if text.count(DOCS_BEGIN) != 1 or text.count(DOCS_END) != 1:
+        return {}
+    block = text.split(DOCS_BEGIN, 1)[1].split(DOCS_END, 1)[0]
+    lines = [line.strip() for line in block.splitlines()]
+    settings = next((line for line in lines if line and not line.startswith(("|", "- "))), "")
+    bullets = {}
+    for line in lines:
+        found = re.match(r"- \*\*([^*]+)\*\* \(", line)
+        if found:
+            bullets[found.group(1)] = line[2:]
+    verdicts = {}
+    for line in lines:
+        cells = [cell.strip() for cell in line.strip("|").split(" | ")]
+        if not line.startswith("| ") or ": " not in cells[0] or len(cells) < 5:
+            continue
+        claim = cells[0].split(": ", 1)[0]
+        verdicts[claim] = DocsVerdict(cells[1], bullets.get(claim, ""), settings)
+    return verdicts
 
 
 def docs_block_from_folder(folder: Path) -> str:

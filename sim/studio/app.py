@@ -27,7 +27,7 @@ from sim.schema.loading import display_path, read_document, scenario_with
 from sim.schema.scenario import Scenario
 from sim.shipped import shipped_folder
 from sim.studio import ALLOW_ENV, SCENARIO_ENV
-from sim.teaching import whatif
+from sim.teaching import whatif, wording
 
 SCENARIOS = Path("scenarios")
 """The folder whose scenario files the page offers (and where uploads are taken to be)."""
@@ -242,10 +242,9 @@ def Results(outcome: whatif.Outcome, figure: bytes, base: whatif.Base,
     solara.HTML(tag="div", unsafe_innerHTML=kpi_table(shown_rows(outcome), outcome.as_is.name,
                                                       outcome.to_be.name),
                 classes=["pmosim-table"])
-    solara.Text("Hover over a row to read it as a sentence. pp: percentage points. Better or "
-                "worse when the 95% interval of the paired difference excludes zero; the "
-                "headline names only such changes that also show at three significant "
-                "figures.", style=HELP)
+    solara.Text(f"Hover over a row to read it as a sentence. pp: percentage points. "
+                f"{wording.VERDICT_RULE} The headline names only changes that are better or "
+                "worse and also show at three significant figures.", style=HELP)
     with solara.Row(style={"flex-wrap": "wrap"}):
         name = whatif.to_be_file_name(base)
         solara.FileDownload(lambda: brief_html(outcome, base), filename="brief.html",

@@ -15,6 +15,9 @@ of ``sim`` only (:mod:`sim.teaching.whatif`, :mod:`sim.reports.figures`,
   plain-language reading computed from the numbers, and the weekly series;
 - :func:`panel` draws the knobs as ipywidgets with an explicit **Run** button
   (nothing runs when a slider moves);
+- :func:`shipped_verdict` reads a claim lesson's verdict from the shipped claims
+  run (the verdicts block of ``docs/claims.md``): :func:`about` shows it, and the
+  reading of the room's own small run says that the small run is a demonstration;
 - :func:`compare_files` compares a participant's own TO-BE file with an AS-IS.
 
 Run settings: lessons carry *teaching* settings, chosen so that a Run takes
@@ -36,7 +39,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.errors import ScenarioError
-from sim.kpis import describe
+from sim.kpis import describe, undefined_because
+from sim.reports.claims import DocsVerdict, docs_verdicts
 from sim.reports.figures import FIGURES, OVERLAY, overlay_figure
 from sim.schema.loading import load_scenario, read_document, scenario_with
 from sim.schema.scenario import Scenario
@@ -45,6 +49,7 @@ from sim.studies.comparison import align
 from sim.studies.comparison import compare as compare_scenarios_of_study
 from sim.studies.statistics import NO_CLEAR, paired_difference
 from sim.studies.verdicts import arm_table, judge_check, measures_of
+from sim.teaching import wording
 from sim.teaching.controls import Control, run_settings
 from sim.teaching.loops import loop_figure
 from sim.teaching.whatif import Outcome
@@ -90,7 +95,8 @@ class Lesson:
     key
         Identifier, e.g. ``"C1"`` or ``"shared-staff"``.
     title, question
-        What the lesson is called and the question it answers.
+        What the lesson is called and the question it asks: a question, never the
+        claim's assertion (the claim is shown as what it is, a claim to test).
     base
         The base scenario, relative to the project folder.
     shared, as_is, to_be
@@ -150,27 +156,32 @@ class Lesson:
                        f"{', '.join(k.name for k in self.knobs)}")
 
 
-def claim_lesson(path: str, *, knobs: tuple[Control, ...] = (), kpis: tuple[str, ...] = (),
+def claim_lesson(path: str, *, question: str, title: str | None = None,
+                 knobs: tuple[Control, ...] = (), kpis: tuple[str, ...] = (),
                  arms: tuple[str, str] | None = None, loops: tuple[str, ...] = (),
                  horizon: str | None = None, replications: int = 3,
-                 series: tuple[str, ...] = (), question: str = "",
+                 series: tuple[str, ...] = (),
                  windows: tuple[tuple[str, str, str, str], ...] = (),
                  root: Path | None = None) -> Lesson:
     """A lesson from a claim file: its first two arms (or ``arms``) as AS-IS and TO-BE.
 
-    The KPIs are those the claim's comparison checks name (then ``kpis``), each
-    with the direction the claim expects; the horizon is the claim's unless
-    ``horizon`` is given.
+    The KPIs are those the claim's comparison checks of a direction name (then
+    ``kpis``), each with the direction the claim expects; the horizon is the
+    claim's unless ``horizon`` is given. ``question`` is what the lesson asks
+    (the claim's text is shown as the claim); the title defaults to the claim's
+    id and its two arms.
     """
     root = root or project_root()
     claim = load_claim(root / path)
     first, second = arms or tuple(claim.arms)[:2]
-    checks = [c for c in claim.checks if c.compare == (first, second) and c.kpi]
+    checks = [c for c in claim.checks if c.compare == (first, second) and c.kpi
+              and c.expect in ("higher", "lower")]
     expect = {c.kpi: c.expect for c in checks}
     base = (Path(path).parent / claim.scenario).as_posix()
     shared = {k: v for k, v in claim.set.items()}
     return Lesson(
-        key=claim.id, title=claim.title, question=question or claim.claim, base=base,
+        key=claim.id, title=title or f"{claim.id}: {first} against {second}",
+        question=question, base=base,
         kpis=tuple(dict.fromkeys([*expect, *kpis])), loops=loops, knobs=knobs, shared=shared,
         as_is=dict(claim.arms[first].set), to_be=dict(claim.arms[second].set),
         expect=expect, series=series,
@@ -329,19 +340,25 @@ def kpi_table(outcome: Outcome, kpis: tuple[str, ...] | None = None) -> pd.DataF
 
 
 def _direction(row: pd.Series) -> str:
-    """``higher``, ``lower`` or ``unclear``: where the TO-BE's mean went, by the interval."""
+    """``higher``, ``lower``, ``unclear`` (by the interval) or ``undefined`` (no pair has both)."""
     low, high = row["ci_low"], row["ci_high"]
+    if row.get("n", 1) == 0 or math.isnan(row["difference"]):
+        return "undefined"
     if math.isnan(low) or low <= 0.0 <= high:
         return "unclear"
     return "higher" if low > 0 else "lower"
 
 
-def reading(outcome: Outcome, lesson: Lesson | None = None) -> str:
+def reading(outcome: Outcome, lesson: Lesson | None = None, root: Path | None = None,
+            docs: Path | None = None) -> str:
     """What the comparison says, in plain Markdown computed from its numbers.
 
     One sentence per KPI of the lesson (the headline KPIs without a lesson),
     then, for a lesson with expectations, whether each came out as the claim
-    expects, and a count of better, worse and unclear KPIs among the headline ones.
+    expects (or that a run this small cannot tell), a count of better, worse and
+    unclear KPIs among the headline ones, and how to read a verdict. A claim
+    lesson's reading ends by saying that the run is a demonstration and which
+    verdict counts: the shipped claims run's (:func:`shipped_verdict`).
     """
     labels = lesson.labels if lesson else ("AS-IS", "TO-BE")
     rows = outcome.rows(lesson.kpis) if lesson and lesson.kpis else outcome.rows()
@@ -356,23 +373,15 @@ def reading(outcome: Outcome, lesson: Lesson | None = None) -> str:
             if kpi not in mine.index:
                 continue
             went = _direction(mine.loc[kpi])
-            label = describe(kpi).label.lower()
-            if went == "unclear":
-                text = (f"the claim expects {label} to be {expected}; these runs cannot tell "
-                        "(the interval of the change includes zero): run more replications "
-                        "or a longer horizon")
-            elif went == expected:
-                text = f"the claim expects {label} to be {expected}, and it is"
-            else:
-                text = f"the claim expects {label} to be {expected}, but it is {went}"
-            lines.append(f"- {text[0].upper()}{text[1:]}.")
+            lines.append("- " + wording.expectation(describe(kpi).label.lower(), expected, went,
+                                                    undefined_because(kpi)))
     if lesson and lesson.windows:
         lines += ["", "Over time:", ""]
         for row in window_rows(outcome, lesson):
             span = (f"{row['series'].replace('_', ' ')} from month {row['from'] / 21:.3g} to "
                     f"month {row['to'] / 21:.3g}")
-            if row["went"] == "unclear":
-                text = f"{span}: no clear difference (expected {row['expect']})"
+            if row["went"] in ("unclear", "undefined"):
+                text = f"{span}: {wording.NO_CLEAR_AT_THIS_SIZE} (expected {row['expect']})"
             else:
                 agrees = "as expected" if row["went"] == row["expect"] else \
                     f"expected {row['expect']}"
@@ -384,36 +393,76 @@ def reading(outcome: Outcome, lesson: Lesson | None = None) -> str:
     headline = outcome.rows()
     counts = {v: sum(1 for r in headline if r["verdict"] == v) for v in ("better", "worse")}
     unclear = sum(1 for r in headline if r["verdict"] == NO_CLEAR)
+    others = (" (the others have no good direction)"
+              if len(headline) > sum(counts.values()) + unclear else "")
     lines += ["", f"Of the {len(headline)} headline KPIs, {counts['better']} are better, "
-              f"{counts['worse']} worse and {unclear} show no clear difference "
-              "(the others have no good direction)." if len(headline) > sum(counts.values())
-              + unclear else f"Of the {len(headline)} headline KPIs, {counts['better']} are "
-              f"better, {counts['worse']} worse and {unclear} show no clear difference."]
+              f"{counts['worse']} worse and {unclear} show "
+              f"{wording.NO_CLEAR_AT_THIS_SIZE}{others}.", "", f"*{wording.VERDICT_RULE}*"]
+    if lesson and lesson.claim:
+        found = shipped_verdict(lesson, root, docs)
+        lines += ["", wording.small_run_note(found.verdict if found else None)]
     return "\n".join(lines)
 
 
-def about(lesson: Lesson, root: Path | None = None) -> str:
-    """The lesson in Markdown: its question, and for a claim its text, source and caveats.
+def shipped_verdict(lesson: Lesson, root: Path | None = None,
+                    docs: Path | None = None) -> DocsVerdict | None:
+    """The shipped claims run's verdict on a claim lesson's claim, or None.
 
-    It also says how the lesson runs (its teaching settings, or quick mode) against
-    the claim file's own experiment, from the files themselves.
+    Read from the verdicts block of ``docs`` (default ``docs/claims.md`` of the
+    project folder) with :func:`sim.reports.claims.docs_verdicts`. None for a
+    lesson that is not a claim's, and while the docs carry no verdict for it (the
+    block is empty until ``pmosim claims --docs`` writes it, or the file is missing).
+    """
+    if lesson.claim is None:
+        return None
+    path = docs or (root or project_root()) / wording.CLAIMS_DOCS
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    return docs_verdicts(text).get(lesson.key)
+
+
+def shipped(lesson: Lesson, root: Path | None = None, docs: Path | None = None) -> str:
+    """What the shipped claims run found on a claim lesson's claim, in Markdown.
+
+    The verdict and its line exactly as the docs give them, or a sentence saying
+    the shipped verdicts are not available; empty for a lesson that is not a claim's.
+    """
+    if lesson.claim is None:
+        return ""
+    found = shipped_verdict(lesson, root, docs)
+    if found is None:
+        return wording.shipped_missing(lesson.key)
+    return wording.shipped_found(lesson.key, found.verdict, found.bullet, found.settings)
+
+
+def about(lesson: Lesson, root: Path | None = None, docs: Path | None = None) -> str:
+    """The lesson in Markdown: its question; for a claim its text, source, caveats and verdict.
+
+    For a claim lesson it shows what the shipped claims run found (see
+    :func:`shipped`) and says that the room's own run is a small demonstration,
+    with its settings (the teaching settings, or quick mode) against the claim
+    file's own experiment, read from the files themselves.
     """
     settings = lesson_settings(lesson)
     claim = load_claim((root or project_root()) / lesson.claim) if lesson.claim else None
-    question = "" if claim and lesson.question == claim.claim else f" {lesson.question}"
-    lines = [f"**{lesson.title}.**{question}", ""]
-    if claim is not None:
-        full = parse_duration(claim.set.get("horizon", 252.0))
-        lines += [f"**Claim {claim.id}** ({claim.source.strip()}): {claim.claim.strip()}", "",
-                  f"*What the experiment does not show:* {claim.caveats.strip()}", "",
-                  f"The claim file runs {claim.replications} replications of "
-                  f"{format_days(full)} per arm; `pmosim claims {claim.id}` runs it with its "
-                  "robustness samples. Here:"]
-    else:
-        lines += ["Here:"]
-    lines[-1] += (f" {settings['replications']} paired replications of "
-                  f"{format_days(settings['horizon'])}"
-                  + (" (quick mode)." if quick() else ", so that a Run takes seconds."))
+    lines = [f"**{lesson.title}.** {lesson.question}", ""]
+    size = f"{settings['replications']} paired replications of {format_days(settings['horizon'])}"
+    if claim is None:
+        lines += [f"Here: {size}" + (" (quick mode)." if quick() else
+                                      ", so that a Run takes seconds.")]
+        return "\n".join(lines)
+    full = parse_duration(claim.set.get("horizon", 252.0))
+    lines += [f"**Claim {claim.id}**, the statement the experiment tests "
+              f"({claim.source.strip().rstrip('.')}): {claim.claim.strip()}", "",
+              f"*What the experiment does not show:* {claim.caveats.strip()}", "",
+              shipped(lesson, root, docs), "",
+              f"The full experiment runs {claim.replications} replications of "
+              f"{format_days(full)} per arm at its first look, more while it cannot decide, "
+              f"with its robustness samples (`pmosim claims {claim.id}`). "
+              + wording.demonstration(settings["replications"],
+                                      format_days(settings["horizon"]), quick())]
     return "\n".join(lines)
 
 

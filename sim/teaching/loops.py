@@ -265,11 +265,17 @@ def loop_figure(tags: tuple[str, ...] | list[str], title: str = "") -> Figure:
     where = layout(tags)
     shown = [x for x in LINKS if set(x.loops) & set(tags)
              and x.cause in where and x.effect in where]
-    fig = Figure(figsize=(9, 6.8))
-    ax = fig.add_axes((0.02, 0.30, 0.96, 0.64))
-    ax.set_xlim(-2.3, 2.3)
-    ax.set_ylim(-1.35, 1.35)
-    ax.set_aspect("equal", adjustable="datalim")
+    width, height = 9.0, 6.8
+    box = (0.02, 0.30, 0.96, 0.64)
+    fig = Figure(figsize=(width, height))
+    ax = fig.add_axes(box)
+    # Equal scales on both axes: the x range is the y range stretched to the axes' shape, so
+    # the limits already agree with the aspect and matplotlib has nothing to adjust.
+    half_height = 1.35
+    half_width = half_height * (box[2] * width) / (box[3] * height)
+    ax.set_xlim(-half_width, half_width)
+    ax.set_ylim(-half_height, half_height)
+    ax.set_aspect("equal", adjustable="box")
     ax.set_axis_off()
     for var, (x, y) in where.items():
         ax.text(x, y, VARIABLES[var], ha="center", va="center", fontsize=9, zorder=3,

@@ -54,6 +54,10 @@ def _shared_staff(root: Path | None) -> Lesson:
 def _c1(root: Path | None) -> Lesson:
     return claim_lesson(
         "scenarios/claims/c01_rewards_misalignment.yaml", root=root, horizon="1 year",
+        title="C1: operations-only against balanced reviews",
+        question="When projects borrow the day job's staff and reviews count only the day "
+                 "job, do priorities clash, stress rise and projects slip more than under "
+                 "reviews that count both?",
         kpis=("misalignment_mean", "stress_challenge_mean", "stress_hindrance_mean",
               "hours_diverted_share"),
         loops=("R2", "R2a", "R4"),
@@ -69,14 +73,21 @@ def _c1(root: Path | None) -> Lesson:
 def _c2(root: Path | None) -> Lesson:
     return claim_lesson(
         "scenarios/claims/c02_outcome_rewards.yaml", root=root, horizon="1 year",
+        title="C2: operations-only against outcome-based reviews",
+        question="Do reviews that reward outcomes realise more benefit than reviews of the "
+                 "day job alone, without making the day job worse?",
         kpis=("ops_service_level", "projects_completed", "stress_mean"),
         loops=("R4", "R2"), knobs=(lever("rewards", "outcome_based"),),
         series=("benefits_sustained", "service_level"))
 
 
 def _c3(root: Path | None) -> Lesson:
+    question = ("When the three flagship projects are delivered, do the day job's KPIs move "
+                "by the figures practitioners quote, in the time they quote?")
     c3 = claim_lesson("scenarios/claims/c03_benefit_kpi_calibration.yaml", root=root,
                       arms=("delivered", "delivered"), horizon="18 months",
+                      title="C3: nothing delivered against the flagships delivered",
+                      question=question,
                       kpis=("benefits_realised", "revenue_index_final", "ops_failure_share",
                             "ops_time_in_system_mean", "ops_arrival_rate"),
                       loops=("B1", "B2"))
@@ -84,15 +95,16 @@ def _c3(root: Path | None) -> Lesson:
                    knobs=(lever("sustainment", "opex"),),
                    labels=("nothing delivered", "the flagships delivered"),
                    series=("benefit_failure_reduction", "benefit_productivity",
-                           "benefit_revenue"),
-                   question="When the three flagship projects are delivered, do the day "
-                            "job's KPIs move by the figures practitioners quote, in the time "
-                            "they quote?")
+                           "benefit_revenue"))
 
 
 def _c4(root: Path | None) -> Lesson:
     return claim_lesson(
         "scenarios/claims/c04_opex_sustains_benefits.yaml", root=root, horizon="1 year",
+        title="C4: nobody sustains the benefits against the OpEx team sustaining them",
+        question="Once projects hand their benefits over, do the benefits last longer when "
+                 "the OpEx team sustains them, and what does that cost the team's own "
+                 "improvement work?",
         kpis=("benefits_realised", "capability_final", "ops_failure_share"),
         loops=("R1s", "R1"),
         knobs=(lever("sustainment", "opex"),
@@ -110,6 +122,9 @@ def _c4(root: Path | None) -> Lesson:
 def _c6(root: Path | None) -> Lesson:
     return claim_lesson(
         "scenarios/claims/c06_pmo_controls.yaml", root=root, horizon="1 year",
+        title="C6: no PMO against a controlling PMO",
+        question="Does a controlling PMO make delivery more consistent and catch problems "
+                 "earlier than no PMO?",
         kpis=("projects_on_time_rate", "projects_completed", "maturity_final"),
         loops=("R3",), knobs=(lever("pmo", "controlling"),),
         series=("maturity", "projects_active"))
@@ -118,6 +133,10 @@ def _c6(root: Path | None) -> Lesson:
 def _c7(root: Path | None) -> Lesson:
     c7 = claim_lesson(
         "scenarios/claims/c07_permanent_pmo.yaml", root=root, horizon="2 years",
+        arms=("temporary", "permanent"),
+        title="C7: a PMO that disbands against a permanent PMO",
+        question="Does a PMO that stays leave the organisation more mature and its projects "
+                 "more often on time than one that disbands?",
         kpis=("projects_completed", "project_slip_mean"), loops=("R3",),
         knobs=(setting("learning_rate", "pmo.learning_rate", "Learning per completed project",
                        "Share of the gap to maturity level 5 each completed project closes "
@@ -134,6 +153,9 @@ def _c7(root: Path | None) -> Lesson:
 def _c8(root: Path | None) -> Lesson:
     c8 = claim_lesson(
         "scenarios/claims/c08_lessons_learned.yaml", root=root, horizon="18 months",
+        title="C8: no lessons learned against lessons learned",
+        question="Do lessons learned make project delivery improve from one project to the "
+                 "next?",
         kpis=("maturity_final", "projects_completed"), loops=("R3",),
         knobs=(setting("learning_rate", "pmo.learning_rate", "Learning per completed project",
                        "Share of the gap to maturity level 5 each completed project closes.",
@@ -145,7 +167,9 @@ def _c8(root: Path | None) -> Lesson:
 def _c9(root: Path | None) -> Lesson:
     c9 = claim_lesson(
         "scenarios/claims/c09_work_harder_smarter.yaml", root=root, arms=("steady", "harder"),
-        horizon="18 months",
+        horizon="18 months", title="C9: keep improving against working harder",
+        question="When improvement time goes to the day job, does the day job get better "
+                 "first and worse later?",
         kpis=("ops_time_in_system_mean", "capability_final", "hours_improvement_share"),
         loops=("WH", "R1"), knobs=(shift(0.0, "6 months", "the change"),),
         series=("time_in_system_mean", "capability"),
@@ -158,6 +182,9 @@ def _c10(root: Path | None) -> Lesson:
     c10 = claim_lesson(
         "scenarios/claims/c10_firefighting_tipping_point.yaml", root=root,
         arms=("steady_328", "spike_328"), horizon="18 months",
+        title="C10: a demand spike near the tipping point",
+        question="Near the tipping point, does a temporary demand spike leave a lasting "
+                 "backlog?",
         kpis=("ops_backlog_final", "ops_time_in_system_mean", "hours_diverted_share",
               "capability_final"),
         loops=("R4", "R1", "WH"),
@@ -171,6 +198,10 @@ def _c10(root: Path | None) -> Lesson:
 def _c5(root: Path | None) -> Lesson:
     return claim_lesson(
         "scenarios/claims/c05_systems_governance.yaml", root=root, horizon="1 year",
+        title="C5: siloed against systems governance",
+        question="Does managing projects, the day job and improvement as one system realise "
+                 "more benefit and serve the day job better than managing each silo, with the "
+                 "same staff?",
         kpis=("projects_completed", "benefits_sustained_final", "capability_final",
               "misalignment_mean"),
         loops=("R4", "R1s", "B4", "R2"),
