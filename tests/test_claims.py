@@ -330,7 +330,7 @@ def test_cli_lists_runs_and_writes_the_report(tmp_path, capsys):
         assert (folder / name).is_file(), name
     report = (folder / "report.md").read_text()
     for part in ("## T1: Higher WIP limits start more projects", "Verdict: supported",
-                 "Deciding checks", " test, p = ", "Regimes:",
+                 "Deciding checks", " test, p ", "Regimes:",
                  "What the verdict rests on", "Robustness: 4 organisations", "plots/T1.png"):
         assert part in report
     assert "data:image/png;base64," in (folder / "report.html").read_text()

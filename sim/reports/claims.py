@@ -155,13 +155,13 @@ def _check_row(row) -> str:
         means = f"{row.a}: {num(row.a_mean)} (target {num(row.b_mean)})"
         effect = (f"{row.estimate:.0%} of runs reach it [{_pct(row.ci_low)}, "
                   f"{_pct(row.ci_high)}]") if row.n else "n/a"
-        test = f"{row.method}, p = {_p(row.p_value)}"
+        test = f"{row.method}, {_p(row.p_value)}"
     else:
         means = f"{row.a} {num(row.a_mean)} → {row.b} {num(row.b_mean)}"
         interval = "" if math.isnan(row.ci_low) else \
             f" [{num(row.ci_low)}, {num(row.ci_high)}]"
         effect = f"{row.estimate_of} {num(row.estimate)}{interval}"
-        test = (f"{row.method}, p = {_p(row.p_value)}; B higher in {row.b_higher_pairs}, "
+        test = (f"{row.method}, {_p(row.p_value)}; B higher in {row.b_higher_pairs}, "
                 f"lower in {row.b_lower_pairs} pairs, {row.ties} ties")
         if str(row.expect).startswith("not worse"):
             test += f"; claimed: B {row.expect}"
@@ -190,7 +190,7 @@ def _regimes(result: ClaimResult) -> list[str]:
             continue
         sentences.append(f"{row.b} vs {row.a}: {row.only_first} pairs tipped only under "
                          f"{row.a}, {row.only_second} only under {row.b} (difference in share "
-                         f"{row.difference:+.0%}; exact McNemar test p = {_p(row.p_value)}).")
+                         f"{row.difference:+.0%}; exact McNemar test {_p(row.p_value)}).")
     if sentences:
         lines += [" ".join(sentences), ""]
     if any(0 < r.tipped < r.n for r in tips.itertuples()):
@@ -258,9 +258,10 @@ def _pct(x: float) -> str:
 
 
 def _p(p: float) -> str:
+    """``p = 0.012``, ``p < 0.001`` or ``p n/a``."""
     if p is None or math.isnan(p):
-        return "n/a"
-    return f"{p:.2g}" if p >= 0.001 else "< 0.001"
+        return "p n/a"
+    return f"p = {p:.2g}" if p >= 0.001 else "p < 0.001"
 
 
 def _clean(text: str) -> str:
@@ -465,10 +466,10 @@ def _docs_effect(row) -> str:
         return f"`{row.measure}` {row.estimate_of}{where}{interval} ({row.verdict})"
     if row.method == "binomial test":
         return (f"`{row.measure}` reached in {row.estimate:.0%} of runs ({row.method}, "
-                f"p = {_p(row.p_value)}, {row.verdict})")
+                f"{_p(row.p_value)}, {row.verdict})")
     interval = "" if pd.isna(row.ci_low) else f" [{num(row.ci_low)}, {num(row.ci_high)}]"
     return (f"`{row.measure}` {row.b} − {row.a}: {row.estimate_of} {num(row.estimate)}"
-            f"{interval} ({row.method}, p = {_p(row.p_value)}, {row.verdict})")
+            f"{interval} ({row.method}, {_p(row.p_value)}, {row.verdict})")
 
 
 class DocsVerdict(NamedTuple):
