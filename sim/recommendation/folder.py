@@ -39,7 +39,6 @@ from sim.recommendation.engine import Outcome, solve
 from sim.recommendation.page import page
 from sim.recommendation.problem import Problem
 from sim.recommendation.store import Evaluator, RunStore
-from sim.studies.executors import Execution
 from sim.studies.folders import (
     package_version,
     platform_info,
@@ -63,8 +62,7 @@ ENTRIES = {MANIFEST, ".lock", "runs", "recommend.yaml", "candidates.csv", "final
 
 
 def recommend_to_folder(problem: Problem, out: str | Path, *, workers: int = 1,
-                        execution: Execution | None = None, command: list[str] | None = None,
-                        progress: bool | None = None,
+                        command: list[str] | None = None, progress: bool | None = None,
                         notebook: bool = False) -> tuple[Path, Outcome]:
     """Run ``problem`` in its folder ``out/<name>`` (resuming it) and write the answer.
 
@@ -75,10 +73,7 @@ def recommend_to_folder(problem: Problem, out: str | Path, *, workers: int = 1,
     out
         Parent of the recommendation's folder.
     workers
-        Worker processes (without ``execution``).
-    execution
-        Where the runs execute (see :class:`~sim.studies.executors.Execution`);
-        None: ``workers`` local processes. The answer does not depend on it.
+        Worker processes.
     command
         The command line, for the manifest.
     progress
@@ -103,7 +98,7 @@ def recommend_to_folder(problem: Problem, out: str | Path, *, workers: int = 1,
         session = _start(folder, manifest, problem, command or [])
         store = RunStore(folder, session["id"])
         bar = _bar(problem, progress, notebook)
-        evaluator = Evaluator(store, workers, progress=bar.update, execution=execution)
+        evaluator = Evaluator(store, workers, progress=bar.update)
         try:
             outcome = solve(problem, evaluator,
                             progress=lambda stage: bar.set_description(
