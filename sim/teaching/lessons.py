@@ -365,7 +365,7 @@ def reading(outcome: Outcome, lesson: Lesson | None = None, root: Path | None = 
     mine = outcome.comparison.set_index("kpi")
     lines = [f"**{labels[1]}** compared with **{labels[0]}**, over "
              f"{outcome.as_is.replications} paired replications of "
-             f"{outcome.as_is.horizon / 252:.3g} years:", ""]
+             f"{format_days(outcome.as_is.horizon)}:", ""]
     lines += [f"- {row['sentence']}." for row in rows]
     if lesson and lesson.expect:
         lines += ["", "What the claim expects:", ""]
