@@ -337,6 +337,26 @@ def test_cancel_ends_the_workers_at_once_and_the_next_comparison_still_runs(tmp_
         runner.cancel()
 
 
+def test_a_cancel_before_the_comparison_reaches_the_runner_still_stops_it(tmp_path):
+    """A page takes a ticket when Run is pressed and its thread calls compare later:
+    a Cancel pressed in between stops that comparison before any worker starts, and
+    a cancel at rest does not stop a comparison asked for after it."""
+    small = whatif.open_base(small_base(tmp_path))
+    pair = whatif.build(small, whatif.initial_values(small.scenario,
+                                                     {"horizon": "1 month", "replications": 2}))
+    runner = whatif.Runner(2)
+    try:
+        ticket = runner.ticket()
+        runner.cancel()
+        with pytest.raises(whatif.Cancelled, match="before the first of 4 runs"):
+            runner.compare(*pair, ticket=ticket)
+        assert runner.pids() == []
+        runner.cancel()  # nothing is running: this stops nothing asked for later
+        assert len(runner.compare(*pair, ticket=runner.ticket()).comparison)
+    finally:
+        runner.cancel()
+
+
 def test_every_control_is_documented():
     text = (ROOT / "docs" / "studio.md").read_text(encoding="utf-8")
     for c in whatif.CONTROLS:

@@ -334,18 +334,20 @@ def Studio(scenario: str | Path, root: str | Path = SCENARIOS,
     pair, invalid = solara.use_memo(build, [base, values])
     done = solara.use_reactive(0)  # read only by RunProgress: a run done redraws just that
 
-    def compare(scenarios: tuple, snapshot: dict[str, Any], at_base: whatif.Base
+    def compare(scenarios: tuple, snapshot: dict[str, Any], at_base: whatif.Base, ticket: int
                 ) -> tuple[whatif.Outcome, bytes, dict[str, Any], whatif.Base] | whatif.Cancelled:
         # The task keeps the first version of this function, so everything that changes
-        # between renders comes in as arguments. A cancel is an answer, not an error
-        # (Solara would print an error's traceback in the terminal).
+        # between renders comes in as arguments. The ticket is taken when Run is pressed,
+        # so that a Cancel pressed before this thread reaches the runner still stops it.
+        # A cancel is an answer, not an error (Solara would print an error's traceback
+        # in the terminal).
         done.value = 0
 
         def progress(count: int, _total: int) -> None:
             done.value = count
 
         try:
-            outcome = runner.compare(*scenarios, on_progress=progress)
+            outcome = runner.compare(*scenarios, on_progress=progress, ticket=ticket)
         except whatif.Cancelled as cancelled:
             return cancelled
         return outcome, png(outcome.figure()), snapshot, at_base
@@ -373,7 +375,8 @@ def Studio(scenario: str | Path, root: str | Path = SCENARIOS,
                             style={"font-weight": "600", "font-size": "0.9em"})
                 solara.HTML(tag="div", unsafe_innerHTML=bullet_list(lines, "pmosim-differences"))
             with solara.Row():
-                solara.Button("Run", on_click=lambda: task(pair, dict(values), base),
+                solara.Button("Run",
+                              on_click=lambda: task(pair, dict(values), base, runner.ticket()),
                               color="primary",
                               disabled=pair is None or task.pending, classes=["pmosim-run"])
                 solara.Button("Cancel", on_click=runner.cancel, disabled=not task.pending,

@@ -365,7 +365,10 @@ class Runner:
     Notes
     -----
     :meth:`compare` blocks; call it from a background thread to keep a page
-    responsive, and :meth:`cancel` from any other thread to stop it. A cancel
+    responsive, and :meth:`cancel` from any other thread to stop it. A page that
+    starts that thread when a button is pressed takes a :meth:`ticket` first, in
+    the button's handler, and hands it to :meth:`compare`: a cancel then stops
+    the comparison even if it comes before the thread has started it. A cancel
     ends the workers at once, warm or not; the next comparison starts new ones.
     Results do not depend on the number of workers or on whether they were warm.
     """
@@ -376,7 +379,8 @@ class Runner:
         self.keep_warm = keep_warm
         self._lock = threading.Lock()
         self._pool = None
-        self._cancelled = threading.Event()
+        self._asked = 0  # tickets given so far
+        self._cancelled_upto = 0  # every ticket up to this one is cancelled
         self._timer: threading.Timer | None = None
         if keep_warm:
             self._timer = threading.Timer(warm_after, self._warm_now)
@@ -398,8 +402,22 @@ class Runner:
         pool.start_all()
         return pool
 
+    def ticket(self) -> int:
+        """A number for a comparison about to be asked for; a cancel from now on stops it.
+
+        Taken when the comparison is asked for (a button pressed), before the thread
+        that runs it starts, so that a cancel in between is not lost.
+        """
+        with self._lock:
+            self._asked += 1
+            return self._asked
+
+    def _is_cancelled(self, ticket: int) -> bool:
+        return ticket <= self._cancelled_upto
+
     def compare(self, as_is: Scenario, to_be: Scenario,
-                on_progress: Callable[[int, int], None] | None = None) -> Outcome:
+                on_progress: Callable[[int, int], None] | None = None,
+                ticket: int | None = None) -> Outcome:
         """Run both scenarios' replications and compare them (as ``pmosim compare`` does).
 
         Parameters
@@ -408,20 +426,26 @@ class Runner:
             Aligned scenarios (see :func:`build`).
         on_progress
             Called with (runs done, runs in all) after each run.
+        ticket
+            From :meth:`ticket`, taken when the comparison was asked for (by
+            default, one is taken now).
 
         Raises
         ------
         Cancelled
-            If :meth:`cancel` was called before the comparison finished.
+            If :meth:`cancel` was called after the ticket was taken and before the
+            comparison finished.
         """
         from sim.studies.executors import LocalPool
 
-        self._cancelled.clear()
+        ticket = self.ticket() if ticket is None else ticket
         started = time.perf_counter()
         scenarios = [as_is, to_be]
         tasks = comparison_tasks(scenarios)
         results: list[RunResult] = []
         with self._lock:
+            if self._is_cancelled(ticket):
+                raise Cancelled(f"cancelled before the first of {len(tasks)} runs")
             self._timer = None  # a comparison asked for now starts the workers itself
             pool = self._pool
             if pool is None:
@@ -432,15 +456,15 @@ class Runner:
                 results.append(result)
                 if on_progress is not None:
                     on_progress(len(results), len(tasks))
-                if self._cancelled.is_set():
+                if self._is_cancelled(ticket):
                     break
         except Exception:
-            if not self._cancelled.is_set():
+            if not self._is_cancelled(ticket):
                 raise
         finally:
             if len(results) < len(tasks) or not self.keep_warm:
                 self._close(cancel=len(results) < len(tasks))
-        if self._cancelled.is_set():
+        if self._is_cancelled(ticket):
             logger.info("comparison cancelled after %d of %d runs", len(results), len(tasks))
             raise Cancelled(f"cancelled after {len(results)} of {len(tasks)} runs")
         logger.info("compared %s with %s: %d runs on %d workers in %.2f s", to_be.name,
@@ -450,8 +474,9 @@ class Runner:
         return Outcome(as_is, to_be, (tables[0], tables[1]), comparison)
 
     def cancel(self) -> None:
-        """Stop the comparison in progress and end its workers now (from any thread)."""
-        self._cancelled.set()
+        """Stop every comparison asked for so far and end the workers now (from any thread)."""
+        with self._lock:
+            self._cancelled_upto = self._asked
         self._close(cancel=True)
 
     def _close(self, cancel: bool) -> None:
