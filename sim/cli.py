@@ -21,6 +21,7 @@ from pathlib import Path
 from sim.errors import ScenarioError, Terminated, UserError
 from sim.kpis import format_number as num
 from sim.schema import Scenario, limits, load_scenario, load_with_warnings, parse_override
+from sim.studies import executors
 
 EXIT_FAILED = 1
 EXIT_USER_ERROR = 2
@@ -97,6 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--records", action="store_true",
                      help="also write each replication's tickets, people and projects as "
                           "CSV exports (the formats pmosim calibrate reads)")
+    executors.add_options(run, workers=1)
     run.set_defaults(handler=_run)
 
     validate = commands.add_parser("validate", help="check a scenario file without running it")
@@ -118,8 +120,7 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--seed", type=_seed, metavar="S",
                          help="root seed shared by all (default: the first scenario's)")
     _add_set(compare)
-    compare.add_argument("--workers", "-w", type=_workers, default=1, metavar="N",
-                         help="worker processes (default 1)")
+    executors.add_options(compare, workers=1)
     compare.add_argument("--out", default="results", metavar="DIR",
                          help="where result folders are created (default: results/)")
     compare.add_argument("--no-plots", action="store_true", help="skip the overlay plot")
@@ -148,8 +149,7 @@ def _parser() -> argparse.ArgumentParser:
     claims.add_argument("--from", dest="source", default=None, metavar="FOLDER", nargs="+",
                         help="with --docs: take the verdicts from earlier claims folders "
                              "instead of running the claims (a claim in several: the last)")
-    claims.add_argument("--workers", "-w", type=_workers, default=os.cpu_count() or 1,
-                        metavar="N", help="worker processes (default: one per core)")
+    executors.add_options(claims)
     claims.add_argument("--dir", default=None, metavar="DIR",
                         help="where claim files are (default: scenarios/claims here if it "
                              "exists, else the claims shipped with pmosim)")
@@ -164,14 +164,7 @@ def _parser() -> argparse.ArgumentParser:
                     "folder are skipped, so rerunning after Ctrl-C, a crash or a change to the "
                     "sweep only runs what is missing.")
     sweep.add_argument("file", help="sweep file (YAML), e.g. scenarios/sweeps/*.yaml")
-    sweep.add_argument("--workers", "-w", type=_workers, default=None, metavar="N",
-                       help="worker processes (default: one per core; with a Dask scheduler, "
-                            "its workers are used)")
-    sweep.add_argument("--executor", choices=("local", "dask"), default="local",
-                       help="local process pool (default) or Dask distributed")
-    sweep.add_argument("--scheduler", metavar="ADDRESS",
-                       help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 "
-                            "(with --executor dask; default: start a local cluster)")
+    executors.add_options(sweep)
     sweep.add_argument("--out", default="results/sweeps", metavar="DIR",
                        help="parent of the sweep's folder DIR/<name> (default: results/sweeps)")
     sweep.add_argument("--replications", "-r", type=_replications, metavar="N",
@@ -212,8 +205,7 @@ def _parser() -> argparse.ArgumentParser:
     recommend.add_argument("--budget", "-b", type=_budget, metavar="N",
                            help="most simulation runs, all stages together (default: the "
                                 "file's, else 400)")
-    recommend.add_argument("--workers", "-w", type=_workers, default=os.cpu_count() or 1,
-                           metavar="N", help="worker processes (default: one per core)")
+    executors.add_options(recommend)
     recommend.add_argument("--out", default="results/recommend", metavar="DIR",
                            help="parent of the recommendation's folder DIR/<name> (default: "
                                 "results/recommend)")
@@ -284,8 +276,7 @@ def _add_calibrate(commands) -> None:
                                 "inferred, see docs/calibration.md)")
     calibrate.add_argument("--seed", type=_seed, metavar="S",
                            help="seed of the simulations (default: the base scenario's)")
-    calibrate.add_argument("--workers", "-w", type=_workers, default=os.cpu_count() or 1,
-                           metavar="N", help="worker processes (default: one per core)")
+    executors.add_options(calibrate)
     calibrate.add_argument("--simulations", type=_count(300, 1_000_000), default=900,
                            metavar="N", help="simulations the indirect fits may spend "
                                              "(default 900)")
@@ -310,7 +301,7 @@ def _calibrate(args: argparse.Namespace) -> int:
         raise UserError(f"--holdout: {exc}") from None
     options = Options(holdout=holdout_days, direct=args.direct, people_since=args.people_since,
                       calendar=args.calendar, mapping=parse_mapping(args.mapping),
-                      seed=args.seed, workers=args.workers,
+                      seed=args.seed, execution=executors.execution(args),
                       budget=Budget(simulations=args.simulations))
     result = calibrate(args.file, args.tickets, args.people, args.projects, options)
     folder = calibration_to_folder(result, out, ["pmosim", *sys.argv[1:]])
@@ -347,7 +338,6 @@ def _count(low: int, high: int):
 _replications = _count(1, limits.MAX_REPLICATIONS)
 _seed = _count(0, limits.MAX_SEED)
 _samples = _count(0, limits.MAX_ROBUSTNESS_SAMPLES)
-_workers = _count(1, limits.MAX_WORKERS)
 _flush_every = _count(1, 1_000_000)
 _port = _count(0, 65535)
 _budget = _count(1, 100_000)
@@ -411,9 +401,10 @@ def _run(args: argparse.Namespace) -> int:
     from sim.reports.runs import run_to_folder
 
     scenario = _load(args, seed=args.seed, replications=args.replications)
+    where = executors.execution(args)
     folder, kpis = run_to_folder(scenario, out=Path(args.out), source=args.file,
                                  command=["pmosim", *sys.argv[1:]], plots=not args.no_plots,
-                                 xlsx=args.xlsx, records=args.records)
+                                 xlsx=args.xlsx, records=args.records, execution=where)
     print(format_kpis(kpis, scenario))
     _warn_collapsed(folder, scenario.replications)
     print(f"\nResults: {folder}")
@@ -434,6 +425,7 @@ def _compare(args: argparse.Namespace) -> int:
     from sim.reports.comparison import compare_to_folder
     from sim.studies.comparison import align
 
+    where = executors.execution(args)
     overrides = dict(parse_override(text) for text in args.overrides)
     loaded = [load_with_warnings(path, overrides) for path in args.files]
     for path, (_, warnings) in zip(args.files, loaded, strict=True):
@@ -442,7 +434,7 @@ def _compare(args: argparse.Namespace) -> int:
                       replications=args.replications)
     folder, table = compare_to_folder(scenarios, list(args.files), out=Path(args.out),
                                       command=["pmosim", *sys.argv[1:]],
-                                      workers=args.workers, plots=not args.no_plots,
+                                      execution=where, plots=not args.no_plots,
                                       xlsx=args.xlsx)
     print(format_comparison(table, scenarios))
     _warn_collapsed(folder, scenarios[0].replications)
@@ -471,6 +463,7 @@ def _claims(args: argparse.Namespace) -> int:
     from sim.shipped import relative
     from sim.studies.claims import find_claims
 
+    where = executors.execution(args)
     folder = claims_folder(args.dir)
     if args.list:
         for path, claim in find_claims(folder, args.ids or None):
@@ -497,7 +490,7 @@ def _claims(args: argparse.Namespace) -> int:
                                  replications=args.replications,
                                  max_replications=args.max_replications,
                                  samples=args.robustness, knock_outs=not args.no_knockouts,
-                                 workers=args.workers, progress=show)
+                                 execution=where, progress=show)
     print(f"\nReport: {folder / 'report.md'} (and report.html)")
     if args.docs is not None:
         return _docs_from([folder], Path(args.docs))
@@ -540,8 +533,7 @@ def _sweep(args: argparse.Namespace) -> int:
     from sim.studies.sweeps.progress import ProgressBar
     from sim.studies.sweeps.store import done_keys, set_aside_damaged
 
-    if args.scheduler and args.executor != "dask":
-        raise UserError("--scheduler needs --executor dask")
+    where = executors.execution(args)
     spec = load_sweep(args.file, replications=args.replications, seed=args.seed)
     folder = Path(args.out) / spec.name
     if args.set_aside_damaged and not args.dry_run:
@@ -565,8 +557,8 @@ def _sweep(args: argparse.Namespace) -> int:
         return 0
     bar = ProgressBar(spec.name)
     try:
-        report = run_sweep(spec, folder, workers=args.workers, executor=args.executor,
-                           scheduler=args.scheduler, progress=bar,
+        report = run_sweep(spec, folder, workers=where.workers, executor=where.executor,
+                           scheduler=where.scheduler, progress=bar,
                            flush_rows=args.flush_every, command=["pmosim", *sys.argv[1:]],
                            prepared=the_plan)
     except KeyboardInterrupt as exc:
@@ -628,7 +620,8 @@ def _recommend(args: argparse.Namespace) -> int:
           f"{share.confirm}{stress} (seed {problem.seed}); folder: {folder} "
           f"({saved_runs(folder)} runs already saved)")
     try:
-        folder, outcome = recommend_to_folder(problem, args.out, workers=args.workers,
+        folder, outcome = recommend_to_folder(problem, args.out,
+                                              execution=executors.execution(args),
                                               command=["pmosim", *sys.argv[1:]])
     except KeyboardInterrupt as exc:
         how = "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"

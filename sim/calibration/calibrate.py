@@ -29,6 +29,7 @@ from sim.calibration.priors import PRIORS, Budget, Posterior, posterior_sets
 from sim.calibration.series import monthly_series, whole_months
 from sim.errors import UserError
 from sim.schema.scenario import Scenario
+from sim.studies.executors import Execution
 from sim.units import DAYS_PER_MONTH, DAYS_PER_WEEK
 
 HOLDOUT_REPLICATIONS = 20
@@ -58,7 +59,10 @@ class Options:
     seed
         Seed of the simulations (None: the base scenario's).
     workers
-        Processes for the simulations.
+        Processes for the simulations (without ``execution``).
+    execution
+        Where the simulations run (see :class:`~sim.studies.executors.Execution`);
+        None: ``workers`` local processes.
     budget
         The indirect fit's budget.
     replications
@@ -72,6 +76,7 @@ class Options:
     mapping: dict[str, str] = field(default_factory=dict)
     seed: int | None = None
     workers: int = 1
+    execution: Execution | None = None
     budget: Budget = field(default_factory=Budget)
     replications: int = HOLDOUT_REPLICATIONS
 
@@ -166,7 +171,7 @@ def calibrate(base_path: str | Path, tickets: str | None, people: str | None,
     first = math.ceil(cut / DAYS_PER_MONTH - 1e-9)
     holdout = cut < data.end and first < len(observed)
     posterior, result_check = None, None
-    with _pool(options.workers if holdout or not options.direct else 1) as pool:
+    with _pool(options, holdout or not options.direct) as pool:
         if not options.direct:
             mark = time.perf_counter()
             posterior = _indirect(direct, observed, cut, data, options, pool)
@@ -258,14 +263,17 @@ def stress_on_leaving(scenario: Scenario, horizon: float, seed: int | None) -> f
 
 
 @contextmanager
-def _pool(workers: int) -> Iterator:
-    """A local pool of ``workers`` processes for the simulations (None for one), closed after."""
-    if workers <= 1:
+def _pool(options: Options, needed: bool) -> Iterator:
+    """The executor the simulations run in, warm, closed after (None: this process).
+
+    It is the one ``options.execution`` asks for (default ``options.workers`` local
+    processes); None when nothing is simulated or one local process is asked for.
+    """
+    where = options.execution or Execution(workers=options.workers)
+    if not needed or (where.executor == "local" and where.workers == 1):
         yield None
         return
-    from sim.studies.executors import LocalPool
-
-    pool = LocalPool(workers, warm=True)
+    pool = where.start(warm=True)
     done = False
     try:
         yield pool

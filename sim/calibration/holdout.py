@@ -88,8 +88,8 @@ def simulate(scenario: Scenario, horizon: float, replications: int, months: int,
 def map_tasks(fn, tasks: list, pool=None) -> list:
     """``fn`` over ``tasks``, in the order of the tasks.
 
-    They run in ``pool`` (a :class:`~sim.studies.executors.LocalPool`), or in this
-    process when it is None.
+    They run in ``pool`` (an executor of :mod:`sim.studies.executors`: a local pool
+    or a Dask cluster), or in this process when it is None.
     """
     if pool is None or len(tasks) <= 1:
         return [fn(t) for t in tasks]
@@ -157,7 +157,7 @@ def check(data: pd.DataFrame, scenarios: dict[str, Scenario], horizon: float,
           pool=None) -> Check:
     """Simulate each scenario over the exports' period and score it on the data's series.
 
-    ``pool`` is a :class:`~sim.studies.executors.LocalPool` to run in, or None.
+    ``pool`` is an executor of :mod:`sim.studies.executors` to run in, or None.
     """
     months = len(data)
     simulated = {label: simulate(s, horizon, replications, months, calendar, pool)

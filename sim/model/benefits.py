@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from sim.model import arith
+from sim.model import day_kernel as k
 from sim.model.component import Component, Day
 from sim.model.conditions import Conditions
 from sim.schema.scenario import Benefit, Scenario
@@ -56,6 +56,8 @@ class BenefitLedger(Component):
         self.potential = np.zeros(0)
         self.realised = np.zeros(0)
         self.realised_days = np.zeros(len(KINDS))
+        self._levels = (-1, np.zeros(len(KINDS) + 1))  # (version, levels and demand factor)
+        self._version = 0  # bumped whenever a realised level changes
 
     def __len__(self) -> int:
         return len(self.kind)
@@ -90,6 +92,7 @@ class BenefitLedger(Component):
         self.coupling = np.append(self.coupling, [b.demand_coupling for b in benefits])
         self.potential = np.append(self.potential, [b.magnitude for b in benefits])
         self.realised = np.append(self.realised, np.zeros(len(benefits)))
+        self._version += 1
 
     def step(self, days: float, coverage: float, erosion: float | None = None) -> None:
         """Advance realisation and erosion by ``days`` with sustainment ``coverage``.
@@ -102,12 +105,11 @@ class BenefitLedger(Component):
         """
         if not len(self):
             return
-        self.realised_days += np.bincount(self.kind, self.realised * days, len(KINDS))
         if erosion is not None:
             self.erosion = erosion
-        self.potential = self.potential * math.exp(-(1.0 - coverage) * days / self.erosion)
-        gap = self.realised - self.potential
-        self.realised = self.potential + gap * arith.exp(-days / self.tau)
+        k.realise(self.kind, self.realised, self.potential, self.tau, days, coverage,
+                  self.erosion, self.realised_days)
+        self._version += 1
 
     def realised_so_far(self) -> np.ndarray:
         """Realised level integrated over working days so far, by kind (:data:`KINDS`)."""
@@ -118,31 +120,31 @@ class BenefitLedger(Component):
 
         This is the fractional reduction ``1 - prod(1 - R)`` for reduction kinds,
         the fractional gain ``prod(1 + R) - 1`` for revenue and the sum of R for
-        capability.
+        capability (see :func:`sim.model.day_kernel.benefit_levels`).
         """
-        if not len(self):
-            return 0.0
-        values = self.realised[self.kind == KINDS.index(kind)]
-        if kind == "revenue":
-            return float((1.0 + values).prod() - 1.0)
-        if kind == "capability":
-            return float(values.sum())
-        return float(1.0 - (1.0 - values).prod())
+        return self._in_force()[KINDS.index(kind)]
 
     def demand_factor(self) -> float:
         """Multiplier on value demand from demand reductions and revenue coupling."""
-        if not len(self):
-            return 1.0
-        coupled = self.coupling * self.realised
-        return (1.0 - self.level("demand_reduction")) * float((1.0 + coupled).prod())
+        return self._in_force()[len(KINDS)]
+
+    def _in_force(self) -> list[float]:
+        """Every kind's combined effect and the demand factor, worked out once per change."""
+        version, levels = self._levels
+        if version != self._version:
+            out = np.empty(len(KINDS) + 1)
+            k.benefit_levels(self.kind, self.realised, self.coupling, out)
+            levels = out.tolist()
+            self._levels = (self._version, levels)
+        return levels
 
     def levels(self) -> dict[str, float]:
         """The benefits now, for the weekly series: coverage, sustained share, revenue, kinds."""
         out = {"sustainment_coverage": self.coverage,
                "benefits_sustained": self.sustained_share(),
                "revenue_index": 1.0 + self.level("revenue")}
-        for kind in KINDS:
-            out[f"benefit_{kind}"] = self.level(kind)
+        for kind, level in zip(KINDS, self._in_force(), strict=False):
+            out[f"benefit_{kind}"] = level
         return out
 
     def sustained_share(self) -> float:

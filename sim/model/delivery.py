@@ -29,13 +29,13 @@ from collections.abc import Iterator
 import numpy as np
 import simpy
 
+from sim.model import day_kernel as k
 from sim.model.component import Component, Day, Practices
 from sim.model.joining import Joining
 from sim.model.pipeline import start_pipeline
-from sim.model.projects import Portfolio, Project, schedule_pressure
+from sim.model.projects import Portfolio, Project, schedule_pressure, tenures
 from sim.model.rng import Streams
 from sim.model.staffing import Workforce
-from sim.model.teams import team_capacity
 from sim.schema.organisation import Join
 from sim.schema.scenario import Scenario
 
@@ -69,6 +69,7 @@ class Delivery(Component):
         self.joining = Joining(scenario, env, workforce, self.book, self.events.append)
         """Who joins running projects: replacements, ``join`` events, rescues."""
         self._held: tuple[int, ...] = ()
+        self._teams: tuple = (None,)  # see _at_work
 
     def reconfigure(self, scenario: Scenario) -> None:
         """Take a changed scenario."""
@@ -183,32 +184,39 @@ class Delivery(Component):
         book = self.book
         if not book.active:
             return 0.0, []
-        productivity = productivity()
-        working = working()
-        used = np.zeros(self.workforce.size)
-        done: list[Project] = []
+        active = list(book.active)
+        members, first, allocation, newcomers = self._at_work(active)
+        tenure = tenures(active, members, first, self.env.now)
+        time, capacity, hours = np.empty(len(members)), np.empty(len(active)), \
+            np.empty(len(active))
         params = self.scenario.projects
-        teams = self._seats
-        for project in list(book.active):
-            members = teams.team(project.id)
-            team = np.asarray(members, dtype=np.int64)
-            if project.id in self._held or not len(team):
-                time = np.zeros(len(team))
-            else:
-                time = project_time[team] * project.allocation / working[team]
-            tenure = None
-            if project.joined:
-                tenure = np.array([self.env.now - project.joined.get(i, -np.inf)
-                                   for i in members])
+        k.teams_at_work(members, first, allocation,
+                        np.array([p.id in self._held for p in active]), newcomers, tenure,
+                        project_time, working(), productivity(), params.onboarding,
+                        params.newcomer_productivity, params.mentoring,
+                        params.communication_overhead, time, capacity, hours)
+        shares = np.empty(len(active))
+        done: list[Project] = []
+        for j, (project, can, spent) in enumerate(zip(active, capacity.tolist(),
+                                                       hours.tolist(), strict=True)):
             if project.gate is not None:
                 self.judge_gate(project)
-            capacity = team_capacity(time, productivity[team], tenure, params)
-            share = book.work(project, capacity, float(time.sum()))
-            used[team] += time * share
+            shares[j] = book.work(project, can, spent)
             if book.is_complete(project):
                 self.complete(project)
                 done.append(project)
-        return float(used.sum()), done
+        return k.time_used(members, first, time, shares, np.zeros(self.workforce.size)), done
+
+    def _at_work(self, active: list[Project]) -> tuple[np.ndarray, ...]:
+        """The teams of ``active`` projects end to end, their allocations and who has newcomers.
+
+        Kept until a team or the projects change (the seats' plan version).
+        """
+        members, first = self._seats.flat_teams([p.id for p in active])
+        if self._teams[0] is not members:
+            self._teams = (members, first, np.array([p.allocation for p in active]),
+                           np.array([bool(p.joined) for p in active]))
+        return self._teams
 
     def judge_gate(self, project: Project) -> None:
         """Drop the rest of an AI project's evaluation gate when it is forecast too late.
@@ -244,9 +252,9 @@ class Delivery(Component):
 
     def schedule_pressure(self, allocated: np.ndarray) -> np.ndarray:
         """Per person, the allocation-weighted forecast / planned duration of their projects."""
-        teams = self._seats
-        return schedule_pressure([(p, teams.team(p.id)) for p in self.book.active], allocated,
-                                 self.env.now)
+        active = self.book.active
+        members, first = self._seats.flat_teams([p.id for p in active])
+        return schedule_pressure(active, members, first, allocated, self.env.now)
 
     def keepers(self) -> Iterator[tuple[list[int], int, float]]:
         """Completed projects with benefits: (former team, number of benefits, start day)."""

@@ -52,6 +52,7 @@ from typing import Any
 import numpy as np
 import numpy_financial as npf
 
+from sim.model import day_kernel as k
 from sim.model.arith import dot
 from sim.model.benefits import KINDS
 from sim.model.component import Component, Day
@@ -263,6 +264,7 @@ class MoneyBook(Component):
         self.benefit_kind = np.zeros(0, dtype=np.int64)
         self.benefit_project = np.zeros(0, dtype=np.int64)
         self._rate_version, self._rate = -1, np.zeros(0)
+        self._day = np.zeros(6)  # the day's cost by activity (see day_kernel.price_day)
         self.hires = 0
         """Hires so far (new seats and refilled ones)."""
         self.ai_value = 0.0
@@ -313,26 +315,18 @@ class MoneyBook(Component):
         if self._rate_version != staff.plan_version:  # seats or who fills them changed
             self._rate_version = staff.plan_version
             self._rate = self.prices.per_day[staff.group] * staff.active
-        rate = self._rate
         onboarding, start = self._onboarding
-        if len(rate) and now - 1.0 - float(staff.hired_at.max()) < onboarding:
-            lost = rate * (1.0 - staff.onboarding_factor(now - 1.0, onboarding, start))
-            worked = rate - lost
-        else:  # nobody is ramping up
-            lost, worked = None, rate
+        k.price_day(self._rate, staff.hired_at, now, onboarding, start, split["times"],
+                    plan.unassigned, plan.overhead, self._day)
+        projects, opex, sustainment, pmo, total, lost = self._day.tolist()
         spent = self.spent
-        projects = dot(worked, split["project_time"] + plan.unassigned)
-        opex = dot(worked, split["improvement_time"])
-        sustainment = dot(worked, split["sustainment_time"])
-        pmo = dot(worked, plan.overhead)
-        total = float(worked.sum())
         spent["projects"] += projects
         spent["opex"] += opex
         spent["sustainment"] += sustainment
         spent["pmo"] += pmo
         spent["day_job"] += total - projects - opex - sustainment - pmo
-        if lost is not None:
-            spent["onboarding"] += float(lost.sum())
+        if lost == lost:  # someone ramped up (NaN: nobody did)
+            spent["onboarding"] += lost
         if len(realised):
             self.benefit_days[:len(realised)] += realised
 

@@ -54,6 +54,7 @@ from functools import partial
 
 import numpy as np
 
+from sim.model import day_kernel
 from sim.model import desk_kernel as k
 from sim.model.desk_kernel import FAILURE, IDLE, INF, OFF_DUTY, ON_DUTY
 from sim.model.rng import BLOCK, Streams
@@ -448,16 +449,10 @@ class ServiceDesk:
         if self._i[k.PATIENT] and self._i[k.QUEUE_LENGTH]:
             k.purge(now, self._f, self._i, self._qa, self._qe, self._qg,
                     None if self._records is None else self._qi)
-        busy_since, on_duty = self.busy_since, self.on_duty
-        busy = busy_since != IDLE
-        in_service = busy.nonzero()[0]
-        if in_service.size:  # as _close_busy, for everyone busy
-            on = busy & on_duty
-            off = busy & ~on_duty
-            self.busy_on[on] += now - busy_since[on]
-            self.overrun[off] += now - busy_since[off]
-            busy_since[in_service] = now
-        self._in_service = in_service
+        busy = np.empty(len(self.busy_since), dtype=np.int64)
+        count = day_kernel.close_service(now, self.busy_since, self.on_duty, self.busy_on,
+                                         self.overrun, busy)
+        self._in_service = busy[:count]
 
     def counters(self) -> dict[str, float]:
         """Return the running sums now; a period's figures are differences of two calls.
@@ -498,11 +493,11 @@ class ServiceDesk:
             Total busy time on duty, total overrun, and each server's overrun
             (None when nobody overran).
         """
-        per_server = self.overrun.tolist()
-        busy, overrun = sum(self.busy_on.tolist()), sum(per_server)
+        busy, overrun = day_kernel.day_hours(self.busy_on, self.overrun)
         self.busy_time += busy + overrun
         self.busy_on[:] = 0.0
         if overrun:
+            per_server = self.overrun.tolist()
             self.overrun[:] = 0.0
             return busy, overrun, per_server
         return busy, overrun, None

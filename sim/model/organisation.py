@@ -29,7 +29,7 @@ import numpy as np
 import simpy
 from simpy.core import StopSimulation
 
-from sim.model import ai, timeline
+from sim.model import ai, day_kernel, timeline
 from sim.model.benefits import BenefitLedger
 from sim.model.component import Component, Day
 from sim.model.delivery import Delivery
@@ -63,6 +63,7 @@ class Organisation:
     """
 
     def __init__(self, scenario: Scenario, seed: np.random.SeedSequence, records: bool = False):
+        day_kernel.ready()
         self.scenario = scenario
         self.env = simpy.Environment()
         self.streams = Streams(seed)

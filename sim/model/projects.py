@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.model import day_kernel as k
 from sim.schema.ai import AiSolution
 from sim.schema.scenario import Benefit, PlannedProject, ProjectTemplate
 from sim.units import DAYS_PER_YEAR
@@ -332,22 +333,47 @@ def gate_left(project: Project) -> float:
     return project.gate.to_do if project.gate is not None else 0.0
 
 
-def schedule_pressure(teams: list[tuple[Project, list[int]]], allocated: np.ndarray,
-                      now: float) -> np.ndarray:
+def tenures(projects: list[Project], members: np.ndarray, first: np.ndarray,
+            now: float) -> np.ndarray:
+    """Days each member of each project's team has been on it (infinite for its first members).
+
+    Project j's team is ``members[first[j]:first[j + 1]]``.
+    """
+    tenure = np.full(len(members), np.inf)
+    for j, project in enumerate(projects):
+        if project.joined:
+            for m in range(first[j], first[j + 1]):
+                tenure[m] = now - project.joined.get(int(members[m]), -np.inf)
+    return tenure
+
+
+def pressure(project: Project, team_size: int, now: float) -> float:
+    """A running project's schedule pressure: forecast over planned duration, at least 1.
+
+    The forecast is the time so far plus the work left (to do, undiscovered and
+    gate work) at the team's planned rate (allocation x ``team_size``).
+    """
+    rate = project.allocation * team_size
+    remaining = project.to_do + project.undiscovered + gate_left(project)
+    forecast = (now - project.started) + remaining / rate
+    return max(1.0, forecast / project.planned_duration)
+
+
+def schedule_pressure(projects: list[Project], members: np.ndarray, first: np.ndarray,
+                      allocated: np.ndarray, now: float) -> np.ndarray:
     """Per person, the allocation-weighted forecast / planned duration of their projects.
 
-    ``teams`` pairs each project in progress with its current team.
+    ``projects`` are those in progress and project j's current team is
+    ``members[first[j]:first[j + 1]]`` (see :meth:`sim.model.workforce.Staff.flat_teams`);
+    a person without allocation gets 1 (see
+    :func:`sim.model.day_kernel.schedule_pressure`).
     """
-    weighted = np.zeros(len(allocated))
-    for project, team in teams:
-        if not team:
-            continue
-        rate = project.allocation * len(team)
-        remaining = project.to_do + project.undiscovered + gate_left(project)
-        forecast = (now - project.started) + remaining / rate
-        pressure = max(1.0, forecast / project.planned_duration)
-        weighted[team] += project.allocation * pressure
-    return np.divide(weighted, allocated, out=np.ones_like(weighted), where=allocated > 0)
+    starts = first.tolist()
+    weight = np.array([p.allocation * pressure(p, end - start, now) if end > start else 0.0
+                       for p, start, end in zip(projects, starts, starts[1:], strict=False)])
+    out = np.empty(len(allocated))
+    k.schedule_pressure(members, first, weight, allocated, out)
+    return out
 
 
 def project_record(p: Project, tolerance: float, end: float) -> dict:

@@ -31,6 +31,7 @@ from collections.abc import Callable, Hashable
 
 import numpy as np
 
+from sim.model import day_kernel as k
 from sim.model.component import Component, Day
 from sim.model.workforce import DayPlan, Staff
 from sim.schema.organisation import RewardWeights
@@ -48,15 +49,34 @@ def reward_share(plan: DayPlan, weights: RewardWeights, unrewarded: float = 1.0)
         The reward scheme.
     unrewarded
         The share given to someone whose own work carries no weight while the
-        day job does (``behaviour.unrewarded_ops_share``).
+        day job does (``behaviour.unrewarded_ops_share``; 1: reviewed on the day
+        job alone).
     """
-    ops = weights.operations * plan.assigned_ops
-    total = (ops + (weights.projects + weights.benefits) * plan.assigned_project
-             + (weights.improvement + weights.benefits) * plan.assigned_other)
-    # Someone whose own work carries no weight: reviewed on the day job, as far as `unrewarded`.
-    working = plan.assigned_ops + plan.assigned_project + plan.assigned_other
-    fallback = np.where(working > 0.0, unrewarded if weights.operations > 0 else 0.0, 0.0)
-    return np.divide(ops, total, out=fallback, where=total > 0.0)
+    return judge(plan, weights, unrewarded)[0]
+
+
+def judge(plan: DayPlan, weights: RewardWeights,
+          unrewarded: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Each person's reward share on the day job and misalignment (see the module).
+
+    The rule, person by person, is :func:`sim.model.day_kernel.judge`.
+    """
+    size = plan.rows.shape[1]
+    reward, misaligned = np.empty(size), np.empty(size)
+    k.judge(plan.rows, *judging_weights(weights, unrewarded), reward, misaligned)
+    return reward, misaligned
+
+
+def judging_weights(weights: RewardWeights, unrewarded: float) -> tuple[float, ...]:
+    """The scheme's weights as the compiled rule takes them.
+
+    The day job's, projects' and benefits', improvement's and benefits', and the
+    share of someone whose own work carries no weight (0 when the day job does not
+    count either).
+    """
+    return (weights.operations, weights.projects + weights.benefits,
+            weights.improvement + weights.benefits,
+            unrewarded if weights.operations > 0 else 0.0)
 
 
 def diversion(pressure: float, share: np.ndarray, gain: float, limit: float) -> np.ndarray:
@@ -76,17 +96,17 @@ def diversion(pressure: float, share: np.ndarray, gain: float, limit: float) -> 
     numpy.ndarray
         ``clip(gain (pi - 1) share, 0, limit)``: zero whenever pi <= 1.
     """
-    if pressure <= 1.0 or gain == 0.0:
-        return np.zeros_like(share)
-    return np.clip(gain * (pressure - 1.0) * share, 0.0, limit)
+    out = np.zeros(len(share))
+    k.divert(pressure, np.asarray(share, dtype=float), gain, limit, out)
+    return out
 
 
 def misalignment(plan: DayPlan, share: np.ndarray) -> np.ndarray:
     """Gap between reward share and assigned day-job share, per person (0..1)."""
-    working = plan.assigned_ops + plan.assigned_project + plan.assigned_other
-    assigned = np.divide(plan.assigned_ops, working, out=np.zeros_like(working),
-                         where=working > 0.0)
-    return np.where(working > 0.0, np.abs(share - assigned), 0.0)
+    share = np.asarray(share, dtype=float)
+    out = np.empty(len(share))
+    k.misalignments(plan.rows, share, out)
+    return out
 
 
 class Rewards(Component):
@@ -134,19 +154,20 @@ class Rewards(Component):
         """
         if plan_key != self._judged:
             plan = assigned()
-            self.reward = reward_share(plan, self.scenario.levers.rewards.weights,
-                                       self.scenario.behaviour.unrewarded_ops_share)
-            self.misaligned = misalignment(plan, self.reward)
+            if len(self.reward) != plan.rows.shape[1]:
+                self.reward, self.misaligned = np.empty((2, plan.rows.shape[1]))
+            k.judge(plan.rows, *judging_weights(self.scenario.levers.rewards.weights,
+                                               self.scenario.behaviour.unrewarded_ops_share),
+                    self.reward, self.misaligned)
             self._judged = plan_key
         day.misaligned = self.misaligned
         behave = self.scenario.behaviour
         pressure = day.pressure()
         if pressure <= 1.0 and not self._diverting:
             return  # nobody diverts below target pressure, and nobody is diverting now
-        wanted = diversion(pressure, self.reward, behave.divert_gain, behave.divert_max)
-        self._diverting = bool(wanted.any())
-        if not np.array_equal(wanted, self.diversion):
-            self.diversion = np.asarray(wanted, dtype=float)
+        changed, self._diverting = k.divert(pressure, self.reward, behave.divert_gain,
+                                            behave.divert_max, self.diversion)
+        if changed:
             self.version += 1
 
     def diversion_state(self) -> tuple[int, np.ndarray]:
@@ -159,11 +180,7 @@ class Rewards(Component):
 
     def misalignment_mean(self) -> float:
         """Mean misalignment of the people in a seat (0 when nobody is misaligned)."""
-        active = self.seats.active
-        if not self.misaligned.any() or not active.any():
-            return 0.0
-        values = self.misaligned[active]
-        return float(values.sum()) / len(values)
+        return k.mean_where(self.misaligned, self.seats.active)
 
     def levels(self) -> dict[str, float]:
         """Misalignment now, for the weekly series."""

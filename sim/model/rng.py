@@ -78,6 +78,10 @@ class Streams:
         """Return an endless iterator of uniform variates on [0, 1)."""
         return buffered(self.generator(name).random)
 
+    def uniform_blocks(self, name: str) -> Blocks:
+        """Return the uniform variates on [0, 1) of stream ``name``, taken as arrays."""
+        return Blocks(self.generator(name).random)
+
     def normal(self, name: str) -> Iterator[float]:
         """Return an endless iterator of standard normal variates."""
         return buffered(self.generator(name).standard_normal)
@@ -99,3 +103,31 @@ def buffered(draw: Callable[[int], np.ndarray]) -> Iterator[float]:
     # chain.from_iterable over an endless callable iterator keeps every next()
     # in C except the refill, once per block.
     return itertools.chain.from_iterable(iter(lambda: draw(BLOCK).tolist(), None))
+
+
+class Blocks:
+    """Variates handed out as arrays of any length, in the order :func:`buffered` gives them.
+
+    Parameters
+    ----------
+    draw
+        A function ``draw(size) -> ndarray`` of i.i.d. variates, called for
+        :data:`BLOCK` at a time.
+    """
+
+    def __init__(self, draw: Callable[[int], np.ndarray]):
+        self._draw = draw
+        self._block = np.empty(0)
+        self._used = 0
+
+    def take(self, count: int) -> np.ndarray:
+        """The next ``count`` variates (a read-only view)."""
+        if self._used + count > self._block.size:
+            rest = self._block[self._used:]
+            blocks = -(-(count - rest.size) // BLOCK)
+            self._block = np.concatenate([rest, *(self._draw(BLOCK) for _ in range(blocks))])
+            self._block.flags.writeable = False
+            self._used = 0
+        out = self._block[self._used:self._used + count]
+        self._used += count
+        return out

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from sim.model import day_kernel as k
 from sim.model.arith import dot
 from sim.model.component import Component, Day
 from sim.model.operations import ServiceDesk
@@ -26,13 +27,16 @@ from sim.model.workforce import (
     DayPlan,
     plan_day,
     share_among_keepers,
-    split_off_duty,
+    split_record,
     upkeep_per_seat,
 )
 from sim.schema.scenario import Scenario
 from sim.units import DAYS_PER_WEEK
 
 _EPS = 1e-12
+_TOTALS = ("assigned_ops", "assigned_project", "assigned_improvement", "assigned_sustainment",
+           "overhead", "diverted")
+_TOTAL_ROWS = np.array([DayPlan.FIELDS.index(name) for name in _TOTALS], dtype=np.int64)
 
 
 class Roster(Component):
@@ -70,6 +74,9 @@ class Roster(Component):
         self._planned: tuple = ()
         self._splits = self._in_debt = self._sustaining = False
         self._totals: dict[str, float] = {}
+        self._roster = np.zeros((2, 0))  # who gets a duty change today: phases, blocks
+        self._people = np.zeros(0, dtype=np.int64)
+        self._no_overrun = np.zeros(0)
 
     def reconfigure(self, scenario: Scenario) -> None:
         """Take a changed scenario: plans are redone."""
@@ -174,41 +181,34 @@ class Roster(Component):
             self._planned = key
             self.plan = self._make_plan()
             self._totals = self._plan_totals(self.plan)
-        plan = self.plan
         # Debt is paid back from the next duty blocks, whatever off-duty work it
         # came out of (project, improvement or sustainment time), so the planned
         # split holds on average. It is forgiven only where there is no duty block
         # to repay it from, or no off-duty work that could be owed the time.
-        off_duty = plan.project + plan.improvement + plan.sustainment
-        self.time_debt[(off_duty <= _EPS) | (plan.ops <= _EPS)] = 0.0
-        payback = np.minimum(self.time_debt, plan.ops)
-        self.time_debt -= payback
-        self._in_debt = bool(self.time_debt.any())
-        self.duty_share = plan.ops - payback
-        leaving = self.workforce.leaving()
-        if leaving:
-            self.duty_share[leaving] = 0.0
-        self._totals["duty"] = float(self.duty_share.sum())
+        size = self.workforce.size
+        if self._roster.shape[1] != size:
+            self._roster = np.zeros((2, size))
+            self._people = np.zeros(size, dtype=np.int64)
+        leaving = np.array(self.workforce.leaving(), dtype=np.int64)
+        self._in_debt, self._totals["duty"] = k.duty_shares(self.plan.rows, self.time_debt,
+                                                            leaving, _EPS, self.duty_share)
         self._put_on_roster(self.duty_share)
 
     def _plan_totals(self, plan: DayPlan) -> dict[str, float]:
         """Person-days of a day plan by activity (``duty`` is added by the roster)."""
-        t = {name: float(getattr(plan, name).sum()) for name in
-             ("assigned_ops", "assigned_project", "assigned_improvement",
-              "assigned_sustainment", "overhead", "diverted")}
+        totals = np.empty(len(_TOTALS))
+        k.row_totals(plan.rows, _TOTAL_ROWS, totals)
+        t = dict(zip(_TOTALS, totals.tolist(), strict=True))
         t["unassigned"] = (self.workforce.available() - t["assigned_ops"]
                            - t["assigned_project"] - t["assigned_improvement"]
                            - t["assigned_sustainment"] - t["overhead"])
         return t
 
     def _put_on_roster(self, shares: np.ndarray) -> None:
-        desk = self.desk
-        on_duty = desk.duty()
-        full, none = shares >= 1.0 - _EPS, shares <= _EPS
-        split = ~(full | none)
-        self._splits = bool(split.any())
-        people = (split | (full & ~on_duty) | (none & on_duty)).nonzero()[0]
-        desk.roster(people, self.workforce.seats.phase[people], shares[people], _EPS)
+        people, (phases, blocks) = self._people, self._roster
+        count, self._splits = k.rostered(shares, self.desk.duty(), self.workforce.seats.phase,
+                                         _EPS, people, phases, blocks)
+        self.desk.roster(people[:count], phases[:count], blocks[:count], _EPS)
 
     # -- end of day ----------------------------------------------------------------------------
 
@@ -228,20 +228,20 @@ class Roster(Component):
         Overrun (finishing an item after the duty block) comes out of that time
         first and is owed back from the next duty block.
         """
-        plan = self.plan
         t = self._totals
         if overrun is not None:
             self.time_debt += overrun
             self._in_debt = True
         elif not (t["assigned_project"] or t["assigned_improvement"]
                   or t["assigned_sustainment"]):
-            zeros = np.zeros(self.workforce.size)
-            return {"project_time": zeros, "improvement_time": zeros,
-                    "sustainment_time": zeros, "project": 0.0, "improvement": 0.0,
-                    "sustainment": 0.0}
+            return split_record(np.zeros((3, self.workforce.size)), (0.0, 0.0, 0.0))
         else:
-            overrun = 0.0
-        return split_off_duty(plan, self.duty_share, overrun)
+            overrun = self._no_overrun
+            if len(overrun) != len(self.duty_share):
+                overrun = self._no_overrun = np.zeros(len(self.duty_share))
+        times = np.empty((3, len(self.duty_share)))
+        return split_record(times, k.split_off_duty(self.plan.rows, self.duty_share, overrun,
+                                                    times))
 
     def upkeep_time(self, split: dict, ask: np.ndarray) -> float:
         """Person-days of today's sustainment time (``split``) that served ``ask``.

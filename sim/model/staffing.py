@@ -19,13 +19,12 @@ seats through :attr:`Workforce.seats`, and change assignments only through
 from __future__ import annotations
 
 import heapq
-import itertools
 from collections.abc import Sequence
 
 import numpy as np
 import simpy
 
-from sim.model.arith import expm1
+from sim.model import day_kernel as k
 from sim.model.component import Component, Day
 from sim.model.operations import ServiceDesk
 from sim.model.rng import Streams
@@ -66,7 +65,7 @@ class Workforce(Component):
         """Everyone who left: seat, when they were hired (-inf: there from the start), when."""
         self._hires: list[tuple[float, int]] = []  # (start day, seat)
         self._leaving: dict[int, tuple[bool, str]] = {}  # person: (backfill, reason)
-        self._attrition = streams.uniform("attrition")
+        self._attrition = streams.uniform_blocks("attrition")
         self._layoffs = streams.generator("layoffs")
         self._tiebreak = streams.generator("staffing")
         self._counted: tuple[int, dict] = (-1, {})
@@ -213,10 +212,11 @@ class Workforce(Component):
                 self.leave(person, backfill, reason)
         if params.rate <= 0.0:
             return
-        active = self.seats.active.nonzero()[0]
-        p_leave = -expm1(-params.rate * multiplier(active) / DAYS_PER_YEAR)
-        draws = np.fromiter(itertools.islice(self._attrition, len(active)), float, len(active))
-        for person in active[draws < p_leave].tolist():
+        active = self.seats.filled()
+        draws = self._attrition.take(len(active))
+        leaving = np.empty(len(active), dtype=np.int64)
+        count = k.leavers(active, multiplier(active), params.rate, DAYS_PER_YEAR, draws, leaving)
+        for person in leaving[:count].tolist():
             if person not in self._leaving:
                 self.leave(person, params.backfill)
 
@@ -231,8 +231,11 @@ class Workforce(Component):
         """Head counts and vacancies now, for the weekly series."""
         seats = self.seats
         if self._counted[0] != seats.plan_version:  # recount only when staff changed
+            counted = np.empty(len(GROUPS))
+            k.headcounts(seats.group, seats.active, len(GROUPS), counted)
+            counts = counted.tolist()
             self._counted = (seats.plan_version, {
-                f"headcount_{g}": float(seats.headcount(g))
+                f"headcount_{g}": counts[GROUPS.index(g)]
                 for g in ("operations", "projects", "opex", "pmo")})
         return {**self._counted[1], "vacancies": float(len(self._hires))}
 

@@ -28,17 +28,24 @@ import math
 
 import numpy as np
 
+from sim.model import day_kernel as k
 from sim.schema.organisation import Curve, Stress
+
+# The model applies these rules per person in one compiled call a day
+# (:func:`sim.model.day_kernel.stress_step`); the functions here apply the same
+# compiled rules to arrays, for whoever needs them one at a time.
 
 
 def lookup(curve: Curve, x: np.ndarray) -> np.ndarray:
     """Interpolate ``curve`` at ``x`` (flat beyond its first and last points)."""
-    xs, ys = _points(curve)
-    return np.interp(x, xs, ys)
+    x = np.asarray(x, dtype=float)
+    out = np.empty(x.shape[0])
+    k.interpolate_each(x, *points(curve), out)
+    return out
 
 
 @functools.lru_cache(maxsize=64)
-def _points(curve: Curve) -> tuple[np.ndarray, np.ndarray]:
+def points(curve: Curve) -> tuple[np.ndarray, np.ndarray]:
     """The curve's x and y values as arrays (curves are tuples: values, so cacheable)."""
     xs = np.array([p[0] for p in curve])
     ys = np.array([p[1] for p in curve])
@@ -48,12 +55,12 @@ def _points(curve: Curve) -> tuple[np.ndarray, np.ndarray]:
 
 def target(load: np.ndarray, gain: float, ceiling: float = np.inf) -> np.ndarray:
     """Level one kind of stress is heading for: ``min(gain * max(load, 0), ceiling)``."""
-    return np.minimum(gain * np.maximum(load, 0.0), ceiling)
+    return np.vectorize(k.target, otypes=[float])(load, gain, ceiling)
 
 
 def relax(stress: np.ndarray, goal: np.ndarray, days: float, tau: float) -> np.ndarray:
     """Move ``stress`` towards ``goal`` for ``days`` with time constant ``tau``."""
-    return goal + (stress - goal) * math.exp(-days / tau)
+    return np.vectorize(k.relax, otypes=[float])(stress, goal, math.exp(-days / tau))
 
 
 def productivity(params: Stress, challenge: np.ndarray, hindrance: np.ndarray) -> np.ndarray:
@@ -65,4 +72,9 @@ def productivity(params: Stress, challenge: np.ndarray, hindrance: np.ndarray) -
 def attrition_multiplier(params: Stress, challenge: np.ndarray,
                          hindrance: np.ndarray) -> np.ndarray:
     """Factor on the hazard of leaving: ``1 + k_C C + k_H H``."""
-    return 1.0 + params.challenge_attrition * challenge + params.hindrance_attrition * hindrance
+    challenge = np.asarray(challenge, dtype=float)
+    out = np.empty(challenge.shape[0])
+    k.leaving_multiplier(challenge, np.asarray(hindrance, dtype=float),
+                         np.arange(challenge.shape[0]), params.challenge_attrition,
+                         params.hindrance_attrition, out)
+    return out

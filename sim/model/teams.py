@@ -27,13 +27,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model.arith import dot
+from sim.model import day_kernel as k
 from sim.schema.scenario import Projects
 
 
 def communication_overhead(team_size: int, coefficient: float) -> float:
     """Share of each member's project time spent communicating in a team of ``team_size``."""
-    return min(coefficient * team_size * team_size, 1.0)
+    return k.communication_overhead(team_size, coefficient)
 
 
 def team_capacity(time: np.ndarray, productivity: np.ndarray, tenure: np.ndarray | None,
@@ -57,21 +57,12 @@ def team_capacity(time: np.ndarray, productivity: np.ndarray, tenure: np.ndarray
     Returns
     -------
     float
-        Person-days of effective work.
+        Person-days of effective work (the rule is
+        :func:`sim.model.day_kernel.team_capacity`).
     """
-    if tenure is None:
-        capacity = dot(time, productivity)
-    else:
-        progress = np.minimum(tenure / params.onboarding, 1.0)
-        start = params.newcomer_productivity
-        ramp = np.where(progress < 1.0, start + (1.0 - start) * progress, 1.0)
-        effective = time * productivity * ramp
-        established = effective[progress >= 1.0]
-        ramping = int(np.count_nonzero(progress < 1.0))
-        mentors = len(established)
-        cost = params.mentoring * ramping * (float(established.sum()) / mentors if mentors
-                                             else 0.0)
-        capacity = max(float(effective.sum()) - cost, 0.0)
-    if params.communication_overhead:
-        capacity *= 1.0 - communication_overhead(len(time), params.communication_overhead)
-    return capacity
+    time = np.asarray(time, dtype=float)
+    newcomers = tenure is not None
+    tenure = np.asarray(tenure if newcomers else np.full(len(time), np.inf), dtype=float)
+    return k.team_capacity(time, np.asarray(productivity, dtype=float), tenure, newcomers,
+                           params.onboarding, params.newcomer_productivity, params.mentoring,
+                           params.communication_overhead)

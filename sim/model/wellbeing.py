@@ -13,16 +13,17 @@ leaving.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import numpy as np
 import simpy
 
-from sim.model.arith import dot
+from sim.model import day_kernel as k
 from sim.model.component import Component, Day
 from sim.model.operations import ServiceDesk
-from sim.model.stress import attrition_multiplier, lookup, productivity, relax, target
-from sim.model.workforce import GROUPS, DayPlan, Staff, multitasking_efficiency
+from sim.model.stress import points
+from sim.model.workforce import GROUPS, DayPlan, Staff
 from sim.schema.scenario import Scenario
 
 
@@ -58,6 +59,8 @@ class Wellbeing(Component):
         self._calm = False  # nobody is stressed (unknown until the factors are first set)
         self._last_start = -np.inf  # when the latest new hire started
         self._speed_key: tuple = ()
+        self._rates = np.zeros((2, n))  # the desk's speeds and defect probabilities
+        self._gauges = np.zeros(4)
 
     def reconfigure(self, scenario: Scenario) -> None:
         """Take a changed scenario: the curves may have changed, so refresh the factors."""
@@ -105,16 +108,19 @@ class Wellbeing(Component):
         if key != self._speed_key:
             self._speed_key = key
             seats = self.seats
-            speeds = (seats.skill * self.productivity_factor
-                      * (today.capability / today.effort_multiplier)).tolist()
-            defects = np.minimum(today.p_defect * self.defect_factor, 1.0).tolist()
+            if self._rates.shape[1] != seats.size:
+                self._rates = np.zeros((2, seats.size))
+            speeds, defects = self._rates
+            k.server_rates(seats.skill, self.productivity_factor, today.capability,
+                           today.effort_multiplier, today.p_defect, self.defect_factor,
+                           speeds, defects)
             self.desk.set_servers(speeds, defects)
 
     def end_day(self, day: Day) -> None:
         """Publish today's improvement effort, move stress, publish the gauges."""
-        improvement = day.split["improvement_time"]
-        day.improvement_effort = (dot(improvement, self.seats.skill * self.productivity_factor)
-                                  if improvement.any() else None)
+        effort = k.improvement_effort(day.split["improvement_time"], self.seats.skill,
+                                      self.productivity_factor)
+        day.improvement_effort = None if effort != effort else effort  # NaN: none done
         self.update(day.pressure(), day.plan, day.misaligned, day.schedule_pressure)
         day.gauges.update(self.gauges())
         day.leaving_multiplier = self.leaving_multiplier
@@ -135,24 +141,18 @@ class Wellbeing(Component):
         gains = params.overload_gain or params.misalignment_gain
         if not gains and self._calm and self._factors_settled(attrition.onboarding):
             return
-        active = seats.active
-        if params.overload_gain or self.challenge.any():
-            demanded = (plan.ops * pressure + plan.project * schedule_pressure(seats.allocated)
-                        + plan.improvement + plan.sustainment + plan.overhead)
-            goal = target(demanded - 1.0, params.overload_gain, params.ceiling)
-            self.challenge = np.where(active, relax(self.challenge, goal, 1.0, params.tau),
-                                      0.0)
-        if params.misalignment_gain or self.hindrance.any():
-            goal = target(misaligned, params.misalignment_gain, params.ceiling)
-            self.hindrance = np.where(active, relax(self.hindrance, goal, 1.0, params.tau),
-                                      0.0)
-        self.stress = self.challenge + self.hindrance
-        ramp = seats.onboarding_factor(self.env.now, attrition.onboarding,
-                                       attrition.new_hire_productivity)
-        self.productivity_factor = productivity(params, self.challenge, self.hindrance) * ramp
-        self.defect_factor = lookup(params.defects, self.stress)
+        move_challenge = bool(params.overload_gain or self.challenge.any())
+        move_hindrance = bool(params.misalignment_gain or self.hindrance.any())
+        schedule = schedule_pressure(seats.allocated) if move_challenge else self.challenge
+        self._calm = k.stress_step(
+            seats.active, plan.rows, pressure, schedule,
+            misaligned if move_hindrance else self.hindrance, params.overload_gain,
+            params.misalignment_gain, params.ceiling, params.tau, move_challenge,
+            move_hindrance, seats.hired_at, self.env.now, attrition.onboarding,
+            attrition.new_hire_productivity, *points(params.challenge_productivity),
+            *points(params.hindrance_productivity), *points(params.defects), self.challenge,
+            self.hindrance, self.stress, self.productivity_factor, self.defect_factor)
         self.version += 1
-        self._calm = not self.stress.any()
 
     def _factors_settled(self, onboarding: float) -> bool:
         """True when every factor is at rest: nobody started within the onboarding time.
@@ -167,50 +167,49 @@ class Wellbeing(Component):
     def project_productivity(self) -> np.ndarray:
         """Each person's productivity on project work, multitasking included."""
         seats = self.seats
-        in_ops = (seats.group == GROUPS.index("operations")).astype(np.int64)
-        streams = in_ops + seats.assignment_count
-        efficiency = multitasking_efficiency(streams, self.scenario.workforce.multitasking)
-        return seats.skill * self.productivity_factor * efficiency
+        table = efficiency_table(self.scenario.workforce.multitasking)
+        out = np.empty(seats.size)
+        k.project_productivity(seats.skill, self.productivity_factor, seats.group,
+                               seats.assignment_count, GROUPS.index("operations"), table, out)
+        return out
 
     def leaving_multiplier(self, seats: np.ndarray) -> np.ndarray:
         """The factor stress puts on the hazard of leaving of ``seats``."""
-        return attrition_multiplier(self.scenario.stress, self.challenge[seats],
-                                    self.hindrance[seats])
+        params = self.scenario.stress
+        out = np.empty(len(seats))
+        k.leaving_multiplier(self.challenge, self.hindrance, seats, params.challenge_attrition,
+                             params.hindrance_attrition, out)
+        return out
 
     def gauges(self) -> dict[str, float]:
         """Today's stress of the people in a seat (integrated into time averages)."""
         if self._calm:
             return {"stress": 0.0, "stress_p90": 0.0, "stress_challenge": 0.0,
                     "stress_hindrance": 0.0}
-        active = self.seats.active
-        stress = self.stress[active]
-        stressed = len(stress) and stress.any()
-        return {"stress": mean(stress) if stressed else 0.0,
-                "stress_p90": percentile_90(stress) if stressed else 0.0,
-                "stress_challenge": mean(self.challenge[active]),
-                "stress_hindrance": mean(self.hindrance[active])}
+        stress, p90, challenge, hindrance = self._measure(gated=True)
+        return {"stress": stress, "stress_p90": p90, "stress_challenge": challenge,
+                "stress_hindrance": hindrance}
 
     def levels(self) -> dict[str, float]:
         """Stress now, for the weekly series."""
-        active = self.seats.active
-        stress = self.stress[active]
-        return {"stress_mean": mean(stress),
-                "stress_p90": percentile_90(stress) if len(stress) else 0.0,
-                "stress_challenge_mean": mean(self.challenge[active]),
-                "stress_hindrance_mean": mean(self.hindrance[active])}
+        stress, p90, challenge, hindrance = self._measure(gated=False)
+        return {"stress_mean": stress, "stress_p90": p90, "stress_challenge_mean": challenge,
+                "stress_hindrance_mean": hindrance}
+
+    def _measure(self, gated: bool) -> list[float]:
+        """Mean stress, its 90th percentile (nearest rank), mean challenge and hindrance.
+
+        Over the people in a seat; with ``gated`` the first two are 0 when nobody is
+        stressed.
+        """
+        k.stress_gauges(self.seats.active, self.stress, self.challenge, self.hindrance, gated,
+                        self._gauges)
+        return self._gauges.tolist()
 
 
-def mean(values: np.ndarray) -> float:
-    """Mean of ``values``, 0 for none.
-
-    The same number as ``values.mean()`` (one sum divided by the count), without
-    its call overhead on the small daily arrays.
-    """
-    n = len(values)
-    return float(values.sum()) / n if n else 0.0
-
-
-def percentile_90(values: np.ndarray) -> float:
-    """The 90th percentile by nearest rank (cheaper than interpolating, daily)."""
-    k = min(int(np.ceil(0.9 * len(values))) - 1, len(values) - 1)
-    return float(np.partition(values, k)[k])
+@functools.lru_cache(maxsize=16)
+def efficiency_table(multitasking: tuple[float, ...]) -> np.ndarray:
+    """The multitasking efficiencies for 1, 2, 3... work streams as an array (made once)."""
+    table = np.array(multitasking, dtype=float)
+    table.flags.writeable = False
+    return table

@@ -27,9 +27,12 @@ indexed by the same seats.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from sim.model import day_kernel as k
 
 GROUPS = ("operations", "projects", "opex", "pmo")
 _GOLDEN = 0.6180339887498949
@@ -67,6 +70,8 @@ class Staff:
     """Each project's current team, in the order its members joined."""
     phase: np.ndarray = field(init=False)
     plan_version: int = field(init=False, default=0)
+    _filled: tuple = field(init=False, default=(-1, None), repr=False)
+    _flat: tuple = field(init=False, default=((), None), repr=False)
 
     def __post_init__(self):
         n = len(self.group)
@@ -91,6 +96,14 @@ class Staff:
     def size(self) -> int:
         """Number of seats (filled or not)."""
         return len(self.group)
+
+    def filled(self) -> np.ndarray:
+        """Ids of the filled seats (kept until the seats change; read only)."""
+        if self._filled[0] != self.plan_version:
+            ids = self.active.nonzero()[0]
+            ids.flags.writeable = False
+            self._filled = (self.plan_version, ids)
+        return self._filled[1]
 
     def members(self, group: str) -> np.ndarray:
         """Ids of the people currently in ``group`` (filled seats only)."""
@@ -161,6 +174,24 @@ class Staff:
         """The current team of ``project`` in joining order (a copy)."""
         return list(self.teams.get(project, ()))
 
+    def flat_teams(self, projects: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """The current teams of ``projects`` end to end, as the compiled rules take them.
+
+        Returns the members (each team in joining order) and where each team starts
+        in them, with one more entry for the end: project j's team is
+        ``members[first[j]:first[j + 1]]``.
+        """
+        key = (self.plan_version, *projects)
+        if self._flat[0] != key:  # the teams change only with the plan version
+            teams = [self.teams.get(project, ()) for project in projects]
+            first = np.zeros(len(teams) + 1, dtype=np.int64)
+            np.cumsum([len(team) for team in teams], out=first[1:])
+            members = np.fromiter(itertools.chain.from_iterable(teams), np.int64,
+                                  int(first[-1]))
+            members.flags.writeable = first.flags.writeable = False
+            self._flat = (key, (members, first))
+        return self._flat[1]
+
     def replan(self) -> None:
         """Note that something a day plan depends on has changed."""
         self.plan_version += 1
@@ -220,35 +251,20 @@ def choose_team(staff: Staff, group: str, size: int, allocation: float,
     return ids[order[:size]]
 
 
-def multitasking_efficiency(streams: np.ndarray, table: tuple[float, ...]) -> np.ndarray:
-    """Efficiency of project work by number of concurrent work streams.
-
-    Parameters
-    ----------
-    streams
-        Work streams per person (the day job counts as one); values below 1 are
-        treated as 1.
-    table
-        Efficiency for 1, 2, 3, ... streams; the last entry covers larger numbers.
-
-    Returns
-    -------
-    numpy.ndarray
-        Efficiency per person.
-    """
-    lookup = np.asarray(table, dtype=float)
-    index = np.minimum(np.maximum(streams - 1, 0), len(lookup) - 1)
-    return lookup[index]
-
-
-@dataclass
 class DayPlan:
     """Shares of each person's working day, after diversion (0 for empty seats).
 
     The ``assigned_*`` shares are those before diversion, which is what rewards
     and misalignment are judged against; ``diverted`` is the share moved from
-    project, improvement and sustainment time to the day job.
+    project, improvement and sustainment time to the day job. All eleven are rows
+    of one array, :attr:`rows` (in the order of :data:`FIELDS`), which the
+    compiled rules read whole; each is also an attribute (a view of its row).
     """
+
+    FIELDS = ("ops", "project", "improvement", "sustainment", "overhead", "unassigned",
+              "assigned_ops", "assigned_project", "assigned_improvement",
+              "assigned_sustainment", "diverted")
+    """The rows of :attr:`rows`, in order (as :data:`sim.model.day_kernel.PLAN_ROWS`)."""
 
     ops: np.ndarray
     project: np.ndarray
@@ -261,6 +277,21 @@ class DayPlan:
     assigned_improvement: np.ndarray
     assigned_sustainment: np.ndarray
     diverted: np.ndarray
+
+    def __init__(self, **shares: np.ndarray):
+        self._take(np.array([shares[name] for name in self.FIELDS], dtype=float))
+
+    @classmethod
+    def of_rows(cls, rows: np.ndarray) -> DayPlan:
+        """The plan whose shares are the rows of ``rows`` (kept, not copied)."""
+        plan = cls.__new__(cls)
+        plan._take(rows)
+        return plan
+
+    def _take(self, rows: np.ndarray) -> None:
+        self.rows = rows
+        for name, row in zip(self.FIELDS, rows, strict=True):
+            setattr(self, name, row)
 
     @property
     def assigned_other(self) -> np.ndarray:
@@ -280,46 +311,26 @@ def plan_day(staff: Staff, on_hold: np.ndarray | None = None, *,
     overhead; dedicated project staff plan their projects and are otherwise
     unassigned. A person who diverts (``diversion``, per seat) moves that share
     of their project, improvement and sustainment time to the day job, except
-    the ``protected`` share that nobody may divert.
+    the ``protected`` share that nobody may divert. The rule, person by person, is
+    :func:`sim.model.day_kernel.plan_day`.
 
     Returns
     -------
     DayPlan
         The shares per person.
     """
-    group = staff.group
-    in_ops = group == GROUPS.index("operations")
-    in_opex = group == GROUPS.index("opex")
-    allocated = staff.allocated if on_hold is None else staff.allocated - on_hold
-    project = np.minimum(np.maximum(allocated, 0.0), 1.0)
-    rest = np.where(in_ops, 1.0 - project, 0.0)
-    own_improvement = improvement_share * rest
-    asked = np.zeros(staff.size) if sustainment is None else sustainment
-    in_projects = group == GROUPS.index("projects")
-    sustain = np.where(in_ops, np.minimum(asked, rest - own_improvement),
-                       np.where(in_opex, np.minimum(asked, 1.0),
-                                np.where(in_projects, np.minimum(asked, 1.0 - project), 0.0)))
-    improvement = own_improvement + np.where(in_opex, 1.0 - sustain, 0.0)
-    # Adding and subtracting exact zeros leaves the day job's share unchanged to
-    # the last bit when improvement and sustainment are off.
-    ops = rest - np.where(in_ops, own_improvement + sustain, 0.0)
-    wanted = np.zeros(staff.size) if diversion is None else diversion
-    divert = np.where(in_ops | in_opex, np.minimum(wanted, 1.0 - protected), 0.0)
-    moved_project = project * np.where(in_ops, divert, 0.0)
-    moved_other = (improvement + sustain) * divert
-    plan = DayPlan(
-        ops=ops + moved_project + moved_other,
-        project=project - moved_project,
-        improvement=improvement - improvement * divert,
-        sustainment=sustain - sustain * divert,
-        overhead=np.where(group == GROUPS.index("pmo"), 1.0, 0.0),
-        unassigned=np.where(in_projects, 1.0 - project - sustain, 0.0),
-        assigned_ops=ops, assigned_project=project, assigned_improvement=improvement,
-        assigned_sustainment=sustain, diverted=moved_project + moved_other)
-    if not staff.active.all():
-        for name, value in vars(plan).items():
-            setattr(plan, name, np.where(staff.active, value, 0.0))
-    return plan
+    none = np.zeros(staff.size)
+    rows = np.empty((k.PLAN_ROWS, staff.size))
+    k.plan_day(staff.group, staff.active, staff.allocated,
+               none if on_hold is None else on_hold,
+               none if sustainment is None else sustainment,
+               none if diversion is None else diversion, improvement_share, protected,
+               *PLAN_GROUPS, rows)
+    return DayPlan.of_rows(rows)
+
+
+PLAN_GROUPS = tuple(GROUPS.index(g) for g in ("operations", "opex", "projects", "pmo"))
+"""The group indices the compiled day plan takes, in its order."""
 
 
 def split_off_duty(plan: DayPlan, duty: np.ndarray, overrun: np.ndarray | float) -> dict:
@@ -328,7 +339,8 @@ def split_off_duty(plan: DayPlan, duty: np.ndarray, overrun: np.ndarray | float)
     ``duty`` is each person's duty block today and ``overrun`` the time they
     spent finishing items after it, which comes out of their off-duty time
     first. Project time takes its planned share of what is left; improvement
-    and sustainment share the rest as planned.
+    and sustainment share the rest as planned (the rule, person by person, is
+    :func:`sim.model.day_kernel.split_off_duty`).
 
     Returns
     -------
@@ -337,22 +349,21 @@ def split_off_duty(plan: DayPlan, duty: np.ndarray, overrun: np.ndarray | float)
         ``sustainment_time``, and their totals ``project``, ``improvement`` and
         ``sustainment``.
     """
-    rest = 1.0 - plan.ops - plan.project - plan.improvement - plan.sustainment
-    work = np.maximum(1.0 - duty - rest - overrun, 0.0)
-    other = plan.improvement + plan.sustainment
-    planned = plan.project + other
-    project_share = np.divide(plan.project, planned, out=np.ones_like(planned),
-                              where=planned > 0.0)
-    project_time = work * project_share
-    other_time = work - project_time
-    improvement_share = np.divide(plan.improvement, other, out=np.zeros_like(other),
-                                  where=other > 0.0)
-    improvement_time = other_time * improvement_share
-    sustain_time = other_time - improvement_time
-    return {"project_time": project_time, "improvement_time": improvement_time,
-            "sustainment_time": sustain_time, "project": float(project_time.sum()),
-            "improvement": float(improvement_time.sum()),
-            "sustainment": float(sustain_time.sum())}
+    times = np.empty((3, len(duty)))
+    overrun = np.broadcast_to(np.asarray(overrun, dtype=float), times.shape[1:])
+    totals = k.split_off_duty(plan.rows, duty, overrun, times)
+    return split_record(times, totals)
+
+
+def split_record(times: np.ndarray, totals: tuple[float, float, float]) -> dict:
+    """The split of off-duty time as a record: the three rows of ``times`` and their totals.
+
+    ``times`` itself is kept as ``times`` (project, improvement and sustainment
+    time in its rows), for the compiled rules.
+    """
+    return {"project_time": times[0], "improvement_time": times[1],
+            "sustainment_time": times[2], "project": totals[0], "improvement": totals[1],
+            "sustainment": totals[2], "times": times}
 
 
 def share_among_keepers(staff: Staff, ask: np.ndarray, members: list[int], started: float,

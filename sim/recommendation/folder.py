@@ -39,6 +39,7 @@ from sim.recommendation.engine import Outcome, solve
 from sim.recommendation.page import page
 from sim.recommendation.problem import Problem
 from sim.recommendation.store import Evaluator, RunStore
+from sim.studies.executors import Execution
 from sim.studies.folders import (
     package_version,
     platform_info,
@@ -62,7 +63,8 @@ ENTRIES = {MANIFEST, ".lock", "runs", "recommend.yaml", "candidates.csv", "final
 
 
 def recommend_to_folder(problem: Problem, out: str | Path, *, workers: int = 1,
-                        command: list[str] | None = None, progress: bool | None = None,
+                        execution: Execution | None = None, command: list[str] | None = None,
+                        progress: bool | None = None,
                         notebook: bool = False) -> tuple[Path, Outcome]:
     """Run ``problem`` in its folder ``out/<name>`` (resuming it) and write the answer.
 
@@ -73,7 +75,10 @@ def recommend_to_folder(problem: Problem, out: str | Path, *, workers: int = 1,
     out
         Parent of the recommendation's folder.
     workers
-        Worker processes.
+        Worker processes (without ``execution``).
+    execution
+        Where the runs execute (see :class:`~sim.studies.executors.Execution`);
+        None: ``workers`` local processes. The answer does not depend on it.
     command
         The command line, for the manifest.
     progress
@@ -98,7 +103,7 @@ def recommend_to_folder(problem: Problem, out: str | Path, *, workers: int = 1,
         session = _start(folder, manifest, problem, command or [])
         store = RunStore(folder, session["id"])
         bar = _bar(problem, progress, notebook)
-        evaluator = Evaluator(store, workers, progress=bar.update)
+        evaluator = Evaluator(store, workers, progress=bar.update, execution=execution)
         try:
             outcome = solve(problem, evaluator,
                             progress=lambda stage: bar.set_description(

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 
 from sim.run import run
 from sim.schema.scenario import Scenario
-from sim.studies.executors import LocalPool
+from sim.studies.executors import Execution
 from sim.studies.folders import write_atomically
 from sim.studies.sweeps.files import content_digest, run_key
 from sim.studies.sweeps.store import read_parts
@@ -99,7 +99,10 @@ class Evaluator:
     store
         Where finished runs are kept.
     workers
-        Worker processes (1: run in this process).
+        Worker processes (1: run in this process), without ``execution``.
+    execution
+        Where the runs execute (see :class:`~sim.studies.executors.Execution`);
+        None: ``workers`` local processes.
     progress
         Called with the number of runs each batch adds (done or found).
 
@@ -110,9 +113,10 @@ class Evaluator:
     """
 
     def __init__(self, store: RunStore, workers: int = 1,
-                 progress: Callable[[int], None] | None = None):
+                 progress: Callable[[int], None] | None = None,
+                 execution: Execution | None = None):
         self.store = store
-        self.workers = workers
+        self.execution = execution or Execution(workers=workers)
         self.progress = progress
         self.requested = 0
         self.ran = 0
@@ -144,11 +148,12 @@ class Evaluator:
 
     def _run(self, tasks: list[tuple[Scenario, int]]) -> Iterator[tuple[int, dict[str, float]]]:
         """Yield ``(index, summary)`` as the runs of ``tasks`` finish."""
-        if self.workers <= 1 or len(tasks) <= 1:
+        where = self.execution
+        if len(tasks) <= 1 or (where.executor == "local" and where.workers == 1):
             yield from map(run_indexed, enumerate(tasks))
             return
         if self._pool is None:
-            self._pool = LocalPool(self.workers, warm=True)
+            self._pool = where.start(warm=True)
         yield from self._pool.imap(run_indexed, enumerate(tasks))
 
     def close(self, cancel: bool = False) -> None:

@@ -27,6 +27,7 @@ from sim.studies.claims import (
     find_claims,
     natural_order,
 )
+from sim.studies.executors import Execution
 from sim.studies.folders import new_folder, write_atomically, write_png
 from sim.studies.verdicts import THRESHOLD_TEST
 
@@ -343,8 +344,11 @@ def claims_to_folder(folder_of_claims: Path, ids: list[str] | None, *, out: Path
                      command: list[str], replications: int | None = None,
                      max_replications: int | None = None, samples: int | None = None,
                      knock_outs: bool = True, workers: int = 1,
+                     execution: Execution | None = None,
                      progress=None) -> tuple[Path, list[ClaimResult]]:
     """Evaluate claims and write ``report.md``, ``report.html``, tables and plots.
+
+    The runs execute where ``execution`` says (default: ``workers`` local processes).
 
     Every claim is checked (:func:`sim.studies.claims.check_claim`) before anything runs
     and before the report's folder is made.
@@ -363,9 +367,10 @@ def claims_to_folder(folder_of_claims: Path, ids: list[str] | None, *, out: Path
             if progress is not None:
                 progress(result)
 
+        where = execution or Execution(workers=workers)
         results = evaluate_claims(claims, replications=replications,
                                   max_replications=max_replications, samples=samples,
-                                  knock_outs=knock_outs, workers=workers, progress=judged)
+                                  knock_outs=knock_outs, execution=where, progress=judged)
         verdicts = pd.DataFrame([verdict_row(r) for r in results])
         checks = _stacked(results, lambda r: r.checks)
         tipping = _stacked(results, lambda r: r.tipping)
@@ -375,8 +380,8 @@ def claims_to_folder(folder_of_claims: Path, ids: list[str] | None, *, out: Path
         settings = (f"Settings: replications at the first look {replications or as_filed}, "
                     f"at most {max_replications or 'four times that'}; robustness samples "
                     f"{samples if samples is not None else as_filed}; knock-outs "
-                    f"{'on' if knock_outs else 'off'}; {workers} worker "
-                    f"process{'es' if workers != 1 else ''} (the results do not depend on it).")
+                    f"{'on' if knock_outs else 'off'}; {where.describe()} (the results do not "
+                    "depend on it).")
         text = report(results, plots, settings)
         outputs = {"verdicts.csv": lambda p: verdicts.to_csv(p, index=False),
                    "checks.csv": lambda p: checks.to_csv(p, index=False),

@@ -17,6 +17,7 @@ from sim.reports.folder import RunRecord
 from sim.reports.runs import collapsed_runs, write_tables
 from sim.schema.scenario import Scenario
 from sim.studies.comparison import compare
+from sim.studies.executors import Execution
 from sim.studies.folders import (
     new_folder,
     scenario_document,
@@ -29,10 +30,12 @@ from sim.studies.statistics import headline_rows, scenario_differences
 
 
 def compare_to_folder(scenarios: list[Scenario], sources: list[str | None], *, out: Path,
-                      command: list[str], workers: int = 1, plots: bool = True,
+                      command: list[str], workers: int = 1,
+                      execution: Execution | None = None, plots: bool = True,
                       xlsx: bool = False) -> tuple[Path, pd.DataFrame]:
     """Compare aligned scenarios and write the comparison folder (see :func:`compare`).
 
+    The runs execute where ``execution`` says (default: ``workers`` local processes).
     With ``xlsx``, the tables also go into an Excel workbook, ``results.xlsx``.
     """
     label = f"compare-{scenarios[0].name}-vs-{scenarios[1].name}"
@@ -42,7 +45,8 @@ def compare_to_folder(scenarios: list[Scenario], sources: list[str | None], *, o
     record = RunRecord(folder, scenarios, source=sources, command=command,
                        replications=scenarios[0].replications)
     with record.failures():
-        tables, comparison = compare(scenarios, workers=workers, progress=True)
+        tables, comparison = compare(scenarios, workers=workers, execution=execution,
+                                     progress=True)
         merged = Replications(*(pd.concat([getattr(t, name) for t in tables],
                                           ignore_index=True)
                                 for name in ("summary", "weekly", "projects", "events")))

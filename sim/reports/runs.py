@@ -16,13 +16,15 @@ from tqdm import tqdm
 
 from sim.reports.folder import RunRecord
 from sim.schema.scenario import Scenario
+from sim.studies.executors import Execution
 from sim.studies.folders import new_folder, write_atomically, write_png, write_text
 from sim.studies.replications import Replications, run_replications
 
 
 def run_to_folder(scenario: Scenario, *, out: Path, source: str | None = None,
                   command: list[str] | None = None, plots: bool = True,
-                  xlsx: bool = False, records: bool = False) -> tuple[Path, pd.DataFrame]:
+                  xlsx: bool = False, records: bool = False,
+                  execution: Execution | None = None) -> tuple[Path, pd.DataFrame]:
     """Run every replication of ``scenario`` and write its result folder.
 
     Parameters
@@ -42,6 +44,8 @@ def run_to_folder(scenario: Scenario, *, out: Path, source: str | None = None,
     records
         Also write each replication's tickets, people and projects in the formats
         ``pmosim calibrate`` reads (see :func:`write_records`).
+    execution
+        Where the replications run (default: one after the other in this process).
 
     Returns
     -------
@@ -61,7 +65,8 @@ def run_to_folder(scenario: Scenario, *, out: Path, source: str | None = None,
 
         with tqdm(total=scenario.replications, desc=scenario.name, unit="run",
                   disable=scenario.replications < 2 or None, leave=False) as bar:
-            tables = run_replications(scenario, on_result=done, records=records)
+            tables = run_replications(scenario, on_result=done, records=records,
+                                      execution=execution)
         files = write_tables(folder, tables, xlsx=xlsx) + exported
         if plots:
             files += write_plots(folder, tables.weekly, scenario.name)

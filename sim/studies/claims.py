@@ -50,6 +50,7 @@ from sim.schema.loading import (
 from sim.schema.messages import keys_of
 from sim.schema.scenario import Scenario
 from sim.studies import knockouts, robustness
+from sim.studies.executors import Execution
 from sim.studies.mechanisms import Mechanism
 from sim.studies.replications import Replications, run_tasks, stack
 from sim.studies.sweeps.outcomes import kpi_kind
@@ -355,11 +356,13 @@ def evaluate_claim(claim: Claim, path: Path, **options: Any) -> ClaimResult:
 def evaluate_claims(claims: list[tuple[Path, Claim]], *, replications: int | None = None,
                     max_replications: int | None = None, samples: int | None = None,
                     knock_outs: bool = True, workers: int = 1,
+                    execution: Execution | None = None,
                     progress: Callable[[ClaimResult], None] | None = None) -> list[ClaimResult]:
     """Run several claims' experiments in one pool, look by look, and judge each.
 
     Every run is a pure function of its task, so the verdicts do not depend on
-    the order or the number of workers. A claim is judged, and reported to
+    the order or the number of workers, nor on where they run (``execution``;
+    default ``workers`` local processes). A claim is judged, and reported to
     ``progress``, when its last look is done.
 
     Parameters
@@ -371,6 +374,8 @@ def evaluate_claims(claims: list[tuple[Path, Claim]], *, replications: int | Non
         Robustness samples per claim (default each claim's own, 200 unless it says).
     knock_outs
         Whether to run the knock-outs.
+    workers, execution
+        Where the runs execute (see :func:`~sim.studies.replications.run_tasks`).
     """
     plans = [_ClaimPlan(claim, path, replications, max_replications, samples, knock_outs)
              for path, claim in claims]
@@ -378,7 +383,7 @@ def evaluate_claims(claims: list[tuple[Path, Claim]], *, replications: int | Non
     done: list[ClaimResult | None] = [None] * len(plans)
     while pending:
         pending.sort(key=lambda kt: -kt[1].cost)
-        run_tasks([t.task for _, t in pending], workers=workers,
+        run_tasks([t.task for _, t in pending], workers=workers, execution=execution,
                   on_index=_deliver(plans, pending))
         following = []
         for k, plan in enumerate(plans):

@@ -10,6 +10,8 @@ paired difference, its confidence interval, the relative change and a verdict
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 from tqdm import tqdm
 
@@ -19,6 +21,9 @@ from sim.schema import limits
 from sim.schema.scenario import Scenario
 from sim.studies.replications import Replications, run_tasks, stack
 from sim.studies.statistics import compare_summaries
+
+if TYPE_CHECKING:
+    from sim.studies.executors import Execution
 
 
 def align(scenarios: list[Scenario], *, seed: int | None = None,
@@ -42,9 +47,11 @@ def align(scenarios: list[Scenario], *, seed: int | None = None,
     return out
 
 
-def compare(scenarios: list[Scenario], *, workers: int = 1,
+def compare(scenarios: list[Scenario], *, workers: int = 1, execution: Execution | None = None,
             progress: bool = False) -> tuple[list[Replications], pd.DataFrame]:
     """Run aligned scenarios and compare each later one with the first.
+
+    The runs execute where ``execution`` says (default: ``workers`` local processes).
 
     Returns
     -------
@@ -54,7 +61,8 @@ def compare(scenarios: list[Scenario], *, workers: int = 1,
     tasks = comparison_tasks(scenarios)
     with tqdm(total=len(tasks), desc="compare", unit="run", leave=False,
               disable=not progress or None) as bar:
-        results = run_tasks(tasks, workers=workers, on_result=lambda _r: bar.update())
+        results = run_tasks(tasks, workers=workers, execution=execution,
+                            on_result=lambda _r: bar.update())
     return compare_results(scenarios, results)
 
 

@@ -4,8 +4,14 @@ Every executor offers the same two things: ``imap(fn, tasks)``, which yields
 results as runs finish while keeping only a small window of runs submitted
 (so a sweep of any size holds a bounded number of tasks in memory), and
 ``close(cancel)``. Results do not depend on the executor: each run is a pure
-function of its task. Sweeps use all three; comparisons and claims use the
-local pool through :func:`sim.studies.replications.run_tasks`.
+function of its task.
+
+Every command that runs many replications says where they run with the same
+three options, ``--workers``, ``--executor`` and ``--scheduler``:
+:func:`add_options` adds them to a command's parser and :func:`execution` reads
+them into an :class:`Execution`, whose :meth:`Execution.start` makes the
+executor. Sweeps hand it tasks themselves; runs, comparisons and claims go
+through :func:`sim.studies.replications.run_tasks`.
 
 Local workers never outlive the process that started them: on Linux the
 kernel sends them SIGKILL when their parent dies (``prctl(PR_SET_PDEATHSIG)``),
@@ -16,6 +22,7 @@ leaves no orphan computing.
 
 from __future__ import annotations
 
+import argparse
 import logging
 import multiprocessing
 import os
@@ -24,10 +31,11 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from typing import Any
 
 from sim.errors import UserError
-from sim.studies.workers import start as start_worker
+from sim.schema import limits
 
 EXECUTORS = ("local", "dask")
 
@@ -57,6 +65,8 @@ class LocalPool:
     name = "local"
 
     def __init__(self, workers: int, warm: bool = False):
+        from sim.studies.workers import start as start_worker  # what each worker runs first
+
         self.workers = workers
         self._pool = ProcessPoolExecutor(max_workers=workers,
                                          mp_context=multiprocessing.get_context("spawn"),
@@ -216,6 +226,93 @@ class DaskPool:
         if self._cluster is not None:
             with suppress(Exception):
                 self._cluster.close()
+
+
+@dataclass(frozen=True)
+class Execution:
+    """Where a command's runs execute: the ``--workers``, ``--executor`` and ``--scheduler``.
+
+    Attributes
+    ----------
+    executor
+        ``local`` (this process, or a pool of worker processes on this machine)
+        or ``dask`` (a Dask cluster).
+    workers
+        Worker processes of a local pool or of a new local Dask cluster; None
+        for one per core. With a ``scheduler`` its cluster's workers are used.
+    scheduler
+        Address of a running Dask scheduler (with ``dask``), e.g.
+        ``tcp://10.0.0.5:8786``; None starts a local cluster.
+    """
+
+    executor: str = "local"
+    workers: int | None = None
+    scheduler: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.executor not in EXECUTORS:
+            raise UserError(f"executor {self.executor!r}: choose one of {', '.join(EXECUTORS)}")
+        if self.scheduler and self.executor != "dask":
+            raise UserError("--scheduler needs --executor dask")
+        if self.workers is not None:
+            limits.check_count("workers", self.workers, limits.MAX_WORKERS, low=1)
+
+    def describe(self) -> str:
+        """Where the runs execute, in words (for reports and manifests)."""
+        workers = self.workers or os.cpu_count() or 1
+        if self.executor == "dask":
+            return f"the Dask scheduler at {self.scheduler}" if self.scheduler else \
+                f"a local Dask cluster of {workers} worker{'s' if workers != 1 else ''}"
+        return f"{workers} worker process{'es' if workers != 1 else ''}"
+
+    def start(self, tasks: int | None = None, *, warm: bool = False):
+        """Make the executor for up to ``tasks`` runs (no more workers than runs).
+
+        A single local worker runs the tasks in this process. With ``warm``, local
+        workers load the compiled model as they start rather than with their first
+        task.
+        """
+        workers = self.workers or os.cpu_count() or 1
+        if tasks is not None:
+            workers = max(1, min(workers, tasks))
+        if self.executor == "local" and workers > 1:
+            return LocalPool(workers, warm=warm)
+        return make_executor(self.executor, workers, self.scheduler)
+
+
+def add_options(parser: argparse.ArgumentParser, *, workers: int | None = None) -> None:
+    """Add ``--workers``, ``--executor`` and ``--scheduler`` to a command's parser.
+
+    ``workers`` is the command's default number of worker processes (None: one
+    per core). :func:`execution` reads the three back.
+    """
+    default = "one per core" if workers is None else str(workers)
+    parser.add_argument("--workers", "-w", type=_worker_count, default=workers, metavar="N",
+                        help=f"worker processes (default: {default}; with a Dask scheduler, "
+                             "its workers are used)")
+    parser.add_argument("--executor", choices=EXECUTORS, default="local",
+                        help="where runs execute: local processes (default) or Dask "
+                             "distributed")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 "
+                             "(with --executor dask; default: start a local cluster)")
+
+
+def execution(args: argparse.Namespace) -> Execution:
+    """The :class:`Execution` the options of :func:`add_options` ask for."""
+    return Execution(args.executor, args.workers, args.scheduler)
+
+
+def _worker_count(text: str) -> int:
+    """An argparse type: a number of worker processes, from 1 to the limit."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= limits.MAX_WORKERS:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a whole number from 1 to "
+                                         f"{limits.MAX_WORKERS:,}")
+    return value
 
 
 def make_executor(kind: str, workers: int, scheduler: str | None = None):

@@ -10,13 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from sim.run import RunResult, run
 from sim.schema.scenario import Scenario
 from sim.studies.statistics import kpi_table
+
+if TYPE_CHECKING:
+    from sim.studies.executors import Execution
 
 
 @dataclass(frozen=True)
@@ -45,38 +48,35 @@ class Replications:
         return kpi_table(self.summary, level)
 
 
-def run_tasks(tasks: list[Any], *, workers: int = 1,
+def run_tasks(tasks: list[Any], *, workers: int = 1, execution: Execution | None = None,
               on_result: Callable[[Any], None] | None = None,
               on_index: Callable[[int, Any], None] | None = None,
               records: bool = False) -> list[Any]:
-    """Run ``(scenario, replication)`` pairs, in worker processes if ``workers > 1``.
+    """Run ``(scenario, replication)`` pairs where ``execution`` says (default: ``workers``).
 
     A task may carry a third element, a picklable ``reduce`` applied to the
     :class:`~sim.run.RunResult` where the run ran; the reduced value comes back
     instead of the whole result (to keep what travels between processes small).
     A task may also be a picklable callable without arguments, which does its own
     runs (and builds its own scenarios) where it runs; what it returns comes back.
+
+    Without ``execution``, ``workers`` local processes run the tasks (one: this
+    process). With it, the tasks go to the executor it starts (see
+    :class:`sim.studies.executors.Execution`): a local pool or a Dask cluster.
     Results come back in the order of ``tasks`` whatever the order they finish
-    in, and are identical to a serial run: :func:`sim.run` is pure. As each run
-    finishes, ``on_result(result)`` and ``on_index(position in tasks, result)``
-    are called. Worker processes are those of
-    :class:`sim.studies.executors.LocalPool`: a few tasks in flight at a time,
-    ended at once when this call is interrupted, and never outliving this process.
-    With ``records``, each result carries the run's tickets, people and projects
+    in, and are identical to a serial run, whatever the executor: :func:`sim.run`
+    is pure. As each run finishes, ``on_result(result)`` and
+    ``on_index(position in tasks, result)`` are called. Worker processes keep a
+    few tasks in flight at a time, are ended at once when this call is
+    interrupted, and a local one never outlives this process. With ``records``,
+    each result carries the run's tickets, people and projects
     (:attr:`sim.run.RunResult.records`).
     """
-    if workers <= 1 or len(tasks) <= 1:
-        results = []
-        for index, task in enumerate(tasks):
-            results.append(_run_task(task, records))
-            if on_result is not None:
-                on_result(results[-1])
-            if on_index is not None:
-                on_index(index, results[-1])
-        return results
-    from sim.studies.executors import LocalPool
+    from sim.studies.executors import Execution, Serial  # not loaded by a worker's tasks
 
-    pool = LocalPool(min(workers, len(tasks)))
+    if execution is None:
+        execution = Execution(workers=max(1, workers))
+    pool = execution.start(len(tasks)) if tasks else Serial()
     out: list[Any] = [None] * len(tasks)
     finished = False
     try:
@@ -94,7 +94,7 @@ def run_tasks(tasks: list[Any], *, workers: int = 1,
 
 
 def _run_indexed(task: tuple[int, Any], records: bool = False) -> tuple[int, Any]:
-    """Run one ``(index, task)`` in a worker; keep its index."""
+    """Run one ``(index, task)`` where the executor put it; keep its index."""
     index, task = task
     return index, _run_task(task, records)
 
@@ -113,6 +113,7 @@ def _run_task(task: Any, records: bool = False) -> Any:
 
 def run_replications(scenario: Scenario, replications: int | None = None, *,
                      on_result: Callable[[RunResult], None] | None = None,
+                     execution: Execution | None = None,
                      records: bool = False) -> Replications:
     """Run replications ``0 .. n-1`` of ``scenario`` and stack their tables.
 
@@ -124,6 +125,8 @@ def run_replications(scenario: Scenario, replications: int | None = None, *,
         How many; defaults to ``scenario.replications``.
     on_result
         Called after each replication (e.g. to advance a progress bar).
+    execution
+        Where the replications run (default: one after the other in this process).
     records
         Keep each run's tickets, people and projects for ``on_result`` (the
         stacked tables do not carry them).
@@ -135,7 +138,7 @@ def run_replications(scenario: Scenario, replications: int | None = None, *,
     """
     count = scenario.replications if replications is None else replications
     return stack(run_tasks([(scenario, r) for r in range(count)], on_result=on_result,
-                           records=records))
+                           execution=execution, records=records))
 
 
 def stack(results: list[RunResult]) -> Replications:
