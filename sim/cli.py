@@ -352,11 +352,16 @@ def _int(text: str) -> int:
 
 def _load(args: argparse.Namespace, **extra) -> Scenario:
     """Load ``args.file`` with its overrides, printing its warnings to stderr."""
+    return _load_warned(args, **extra)[0]
+
+
+def _load_warned(args: argparse.Namespace, **extra) -> tuple[Scenario, list[str]]:
+    """Load ``args.file`` with its overrides; print its warnings and return them too."""
     overrides = dict(parse_override(text) for text in args.overrides)
     overrides.update({k: v for k, v in extra.items() if v is not None})
     scenario, warnings = load_with_warnings(args.file, overrides)
     _warn_scenario(args.file, warnings)
-    return scenario
+    return scenario, warnings
 
 
 def _warn_scenario(path: str, warnings: list[str]) -> None:
@@ -400,11 +405,12 @@ def _schema(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from sim.reports.runs import run_to_folder
 
-    scenario = _load(args, seed=args.seed, replications=args.replications)
+    scenario, warnings = _load_warned(args, seed=args.seed, replications=args.replications)
     where = executors.execution(args)
     folder, kpis = run_to_folder(scenario, out=Path(args.out), source=args.file,
                                  command=["pmosim", *sys.argv[1:]], plots=not args.no_plots,
-                                 xlsx=args.xlsx, records=args.records, execution=where)
+                                 xlsx=args.xlsx, records=args.records, execution=where,
+                                 warnings=warnings)
     print(format_kpis(kpis, scenario))
     _warn_collapsed(folder, scenario.replications)
     print(f"\nResults: {folder}")
@@ -435,7 +441,11 @@ def _compare(args: argparse.Namespace) -> int:
     folder, table = compare_to_folder(scenarios, list(args.files), out=Path(args.out),
                                       command=["pmosim", *sys.argv[1:]],
                                       execution=where, plots=not args.no_plots,
-                                      xlsx=args.xlsx)
+                                      xlsx=args.xlsx,
+                                      warnings=[{"source": path, "warning": warning}
+                                                for path, (_, found) in zip(args.files, loaded,
+                                                                            strict=True)
+                                                for warning in found])
     print(format_comparison(table, scenarios))
     _warn_collapsed(folder, scenarios[0].replications)
     print(f"\nResults: {folder}")

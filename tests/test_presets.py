@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -118,6 +119,9 @@ def test_run_warns_and_its_results_are_those_of_the_levers_stated(files, capsys)
         err = capsys.readouterr().err
         assert len(preset_lines(err)) == (name == "to_be"), err
         [folder] = out.iterdir()
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        assert [f"pmosim: warning: {w['source']}: {w['warning']}"
+                for w in manifest["warnings"]] == preset_lines(err)  # the folder keeps it
         results[name] = pd.read_csv(folder / "summary.csv").drop(columns="scenario",
                                                                  errors="ignore")
     pd.testing.assert_frame_equal(results["as_is"], results["to_be"])
@@ -129,6 +133,9 @@ def test_compare_warns_for_the_file_whose_preset_changes_nothing(files, capsys):
     [line] = preset_lines(capsys.readouterr().err)
     assert line.startswith("pmosim: warning: to_be.yaml: levers.governance=")
     assert all(lever in line for lever in LEVERS)
+    [folder] = (files / "out").iterdir()
+    [kept] = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["warnings"]
+    assert f"pmosim: warning: {kept['source']}: {kept['warning']}" == line
 
 
 @pytest.mark.parametrize(("levers", "overrides", "named"), [

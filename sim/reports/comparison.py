@@ -32,18 +32,22 @@ from sim.studies.statistics import headline_rows, scenario_differences
 def compare_to_folder(scenarios: list[Scenario], sources: list[str | None], *, out: Path,
                       command: list[str], workers: int = 1,
                       execution: Execution | None = None, plots: bool = True,
-                      xlsx: bool = False) -> tuple[Path, pd.DataFrame]:
+                      xlsx: bool = False,
+                      warnings: list[dict[str, str]] | None = None
+                      ) -> tuple[Path, pd.DataFrame]:
     """Compare aligned scenarios and write the comparison folder (see :func:`compare`).
 
     The runs execute where ``execution`` says (default: ``workers`` local processes).
     With ``xlsx``, the tables also go into an Excel workbook, ``results.xlsx``.
+    ``warnings`` (what loading the files warned of, each ``{"source", "warning"}``)
+    go into the manifest.
     """
     label = f"compare-{scenarios[0].name}-vs-{scenarios[1].name}"
     if len(scenarios) > 2:
         label += f"-and-{len(scenarios) - 2}-more"
     folder = new_folder(out, label)
     record = RunRecord(folder, scenarios, source=sources, command=command,
-                       replications=scenarios[0].replications)
+                       replications=scenarios[0].replications, warnings=warnings)
     with record.failures():
         tables, comparison = compare(scenarios, workers=workers, execution=execution,
                                      progress=True)

@@ -47,11 +47,15 @@ class RunRecord:
         The command line, for the record.
     replications
         How many replications will run.
+    warnings
+        What loading the scenario files warned of (see
+        :func:`sim.schema.load_with_warnings`), each as ``{"source", "warning"}``;
+        the manifest keeps them, so the folder says what its command printed.
     """
 
     def __init__(self, folder: Path, scenario: Scenario | list[Scenario], *,
                  source: str | list[str | None] | None, command: list[str],
-                 replications: int):
+                 replications: int, warnings: list[dict[str, str]] | None = None):
         self.folder = folder
         self._started = time.perf_counter()
         scenarios = scenario if isinstance(scenario, list) else [scenario]
@@ -75,6 +79,7 @@ class RunRecord:
             "platform": platform_info(),
             "files": [],
             "collapsed": [],
+            "warnings": list(warnings or []),
             "error": None,
         }
         self._records = ["scenario.yaml", "manifest.json"]

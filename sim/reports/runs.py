@@ -24,7 +24,8 @@ from sim.studies.replications import Replications, run_replications
 def run_to_folder(scenario: Scenario, *, out: Path, source: str | None = None,
                   command: list[str] | None = None, plots: bool = True,
                   xlsx: bool = False, records: bool = False,
-                  execution: Execution | None = None) -> tuple[Path, pd.DataFrame]:
+                  execution: Execution | None = None,
+                  warnings: list[str] | None = None) -> tuple[Path, pd.DataFrame]:
     """Run every replication of ``scenario`` and write its result folder.
 
     Parameters
@@ -46,6 +47,8 @@ def run_to_folder(scenario: Scenario, *, out: Path, source: str | None = None,
         ``pmosim calibrate`` reads (see :func:`write_records`).
     execution
         Where the replications run (default: one after the other in this process).
+    warnings
+        What loading the scenario file warned of, for the manifest.
 
     Returns
     -------
@@ -54,7 +57,8 @@ def run_to_folder(scenario: Scenario, *, out: Path, source: str | None = None,
     """
     folder = new_folder(out, scenario.name)
     record = RunRecord(folder, scenario, source=source, command=command or [],
-                       replications=scenario.replications)
+                       replications=scenario.replications,
+                       warnings=[{"source": source or "", "warning": w} for w in warnings or []])
     with record.failures():
         exported: list[str] = []
 
