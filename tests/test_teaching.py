@@ -232,6 +232,25 @@ def test_the_loop_diagram_draws_each_link_of_its_loops_once():
     assert "R4 firefighting (reinforcing)" in text and "WH work harder (balancing)" in text
 
 
+@pytest.mark.parametrize("tags", sorted({lesson.loops for lesson in (
+    make(None) for make in workshop.LESSONS.values()) if lesson.loops}))
+def test_no_sign_or_loop_tag_sits_on_a_variable(tags):
+    """Each lesson's diagram, drawn: the link signs and loop tags keep off the boxes."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = loops.loop_figure(tags)
+    FigureCanvasAgg(fig).draw()  # the boxes round the variables take their size when drawn
+    texts = fig.axes[0].texts
+    boxes = [t.get_bbox_patch().get_window_extent() for t in texts
+             if t.get_bbox_patch() is not None]
+    marks = [(t.get_text(), t.get_window_extent()) for t in texts
+             if t.get_bbox_patch() is None]
+    assert all(box.width > 20 and box.height > 10 for box in boxes)
+    assert len(boxes) == len(loops.layout(tags)) and marks
+    for text, mark in marks:
+        assert not any(mark.overlaps(box) for box in boxes), (tags, text)
+
+
 def test_the_model_docs_name_every_loop_of_the_diagrams():
     text = (ROOT / "docs" / "model.md").read_text(encoding="utf-8")
     for x in loops.LOOPS:

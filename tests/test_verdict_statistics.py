@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
+from sklearn.tree import DecisionTreeClassifier
 
-from sim.studies.discovery import discover
+from sim.studies.discovery import _path, discover
 from sim.studies.statistics import (
     mcnemar_exact,
     paired_test,
@@ -143,6 +144,26 @@ def test_discovery_finds_a_planted_condition():
     assert finding.condition.startswith("p3 ≤ 0.")
     cut = float(finding.condition.split("≤")[1].split()[0])
     assert 0.2 < cut < 0.4
+
+
+def test_discovery_names_each_parameter_once():
+    """A region cut twice on the same parameter is written as one condition on it:
+    a range when the cuts are on both sides."""
+    x = pd.DataFrame({"p0": np.random.default_rng(3).random(200), "p1": np.linspace(0, 1, 200)})
+    fails = ((x["p1"] > 0.4) & (x["p1"] <= 0.6)).to_numpy().copy()
+    fails[::17] = ~fails[::17]  # some noise
+    finding = discover(x, fails, seed=0)
+    assert finding.found
+    low, high = (float(n) for n in finding.condition.split(" < p1 ≤ "))
+    assert (low, high) == pytest.approx((0.4, 0.6), abs=0.02)
+
+
+def test_two_cuts_on_one_side_read_as_the_tighter_one():
+    tree = DecisionTreeClassifier(max_depth=2, random_state=0)
+    x = np.linspace(0, 1, 100)[:, None]
+    tree.fit(x, (x[:, 0] <= 0.2).astype(int) + (x[:, 0] <= 0.5))  # cuts at 0.2 and 0.5
+    deepest_left = tree.tree_.children_left[tree.tree_.children_left[0]]
+    assert _path(tree, deepest_left, ["p"]) == "p ≤ 0.197"  # not "p ≤ 0.5 and p ≤ 0.197"
 
 
 @pytest.mark.slow

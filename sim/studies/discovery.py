@@ -148,17 +148,35 @@ def _permutation_p(x: np.ndarray, fails: np.ndarray, leaf_size: int, observed: f
 
 
 def _path(tree: DecisionTreeClassifier, leaf: int, names: list[str]) -> str:
-    """The conditions from the root to node ``leaf``, in words."""
+    """The conditions from the root to node ``leaf``, in words.
+
+    Two thresholds on the same parameter become one condition: the tighter bound
+    when both are on the same side (``x ≤ 0.7`` and ``x ≤ 0.5`` is ``x ≤ 0.5``),
+    a range when they are on both sides (``0.2 < x ≤ 0.5``).
+    """
     t = tree.tree_
     parent = {}
     for node in range(t.node_count):
         for child, side in ((t.children_left[node], "<="), (t.children_right[node], ">")):
             if child != -1:
                 parent[child] = (node, side)
-    parts = []
+    steps = []
     node = leaf
     while node in parent:
         node, side = parent[node]
-        name, cut = names[t.feature[node]], t.threshold[node]
-        parts.append(f"{name} {'≤' if side == '<=' else '>'} {cut:.3g}")
-    return " and ".join(reversed(parts)) if parts else "anywhere"
+        steps.append((names[t.feature[node]], side, float(t.threshold[node])))
+    bounds: dict[str, dict[str, float]] = {}
+    for name, side, cut in reversed(steps):  # from the root down, in the order met
+        bound = bounds.setdefault(name, {})
+        tighter = min if side == "<=" else max
+        bound[side] = tighter(bound.get(side, cut), cut)
+    return " and ".join(_bounds_text(name, b) for name, b in bounds.items()) or "anywhere"
+
+
+def _bounds_text(name: str, bound: dict[str, float]) -> str:
+    """``name ≤ b``, ``name > a`` or ``a < name ≤ b``."""
+    if "<=" in bound and ">" in bound:
+        return f"{bound['>']:.3g} < {name} ≤ {bound['<=']:.3g}"
+    if "<=" in bound:
+        return f"{name} ≤ {bound['<=']:.3g}"
+    return f"{name} > {bound['>']:.3g}"

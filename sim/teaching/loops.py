@@ -246,7 +246,7 @@ def layout(tags: tuple[str, ...]) -> dict[str, tuple[float, float]]:
             before = next((p for p in reversed(loop(tag).path[:k]) if p in order), None)
             order.insert(order.index(before) + 1 if before else len(order), var)
     n = len(order)
-    return {var: (1.6 * math.cos(math.pi / 2 - 2 * math.pi * k / n),
+    return {var: (2.1 * math.cos(math.pi / 2 - 2 * math.pi * k / n),
                   math.sin(math.pi / 2 - 2 * math.pi * k / n)) for k, var in enumerate(order)}
 
 
@@ -277,10 +277,11 @@ def loop_figure(tags: tuple[str, ...] | list[str], title: str = "") -> Figure:
     ax.set_ylim(-half_height, half_height)
     ax.set_aspect("equal", adjustable="box")
     ax.set_axis_off()
-    for var, (x, y) in where.items():
-        ax.text(x, y, VARIABLES[var], ha="center", va="center", fontsize=9, zorder=3,
-                bbox={"boxstyle": "round,pad=0.3", "facecolor": "#f4f4f4",
-                      "edgecolor": "#888888"})
+    boxes = [ax.text(x, y, VARIABLES[var], ha="center", va="center", fontsize=9, zorder=3,
+                     bbox={"boxstyle": "round,pad=0.3", "facecolor": "#f4f4f4",
+                           "edgecolor": "#888888"})
+             for var, (x, y) in where.items()]
+    taken = _extents(fig, ax, boxes)
     for x in shown:
         start, end = np.array(where[x.cause]), np.array(where[x.effect])
         arrow = FancyArrowPatch(tuple(start), tuple(end), arrowstyle="-|>", mutation_scale=14,
@@ -292,6 +293,8 @@ def loop_figure(tags: tuple[str, ...] | list[str], title: str = "") -> Figure:
         perpendicular = np.array([end[1] - start[1], start[0] - end[0]])
         unit = perpendicular / (np.linalg.norm(perpendicular) or 1.0)
         label = (start + end) / 2 + RAD / 2 * perpendicular + math.copysign(0.09, RAD) * unit
+        label = _free_spot(label, math.copysign(1.0, RAD) * unit, taken)
+        taken.append((label[0] - 0.05, label[1] - 0.06, label[0] + 0.05, label[1] + 0.06))
         ax.text(label[0], label[1], "+" if x.sign == "+" else "\N{MINUS SIGN}",
                 ha="center", va="center", fontsize=12, fontweight="bold",
                 color=arrow.get_edgecolor(), zorder=4)
@@ -299,8 +302,10 @@ def loop_figure(tags: tuple[str, ...] | list[str], title: str = "") -> Figure:
     for tag in tags:
         points = np.array([where[v] for v in loop(tag).path])
         centre = 0.55 * points.mean(axis=0)
-        while any(np.linalg.norm(centre - p) < 0.22 for p in placed):
-            centre = centre + np.array([0.0, -0.2])  # keep tags of loops with one centre apart
+        while (any(np.linalg.norm(centre - p) < 0.22 for p in placed)
+               or _overlaps(centre, taken, half_width=0.3, half_height=0.08)):
+            # keep tags of loops with one centre apart, and off the boxes and signs
+            centre = centre + np.array([0.0, -0.2])
         placed.append(centre)
         symbol = "\N{CLOCKWISE OPEN CIRCLE ARROW}"
         ax.text(centre[0], centre[1], f"{symbol} {tag}", ha="center", va="center",
@@ -319,6 +324,46 @@ def loop_figure(tags: tuple[str, ...] | list[str], title: str = "") -> Figure:
                 va="top", ha="left", fontsize=8, transform=legend.transAxes, wrap=True)
     fig.suptitle(title or "Feedback loops: " + ", ".join(tags))
     return fig
+
+
+def _extents(fig: Figure, ax, texts: list) -> list[tuple[float, float, float, float]]:
+    """Where ``texts`` are, in data coordinates, as (x0, y0, x1, y1), measured as drawn.
+
+    The rounded boxes round the texts reach a few points further (their padding).
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    to_data = ax.transData.inverted()
+    found = []
+    for text in texts:
+        (x0, y0), (x1, y1) = to_data.transform(text.get_window_extent(renderer).get_points())
+        found.append((x0, y0, x1, y1))
+    return found
+
+
+def _free_spot(point: np.ndarray, away: np.ndarray,
+               taken: list[tuple[float, float, float, float]], step: float = 0.05,
+               tries: int = 14) -> np.ndarray:
+    """A spot near ``point`` where a sign touches none of the boxes ``taken``.
+
+    Tries ``point``, then steps along ``away`` and back the other way; gives
+    ``point`` itself if no nearby spot is free.
+    """
+    for k in range(tries + 1):
+        for direction in (1.0, -1.0) if k else (1.0,):
+            candidate = point + direction * k * step * away
+            if not _overlaps(candidate, taken, half_width=0.06, half_height=0.08):
+                return candidate
+    return point
+
+
+def _overlaps(point: np.ndarray, taken: list[tuple[float, float, float, float]],
+              half_width: float, half_height: float) -> bool:
+    """Whether a label of that half size centred on ``point`` touches a box ``taken``."""
+    return any(x0 - half_width < point[0] < x1 + half_width
+               and y0 - half_height < point[1] < y1 + half_height
+               for x0, y0, x1, y1 in taken)
 
 
 def _flat(var: str) -> str:
