@@ -330,6 +330,28 @@ def test_a_folder_that_is_not_a_recommendations_is_refused_untouched(tmp_path, c
     assert sorted(p.name for p in taken.iterdir()) == ["notes.txt"]
 
 
+def test_a_folder_another_recommendation_is_writing_to_is_refused(tmp_path, capsys):
+    """Another process holds the folder's lock: the command says so and runs nothing."""
+    import subprocess
+    import sys
+
+    taken = tmp_path / "out" / "desk"
+    (taken / "runs").mkdir(parents=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from sim.studies.folders import lock_folder; "
+         "lock = lock_folder(sys.argv[1], 'recommendation'); print('held', flush=True); "
+         "sys.stdin.read()", str(taken)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert holder.stdout.readline() == "held\n"
+        assert main(["recommend", str(write(tmp_path)), "--out", str(tmp_path / "out")]) == 2
+        assert f"{taken}: another recommendation is writing to this folder" in \
+            capsys.readouterr().err
+        assert sorted(p.name for p in taken.iterdir()) == [".lock", "runs"]
+    finally:
+        holder.communicate("")
+
+
 def test_a_finalist_whose_objective_is_undefined_is_counted_and_not_ranked(desk):
     from sim.recommendation.engine import solve
     from sim.recommendation.store import RunStore

@@ -41,17 +41,13 @@ from sim.recommendation.problem import Problem
 from sim.recommendation.store import Evaluator, RunStore
 from sim.studies.executors import Execution
 from sim.studies.folders import (
+    lock_folder,
     package_version,
     platform_info,
     scenario_document,
     write_atomically,
     write_text,
 )
-
-try:  # POSIX: one writer per folder
-    import fcntl
-except ImportError:  # pragma: no cover - not POSIX
-    fcntl = None
 
 MANIFEST = "manifest.json"
 AS_IS = "as_is.yaml"
@@ -97,7 +93,7 @@ def recommend_to_folder(problem: Problem, out: str | Path, *, workers: int = 1,
         (folder / "runs").mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"{folder}: cannot create the folder ({exc.strerror})") from None
-    lock = _claim(folder)
+    lock = lock_folder(folder, "recommendation")
     try:
         manifest = _read_manifest(folder)
         session = _start(folder, manifest, problem, command or [])
@@ -269,19 +265,6 @@ def _check(folder: Path) -> None:
     if strangers:
         raise OutputError(f"{folder}: exists and is not a recommendation folder (no "
                           f"{MANIFEST}); choose another --out or name")
-
-
-def _claim(folder: Path):
-    if fcntl is None:
-        return None
-    handle = open(folder / ".lock", "a+")  # held until the recommendation ends
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        handle.close()
-        raise OutputError(f"{folder}: another recommendation is writing to this folder; wait "
-                          "for it to finish or stop it") from None
-    return handle
 
 
 def _read_manifest(folder: Path) -> dict[str, Any]:

@@ -27,6 +27,11 @@ from sim.errors import OutputError
 from sim.schema.limits import safe_label
 from sim.schema.scenario import Scenario
 
+try:  # POSIX only; elsewhere folders are not locked
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None
+
 LIBRARIES = ("numpy", "scipy", "simpy", "pydantic", "pandas", "pyarrow", "matplotlib", "SALib",
              "dask", "distributed")
 
@@ -162,3 +167,34 @@ def platform_info() -> dict[str, str]:
             "release": platform.release(), "machine": platform.machine()}
     info.update({lib: package_version(lib) for lib in LIBRARIES})
     return info
+
+
+def lock_folder(folder: str | Path, what: str):
+    """Take a result folder's lock (POSIX); the returned handle holds it until closed.
+
+    Parameters
+    ----------
+    folder
+        The folder another process may be writing to.
+    what
+        What writes such folders ("sweep", "recommendation"), for the message.
+
+    Returns
+    -------
+    The open lock file (``None`` where locks are not available).
+
+    Raises
+    ------
+    OutputError
+        If another process holds the lock.
+    """
+    if fcntl is None:
+        return None
+    handle = open(Path(folder) / ".lock", "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise OutputError(f"{folder}: another {what} is writing to this folder; wait "
+                          "for it to finish or stop it") from None
+    return handle

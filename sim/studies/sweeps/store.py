@@ -43,17 +43,13 @@ import yaml
 
 from sim.errors import OutputError
 from sim.studies.folders import (
+    lock_folder,
     package_version,
     platform_info,
     scenario_document,
     write_atomically,
     write_text,
 )
-
-try:  # POSIX: one writer per sweep folder
-    import fcntl
-except ImportError:  # pragma: no cover - not POSIX
-    fcntl = None
 
 MANIFEST = "manifest.json"
 
@@ -289,23 +285,8 @@ def _write_parquet(path: Path, table: pa.Table) -> None:
 
 
 def claim(folder: Path):
-    """Take the sweep folder's lock (POSIX); the returned handle holds it until closed.
-
-    Raises
-    ------
-    OutputError
-        If another process holds it.
-    """
-    if fcntl is None:
-        return None
-    handle = open(Path(folder) / ".lock", "a+")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        handle.close()
-        raise OutputError(f"{folder}: another sweep is writing to this folder; wait "
-                          "for it to finish or stop it") from None
-    return handle
+    """Take the sweep folder's lock (see :func:`~sim.studies.folders.lock_folder`)."""
+    return lock_folder(folder, "sweep")
 
 
 def read_manifest(path: Path) -> dict[str, Any]:
