@@ -460,16 +460,28 @@ def _verdict_words(row) -> str:
 
 
 def _docs_effect(row) -> str:
+    measure = _docs_measure(row)
     if row.method == THRESHOLD_TEST:
         where = "" if pd.isna(row.estimate) else f" at {num(row.estimate)}"
         interval = "" if pd.isna(row.ci_low) else f" [{num(row.ci_low)}, {num(row.ci_high)}]"
-        return f"`{row.measure}` {row.estimate_of}{where}{interval} ({row.verdict})"
+        return f"{measure} {row.estimate_of}{where}{interval} ({row.verdict})"
     if row.method == "binomial test":
-        return (f"`{row.measure}` reached in {row.estimate:.0%} of runs ({row.method}, "
+        return (f"{measure} reached in {row.estimate:.0%} of runs ({row.method}, "
                 f"{_p(row.p_value)}, {row.verdict})")
     interval = "" if pd.isna(row.ci_low) else f" [{num(row.ci_low)}, {num(row.ci_high)}]"
-    return (f"`{row.measure}` {row.b} − {row.a}: {row.estimate_of} {num(row.estimate)}"
+    return (f"{measure} {row.b} − {row.a}: {row.estimate_of} {num(row.estimate)}"
             f"{interval} ({row.method}, {_p(row.p_value)}, {row.verdict})")
+
+
+def _docs_measure(row) -> str:
+    """The check's measure, with its window when it is not the summary window.
+
+    Two checks of one measure over two windows (before and after) then read apart.
+    """
+    window = getattr(row, "window", "")
+    if not isinstance(window, str) or not window or window == "the summary window":
+        return f"`{row.measure}`"
+    return f"`{row.measure}` ({window})"
 
 
 class DocsVerdict(NamedTuple):
