@@ -18,7 +18,6 @@ from typing import NamedTuple
 import markdown
 import pandas as pd
 
-from sim.kpis import format_number as num
 from sim.reports.folder import RunRecord
 from sim.studies.claims import (
     ClaimResult,
@@ -29,6 +28,7 @@ from sim.studies.claims import (
 )
 from sim.studies.executors import Execution
 from sim.studies.folders import new_folder, write_atomically, write_png
+from sim.studies.sweeps.sensitivity import number_text as num
 from sim.studies.verdicts import THRESHOLD_TEST
 
 
