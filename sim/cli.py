@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import math
 import os
 import signal
@@ -40,6 +41,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return EXIT_USER_ERROR
+    return finish(_command(args))
+
+
+def _command(args: argparse.Namespace) -> int:
+    """Run the chosen command; turn the ways it can stop into exit statuses."""
     with _terminate_on_sigterm():
         try:
             return args.handler(args)
@@ -56,6 +62,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("pmosim: error: out of memory; the run stopped and its manifest records "
                   "the failure (see the limits in docs/scenarios.md#limits)", file=sys.stderr)
             return EXIT_FAILED
+
+
+def finish(status: int) -> int:
+    """Return ``status``, or end the process with it now if work was given up on a signal.
+
+    A rate of return stopped by Ctrl-C or SIGTERM leaves its helper thread inside
+    LAPACK (see :func:`sim.model.finance.given_up_work_running`); the usual shutdown
+    would then crash or hang. Everything the command writes is written by now, so
+    the output is flushed and the process ends without that shutdown.
+    """
+    finance = sys.modules.get("sim.model.finance")  # not imported: nothing to give up
+    if finance is not None and finance.given_up_work_running():
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    return status
 
 
 @contextlib.contextmanager

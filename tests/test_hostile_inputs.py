@@ -380,7 +380,7 @@ def test_an_input_that_could_crash_or_hang_the_reader_is_refused_cleanly(name, i
 
 STOPPABLE = textwrap.dedent("""
     import numpy as np, sys
-    from sim.cli import _terminate_on_sigterm
+    from sim.cli import _terminate_on_sigterm, finish
     from sim.errors import Terminated
     from sim.model.finance import annual_irr
     net = np.random.default_rng(1).normal(10.0, 50.0, 3000)
@@ -391,14 +391,21 @@ STOPPABLE = textwrap.dedent("""
             annual_irr(net)
         except KeyboardInterrupt as exc:  # SIGINT, or SIGTERM as Terminated
             print("stopped", flush=True)
-            sys.exit(143 if isinstance(exc, Terminated) else 130)
+            sys.exit(finish(143 if isinstance(exc, Terminated) else 130))
 """)
+"""How the command line stops in the rate of return of a very long run (see ``sim.cli.main``)."""
 
 
+@pytest.mark.parametrize("attempt", range(3))
 @pytest.mark.parametrize(("signum", "status"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
-def test_the_rate_of_return_of_a_very_long_run_stops_at_once_on_a_signal(signum, status):
+def test_the_rate_of_return_of_a_very_long_run_stops_at_once_on_a_signal(signum, status,
+                                                                         attempt):
+    """The process exits with the signal's status, at once: the helper thread left inside
+    LAPACK made about half of such exits crash (SIGSEGV) or hang while the interpreter shut
+    down, so the check is made three times."""
     child = subprocess.Popen([sys.executable, "-c", STOPPABLE], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
+                             stderr=subprocess.PIPE, text=True,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         assert child.stdout.readline().strip() == "computing"
         time.sleep(0.5)  # the eigenvalues of a 3,000 x 3,000 matrix take far longer
@@ -406,10 +413,13 @@ def test_the_rate_of_return_of_a_very_long_run_stops_at_once_on_a_signal(signum,
         sent = time.monotonic()
         assert child.stdout.readline().strip() == "stopped"
         took = time.monotonic() - sent
-        child.wait(timeout=30)
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pytest.fail("the process hung while shutting down after the signal")
     finally:
         if child.poll() is None:
             child.kill()
         child.communicate()
-    assert child.returncode == status
+    assert child.returncode == status, "the process did not exit with the signal's status"
     assert took < 2.0, f"the computation stopped {took:.1f} s after the signal"

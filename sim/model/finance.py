@@ -177,6 +177,21 @@ def annual_irr(net: np.ndarray) -> float:
 LONG_SERIES = 260
 """Weeks of flows from which the rate of return is found in a helper thread (see below)."""
 
+_GIVEN_UP: list[threading.Event] = []
+"""When each helper given up on a signal ends (set then): they belong to the process."""
+
+
+def given_up_work_running() -> bool:
+    """Whether a rate of return given up on a signal is still being computed.
+
+    Such a helper is inside LAPACK and cannot be stopped. If the interpreter then
+    shuts down as usual, the numerical library frees its buffers and threads under
+    the helper, and the process may crash (SIGSEGV) or hang instead of exiting: a
+    program that catches the signal ends the process at once instead (the command
+    line does, see :func:`sim.cli.finish`).
+    """
+    return not all(ended.is_set() for ended in _GIVEN_UP)
+
 
 def _stoppable(function, *args):
     """``function(*args)`` in a helper thread, so that the main thread still answers signals.
@@ -185,22 +200,32 @@ def _stoppable(function, *args):
     to LAPACK, which takes minutes for the weeks of a century and cannot be
     interrupted; meanwhile the main thread waits in short steps, so that Ctrl-C
     or SIGTERM stops the command at once (the helper, a daemon thread, is
-    abandoned). The result is the same: only where the call runs changes.
+    given up: see :func:`given_up_work_running`). The result is the same: only
+    where the call runs changes.
     """
     if threading.current_thread() is not threading.main_thread():
         return function(*args)
     outcome: dict[str, Any] = {}
+    ended = threading.Event()
 
     def call() -> None:
         try:
             outcome["value"] = function(*args)
         except BaseException as exc:  # handed back to the caller below
             outcome["error"] = exc
+        finally:
+            ended.set()
 
     helper = threading.Thread(target=call, name="pmosim-rate-of-return", daemon=True)
     helper.start()
-    while helper.is_alive():
-        helper.join(0.05)
+    # Waiting on an event rather than joining the thread: in Python 3.11 a join
+    # interrupted by a signal marks a thread that is still running as stopped.
+    try:
+        while not ended.wait(0.05):
+            pass
+    except BaseException:  # a signal: leave the helper to itself, and say so
+        _GIVEN_UP.append(ended)
+        raise
     if "error" in outcome:
         raise outcome["error"]
     return outcome["value"]
