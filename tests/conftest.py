@@ -10,9 +10,11 @@ streams in both scenarios (common random numbers), so differences are paired.
 from __future__ import annotations
 
 import functools
+import json
 import math
 import os
 import subprocess
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -170,3 +172,28 @@ def simulated_exports(folder: Path, scenario_text: str, replication: int = 0):
     calendar = parse_calendar(None, scenario.hours_per_day, np.datetime64("2025-01-06"))
     return ({"base": base, **write_exports(folder, result.records, calendar)}, scenario,
             result)
+
+
+# Dask still serves its HTTP endpoints (not the dashboard) on port 8787 by default and
+# warns when two clusters are up at once.
+on_dask = pytest.mark.filterwarnings("ignore:Port 8787 is already in use:UserWarning")
+
+
+@pytest.fixture(scope="module")
+def dask_cluster():
+    """A local Dask cluster of two worker processes on 127.0.0.1, for one test module."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address=None) as cluster:
+        yield cluster
+
+
+def run_interpreted(script: str, cases: Mapping[str, Any], timeout: float) -> dict[str, Any]:
+    """Run ``script`` (which reads ``json.loads(sys.argv[1])`` and prints JSON) with the
+    compiler switched off (``NUMBA_DISABLE_JIT=1``), in a fresh interpreter; its output."""
+    # The tests folder too: a script may import a test module, which imports this one.
+    path = os.pathsep.join([str(ROOT), str(ROOT / "tests")])
+    env = {**os.environ, "NUMBA_DISABLE_JIT": "1", "PYTHONPATH": path}
+    done = subprocess.run([sys.executable, "-c", script, json.dumps(cases)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=timeout, check=True)
+    return json.loads(done.stdout)

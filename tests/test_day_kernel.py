@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
+from conftest import run_interpreted
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -274,10 +272,7 @@ def test_the_golden_scenarios_give_the_same_figures_compiled_and_interpreted():
         "    out[path] = [r.summary, r.weekly.to_csv(index=False, float_format='%.17g'),\n"
         "                 r.projects.to_csv(index=False, float_format='%.17g')]\n"
         "print(json.dumps(out))\n")
-    env = {**os.environ, "NUMBA_DISABLE_JIT": "1", "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-c", script, json.dumps(cases)], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=900, check=True)
-    interpreted = json.loads(done.stdout)
+    interpreted = run_interpreted(script, cases, timeout=900)
     for path, days in cases.items():
         r = sim.run(sim.load_scenario(path, {"horizon": days}), 0)
         compiled = json.loads(json.dumps([r.summary,

@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
+from conftest import run_interpreted
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -218,10 +216,7 @@ def test_the_model_gives_the_same_numbers_compiled_and_interpreted():
         "    result = sim.run(s, 1, records=True)\n"
         "    out[path] = [result.summary, _records_digest(result)]\n"
         "print(json.dumps(out))\n")
-    env = {**os.environ, "NUMBA_DISABLE_JIT": "1", "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-c", script, json.dumps(cases)], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=600, check=True)
-    interpreted = json.loads(done.stdout)
+    interpreted = run_interpreted(script, cases, timeout=600)
     from sim.schema.loading import read_document, scenario_with
 
     for path, overrides in cases.items():

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from conftest import simulated_exports
+from conftest import on_dask, simulated_exports
 from test_calibration_indirect import BUDGET
 from test_calibration_indirect import SMALL as SMALL_ORGANISATION
 
@@ -30,17 +30,6 @@ ROOT = Path(__file__).resolve().parents[1]
 BASELINE = str(ROOT / "scenarios" / "baseline.yaml")
 BUSY = str(ROOT / "scenarios" / "claims" / "bases" / "busy_season.yaml")
 SMALL = {"horizon": 40, "operations.demand": 100, "workforce.operations.headcount": 45}
-
-on_dask = pytest.mark.filterwarnings("ignore:Port 8787 is already in use:UserWarning")
-
-
-@pytest.fixture(scope="module")
-def dask_cluster():
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=None) as cluster:
-        yield cluster
-
 
 # -- the options --------------------------------------------------------------------------------
 

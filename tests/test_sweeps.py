@@ -23,6 +23,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 import yaml
+from conftest import on_dask
 from pandas.testing import assert_frame_equal
 
 import sim
@@ -157,19 +158,6 @@ def grid(tmp_path_factory):
     report = run_sweep(load_sweep(path), folder / "serial" / "sweep", workers=1)
     assert (report.executor, report.planned, report.ran) == ("serial", 12, 12)
     return path, open_sweep(folder / "serial" / "sweep").runs()
-
-
-# Dask still serves its HTTP endpoints (not the dashboard) on port 8787 by default and
-# warns when two clusters are up at once.
-on_dask = pytest.mark.filterwarnings("ignore:Port 8787 is already in use:UserWarning")
-
-
-@pytest.fixture(scope="module")
-def dask_cluster():
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=None) as cluster:
-        yield cluster
 
 
 # --- executors give the same results ------------------------------------------------------
