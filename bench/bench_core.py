@@ -24,13 +24,19 @@ Three measurements are printed side by side in one plain-text report:
     scenario (the memory floor) show that memory does not grow with the
     simulated horizon. Children that run the textbook M/M/c for 100,000
     items, interleaved with the others, give the yardstick the 3-year run is
-    measured against.
+    measured against. A third run in each child times the service desk's event
+    loop alone, to show how much of a run the day's other rules take.
 
 (c) **Claims suite.** One replication of every arm of every claim in
     ``scenarios/claims`` (its base at its horizon), timed in this process, and
     from them the time of the claims suite at 200 sampled organisations per
     claim, counted run by run as ``pmosim claims`` plans it (first looks,
     knock-outs, samples; and every look to the cap), on 2 cores (an estimate).
+    A further round times the part of each run spent in the service desk's event
+    loop, which simulates the work items one by one, and what a run costs whatever
+    its length (a 5-day run of the arm, and the rate of return worked out once at
+    the end): together a floor that no speed-up of the day's other rules can go
+    under.
 
 Run it from the repository root::
 
@@ -103,6 +109,13 @@ if mode == "run":
     out["cpu_seconds"] = time.process_time() - cpu
     out["items"] = result.summary["ops_items_completed"]
     out["projects_completed"] = result.summary["projects_completed"]
+    sys.path.insert(0, "bench")  # a third run, with the desk's share timed
+    from bench_core import _desk_clock
+    started = time.perf_counter()
+    with _desk_clock() as clock:
+        sim.run(scenario, replication=0)
+    out["desk_run_wall_seconds"] = time.perf_counter() - started
+    out["desk_seconds"] = clock.seconds
 out["max_rss_raw"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 try:  # Linux cross-check: peak RSS of this process image only
     with open("/proc/self/status") as status:
@@ -207,6 +220,52 @@ def _timed(func, *args, **kwargs) -> tuple[Any, float]:
     started = time.perf_counter()
     value = func(*args, **kwargs)
     return value, time.perf_counter() - started
+
+
+class _Clock:
+    """Time spent in one function of the package while the clock is installed (``with``).
+
+    ``owner.name`` is replaced by a wrapper that adds the time of each call to
+    :attr:`seconds`, and put back on leaving.
+    """
+
+    def __init__(self, owner: Any, name: str) -> None:
+        self.owner, self.name, self.seconds = owner, name, 0.0
+
+    def __enter__(self) -> _Clock:
+        self._original = original = getattr(self.owner, self.name)
+        clock = self
+
+        def timed(*args: Any) -> Any:
+            begun = time.perf_counter()
+            try:
+                return original(*args)
+            finally:
+                clock.seconds += time.perf_counter() - begun
+
+        setattr(self.owner, self.name, timed)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        setattr(self.owner, self.name, self._original)
+
+
+def _desk_clock() -> _Clock:
+    """A clock on the service desk's event loop.
+
+    :meth:`sim.model.operations.ServiceDesk.advance` runs the desk's items (the
+    compiled loop and the refills of its random draws) and nothing else.
+    """
+    from sim.model.operations import ServiceDesk
+
+    return _Clock(ServiceDesk, "advance")
+
+
+def _rate_of_return_clock() -> _Clock:
+    """A clock on the rate of return, worked out once a run from its weekly cash flows."""
+    from sim.model import finance
+
+    return _Clock(finance, "annual_irr")
 
 
 def _stats(rates: list[float]) -> dict[str, float]:
@@ -413,6 +472,9 @@ def bench_baseline(horizons: list[str], repeats: int) -> dict[str, Any]:
             "rss_over_floor_mib": peak - floor_mib,
             "items": rows[0]["items"],
             "projects_completed": rows[0]["projects_completed"],
+            "desk_seconds_median": statistics.median(r["desk_seconds"] for r in rows),
+            "desk_share_median": statistics.median(
+                r["desk_seconds"] / r["desk_run_wall_seconds"] for r in rows),
             "runs": rows,
         }
     ref = per_horizon["3 years"]
@@ -471,6 +533,17 @@ def bench_claims(repeats: int) -> dict[str, Any]:
     for _ in range(repeats):
         for claim, _, arms in plans:
             walls[claim.id].append([_timed(sim.run, arm, 0)[1] for arm in arms.values()])
+    desks: dict[str, list[float]] = {}
+    fixed: dict[str, list[float]] = {}
+    for claim, _, arms in plans:  # one more round, with what does not depend on the rules timed
+        desks[claim.id], fixed[claim.id] = [], []
+        for arm in arms.values():
+            with _desk_clock() as desk, _rate_of_return_clock() as rate:
+                sim.run(arm, 0)
+            short = arm.model_copy(update={"horizon": 5.0, "warmup": 0.0})
+            setup = min(_timed(sim.run, short, 0)[1] for _ in range(3))
+            desks[claim.id].append(desk.seconds)
+            fixed[claim.id].append(setup + rate.seconds)
     rows = []
     for claim, path, arms in plans:
         per_arm = [statistics.median(r[a] for r in walls[claim.id]) for a in range(len(arms))]
@@ -479,19 +552,27 @@ def bench_claims(repeats: int) -> dict[str, Any]:
         looks = {"first": claim.replications, "cap": claim.replication_cap}
         runs = {k: (n * (1 + knocked) + samples) * len(arms) for k, n in looks.items()}
         seconds = {k: (n * (1 + knocked) + samples) * sum(per_arm) for k, n in looks.items()}
+        planned = looks["first"] * (1 + knocked) + samples
+        desk_seconds = planned * sum(desks[claim.id])
         rows.append({"claim": claim.id, "base": (path.parent / claim.scenario).stem,
                      "horizon_days": _horizon(arms), "arms": len(arms),
                      "knockouts": knocked, "seconds_per_run": statistics.fmean(per_arm),
                      "runs": runs["first"], "runs_to_cap": runs["cap"],
-                     "core_seconds": seconds["first"], "core_seconds_to_cap": seconds["cap"]})
+                     "core_seconds": seconds["first"], "core_seconds_to_cap": seconds["cap"],
+                     "desk_seconds_per_run": statistics.fmean(desks[claim.id]),
+                     "desk_core_seconds": desk_seconds,
+                     "fixed_core_seconds": planned * sum(fixed[claim.id])})
     runs = sum(r["runs"] for r in rows)
     core_seconds = sum(r["core_seconds"] for r in rows)
     minutes = core_seconds / SUITE_CORES / 60.0
     most = sum(r["core_seconds_to_cap"] for r in rows) / SUITE_CORES / 60.0
+    desk_minutes = sum(r["desk_core_seconds"] for r in rows) / SUITE_CORES / 60.0
+    fixed_minutes = sum(r["fixed_core_seconds"] for r in rows) / SUITE_CORES / 60.0
     return {"repeats": repeats, "claims": rows, "suite_runs": runs,
             "suite_runs_to_cap": sum(r["runs_to_cap"] for r in rows),
             "seconds_per_run": core_seconds / runs, "suite_cores": SUITE_CORES,
             "suite_minutes": minutes, "suite_minutes_to_cap": most,
+            "suite_desk_minutes": desk_minutes, "suite_fixed_minutes": fixed_minutes,
             "target_minutes": TARGET_SUITE_MINUTES,
             "target_met": minutes <= TARGET_SUITE_MINUTES}
 
@@ -509,11 +590,12 @@ def _claims_lines(claims: dict[str, Any]) -> list[str]:
         f"in this process, median of {claims['repeats']}; runs as planned at "
         f"{CLAIM_SAMPLES} samples",
         f"    {'claim':<7}{'base':<16}{'years':>6}{'arms':>6}{'k-o':>5}{'s per run':>11}"
-        f"{'runs':>8}{'core min':>10}{'to cap':>9}",
+        f"{'desk s':>8}{'runs':>8}{'core min':>10}{'to cap':>9}",
     ]
     for r in claims["claims"]:
         lines.append(f"    {r['claim']:<7}{r['base']:<16}{r['horizon_days'] / 252.0:>6.1f}"
                      f"{r['arms']:>6}{r['knockouts']:>5}{r['seconds_per_run']:>11.3f}"
+                     f"{r['desk_seconds_per_run']:>8.3f}"
                      f"{r['runs']:>8,}{r['core_seconds'] / 60.0:>10.1f}"
                      f"{r['core_seconds_to_cap'] / 60.0:>9.1f}")
     lines.append(
@@ -523,6 +605,15 @@ def _claims_lines(claims: dict[str, Any]) -> list[str]:
     lines.append(
         f"    every look to the cap ({claims['suite_runs_to_cap']:,} runs): "
         f"{claims['suite_minutes_to_cap']:.1f} min")
+    desk = claims["suite_desk_minutes"]
+    lines.append(
+        f"    of which the desk's items alone: {desk:.1f} min "
+        f"({100 * desk / claims['suite_minutes']:.0f}%); the target leaves "
+        f"{claims['target_minutes'] - desk:.1f} min for everything else "
+        f"(now {claims['suite_minutes'] - desk:.1f} min)")
+    lines.append(
+        f"    and what a run costs whatever its days (building the organisation, its tables "
+        f"and summary: a 5-day run; the rate of return): {claims['suite_fixed_minutes']:.1f} min")
     return lines
 
 
@@ -629,6 +720,11 @@ def _baseline_lines(base: dict[str, Any]) -> list[str]:
         f"peak RSS {ref['max_rss_mib']:.1f} MiB  target < {base['target_rss_mb']:g} MB "
         f"({rss_target_mib:.0f} MiB)  {_verdict(base['rss_target_met'])}",
     ]
+    allowed = base["target_textbook_share"] * base["textbook_wall_seconds_median"]
+    lines.append(
+        f"    of which the desk's {ref['items']:,.0f} items: {ref['desk_seconds_median']:.3f} s "
+        f"({100 * ref['desk_share_median']:.0f}% of a run); the target's {allowed:.3f} s "
+        f"leaves {allowed - ref['desk_seconds_median']:.3f} s for the rest of the day's rules")
     rows = list(base["horizons"].values())
     if len(rows) > 1:
         first, last = rows[0], rows[-1]
