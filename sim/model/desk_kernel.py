@@ -13,9 +13,11 @@ ordinary Python, which is how the tests check that compiling changes no number.
 The rules are those of :class:`sim.model.operations.ServiceDesk`, which owns the
 state and documents the mechanics; this module only knows array layouts:
 
-- the calendar is a binary heap of entries ``(time, sequence, kind, server)`` in
-  four arrays, ordered by ``(time, sequence)``; sequences are unique, so the
-  order in which entries run does not depend on how the heap is laid out;
+- the calendar is a binary heap of entries ``(time, key)`` in two arrays, where
+  the key packs the entry's sequence, kind and server into one integer
+  (:func:`entry`) and orders entries as their sequences do; entries run in
+  ``(time, sequence)`` order, and sequences are unique, so that order does not
+  depend on how the heap is laid out;
 - the queue is a ring buffer of ``(arrival, effort, gives up)`` in three arrays;
 - the idle servers are a stack (the last to become idle is the first to serve);
 - the desk's scalar state sits in one float and one integer array, indexed by the
@@ -45,6 +47,9 @@ INF = np.inf
 IDLE = -1.0
 
 DONE, ON_DUTY, OFF_DUTY, FAILURE = 0, 1, 2, 3
+SEQUENCE_SHIFT, KIND_SHIFT = 30, 28
+SERVER_MASK = (1 << KIND_SHIFT) - 1
+"""Layout of a calendar key (see :func:`entry`)."""
 
 # float state
 NOW, RATE, DAY_END, SLA, NEXT, PENDING, TIME_IN_SYSTEM, WAIT, QUEUED_SINCE, ABANDONED_TIME = (
@@ -72,21 +77,42 @@ CALENDAR_FULL, QUEUE_FULL, RECORDS_FULL = SOURCES, SOURCES + 1, SOURCES + 2
 source to refill)."""
 
 
-def heap_push(ct, cs, ck, cv, size, time, sequence, kind, server):
+def entry(sequence, kind, server):
+    """The calendar key of an entry: its sequence, kind and server in one integer.
+
+    Keys order entries as their sequences do (the sequence fills the high bits and
+    is unique), so a heap ordered by ``(time, key)`` runs them in ``(time,
+    sequence)`` order. The bounds hold within the scenario limits: sequences
+    below 2^33, servers (or, for a failure, item ids) from -2 to below 2^28 - 2.
+    """
+    return (sequence << SEQUENCE_SHIFT) | (kind << KIND_SHIFT) | (server + 2)
+
+
+def kind_of(key):
+    """The kind of the entry with calendar key ``key``."""
+    return (key >> KIND_SHIFT) & 3
+
+
+def server_of(key):
+    """The server (or parent item) of the entry with calendar key ``key``."""
+    return (key & SERVER_MASK) - 2
+
+
+def heap_push(ct, ckey, size, time, key):
     """Add an entry to a heap of ``size`` entries (with room for it); return the new size."""
     pos = size
     while pos > 0:
         parent = (pos - 1) >> 1
         pt = ct[parent]
-        if pt < time or (pt == time and cs[parent] < sequence):
+        if pt < time or (pt == time and ckey[parent] < key):
             break
-        ct[pos], cs[pos], ck[pos], cv[pos] = pt, cs[parent], ck[parent], cv[parent]
+        ct[pos], ckey[pos] = pt, ckey[parent]
         pos = parent
-    ct[pos], cs[pos], ck[pos], cv[pos] = time, sequence, kind, server
+    ct[pos], ckey[pos] = time, key
     return size + 1
 
 
-def _sift_down(ct, cs, ck, cv, size, time, sequence, kind, server):
+def _sift_down(ct, ckey, size, time, key):
     """Put an entry at the root of a heap of ``size`` entries and sift it down to its place."""
     pos = 0
     while True:
@@ -95,29 +121,29 @@ def _sift_down(ct, cs, ck, cv, size, time, sequence, kind, server):
             break
         right = child + 1
         if right < size and (ct[right] < ct[child]
-                             or (ct[right] == ct[child] and cs[right] < cs[child])):
+                             or (ct[right] == ct[child] and ckey[right] < ckey[child])):
             child = right
         tc = ct[child]
-        if time < tc or (time == tc and sequence < cs[child]):
+        if time < tc or (time == tc and key < ckey[child]):
             break
-        ct[pos], cs[pos], ck[pos], cv[pos] = tc, cs[child], ck[child], cv[child]
+        ct[pos], ckey[pos] = tc, ckey[child]
         pos = child
-    ct[pos], cs[pos], ck[pos], cv[pos] = time, sequence, kind, server
+    ct[pos], ckey[pos] = time, key
 
 
-def _heap_pop(ct, cs, ck, cv, size):
+def _heap_pop(ct, ckey, size):
     """Remove the root of a heap of ``size`` entries; return the new size."""
     size -= 1
     if size > 0:
-        _sift_down(ct, cs, ck, cv, size, ct[size], cs[size], ck[size], cv[size])
+        _sift_down(ct, ckey, size, ct[size], ckey[size])
     return size
 
 
-def schedule(ct, cs, ck, cv, si, time, kind, server):
+def schedule(ct, ckey, si, time, kind, server):
     """Add an entry to the calendar with the next sequence number (room for it must exist)."""
     si[SEQUENCE] += 1
-    si[CALENDAR_SIZE] = heap_push(ct, cs, ck, cv, si[CALENDAR_SIZE], time, si[SEQUENCE], kind,
-                                  server)
+    si[CALENDAR_SIZE] = heap_push(ct, ckey, si[CALENDAR_SIZE], time,
+                                  entry(si[SEQUENCE], kind, server))
 
 
 def _pop_waiting(now, sf, si, qa, qg):
@@ -141,7 +167,7 @@ def _pop_waiting(now, sf, si, qa, qg):
     return -1
 
 
-def _enter(now, effort, gives_up, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, busy_since,
+def _enter(now, effort, gives_up, sf, si, ct, ckey, qa, qe, qg, idle, busy_since,
            item_arrival, speed):
     """An item arrives: the last server to become idle takes it, or it joins the queue."""
     if si[IDLE_COUNT] > 0:
@@ -149,7 +175,7 @@ def _enter(now, effort, gives_up, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, busy
         server = idle[si[IDLE_COUNT]]
         busy_since[server] = now
         item_arrival[server] = now
-        schedule(ct, cs, ck, cv, si, now + effort / speed[server], DONE, server)
+        schedule(ct, ckey, si, now + effort / speed[server], DONE, server)
     else:
         slot = (si[QUEUE_HEAD] + si[QUEUE_LENGTH]) % qa.shape[0]
         qa[slot], qe[slot], qg[slot] = now, effort, gives_up
@@ -177,7 +203,7 @@ def _record_arrival(now, gives_up, parent, si, qa, qi, idle, item_id, rec):
         qi[(si[QUEUE_HEAD] + si[QUEUE_LENGTH]) % qa.shape[0]] = item
 
 
-def advance(until, sf, si, ct, cs, ck, cv, qa, qe, qg, qi, idle, on_duty, busy_since, busy_on,
+def advance(until, sf, si, ct, ckey, qa, qe, qg, qi, idle, on_duty, busy_since, busy_on,
             overrun, item_arrival, item_id, speed, p_defect, gaps, efforts, patience,
             failure_efforts, defect_draws, defect_delays, drawn, rec):
     """Run the calendar's entries and the value arrivals due before ``until``, in time order.
@@ -219,12 +245,13 @@ def advance(until, sf, si, ct, cs, ck, cv, qa, qe, qg, qi, idle, on_duty, busy_s
                 sf[PENDING] = max(0.0, draw - rate * (day_end - nxt))
             if rec is not None:
                 _record_arrival(nxt, gives_up, VALUE, si, qa, qi, idle, item_id, rec)
-            _enter(nxt, effort, gives_up, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, busy_since,
+            _enter(nxt, effort, gives_up, sf, si, ct, ckey, qa, qe, qg, idle, busy_since,
                    item_arrival, speed)
             continue
         if due >= until:
             break
-        now, kind, server = due, ck[0], cv[0]
+        now, key = due, ckey[0]
+        kind, server = kind_of(key), server_of(key)
         if kind == DONE:
             p = p_defect[server]
             defective = False
@@ -252,7 +279,7 @@ def advance(until, sf, si, ct, cs, ck, cv, qa, qe, qg, qi, idle, on_duty, busy_s
                 parent = NO_PARENT
                 if rec is not None:
                     parent = item_id[server]
-                schedule(ct, cs, ck, cv, si, now + defect_delays[drawn[DEFECT_DELAYS]], FAILURE,
+                schedule(ct, ckey, si, now + defect_delays[drawn[DEFECT_DELAYS]], FAILURE,
                          parent)
                 drawn[DEFECT_DELAYS] += 1
             if on_duty[server]:
@@ -264,52 +291,52 @@ def advance(until, sf, si, ct, cs, ck, cv, qa, qe, qg, qi, idle, on_duty, busy_s
                         item_id[server] = qi[slot]
                         rec[qi[slot], STARTED] = now
                     si[SEQUENCE] += 1
-                    _sift_down(ct, cs, ck, cv, si[CALENDAR_SIZE], now + qe[slot] / speed[server],
-                               si[SEQUENCE], DONE, server)
+                    _sift_down(ct, ckey, si[CALENDAR_SIZE], now + qe[slot] / speed[server],
+                               entry(si[SEQUENCE], DONE, server))
                     continue
                 idle[si[IDLE_COUNT]] = server
                 si[IDLE_COUNT] += 1
             busy_since[server] = IDLE
-            si[CALENDAR_SIZE] = _heap_pop(ct, cs, ck, cv, si[CALENDAR_SIZE])
+            si[CALENDAR_SIZE] = _heap_pop(ct, ckey, si[CALENDAR_SIZE])
         elif kind == ON_DUTY:
-            si[CALENDAR_SIZE] = _heap_pop(ct, cs, ck, cv, si[CALENDAR_SIZE])
+            si[CALENDAR_SIZE] = _heap_pop(ct, ckey, si[CALENDAR_SIZE])
             was_idle = busy_since[server] == IDLE
-            go_on(server, now, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, on_duty, busy_since,
+            go_on(server, now, sf, si, ct, ckey, qa, qe, qg, idle, on_duty, busy_since,
                   overrun, item_arrival, speed)
             if rec is not None:
                 record_take(server, was_idle, now, si, qa, qi, busy_since, item_id, rec)
         elif kind == OFF_DUTY:
-            si[CALENDAR_SIZE] = _heap_pop(ct, cs, ck, cv, si[CALENDAR_SIZE])
+            si[CALENDAR_SIZE] = _heap_pop(ct, ckey, si[CALENDAR_SIZE])
             go_off(server, now, si, idle, on_duty, busy_since, busy_on)
         else:  # FAILURE: a failure item enters (it waits however long it takes)
             if drawn[FAILURE_EFFORTS] >= failure_efforts.shape[0]:
                 return FAILURE_EFFORTS
-            si[CALENDAR_SIZE] = _heap_pop(ct, cs, ck, cv, si[CALENDAR_SIZE])
+            si[CALENDAR_SIZE] = _heap_pop(ct, ckey, si[CALENDAR_SIZE])
             si[FAILURES] += 1
             effort = failure_efforts[drawn[FAILURE_EFFORTS]]
             drawn[FAILURE_EFFORTS] += 1
             if rec is not None:
                 _record_arrival(now, INF, float(server), si, qa, qi, idle, item_id, rec)
-            _enter(now, effort, INF, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, busy_since,
+            _enter(now, effort, INF, sf, si, ct, ckey, qa, qe, qg, idle, busy_since,
                    item_arrival, speed)
     sf[NOW] = until
     return FINISHED
 
 
-def take_next(server, now, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, busy_since, item_arrival,
+def take_next(server, now, sf, si, ct, ckey, qa, qe, qg, idle, busy_since, item_arrival,
               speed):
     """Give a newly available ``server`` the first item still waiting, or make them idle."""
     slot = _pop_waiting(now, sf, si, qa, qg)
     if slot >= 0:
         busy_since[server] = now
         item_arrival[server] = qa[slot]
-        schedule(ct, cs, ck, cv, si, now + qe[slot] / speed[server], DONE, server)
+        schedule(ct, ckey, si, now + qe[slot] / speed[server], DONE, server)
     else:
         idle[si[IDLE_COUNT]] = server
         si[IDLE_COUNT] += 1
 
 
-def go_on(server, now, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, on_duty, busy_since, overrun,
+def go_on(server, now, sf, si, ct, ckey, qa, qe, qg, idle, on_duty, busy_since, overrun,
           item_arrival, speed):
     """Put ``server`` on duty now; a free server takes the next item if any waits."""
     if on_duty[server]:
@@ -320,7 +347,7 @@ def go_on(server, now, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, on_duty, busy_s
         on_duty[server] = True
     else:
         on_duty[server] = True
-        take_next(server, now, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, busy_since,
+        take_next(server, now, sf, si, ct, ckey, qa, qe, qg, idle, busy_since,
                   item_arrival, speed)
 
 
@@ -337,7 +364,7 @@ def go_off(server, now, si, idle, on_duty, busy_since, busy_on):
     on_duty[server] = False
 
 
-def roster(now, eps, people, phases, shares, sf, si, ct, cs, ck, cv, qa, qe, qg, qi, idle,
+def roster(now, eps, people, phases, shares, sf, si, ct, ckey, qa, qe, qg, qi, idle,
            on_duty, busy_since, busy_on, overrun, item_arrival, item_id, speed, rec):
     """Put each of ``people`` on today's duty block of length ``share`` from ``phase``.
 
@@ -362,7 +389,7 @@ def roster(now, eps, people, phases, shares, sf, si, ct, cs, ck, cv, qa, qe, qg,
                 count, start1, end1, start2, end2 = 2, 0.0, end - 1.0, phase, 1.0
         if count and start1 <= eps:
             was_idle = busy_since[person] == IDLE
-            go_on(person, now, sf, si, ct, cs, ck, cv, qa, qe, qg, idle, on_duty, busy_since,
+            go_on(person, now, sf, si, ct, ckey, qa, qe, qg, idle, on_duty, busy_since,
                   overrun, item_arrival, speed)
             if rec is not None:
                 record_take(person, was_idle, now, si, qa, qi, busy_since, item_id, rec)
@@ -371,9 +398,9 @@ def roster(now, eps, people, phases, shares, sf, si, ct, cs, ck, cv, qa, qe, qg,
         for w in range(count):
             start, end = (start1, end1) if w == 0 else (start2, end2)
             if start > eps:
-                schedule(ct, cs, ck, cv, si, now + start, ON_DUTY, person)
+                schedule(ct, ckey, si, now + start, ON_DUTY, person)
             if end < 1.0 - eps:
-                schedule(ct, cs, ck, cv, si, now + end, OFF_DUTY, person)
+                schedule(ct, ckey, si, now + end, OFF_DUTY, person)
 
 
 def record_take(server, was_idle, now, si, qa, qi, busy_since, item_id, rec):
@@ -420,9 +447,9 @@ def purge(now, sf, si, qa, qe, qg, qi):
     sf[QUEUED_SINCE], sf[ABANDONED_TIME] = queued_since, abandoned_time
 
 
-_KERNELS = ("heap_push", "_sift_down", "_heap_pop", "schedule", "_pop_waiting", "_enter",
-            "_record_arrival", "record_take", "remove_idle", "take_next", "go_on", "go_off",
-            "roster", "advance", "purge")
+_KERNELS = ("entry", "kind_of", "server_of", "heap_push", "_sift_down", "_heap_pop",
+            "schedule", "_pop_waiting", "_enter", "_record_arrival", "record_take",
+            "remove_idle", "take_next", "go_on", "go_off", "roster", "advance", "purge")
 _ready = False
 
 

@@ -144,14 +144,13 @@ class ServiceDesk:
         self._f[k.NEXT] = INF  # time of the next value arrival (INF: none before the day ends)
         self._i[k.PATIENT] = patience is not None
         self._records = np.empty((1024, k.RECORD_COLUMNS)) if records else None
-        # the calendar: time, sequence, kind, server; an entry at infinity keeps it from emptying
+        # the calendar: time and key (sequence, kind, server); an entry at infinity keeps it
+        # from emptying
         room = 4 * servers + 64
         self._ct = np.empty(room)
-        self._cs = np.empty(room, dtype=np.int64)
-        self._ck = np.empty(room, dtype=np.int64)
-        self._cv = np.empty(room, dtype=np.int64)
-        self._i[k.CALENDAR_SIZE] = k.heap_push(self._ct, self._cs, self._ck, self._cv, 0, INF, 0,
-                                               FAILURE, -1)
+        self._ckey = np.empty(room, dtype=np.int64)
+        self._i[k.CALENDAR_SIZE] = k.heap_push(self._ct, self._ckey, 0, INF,
+                                               k.entry(0, FAILURE, -1))
         # the queue: arrival, effort, gives up, item id
         self._qa, self._qe, self._qg = np.empty(256), np.empty(256), np.empty(256)
         self._qi = np.empty(256, dtype=np.int64)
@@ -257,7 +256,7 @@ class ServiceDesk:
 
     def _schedule(self, time: float, kind: int, server: int) -> None:
         self._room_for(1)
-        k.schedule(self._ct, self._cs, self._ck, self._cv, self._i, time, kind, server)
+        k.schedule(self._ct, self._ckey, self._i, time, kind, server)
 
     def duty_change(self, delay: float, server: int, on: bool) -> None:
         """Put ``server`` on (or take them off) duty ``delay`` days from now."""
@@ -287,7 +286,7 @@ class ServiceDesk:
             return
         sources = self._sources
         while True:
-            code = k.advance(until, self._f, self._i, self._ct, self._cs, self._ck, self._cv,
+            code = k.advance(until, self._f, self._i, self._ct, self._ckey,
                              self._qa, self._qe, self._qg, self._qi, self._idle, self.on_duty,
                              self.busy_since, self.busy_on, self.overrun, self.item_arrival,
                              self.item_id, self.speed, self.p_defect, sources[0].block,
@@ -313,7 +312,7 @@ class ServiceDesk:
         if size + entries + 2 <= self._ct.size:
             return
         room = 2 * (size + entries + 2)
-        for name in ("_ct", "_cs", "_ck", "_cv"):
+        for name in ("_ct", "_ckey"):
             old = getattr(self, name)
             new = np.empty(room, dtype=old.dtype)
             new[:size] = old[:size]
@@ -406,7 +405,7 @@ class ServiceDesk:
         """
         self._room_for(1)
         was_idle = self.busy_since[server] == IDLE
-        k.go_on(server, self.now, self._f, self._i, self._ct, self._cs, self._ck, self._cv,
+        k.go_on(server, self.now, self._f, self._i, self._ct, self._ckey,
                 self._qa, self._qe, self._qg, self._idle, self.on_duty, self.busy_since,
                 self.overrun, self.item_arrival, self.speed)
         if self._records is not None:
@@ -434,7 +433,7 @@ class ServiceDesk:
         self._room_for(3 * len(people))
         k.roster(self.now, eps, np.asarray(people, dtype=np.int64),
                  np.asarray(phases, dtype=np.float64), np.asarray(shares, dtype=np.float64),
-                 self._f, self._i, self._ct, self._cs, self._ck, self._cv, self._qa, self._qe,
+                 self._f, self._i, self._ct, self._ckey, self._qa, self._qe,
                  self._qg, self._qi, self._idle, self.on_duty, self.busy_since, self.busy_on,
                  self.overrun, self.item_arrival, self.item_id, self.speed, self._records)
 
