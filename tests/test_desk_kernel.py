@@ -239,3 +239,20 @@ def test_entries_due_at_the_same_time_run_in_the_order_they_were_scheduled():
             desk.duty_change(0.5 + j / 1e3, 1, on=j % 2 == 1)
         desk.advance(0.55)
         assert desk.on_duty[0] == (count % 2 == 1), count
+
+
+_ENTRIES = st.tuples(st.integers(0, 2**33 - 1), st.integers(0, 3), st.integers(-2, 2**28 - 3))
+
+
+@given(st.lists(_ENTRIES, min_size=2, max_size=20, unique_by=lambda e: e[0]))
+@settings(max_examples=200, deadline=None)
+def test_a_calendar_key_keeps_its_parts_and_orders_entries_by_sequence(entries):
+    """Sequence, kind and server (or parent item) come back out of the compiled key."""
+    from sim.model import desk_kernel as k
+
+    k.ready()
+    keys = [k.entry(sequence, kind, server) for sequence, kind, server in entries]
+    assert [(k.kind_of(key), k.server_of(key)) for key in keys] == [e[1:] for e in entries]
+    assert all(0 <= key < 2**63 for key in keys)
+    by_key = [entries[i] for i in np.argsort(keys, kind="stable")]
+    assert by_key == sorted(entries)

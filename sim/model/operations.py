@@ -30,7 +30,8 @@ changes it during a day: the people's duty changes, returning defects and
 incidents are the desk's own events, and everything else (plans, the roster,
 staff changes, the books) happens at the day's boundaries. So the desk is not a
 set of SimPy events: it holds a heap of ``(time, sequence, kind, server)``
-entries (completions, duty changes, failure demand) and the time of the next value
+entries (completions, duty changes, failure demand; the last three packed into one
+integer key, see :func:`sim.model.desk_kernel.entry`) and the time of the next value
 arrival, and :meth:`ServiceDesk.advance` runs them in time order up to a given
 moment (ties in the order they were scheduled, as SimPy orders equal times). The
 organisation advances it to the end of each day before closing the books, so
