@@ -387,6 +387,11 @@ def _load_warned(args: argparse.Namespace, **extra) -> tuple[Scenario, list[str]
     return scenario, warnings
 
 
+def _manifest_warnings(path: str, warnings: list[str]) -> list[dict[str, str]]:
+    """A file's load warnings as a result folder's manifest keeps them."""
+    return [{"source": path, "warning": warning} for warning in warnings]
+
+
 def _warn_scenario(path: str, warnings: list[str]) -> None:
     """Print a scenario file's warnings (see :func:`load_with_warnings`)."""
     for warning in warnings:
@@ -433,7 +438,7 @@ def _run(args: argparse.Namespace) -> int:
     folder, kpis = run_to_folder(scenario, out=Path(args.out), source=args.file,
                                  command=["pmosim", *sys.argv[1:]], plots=not args.no_plots,
                                  xlsx=args.xlsx, records=args.records, execution=where,
-                                 warnings=warnings)
+                                 warnings=_manifest_warnings(args.file, warnings))
     print(format_kpis(kpis, scenario))
     _warn_collapsed(folder, scenario.replications)
     print(f"\nResults: {folder}")
@@ -465,10 +470,9 @@ def _compare(args: argparse.Namespace) -> int:
                                       command=["pmosim", *sys.argv[1:]],
                                       execution=where, plots=not args.no_plots,
                                       xlsx=args.xlsx,
-                                      warnings=[{"source": path, "warning": warning}
-                                                for path, (_, found) in zip(args.files, loaded,
-                                                                            strict=True)
-                                                for warning in found])
+                                      warnings=[entry for path, (_, found)
+                                                in zip(args.files, loaded, strict=True)
+                                                for entry in _manifest_warnings(path, found)])
     print(format_comparison(table, scenarios))
     _warn_collapsed(folder, scenarios[0].replications)
     print(f"\nResults: {folder}")

@@ -309,7 +309,8 @@ def verdict_tables(ids: list[str]) -> tuple:
                      "holds_ci_low": 0.3, "holds_ci_high": 0.95, "rests_on": "diversion",
                      "failure_condition": "no condition found"})
         checks.append({"claim": claim, "decides": True, "method": "permutation test",
-                       "measure": "project_slip_mean", "b": "b", "a": "a",
+                       "measure": "project_slip_mean", "window": "the summary window",
+                       "b": "b", "a": "a",
                        "estimate_of": "mean difference", "estimate": -0.1 - k,
                        "ci_low": -0.2 - k, "ci_high": -0.01, "p_value": 0.01,
                        "verdict": verdicts[k % 3]})

@@ -29,7 +29,7 @@ from sim.studies.claims import (
 from sim.studies.executors import Execution
 from sim.studies.folders import new_folder, write_atomically, write_png
 from sim.studies.sweeps.sensitivity import number_text as num
-from sim.studies.verdicts import THRESHOLD_TEST
+from sim.studies.verdicts import SUMMARY_WINDOW, THRESHOLD_TEST
 
 
 def claim_plot(result: ClaimResult, folder: Path) -> str:
@@ -478,10 +478,9 @@ def _docs_measure(row) -> str:
 
     Two checks of one measure over two windows (before and after) then read apart.
     """
-    window = getattr(row, "window", "")
-    if not isinstance(window, str) or not window or window == "the summary window":
+    if row.window == SUMMARY_WINDOW:
         return f"`{row.measure}`"
-    return f"`{row.measure}` ({window})"
+    return f"`{row.measure}` ({row.window})"
 
 
 class DocsVerdict(NamedTuple):

@@ -25,7 +25,8 @@ def run_to_folder(scenario: Scenario, *, out: Path, source: str | None = None,
                   command: list[str] | None = None, plots: bool = True,
                   xlsx: bool = False, records: bool = False,
                   execution: Execution | None = None,
-                  warnings: list[str] | None = None) -> tuple[Path, pd.DataFrame]:
+                  warnings: list[dict[str, str]] | None = None
+                  ) -> tuple[Path, pd.DataFrame]:
     """Run every replication of ``scenario`` and write its result folder.
 
     Parameters
@@ -48,7 +49,8 @@ def run_to_folder(scenario: Scenario, *, out: Path, source: str | None = None,
     execution
         Where the replications run (default: one after the other in this process).
     warnings
-        What loading the scenario file warned of, for the manifest.
+        What loading the scenario file warned of, each as ``{"source", "warning"}``,
+        for the manifest.
 
     Returns
     -------
@@ -58,7 +60,7 @@ def run_to_folder(scenario: Scenario, *, out: Path, source: str | None = None,
     folder = new_folder(out, scenario.name)
     record = RunRecord(folder, scenario, source=source, command=command or [],
                        replications=scenario.replications,
-                       warnings=[{"source": source or "", "warning": w} for w in warnings or []])
+                       warnings=warnings)
     with record.failures():
         exported: list[str] = []
 

@@ -339,6 +339,10 @@ def _default_label(check: Check) -> str:
     return f"{what}: {check.compare[1]} {_expectation(check)} than {check.compare[0]}"
 
 
+SUMMARY_WINDOW = "the summary window"
+"""How a check over the scenario's summary window names its window."""
+
+
 def _window(check: Check) -> str:
     if check.kind == "handover":
         return f"{check.within:g} days after {check.after_handover} is handed over"
@@ -347,7 +351,7 @@ def _window(check: Check) -> str:
             f"projects due in days {check.window[0]:g}-{check.window[1]:g}"
         return f"{check.kind} over the {where}"
     if check.window is None:
-        return "the summary window"
+        return SUMMARY_WINDOW
     return f"days {check.window[0]:g}-{check.window[1]:g}"
 
 

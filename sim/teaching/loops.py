@@ -294,7 +294,8 @@ def loop_figure(tags: tuple[str, ...] | list[str], title: str = "") -> Figure:
         unit = perpendicular / (np.linalg.norm(perpendicular) or 1.0)
         label = (start + end) / 2 + RAD / 2 * perpendicular + math.copysign(0.09, RAD) * unit
         label = _free_spot(label, math.copysign(1.0, RAD) * unit, taken)
-        taken.append((label[0] - 0.05, label[1] - 0.06, label[0] + 0.05, label[1] + 0.06))
+        taken.append((label[0] - SIGN_HALF[0], label[1] - SIGN_HALF[1],
+                      label[0] + SIGN_HALF[0], label[1] + SIGN_HALF[1]))
         ax.text(label[0], label[1], "+" if x.sign == "+" else "\N{MINUS SIGN}",
                 ha="center", va="center", fontsize=12, fontweight="bold",
                 color=arrow.get_edgecolor(), zorder=4)
@@ -326,6 +327,10 @@ def loop_figure(tags: tuple[str, ...] | list[str], title: str = "") -> Figure:
     return fig
 
 
+SIGN_HALF = (0.06, 0.08)
+"""Half the width and height a link's sign takes, in data units (with a little margin)."""
+
+
 def _extents(fig: Figure, ax, texts: list) -> list[tuple[float, float, float, float]]:
     """Where ``texts`` are, in data coordinates, as (x0, y0, x1, y1), measured as drawn.
 
@@ -353,7 +358,7 @@ def _free_spot(point: np.ndarray, away: np.ndarray,
     for k in range(tries + 1):
         for direction in (1.0, -1.0) if k else (1.0,):
             candidate = point + direction * k * step * away
-            if not _overlaps(candidate, taken, half_width=0.06, half_height=0.08):
+            if not _overlaps(candidate, taken, *SIGN_HALF):
                 return candidate
     return point
 

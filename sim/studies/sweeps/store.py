@@ -165,7 +165,7 @@ class SweepStore:
         self._save()
 
     def _claim(self) -> None:
-        self._lock = claim(self.folder)
+        self._lock = lock_folder(self.folder, "sweep")
 
     def _discard_orphans(self) -> None:
         """Remove temporary files and weekly parts whose runs part never landed."""
@@ -284,11 +284,6 @@ def _write_parquet(path: Path, table: pa.Table) -> None:
     write_atomically(path, lambda p: pq.write_table(table, p))
 
 
-def claim(folder: Path):
-    """Take the sweep folder's lock (see :func:`~sim.studies.folders.lock_folder`)."""
-    return lock_folder(folder, "sweep")
-
-
 def read_manifest(path: Path) -> dict[str, Any]:
     """Read a sweep's ``manifest.json``, with a clear error if it is damaged."""
     try:
@@ -370,7 +365,7 @@ def set_aside_damaged(folder: Path) -> list[Path]:
     folder = Path(folder)
     if not (folder / "runs").is_dir():
         return []
-    lock = claim(folder)
+    lock = lock_folder(folder, "sweep")
     try:
         names = set()
         for kind in ("runs", "weekly"):
